@@ -1,0 +1,55 @@
+/* fh-error.c — farmhand's error domains. */
+#include "config.h"
+
+#include "fh-error.h"
+
+G_DEFINE_QUARK (fh-protocol-error-quark, fh_protocol_error)
+G_DEFINE_QUARK (fh-job-error-quark, fh_job_error)
+G_DEFINE_QUARK (fh-executor-error-quark, fh_executor_error)
+G_DEFINE_QUARK (fh-loader-error-quark, fh_loader_error)
+G_DEFINE_QUARK (fh-host-error-quark, fh_host_error)
+
+static void
+set_error_valist (GError **error, GQuark domain, gint code, const char *format,
+                  va_list args)
+{
+  /* Skip the formatting when the caller ignores errors. */
+  if (error != NULL)
+    g_propagate_error (error, g_error_new_valist (domain, code, format, args));
+}
+
+gboolean
+fh_throw (GError **error, GQuark domain, gint code, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  set_error_valist (error, domain, code, format, args);
+  va_end (args);
+  return FALSE;
+}
+
+gpointer
+fh_throw_null (GError **error, GQuark domain, gint code, const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  set_error_valist (error, domain, code, format, args);
+  va_end (args);
+  return NULL;
+}
+
+gboolean
+fh_throw_errno (GError **error, GQuark domain, gint code, int saved_errno,
+                const char *format, ...)
+{
+  g_autofree char *prefix = NULL;
+  va_list args;
+
+  va_start (args, format);
+  prefix = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, domain, code, "%s: %s", prefix, g_strerror (saved_errno));
+  return FALSE;
+}

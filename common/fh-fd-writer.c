@@ -1,0 +1,133 @@
+/* fh-fd-writer.c — non-blocking buffered pipe writes. */
+#include "config.h"
+
+#include "fh-fd-writer.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+struct _FhFdWriter
+{
+  int fd;
+  GMainContext *context;
+  GByteArray *buf;
+  GSource *source;      /* while waiting for the fd to become writable */
+  gboolean failed;
+  FhFdWriterErrorFunc on_error;
+  gpointer user_data;
+};
+
+FhFdWriter *
+fh_fd_writer_new (int fd, GMainContext *context, FhFdWriterErrorFunc on_error,
+                  gpointer user_data)
+{
+  FhFdWriter *self = g_new0 (FhFdWriter, 1);
+
+  self->fd = fd;
+  self->context = context != NULL ? g_main_context_ref (context) : NULL;
+  self->buf = g_byte_array_new ();
+  self->on_error = on_error;
+  self->user_data = user_data;
+  g_unix_set_fd_nonblocking (fd, TRUE, NULL);
+  return self;
+}
+
+static void
+stop_watching (FhFdWriter *self)
+{
+  if (self->source != NULL)
+    {
+      g_source_destroy (self->source);
+      g_clear_pointer (&self->source, g_source_unref);
+    }
+}
+
+void
+fh_fd_writer_free (FhFdWriter *self)
+{
+  if (self == NULL)
+    return;
+  stop_watching (self);
+  g_byte_array_unref (self->buf);
+  if (self->context != NULL)
+    g_main_context_unref (self->context);
+  g_free (self);
+}
+
+static gboolean
+on_writable (int fd, GIOCondition cond, gpointer user_data)
+{
+  /* fh_fd_writer_flush() removes this source once the buffer is empty. */
+  fh_fd_writer_flush (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+wait_writable (FhFdWriter *self)
+{
+  if (self->source != NULL)
+    return;
+  self->source = g_unix_fd_source_new (self->fd, G_IO_OUT | G_IO_ERR | G_IO_HUP);
+  g_source_set_callback (self->source, G_SOURCE_FUNC (on_writable), self, NULL);
+  g_source_attach (self->source, self->context);
+}
+
+void
+fh_fd_writer_flush (FhFdWriter *self)
+{
+  gsize done = 0;
+
+  while (done < self->buf->len && !self->failed)
+    {
+      gssize n = write (self->fd, self->buf->data + done, self->buf->len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        break;
+      if (n < 0)
+        {
+          self->failed = TRUE;
+          stop_watching (self);
+          if (self->on_error != NULL)
+            self->on_error (errno, self->user_data);
+          return;
+        }
+      done += (gsize) n;
+    }
+  if (done > 0)
+    g_byte_array_remove_range (self->buf, 0, (guint) done);
+  if (self->buf->len > 0 && !self->failed)
+    wait_writable (self);
+  else
+    stop_watching (self);
+}
+
+void
+fh_fd_writer_write (FhFdWriter *self, const void *data, gsize len)
+{
+  if (self->failed)
+    return;
+  g_byte_array_append (self->buf, data, (guint) len);
+  fh_fd_writer_flush (self);
+}
+
+GByteArray *
+fh_fd_writer_get_buffer (FhFdWriter *self)
+{
+  return self->buf;
+}
+
+gsize
+fh_fd_writer_get_pending (FhFdWriter *self)
+{
+  return self->buf->len;
+}
+
+gboolean
+fh_fd_writer_has_failed (FhFdWriter *self)
+{
+  return self->failed;
+}

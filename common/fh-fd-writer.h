@@ -1,0 +1,35 @@
+/* fh-fd-writer.h — non-blocking buffered writes to a pipe, on a
+ * GMainContext.  Writes go out at once when the pipe has room; the rest
+ * waits in a buffer and leaves when the fd is writable again, so a slow
+ * reader never blocks the event loop.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _FhFdWriter FhFdWriter;
+
+/* Called once, on the first write error (e.g. EPIPE). */
+typedef void (*FhFdWriterErrorFunc) (int saved_errno, gpointer user_data);
+
+/* Makes @fd non-blocking.  Does not own @fd.  (transfer full) */
+FhFdWriter *fh_fd_writer_new (int fd, GMainContext *context,
+                              FhFdWriterErrorFunc on_error, gpointer user_data);
+void fh_fd_writer_free (FhFdWriter *self);
+
+/* Appends @len bytes and writes as much as the fd takes now. */
+void fh_fd_writer_write (FhFdWriter *self, const void *data, gsize len);
+/* The buffer itself, to append to before fh_fd_writer_flush(): saves a
+ * copy when serialising straight into it.  (transfer none) */
+GByteArray *fh_fd_writer_get_buffer (FhFdWriter *self);
+void fh_fd_writer_flush (FhFdWriter *self);
+
+/* Bytes not yet written. */
+gsize fh_fd_writer_get_pending (FhFdWriter *self);
+gboolean fh_fd_writer_has_failed (FhFdWriter *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhFdWriter, fh_fd_writer_free)
+
+G_END_DECLS

@@ -1,0 +1,588 @@
+/* fh-job.c — job description parsing and validation.
+ *
+ * The checker walks the JSON once and records every problem with its path
+ * instead of stopping at the first, so `farmhand validate` can list them
+ * all.  Sub-parsers return NULL/FALSE after recording a problem and the
+ * walk goes on with the next field.
+ */
+#include "config.h"
+
+#include "fh-job.h"
+
+#include <string.h>
+
+#include "fh-error.h"
+#include "fh-frame-list.h"
+#include "fh-json.h"
+#include "fh-suggest.h"
+
+const char *const fh_job_executor_presets[] = { "shell", "python", NULL };
+
+static const char *const job_fields[] = {
+  "$schema", "name", "description", "executor", "cwd", "env",
+  "setup", "agenda", "teardown", NULL
+};
+static const char *const agenda_fields[] = { "frames", "chunk", "command", "items", NULL };
+static const char *const item_fields[] = { "name", "command", NULL };
+static const char *const executor_fields[] = { "argv", NULL };
+static const char *const env_fields[] = { "value", "redact", NULL };
+
+typedef struct
+{
+  GPtrArray *errors;  /* char*: "path: problem" */
+  FhJob *job;
+} Checker;
+
+static void complain (Checker *c, const char *path, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static void
+complain (Checker *c, const char *path, const char *fmt, ...)
+{
+  g_autofree char *msg = NULL;
+  va_list args;
+
+  va_start (args, fmt);
+  msg = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  g_ptr_array_add (c->errors, g_strdup_printf ("%s: %s", *path ? path : "(top level)", msg));
+}
+
+static char *
+path_member (const char *parent, const char *member)
+{
+  return *parent ? g_strdup_printf ("%s.%s", parent, member) : g_strdup (member);
+}
+
+static char *
+path_index (const char *parent, guint i)
+{
+  return g_strdup_printf ("%s[%u]", parent, i);
+}
+
+/* Reports members of @o that are not in @known, with a suggestion. */
+static void
+check_members (Checker *c, JsonObject *o, const char *path, const char *const *known)
+{
+  g_autoptr (GList) names = json_object_get_members (o);
+
+  for (GList *l = names; l != NULL; l = l->next)
+    if (!g_strv_contains (known, l->data))
+      {
+        g_autofree char *p = path_member (path, l->data);
+        g_autofree char *hint = fh_suggest_phrase (l->data, known);
+        complain (c, p, "unknown field%s", hint);
+      }
+}
+
+static const char *
+want_string (Checker *c, JsonNode *node, const char *path, gboolean nonempty)
+{
+  const char *s;
+
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      complain (c, path, "must be a string, not %s", fh_json_kind (node));
+      return NULL;
+    }
+  s = json_node_get_string (node);
+  if (nonempty && *s == '\0')
+    {
+      complain (c, path, "must not be empty");
+      return NULL;
+    }
+  return s;
+}
+
+static gboolean
+want_int (Checker *c, JsonNode *node, const char *path, gint64 min, gint64 max,
+          gint64 *out)
+{
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    {
+      complain (c, path, "must be a whole number, not %s", fh_json_kind (node));
+      return FALSE;
+    }
+  *out = json_node_get_int (node);
+  if (*out < min || *out > max)
+    {
+      complain (c, path, "must be from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
+                ", not %" G_GINT64_FORMAT, min, max, *out);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static JsonObject *
+want_object (Checker *c, JsonNode *node, const char *path)
+{
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      complain (c, path, "must be an object, not %s", fh_json_kind (node));
+      return NULL;
+    }
+  return json_node_get_object (node);
+}
+
+static FhTemplate *
+want_template (Checker *c, JsonNode *node, const char *path, guint allowed,
+               const char *where)
+{
+  const char *text = want_string (c, node, path, TRUE);
+  g_autoptr (GError) local = NULL;
+  FhTemplate *t;
+
+  if (text == NULL)
+    return NULL;
+  t = fh_template_parse (text, allowed, where, &local);
+  if (t == NULL)
+    complain (c, path, "%s", local->message);
+  return t;
+}
+
+/* "setup"/"teardown": one command or a list of them. */
+static GPtrArray *
+parse_hooks (Checker *c, JsonObject *root, const char *field)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) fh_template_free);
+  g_autofree char *where = g_strdup_printf ("%s commands", field);
+  JsonNode *node = json_object_get_member (root, field);
+  JsonArray *arr;
+
+  if (node == NULL)
+    return out;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      FhTemplate *t = want_template (c, node, field, FH_TOKENS_JOB, where);
+      if (t != NULL)
+        g_ptr_array_add (out, t);
+      return out;
+    }
+  arr = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (arr); i++)
+    {
+      g_autofree char *p = path_index (field, i);
+      FhTemplate *t = want_template (c, json_array_get_element (arr, i), p,
+                                     FH_TOKENS_JOB, where);
+      if (t != NULL)
+        g_ptr_array_add (out, t);
+    }
+  return out;
+}
+
+static void
+parse_env_var (Checker *c, const char *name, JsonNode *node)
+{
+  g_autofree char *path = path_member ("env", name);
+  FhEnvVar *var;
+  const char *value;
+  gboolean redact = FALSE;
+
+  if (*name == '\0' || strchr (name, '=') != NULL)
+    {
+      complain (c, path, "a variable name must be non-empty and contain no '='");
+      return;
+    }
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    {
+      JsonObject *o = json_node_get_object (node);
+      JsonNode *v = json_object_get_member (o, "value");
+      JsonNode *r = json_object_get_member (o, "redact");
+      g_autofree char *vpath = path_member (path, "value");
+
+      check_members (c, o, path, env_fields);
+      if (v == NULL)
+        {
+          complain (c, path, "needs a 'value'");
+          return;
+        }
+      if (r != NULL && !(JSON_NODE_HOLDS_VALUE (r) &&
+                         json_node_get_value_type (r) == G_TYPE_BOOLEAN))
+        complain (c, path, "'redact' must be true or false");
+      else if (r != NULL)
+        redact = json_node_get_boolean (r);
+      node = v;
+      g_free (path);
+      path = g_steal_pointer (&vpath);
+    }
+  value = want_string (c, node, path, FALSE);
+  if (value == NULL)
+    return;
+  var = g_new0 (FhEnvVar, 1);
+  var->name = g_strdup (name);
+  var->value = g_strdup (value);
+  var->redact = redact;
+  g_ptr_array_add (c->job->env, var);
+}
+
+static void
+parse_env (Checker *c, JsonNode *node)
+{
+  JsonObject *o = want_object (c, node, "env");
+  g_autoptr (GList) names = NULL;
+
+  if (o == NULL)
+    return;
+  names = json_object_get_members (o);
+  for (GList *l = names; l != NULL; l = l->next)
+    parse_env_var (c, l->data, json_object_get_member (o, l->data));
+}
+
+static void
+parse_executor (Checker *c, JsonNode *node)
+{
+  JsonObject *o;
+  JsonNode *argv_node;
+  JsonArray *arr;
+  g_autoptr (GPtrArray) argv = NULL;
+
+  if (JSON_NODE_HOLDS_VALUE (node))
+    {
+      const char *preset = want_string (c, node, "executor", TRUE);
+      g_autofree char *hint = NULL;
+      if (preset == NULL)
+        return;
+      if (g_strv_contains (fh_job_executor_presets, preset))
+        {
+          g_free (c->job->executor);
+          c->job->executor = g_strdup (preset);
+          return;
+        }
+      hint = fh_suggest_phrase (preset, fh_job_executor_presets);
+      complain (c, "executor", "unknown executor preset '%s'%s (or give "
+                "{\"argv\": [...]})", preset, hint);
+      return;
+    }
+  if ((o = want_object (c, node, "executor")) == NULL)
+    return;
+  check_members (c, o, "executor", executor_fields);
+  argv_node = json_object_get_member (o, "argv");
+  if (argv_node == NULL || !JSON_NODE_HOLDS_ARRAY (argv_node) ||
+      json_array_get_length (arr = json_node_get_array (argv_node)) == 0)
+    {
+      complain (c, "executor.argv", "must be a non-empty array of strings");
+      return;
+    }
+  argv = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < json_array_get_length (arr); i++)
+    {
+      g_autofree char *p = path_index ("executor.argv", i);
+      const char *s = want_string (c, json_array_get_element (arr, i), p, i == 0);
+      if (s == NULL)
+        return;
+      g_ptr_array_add (argv, g_strdup (s));
+    }
+  g_ptr_array_add (argv, NULL);
+  g_clear_pointer (&c->job->executor, g_free);
+  c->job->executor_argv = (char **) g_ptr_array_free (g_steal_pointer (&argv), FALSE);
+}
+
+static void
+parse_items (Checker *c, JsonNode *node)
+{
+  g_autoptr (FhAgenda) agenda = fh_agenda_new_items ();
+  JsonArray *arr;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (arr = json_node_get_array (node)) == 0)
+    {
+      complain (c, "agenda.items", "must be a non-empty array of {\"name\", \"command\"} objects");
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (arr); i++)
+    {
+      g_autofree char *p = path_index ("agenda.items", i);
+      g_autofree char *pname = path_member (p, "name");
+      g_autofree char *pcmd = path_member (p, "command");
+      JsonObject *o = want_object (c, json_array_get_element (arr, i), p);
+      JsonNode *name_node, *cmd_node;
+      const char *name = NULL;
+      FhTemplate *t = NULL;
+
+      if (o == NULL)
+        continue;
+      check_members (c, o, p, item_fields);
+      name_node = json_object_get_member (o, "name");
+      cmd_node = json_object_get_member (o, "command");
+      if (name_node == NULL)
+        complain (c, pname, "is required");
+      else
+        name = want_string (c, name_node, pname, TRUE);
+      if (cmd_node == NULL)
+        complain (c, pcmd, "is required");
+      else
+        t = want_template (c, cmd_node, pcmd, FH_TOKENS_ITEM, "explicit items");
+      if (name != NULL && t != NULL && !fh_agenda_add_item (agenda, name, t))
+        complain (c, pname, "'%s' names another item already", name);
+      else if (t != NULL && name == NULL)
+        fh_template_free (t);
+    }
+  c->job->agenda = g_steal_pointer (&agenda);
+}
+
+/* {start}/{end}/{step} describe a chunk only if its frames are evenly
+ * spaced; catch the chunks where they would silently render wrong frames. */
+static void
+check_uniform_chunks (Checker *c, FhAgenda *agenda)
+{
+  guint n = fh_agenda_get_n_items (agenda);
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint nf;
+      const gint64 *f = fh_agenda_get_item_frames (agenda, i, &nf);
+      if (!fh_frame_list_is_uniform (f, nf, NULL))
+        {
+          g_autofree char *name = fh_agenda_dup_item_name (agenda, i);
+          complain (c, "agenda.command", "uses {start}, {end} or {step}, but item "
+                    "%u (frames %s) is not evenly spaced; use {frames}", i + 1, name);
+          return;
+        }
+    }
+}
+
+static void
+parse_frames_agenda (Checker *c, JsonObject *o)
+{
+  JsonNode *frames_node = json_object_get_member (o, "frames");
+  JsonNode *chunk_node = json_object_get_member (o, "chunk");
+  JsonNode *cmd_node = json_object_get_member (o, "command");
+  g_autoptr (GError) local = NULL;
+  g_autoptr (FhFrameList) frames = NULL;
+  g_autoptr (FhTemplate) command = NULL;
+  const char *spec;
+  gint64 chunk = 1;
+  gboolean ok = TRUE;
+
+  if ((spec = want_string (c, frames_node, "agenda.frames", FALSE)) != NULL &&
+      (frames = fh_frame_list_parse (spec, &local)) == NULL)
+    complain (c, "agenda.frames", "%s", local->message);
+  if (chunk_node != NULL)
+    ok = want_int (c, chunk_node, "agenda.chunk", 1, FH_FRAME_LIST_MAX_FRAMES, &chunk);
+  if (cmd_node == NULL)
+    complain (c, "agenda.command", "is required with 'frames'");
+  else
+    command = want_template (c, cmd_node, "agenda.command", FH_TOKENS_FRAMES,
+                             "agenda commands");
+  if (frames == NULL || command == NULL || !ok)
+    return;
+  c->job->agenda = fh_agenda_new_frames (g_steal_pointer (&frames), (guint) chunk,
+                                         g_steal_pointer (&command));
+  if (fh_template_get_tokens (fh_agenda_get_item_template (c->job->agenda, 0)) & FH_TOKENS_RANGE)
+    check_uniform_chunks (c, c->job->agenda);
+}
+
+static void
+parse_agenda (Checker *c, JsonNode *node)
+{
+  JsonObject *o;
+  gboolean has_frames, has_items;
+
+  if (node == NULL)
+    {
+      complain (c, "agenda", "is required: {\"frames\": \"1-10\", \"command\": ...} "
+                "or {\"items\": [...]}");
+      return;
+    }
+  if ((o = want_object (c, node, "agenda")) == NULL)
+    return;
+  check_members (c, o, "agenda", agenda_fields);
+  has_frames = json_object_has_member (o, "frames");
+  has_items = json_object_has_member (o, "items");
+  if (has_frames && has_items)
+    complain (c, "agenda", "give either 'frames' or 'items', not both");
+  else if (has_items)
+    {
+      if (json_object_has_member (o, "command") || json_object_has_member (o, "chunk"))
+        complain (c, "agenda", "'command' and 'chunk' go with 'frames'; each item "
+                  "has its own command");
+      parse_items (c, json_object_get_member (o, "items"));
+    }
+  else if (has_frames)
+    parse_frames_agenda (c, o);
+  else
+    complain (c, "agenda", "needs 'frames' (with 'command') or 'items'");
+}
+
+static char *
+default_name (const char *source)
+{
+  g_autofree char *base = g_path_get_basename (source);
+  char *dot = strrchr (base, '.');
+
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  if (strcmp (base, "job") == 0)
+    {
+      g_autofree char *dir = g_path_get_dirname (source);
+      g_autofree char *abs = g_canonicalize_filename (dir, NULL);
+      return g_path_get_basename (abs);
+    }
+  return g_steal_pointer (&base);
+}
+
+static void
+parse_simple_fields (Checker *c, JsonObject *root)
+{
+  JsonNode *node;
+  const char *s;
+
+  if ((node = json_object_get_member (root, "name")) != NULL &&
+      (s = want_string (c, node, "name", TRUE)) != NULL)
+    {
+      g_free (c->job->name);
+      c->job->name = g_strdup (s);
+    }
+  if ((node = json_object_get_member (root, "description")) != NULL)
+    want_string (c, node, "description", FALSE);
+  if ((node = json_object_get_member (root, "$schema")) != NULL)
+    want_string (c, node, "$schema", FALSE);
+  if ((node = json_object_get_member (root, "cwd")) != NULL &&
+      (s = want_string (c, node, "cwd", TRUE)) != NULL)
+    c->job->cwd = g_canonicalize_filename (s, c->job->job_dir);
+  if ((node = json_object_get_member (root, "executor")) != NULL)
+    parse_executor (c, node);
+  if ((node = json_object_get_member (root, "env")) != NULL)
+    parse_env (c, node);
+}
+
+static void
+check_job (Checker *c, JsonNode *root_node)
+{
+  JsonObject *root = want_object (c, root_node, "");
+
+  if (root == NULL)
+    return;
+  check_members (c, root, "", job_fields);
+  parse_simple_fields (c, root);
+  g_ptr_array_unref (c->job->setup);
+  c->job->setup = parse_hooks (c, root, "setup");
+  parse_agenda (c, json_object_get_member (root, "agenda"));
+  g_ptr_array_unref (c->job->teardown);
+  c->job->teardown = parse_hooks (c, root, "teardown");
+}
+
+static void
+env_var_free (gpointer p)
+{
+  FhEnvVar *var = p;
+
+  g_free (var->name);
+  g_free (var->value);
+  g_free (var);
+}
+
+static FhJob *
+job_new (const char *source, const char *job_dir)
+{
+  FhJob *job = g_new0 (FhJob, 1);
+  g_autofree char *cwd = g_get_current_dir ();
+
+  job->source = g_strdup (source);
+  job->job_dir = g_canonicalize_filename (job_dir != NULL ? job_dir : ".", cwd);
+  job->name = default_name (source);
+  job->executor = g_strdup ("shell");
+  job->env = g_ptr_array_new_with_free_func (env_var_free);
+  job->setup = g_ptr_array_new_with_free_func ((GDestroyNotify) fh_template_free);
+  job->teardown = g_ptr_array_new_with_free_func ((GDestroyNotify) fh_template_free);
+  return job;
+}
+
+static JsonNode *
+parse_json (const char *data, gssize len, const char *source, GError **error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (GError) local = NULL;
+
+  if (!json_parser_load_from_data (parser, data, len, &local))
+    {
+      /* json-glib says "<data>:LINE:COL: ..."; name the file instead. */
+      const char *msg = g_str_has_prefix (local->message, "<data>")
+                            ? local->message + strlen ("<data>") : local->message;
+      return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_SYNTAX, "%s%s%s",
+                            source, *msg == ':' ? "" : ": ", msg);
+    }
+  if (json_parser_get_root (parser) == NULL)
+    return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_SYNTAX,
+                          "%s: empty file, expected a JSON object", source);
+  return json_node_copy (json_parser_get_root (parser));
+}
+
+FhJob *
+fh_job_new_from_data (const char *data, gssize len, const char *source,
+                      const char *job_dir, GError **error)
+{
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (FhJob) job = NULL;
+  g_autoptr (GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
+  Checker c;
+
+  g_return_val_if_fail (data != NULL && source != NULL, NULL);
+  if ((root = parse_json (data, len, source, error)) == NULL)
+    return NULL;
+  job = job_new (source, job_dir);
+  c = (Checker) { errors, job };
+  check_job (&c, root);
+  if (errors->len > 0)
+    {
+      g_autofree char *all = NULL;
+      g_ptr_array_add (errors, NULL);
+      all = g_strjoinv ("\n", (char **) errors->pdata);
+      return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID, "%s", all);
+    }
+  return g_steal_pointer (&job);
+}
+
+FhJob *
+fh_job_new_from_file (const char *path, GError **error)
+{
+  g_autofree char *data = NULL;
+  g_autofree char *dir = NULL;
+  gsize len = 0;
+  g_autoptr (GError) local = NULL;
+
+  if (!g_file_get_contents (path, &data, &len, &local))
+    return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_IO, "%s", local->message);
+  dir = g_path_get_dirname (path);
+  return fh_job_new_from_data (data, (gssize) len, path, dir, error);
+}
+
+void
+fh_job_free (FhJob *job)
+{
+  if (job == NULL)
+    return;
+  g_free (job->name);
+  g_free (job->job_dir);
+  g_free (job->source);
+  g_free (job->executor);
+  g_strfreev (job->executor_argv);
+  g_free (job->cwd);
+  g_clear_pointer (&job->env, g_ptr_array_unref);
+  g_clear_pointer (&job->setup, g_ptr_array_unref);
+  g_clear_pointer (&job->teardown, g_ptr_array_unref);
+  g_clear_pointer (&job->agenda, fh_agenda_free);
+  g_free (job);
+}
+
+guint
+fh_job_get_n_items (const FhJob *job)
+{
+  return fh_agenda_get_n_items (job->agenda);
+}
+
+char *
+fh_job_expand_hook (const FhJob *job, const FhTemplate *tmpl)
+{
+  FhTemplateVars vars = { .job = job->name, .job_dir = job->job_dir };
+
+  return fh_template_expand (tmpl, &vars);
+}
+
+char *
+fh_job_expand_item (const FhJob *job, guint index)
+{
+  g_autofree char *name = fh_agenda_dup_item_name (job->agenda, index);
+  FhTemplateVars vars = { .job = job->name, .job_dir = job->job_dir, .name = name };
+
+  vars.frames = fh_agenda_get_item_frames (job->agenda, index, &vars.n_frames);
+  return fh_template_expand (fh_agenda_get_item_template (job->agenda, index), &vars);
+}

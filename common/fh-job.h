@@ -1,0 +1,62 @@
+/* fh-job.h — a parsed, validated job description.
+ *
+ * A job is parsed once, strictly, into this struct: every problem is
+ * reported (not just the first), each as one line starting with the JSON
+ * path of the field ("agenda.frames: ..."); an unknown field suggests the
+ * closest known one.  Nothing runs from an invalid job.
+ *
+ * Fields are read-only after parsing; the struct owns everything in it.
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "fh-agenda.h"
+#include "fh-template.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char *name;
+  char *value;
+  gboolean redact;  /* never shown in logs or results */
+} FhEnvVar;
+
+typedef struct
+{
+  char *name;            /* "name", or derived from the file name */
+  char *job_dir;         /* absolute directory of the job file */
+  char *source;          /* file path (or "<data>") for messages */
+  char *executor;        /* preset name ("shell", "python"); NULL when
+                            executor_argv is set */
+  char **executor_argv;  /* nullable */
+  char *cwd;             /* absolute; NULL to inherit the host's */
+  GPtrArray *env;        /* FhEnvVar*, in file order */
+  GPtrArray *setup;      /* FhTemplate* */
+  GPtrArray *teardown;   /* FhTemplate* */
+  FhAgenda *agenda;
+} FhJob;
+
+/* The executor presets a job may name. */
+extern const char *const fh_job_executor_presets[];
+
+/* (transfer full) */
+FhJob *fh_job_new_from_file (const char *path, GError **error);
+/* @source names the data in messages; @job_dir (nullable: the current
+ * directory) anchors relative paths.  (transfer full) */
+FhJob *fh_job_new_from_data (const char *data, gssize len, const char *source,
+                             const char *job_dir, GError **error);
+void fh_job_free (FhJob *job);
+
+guint fh_job_get_n_items (const FhJob *job);
+
+/* Setup/teardown command with job tokens expanded.  (transfer full) */
+char *fh_job_expand_hook (const FhJob *job, const FhTemplate *tmpl);
+/* Agenda item @index's command with all tokens expanded.  (transfer full) */
+char *fh_job_expand_item (const FhJob *job, guint index);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhJob, fh_job_free)
+
+G_END_DECLS

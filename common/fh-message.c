@@ -1,0 +1,358 @@
+/* fh-message.c — protocol messages to and from JSON. */
+#include "config.h"
+
+#include "fh-message.h"
+
+#include "fh-error.h"
+#include "fh-json.h"
+#include "fh-wire.h"
+
+static const char *const type_names[] = {
+  [FH_MESSAGE_HELLO] = "hello",
+  [FH_MESSAGE_COMMAND] = "command",
+  [FH_MESSAGE_RESULT] = "result",
+  [FH_MESSAGE_PROGRESS] = "progress",
+  [FH_MESSAGE_OUTPUT] = "output",
+  [FH_MESSAGE_LOG] = "log",
+};
+
+static const char *const phase_names[] = {
+  [FH_PHASE_SETUP] = "setup",
+  [FH_PHASE_AGENDA] = "agenda",
+  [FH_PHASE_TEARDOWN] = "teardown",
+};
+
+const char *
+fh_message_type_to_string (FhMessageType type)
+{
+  g_return_val_if_fail ((guint) type < G_N_ELEMENTS (type_names), NULL);
+  return type_names[type];
+}
+
+const char *
+fh_phase_to_string (FhPhase phase)
+{
+  g_return_val_if_fail ((guint) phase < G_N_ELEMENTS (phase_names), NULL);
+  return phase_names[phase];
+}
+
+static gboolean
+lookup_name (const char *const *names, guint n, const char *name, guint *out)
+{
+  for (guint i = 0; i < n; i++)
+    if (g_strcmp0 (names[i], name) == 0)
+      {
+        *out = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+FhMessage *
+fh_message_new (FhMessageType type)
+{
+  FhMessage *msg = g_new0 (FhMessage, 1);
+
+  msg->type = type;
+  return msg;
+}
+
+FhMessage *
+fh_message_new_hello (const char *kind, gint64 pid, const char *token)
+{
+  FhMessage *msg = fh_message_new (FH_MESSAGE_HELLO);
+
+  msg->protocol = FH_PROTOCOL_VERSION;
+  msg->pid = pid;
+  msg->kind = g_strdup (kind);
+  msg->token = g_strdup (token);
+  return msg;
+}
+
+FhMessage *
+fh_message_new_command (gint64 seq, FhPhase phase, const char *command,
+                        JsonObject *item)
+{
+  FhMessage *msg = fh_message_new (FH_MESSAGE_COMMAND);
+
+  msg->seq = seq;
+  msg->phase = phase;
+  msg->command = g_strdup (command);
+  msg->item = item != NULL ? json_object_ref (item) : NULL;
+  return msg;
+}
+
+FhMessage *
+fh_message_new_result (gint64 seq, gint status, const char *traceback)
+{
+  FhMessage *msg = fh_message_new (FH_MESSAGE_RESULT);
+
+  msg->seq = seq;
+  msg->status = status;
+  msg->traceback = g_strdup (traceback);
+  return msg;
+}
+
+void
+fh_message_free (FhMessage *msg)
+{
+  if (msg == NULL)
+    return;
+  g_free (msg->kind);
+  g_free (msg->token);
+  g_free (msg->command);
+  g_clear_pointer (&msg->item, json_object_unref);
+  g_free (msg->traceback);
+  g_free (msg->text);
+  g_free (msg);
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+typedef struct
+{
+  JsonObject *obj;
+  const char *type;
+} Reader;
+
+static gboolean
+bad_field (const Reader *r, const char *field, const char *want, GError **error)
+{
+  const char *got = fh_json_kind (json_object_get_member (r->obj, field));
+
+  return fh_throw (error, FH_PROTOCOL_ERROR, FH_PROTOCOL_ERROR_BAD_MESSAGE,
+                   "'%s' message: field '%s' must be %s (got %s)",
+                   r->type, field, want, got);
+}
+
+static gboolean
+read_int (const Reader *r, const char *field, gboolean required, gint64 min,
+          gint64 max, gint64 *out, GError **error)
+{
+  JsonNode *node = json_object_get_member (r->obj, field);
+  g_autofree char *want = g_strdup_printf ("an integer from %" G_GINT64_FORMAT
+                                           " to %" G_GINT64_FORMAT, min, max);
+  gint64 v;
+
+  if (node == NULL && !required)
+    return TRUE;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return bad_field (r, field, want, error);
+  v = json_node_get_int (node);
+  if (v < min || v > max)
+    return bad_field (r, field, want, error);
+  *out = v;
+  return TRUE;
+}
+
+static gboolean
+read_string (const Reader *r, const char *field, gboolean required, char **out,
+             GError **error)
+{
+  JsonNode *node = json_object_get_member (r->obj, field);
+
+  if (node == NULL && !required)
+    return TRUE;
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return bad_field (r, field, "a string", error);
+  *out = g_strdup (json_node_get_string (node));
+  return TRUE;
+}
+
+static gboolean
+read_number (const Reader *r, const char *field, double *out, GError **error)
+{
+  JsonNode *node = json_object_get_member (r->obj, field);
+  GType t = node != NULL && JSON_NODE_HOLDS_VALUE (node)
+                ? json_node_get_value_type (node) : G_TYPE_INVALID;
+
+  if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE)
+    return bad_field (r, field, "a number", error);
+  *out = json_node_get_double (node);
+  return TRUE;
+}
+
+static gboolean
+read_seq (const Reader *r, FhMessage *msg, GError **error)
+{
+  return read_int (r, "seq", TRUE, 1, G_MAXINT64, &msg->seq, error);
+}
+
+static gboolean
+parse_hello (const Reader *r, FhMessage *msg, GError **error)
+{
+  return read_int (r, "protocol", TRUE, 0, G_MAXINT32, &msg->protocol, error) &&
+         read_int (r, "pid", TRUE, 1, G_MAXINT32, &msg->pid, error) &&
+         read_string (r, "kind", TRUE, &msg->kind, error) &&
+         read_string (r, "token", FALSE, &msg->token, error);
+}
+
+static gboolean
+parse_command (const Reader *r, FhMessage *msg, GError **error)
+{
+  g_autofree char *phase = NULL;
+  JsonNode *item;
+  guint p;
+
+  if (!read_seq (r, msg, error) || !read_string (r, "phase", TRUE, &phase, error) ||
+      !read_string (r, "command", TRUE, &msg->command, error))
+    return FALSE;
+  if (!lookup_name (phase_names, G_N_ELEMENTS (phase_names), phase, &p))
+    return bad_field (r, "phase", "\"setup\", \"agenda\" or \"teardown\"", error);
+  msg->phase = p;
+  item = json_object_get_member (r->obj, "item");
+  if (item != NULL && JSON_NODE_HOLDS_OBJECT (item))
+    msg->item = json_object_ref (json_node_get_object (item));
+  else if (item != NULL && !JSON_NODE_HOLDS_NULL (item))
+    return bad_field (r, "item", "an object or null", error);
+  return TRUE;
+}
+
+static gboolean
+parse_result (const Reader *r, FhMessage *msg, GError **error)
+{
+  gint64 status = 0;
+
+  if (!read_seq (r, msg, error) ||
+      !read_int (r, "status", TRUE, FH_STATUS_OK, FH_STATUS_FAILED, &status, error) ||
+      !read_string (r, "traceback", status == FH_STATUS_FAILED, &msg->traceback, error) ||
+      !read_int (r, "code", FALSE, G_MININT32, G_MAXINT32, &msg->code, error))
+    return FALSE;
+  msg->status = (gint) status;
+  msg->has_code = json_object_has_member (r->obj, "code");
+  return TRUE;
+}
+
+static gboolean
+parse_progress (const Reader *r, FhMessage *msg, GError **error)
+{
+  if (!read_seq (r, msg, error) || !read_number (r, "fraction", &msg->fraction, error))
+    return FALSE;
+  if (!(msg->fraction >= 0.0 && msg->fraction <= 1.0))
+    return bad_field (r, "fraction", "a number from 0 to 1", error);
+  return TRUE;
+}
+
+static JsonObject *
+parse_object (const char *payload, gsize len, GError **error)
+{
+  const char *end = NULL;
+  JsonObject *o;
+
+  if (!g_utf8_validate_len (payload, len, &end))
+    return fh_throw_null (error, FH_PROTOCOL_ERROR, FH_PROTOCOL_ERROR_BAD_UTF8,
+                          "payload of %" G_GSIZE_FORMAT " bytes is not valid UTF-8 "
+                          "(bad byte 0x%02x at offset %" G_GSIZE_FORMAT ")",
+                          len, (guint8) *end, (gsize) (end - payload));
+  if ((o = fh_json_parse_object (payload, (gssize) len, error)) == NULL)
+    g_prefix_error (error, "payload of %" G_GSIZE_FORMAT " bytes: ", len);
+  return o;
+}
+
+FhMessage *
+fh_message_parse (const char *payload, gsize len, GError **error)
+{
+  g_autoptr (JsonObject) obj = parse_object (payload, len, error);
+  g_autoptr (FhMessage) msg = NULL;
+  Reader r = { obj, "?" };
+  g_autofree char *type = NULL;
+  guint t;
+  gboolean ok = FALSE;
+
+  if (obj == NULL || !read_string (&r, "type", TRUE, &type, error))
+    return NULL;
+  if (!lookup_name (type_names, G_N_ELEMENTS (type_names), type, &t))
+    return fh_throw_null (error, FH_PROTOCOL_ERROR, FH_PROTOCOL_ERROR_BAD_MESSAGE,
+                     "unknown message type '%s'", type);
+  r.type = type_names[t];
+  msg = fh_message_new (t);
+  switch (msg->type)
+    {
+    case FH_MESSAGE_HELLO: ok = parse_hello (&r, msg, error); break;
+    case FH_MESSAGE_COMMAND: ok = parse_command (&r, msg, error); break;
+    case FH_MESSAGE_RESULT: ok = parse_result (&r, msg, error); break;
+    case FH_MESSAGE_PROGRESS: ok = parse_progress (&r, msg, error); break;
+    case FH_MESSAGE_OUTPUT:
+      ok = read_seq (&r, msg, error) && read_string (&r, "path", TRUE, &msg->text, error);
+      break;
+    case FH_MESSAGE_LOG:
+      ok = read_seq (&r, msg, error) && read_string (&r, "message", TRUE, &msg->text, error);
+      break;
+    }
+  return ok ? g_steal_pointer (&msg) : NULL;
+}
+
+/* ---- serialising -------------------------------------------------------- */
+
+static void
+set_seq (JsonObject *o, const FhMessage *msg)
+{
+  json_object_set_int_member (o, "seq", msg->seq);
+}
+
+static void
+build_members (JsonObject *o, const FhMessage *msg)
+{
+  switch (msg->type)
+    {
+    case FH_MESSAGE_HELLO:
+      json_object_set_int_member (o, "protocol", msg->protocol);
+      json_object_set_int_member (o, "pid", msg->pid);
+      json_object_set_string_member (o, "kind", msg->kind ? msg->kind : "");
+      if (msg->token != NULL)
+        json_object_set_string_member (o, "token", msg->token);
+      break;
+    case FH_MESSAGE_COMMAND:
+      set_seq (o, msg);
+      json_object_set_string_member (o, "phase", fh_phase_to_string (msg->phase));
+      json_object_set_string_member (o, "command", msg->command ? msg->command : "");
+      if (msg->item != NULL)
+        json_object_set_object_member (o, "item", json_object_ref (msg->item));
+      else
+        json_object_set_null_member (o, "item");
+      break;
+    case FH_MESSAGE_RESULT:
+      set_seq (o, msg);
+      json_object_set_int_member (o, "status", msg->status);
+      if (msg->traceback != NULL)
+        json_object_set_string_member (o, "traceback", msg->traceback);
+      if (msg->has_code)
+        json_object_set_int_member (o, "code", msg->code);
+      break;
+    case FH_MESSAGE_PROGRESS:
+      set_seq (o, msg);
+      json_object_set_double_member (o, "fraction", msg->fraction);
+      break;
+    case FH_MESSAGE_OUTPUT:
+    case FH_MESSAGE_LOG:
+      set_seq (o, msg);
+      json_object_set_string_member (o, msg->type == FH_MESSAGE_OUTPUT ? "path" : "message",
+                                     msg->text ? msg->text : "");
+      break;
+    }
+}
+
+char *
+fh_message_to_json (const FhMessage *msg, gsize *len)
+{
+  g_autoptr (JsonObject) o = json_object_new ();
+  char *out;
+
+  json_object_set_string_member (o, "type", fh_message_type_to_string (msg->type));
+  build_members (o, msg);
+  out = fh_json_object_to_string (o);
+  if (len != NULL)
+    *len = strlen (out);
+  return out;
+}
+
+gboolean
+fh_message_append_frame (const FhMessage *msg, GByteArray *out, GError **error)
+{
+  gsize len = 0;
+  g_autofree char *json = fh_message_to_json (msg, &len);
+
+  return fh_wire_append_frame (out, json, len, error);
+}

@@ -1,0 +1,93 @@
+/* fh-message.h — typed protocol messages (the JSON inside a wire frame).
+ *
+ * Dispatcher → executor: "command".  Executor → dispatcher: "hello" once,
+ * then per command any number of "progress", "output" and "log" messages
+ * and exactly one "result".  See docs/protocol.md and
+ * schemas/protocol.schema.json.  Unknown fields are ignored so that a minor
+ * protocol revision can add fields; unknown types are errors.
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Major protocol version: a peer with another major is refused. */
+#define FH_PROTOCOL_VERSION 1
+
+typedef enum {
+  FH_MESSAGE_HELLO,
+  FH_MESSAGE_COMMAND,
+  FH_MESSAGE_RESULT,
+  FH_MESSAGE_PROGRESS,
+  FH_MESSAGE_OUTPUT,
+  FH_MESSAGE_LOG,
+} FhMessageType;
+
+typedef enum {
+  FH_PHASE_SETUP,
+  FH_PHASE_AGENDA,
+  FH_PHASE_TEARDOWN,
+} FhPhase;
+
+/* Status values of a result message. */
+#define FH_STATUS_OK 0
+#define FH_STATUS_FAILED 1
+
+/**
+ * FhMessage:
+ * A decoded message.  Only the fields of its @type are meaningful; strings
+ * and @item are owned by the message.
+ */
+typedef struct
+{
+  FhMessageType type;
+  gint64 seq;          /* command, result, progress, output, log; >= 1 */
+  /* hello */
+  gint64 protocol;
+  gint64 pid;
+  char *kind;          /* "shell", "python", ... */
+  char *token;         /* nullable: set in socket-fallback mode */
+  /* command */
+  FhPhase phase;
+  char *command;
+  JsonObject *item;    /* nullable: the work item, for agenda commands */
+  /* result */
+  gint status;         /* FH_STATUS_OK or FH_STATUS_FAILED */
+  char *traceback;     /* required when status is FH_STATUS_FAILED */
+  gboolean has_code;
+  gint64 code;         /* the command's own exit status, when it has one */
+  /* progress */
+  double fraction;     /* 0.0 ... 1.0 */
+  /* output (a path) and log (a message) */
+  char *text;
+} FhMessage;
+
+const char *fh_message_type_to_string (FhMessageType type);
+const char *fh_phase_to_string (FhPhase phase);
+
+/* (transfer full) */
+FhMessage *fh_message_new (FhMessageType type);
+FhMessage *fh_message_new_hello (const char *kind, gint64 pid, const char *token);
+FhMessage *fh_message_new_command (gint64 seq, FhPhase phase,
+                                   const char *command, JsonObject *item);
+FhMessage *fh_message_new_result (gint64 seq, gint status,
+                                  const char *traceback);
+void fh_message_free (FhMessage *msg);
+
+/* Validates UTF-8 and JSON, then the fields of the message's type.
+ * Errors are FH_PROTOCOL_ERROR with the offending field named.
+ * (transfer full) */
+FhMessage *fh_message_parse (const char *payload, gsize len, GError **error);
+
+/* Serialises @msg to compact JSON.  (transfer full) */
+char *fh_message_to_json (const FhMessage *msg, gsize *len);
+
+/* Serialises and frames @msg onto @out. */
+gboolean fh_message_append_frame (const FhMessage *msg, GByteArray *out,
+                                  GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhMessage, fh_message_free)
+
+G_END_DECLS

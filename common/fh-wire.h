@@ -1,0 +1,63 @@
+/* fh-wire.h — length-prefixed framing shared by dispatcher and executors.
+ *
+ * Every frame, both directions: a 4-byte big-endian unsigned payload length,
+ * then that many bytes of UTF-8 JSON.  Frames of length 0 and frames longer
+ * than the enforced maximum are protocol errors.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define FH_WIRE_HEADER_SIZE 4
+/* Default and hard upper bound for a frame's payload.  Large enough for a
+ * long Python script or traceback, small enough that a corrupt length can
+ * never make us allocate gigabytes. */
+#define FH_WIRE_MAX_FRAME (16u * 1024u * 1024u)
+
+typedef struct _FhWireDecoder FhWireDecoder;
+
+/* (transfer full) */
+FhWireDecoder *fh_wire_decoder_new (gsize max_frame);
+void fh_wire_decoder_free (FhWireDecoder *self);
+
+/* Appends @len bytes of stream data.  Never fails; bad frames are reported
+ * by fh_wire_decoder_next(). */
+void fh_wire_decoder_push (FhWireDecoder *self, const void *data, gsize len);
+
+/* Returns TRUE with the next whole frame in @payload/@len (borrowed: valid
+ * until the next call on @self).  Returns FALSE with @error unset when more
+ * bytes are needed, FALSE with @error set on a bad frame; after an error the
+ * decoder is poisoned and keeps failing with the same error. */
+gboolean fh_wire_decoder_next (FhWireDecoder *self, const char **payload,
+                               gsize *len, GError **error);
+
+/* Call at end of stream: fails with FH_PROTOCOL_ERROR_TRUNCATED when a
+ * partial frame is buffered. */
+gboolean fh_wire_decoder_finish (FhWireDecoder *self, GError **error);
+
+/* Number of whole frames decoded so far. */
+guint64 fh_wire_decoder_get_n_frames (FhWireDecoder *self);
+
+/* Bytes buffered but not yet returned as a frame. */
+gsize fh_wire_decoder_get_pending (FhWireDecoder *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhWireDecoder, fh_wire_decoder_free)
+
+/* Appends header + @payload to @out.  Fails (FH_PROTOCOL_ERROR_FRAME_TOO_LARGE
+ * or _FRAME_EMPTY) without touching @out when @len is not sendable. */
+gboolean fh_wire_append_frame (GByteArray *out, const char *payload, gsize len,
+                               GError **error);
+
+/* Writes all of @len bytes to @fd, retrying on EINTR, short writes and
+ * EAGAIN (by waiting for POLLOUT).  Uses send(MSG_NOSIGNAL) on sockets so a
+ * vanished peer is an error, not a SIGPIPE.  For executors and tests; the
+ * dispatcher writes asynchronously. */
+gboolean fh_wire_write_all (int fd, const void *data, gsize len, GError **error);
+
+/* Frames @payload and writes it with fh_wire_write_all(). */
+gboolean fh_wire_write_frame (int fd, const char *payload, gsize len,
+                              GError **error);
+
+G_END_DECLS
