@@ -1,0 +1,172 @@
+/* fh-plugin.h — farmhand's job-type plugin ABI (installed; pkg-config
+ * "farmhand-plugin").
+ *
+ * A farm host loads a job-type plugin (a shared module) and drives jobs
+ * through it the way a farm's job type works: the plugin asks the host
+ * for work, executes it, and reports each item's result.
+ *
+ *   host                                  plugin
+ *   ----                                  ------
+ *   dlopen(), fh_plugin_get_desc()  -->   const FhPluginDesc *
+ *   check abi_major/abi_minor/license
+ *   desc->job_new(host_api, job_json)-->  FhPluginJob *  (job validated)
+ *   desc->job_run(job)  ------------->    start executor, setup
+ *            <-- host->next_item()        (request work)
+ *            <-- host->log_line() ...     (job log, as it streams)
+ *            <-- host->progress()
+ *            <-- host->report_item()      (report work)
+ *            ... until next_item() returns NULL ...
+ *                                         teardown, close executor
+ *   <--------------------------------     FhRunStatus + summary JSON
+ *   desc->job_free(job)
+ *
+ * Compatibility.  A host accepts a plugin whose abi_major equals its own
+ * and whose abi_minor is not newer than its own.  Structs start with their
+ * size and only grow at the end (before the reserved slots), so either
+ * side reads a field only when the other's struct_size covers it.
+ *
+ * Threads.  job_run() blocks.  Every host callback is called on the thread
+ * that called job_run().  job_cancel() may be called from any thread, also
+ * from inside a host callback, but not from a signal handler.
+ *
+ * Data.  Work items, results and summaries cross the ABI as UTF-8 JSON
+ * strings (schemas/result.schema.json), so adding a field never breaks
+ * the ABI.  No GLib type appears here.
+ *
+ * Signals.  The plugin writes to pipes; if SIGPIPE is at its default
+ * disposition when a job starts, the plugin sets it to SIG_IGN (write
+ * errors are handled as errors), and restores it for the executor.
+ */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FH_PLUGIN_ABI_MAJOR 1
+#define FH_PLUGIN_ABI_MINOR 0
+
+/* The one symbol a plugin exports: const FhPluginDesc *fh_plugin_get_desc (void). */
+#define FH_PLUGIN_SYMBOL "fh_plugin_get_desc"
+
+#if defined(__GNUC__)
+#define FH_PLUGIN_EXPORT __attribute__ ((visibility ("default")))
+#else
+#define FH_PLUGIN_EXPORT
+#endif
+
+/* Where a job log line came from. */
+typedef enum {
+  FH_LOG_STDOUT = 1,
+  FH_LOG_STDERR = 2,
+  FH_LOG_FARMHAND = 3,   /* farmhand's own notes: executor start/exit, ... */
+} FhLogStream;
+
+/* What job_run() returns. */
+typedef enum {
+  FH_RUN_OK = 0,            /* every item served completed; setup and
+                               teardown succeeded */
+  FH_RUN_ITEMS_FAILED = 1,  /* ran to the end; some item or teardown failed */
+  FH_RUN_JOB_FAILED = 2,    /* stopped early: the executor did not start or
+                               died, or setup failed; items not yet served
+                               were not run (the summary says why) */
+  FH_RUN_CANCELLED = 3,     /* job_cancel() was called */
+} FhRunStatus;
+
+/* Flags for job_cancel(). */
+typedef enum {
+  FH_CANCEL_GRACEFUL = 0,   /* SIGTERM the running command, grace, SIGKILL;
+                               then teardown */
+  FH_CANCEL_NOW = 1 << 0,   /* skip the grace period */
+} FhCancelFlags;
+
+/**
+ * FhHostApi:
+ * What the host offers the plugin.  Allocated and owned by the host; must
+ * stay valid until job_free() returns.
+ *
+ * @next_item: the next work item as a JSON object with at least "name"
+ *   (an item name of the job's agenda, e.g. "1-4"), or NULL when there is
+ *   no more work.  The plugin releases it with @free_item.
+ * @report_item: the result of one item, a JSON object (see
+ *   schemas/result.schema.json).  Borrowed for the call.
+ * @log_line: one line of the job log (no line terminator, valid UTF-8,
+ *   @len bytes, not NUL-terminated).  @item_name is NULL outside agenda
+ *   items (setup, teardown, executor start).
+ * @progress: progress of the running item, 0.0 to 1.0.
+ */
+typedef struct FhHostApi
+{
+  uint32_t struct_size;     /* sizeof (FhHostApi) as the host was built */
+  uint32_t abi_major;
+  uint32_t abi_minor;
+  uint32_t reserved_flags;
+  void *host_data;          /* passed back to every callback */
+  char *(*next_item) (void *host_data);
+  void (*free_item) (void *host_data, char *item_json);
+  void (*report_item) (void *host_data, const char *result_json);
+  void (*log_line) (void *host_data, const char *item_name, FhLogStream stream,
+                    const char *line, size_t len);
+  void (*progress) (void *host_data, const char *item_name, double fraction);
+  void *reserved[8];
+} FhHostApi;
+
+/* A job inside the plugin; opaque to the host. */
+typedef struct FhPluginJob FhPluginJob;
+
+/**
+ * FhPluginDesc:
+ * A plugin's constant descriptor.
+ *
+ * @job_new: validates @job_json and prepares a job.  @options_json is a
+ *   JSON object or NULL: {"job_dir": "/abs/dir"} anchors relative paths.
+ *   On failure returns NULL and sets *@error to a message (free with
+ *   @free_string) listing every problem, one per line.
+ * @job_run: runs the job to the end (blocking).  Sets *@summary_json
+ *   (nullable; free with @free_string) to {"status", "items_complete",
+ *   "items_failed", "error"?, "executor": {...}}.
+ * @job_cancel: asks a running job to stop (FhCancelFlags); thread-safe.
+ * @job_free: releases a job that is not running.
+ */
+typedef struct FhPluginDesc
+{
+  uint32_t abi_major;       /* FH_PLUGIN_ABI_MAJOR the plugin was built with */
+  uint32_t abi_minor;       /* FH_PLUGIN_ABI_MINOR the plugin was built with */
+  uint32_t struct_size;     /* sizeof (FhPluginDesc) at build time */
+  uint32_t reserved_flags;
+  const char *name;         /* must match the module's file name, minus "lib"
+                               and the suffix */
+  const char *version;
+  const char *license;      /* SPDX identifier, e.g. "MIT" */
+  const char *description;
+  FhPluginJob *(*job_new) (const FhHostApi *host, const char *job_json,
+                           const char *options_json, char **error);
+  int (*job_run) (FhPluginJob *job, char **summary_json);
+  void (*job_cancel) (FhPluginJob *job, int flags);
+  void (*job_free) (FhPluginJob *job);
+  void (*free_string) (char *str);
+  void *reserved[8];
+} FhPluginDesc;
+
+typedef const FhPluginDesc *(*FhPluginGetDescFunc) (void);
+
+/* Defines the descriptor and the exported entry point, e.g.
+ *   FH_PLUGIN_DEFINE ("farmhand-jobtype", "0.1.0", "MIT", "Persistent executor",
+ *                     my_job_new, my_job_run, my_job_cancel, my_job_free, free);
+ */
+#define FH_PLUGIN_DEFINE(name_, version_, license_, description_, job_new_,   \
+                         job_run_, job_cancel_, job_free_, free_string_)      \
+  static const FhPluginDesc fh_plugin_desc_ = {                               \
+    FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR, sizeof (FhPluginDesc), 0,       \
+    name_, version_, license_, description_,                                  \
+    job_new_, job_run_, job_cancel_, job_free_, free_string_, { 0 }           \
+  };                                                                          \
+  FH_PLUGIN_EXPORT const FhPluginDesc *fh_plugin_get_desc (void);             \
+  const FhPluginDesc *fh_plugin_get_desc (void) { return &fh_plugin_desc_; }
+
+#ifdef __cplusplus
+}
+#endif
