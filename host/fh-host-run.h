@@ -1,0 +1,39 @@
+/* fh-host-run.h — the reference host's side of one job run: serves agenda
+ * items to the plugin, records each result, and says what happened.
+ *
+ * It implements FhHostApi for farmhand's own host; a farm's host would
+ * implement the same callbacks against its queue.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "fh-job.h"
+#include "fh-plugin.h"
+#include "fh-results-writer.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  gboolean verbose;   /* print the job log */
+  gboolean quiet;     /* print only failures and the summary */
+} FhHostRunOptions;
+
+typedef struct _FhHostRun FhHostRun;
+
+/* Borrows @job, @desc and @results (nullable); they must outlive the run.
+ * (transfer full) */
+FhHostRun *fh_host_run_new (FhJob *job, const FhPluginDesc *desc,
+                            FhResultsWriter *results,
+                            const FhHostRunOptions *options);
+void fh_host_run_free (FhHostRun *self);
+
+/* Runs the job through the plugin.  @job_json is the job file's text.
+ * Returns the process exit code: 0 every item complete, 1 any failed,
+ * 2 the plugin refused the job (@error set). */
+int fh_host_run_execute (FhHostRun *self, const char *job_json, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhHostRun, fh_host_run_free)
+
+G_END_DECLS

@@ -1,0 +1,173 @@
+/* fh-plugin-module.c — the plugin loader.
+ *
+ * Checks run in the order a person would fix them: can it be opened, is it
+ * a farmhand plugin at all, was it built for this host's ABI, is its
+ * descriptor whole.  The descriptor is read only up to the size the plugin
+ * says it has.
+ */
+#include "config.h"
+
+#include "fh-plugin-module.h"
+
+#include <stddef.h>
+#include <string.h>
+
+#include <gmodule.h>
+
+#include "fh-error.h"
+
+struct _FhPluginModule
+{
+  GModule *module;
+  const FhPluginDesc *desc;
+  char *path;
+};
+
+/* SPDX identifiers a plugin may declare.  "Proprietary" is allowed: studios
+ * load in-house plugins; the point is to refuse garbage descriptors. */
+static const char *const known_licenses[] = {
+  "MIT", "BSD-2-Clause", "BSD-3-Clause", "Apache-2.0", "ISC", "MPL-2.0",
+  "LGPL-2.1-or-later", "LGPL-3.0-or-later", "GPL-2.0-or-later",
+  "GPL-3.0-or-later", "Zlib", "Proprietary", NULL
+};
+
+/* The descriptor fields of ABI 1.0, which every 1.x plugin has. */
+#define DESC_MIN_SIZE (offsetof (FhPluginDesc, free_string) + sizeof (void *))
+
+static char *
+expected_name (const char *path)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  char *dot = strchr (base, '.');
+
+  if (dot != NULL)
+    *dot = '\0';
+  return g_strdup (g_str_has_prefix (base, "lib") ? base + 3 : base);
+}
+
+static gboolean
+check_abi (const FhPluginDesc *d, const char *path, GError **error)
+{
+  if (d->abi_major != FH_PLUGIN_ABI_MAJOR)
+    return fh_throw (error, FH_LOADER_ERROR, FH_LOADER_ERROR_ABI_MISMATCH,
+                     "%s was built for farmhand plugin ABI %u.%u, but this host "
+                     "speaks ABI %d.%d: rebuild the plugin against this farmhand",
+                     path, d->abi_major, d->abi_minor,
+                     FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR);
+  if (d->abi_minor > FH_PLUGIN_ABI_MINOR)
+    return fh_throw (error, FH_LOADER_ERROR, FH_LOADER_ERROR_ABI_MISMATCH,
+                     "%s needs farmhand plugin ABI %u.%u, newer than this host's "
+                     "%d.%d: upgrade the host", path, d->abi_major, d->abi_minor,
+                     FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR);
+  return TRUE;
+}
+
+static gboolean
+check_desc (const FhPluginDesc *d, const char *path, GError **error)
+{
+  g_autofree char *want = expected_name (path);
+
+  if (d->struct_size < DESC_MIN_SIZE)
+    return fh_throw (error, FH_LOADER_ERROR, FH_LOADER_ERROR_INVALID,
+                     "%s: descriptor is %u bytes, smaller than ABI %d.0's %zu",
+                     path, d->struct_size, FH_PLUGIN_ABI_MAJOR, DESC_MIN_SIZE);
+  if (d->name == NULL || strcmp (d->name, want) != 0)
+    return fh_throw (error, FH_LOADER_ERROR, FH_LOADER_ERROR_INVALID,
+                     "%s: plugin calls itself '%s' but its file name says '%s'",
+                     path, d->name ? d->name : "(null)", want);
+  if (d->license == NULL || !g_strv_contains (known_licenses, d->license))
+    return fh_throw (error, FH_LOADER_ERROR, FH_LOADER_ERROR_LICENSE,
+                     "%s: license '%s' is not a known SPDX identifier",
+                     path, d->license ? d->license : "(null)");
+  if (!d->job_new || !d->job_run || !d->job_cancel || !d->job_free || !d->free_string)
+    return fh_throw (error, FH_LOADER_ERROR, FH_LOADER_ERROR_INVALID,
+                     "%s: descriptor lacks an entry point", path);
+  return TRUE;
+}
+
+FhPluginModule *
+fh_plugin_module_open (const char *path, GError **error)
+{
+  g_autoptr (FhPluginModule) self = g_new0 (FhPluginModule, 1);
+  FhPluginGetDescFunc get_desc = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  self->path = g_strdup (path);
+  self->module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+  if (self->module == NULL)
+    return fh_throw_null (error, FH_LOADER_ERROR, FH_LOADER_ERROR_OPEN,
+                          "cannot load plugin: %s", g_module_error ());
+  if (!g_module_symbol (self->module, FH_PLUGIN_SYMBOL, (gpointer *) &get_desc) ||
+      get_desc == NULL)
+    return fh_throw_null (error, FH_LOADER_ERROR, FH_LOADER_ERROR_NO_SYMBOL,
+                          "%s is not a farmhand plugin: it has no %s()",
+                          path, FH_PLUGIN_SYMBOL);
+  self->desc = get_desc ();
+  if (self->desc == NULL)
+    return fh_throw_null (error, FH_LOADER_ERROR, FH_LOADER_ERROR_INVALID,
+                          "%s: %s() returned no descriptor", path, FH_PLUGIN_SYMBOL);
+  if (!check_abi (self->desc, path, error) || !check_desc (self->desc, path, error))
+    return NULL;
+  /* Plugins (and the libraries they pull in, like json-glib) register
+   * GTypes, which cannot be unregistered: unloading one would leave the
+   * type system pointing into unmapped code.  Loaded means loaded. */
+  g_module_make_resident (self->module);
+  return g_steal_pointer (&self);
+}
+
+static char *
+find_default (void)
+{
+  const char *env = g_getenv ("FARMHAND_PLUGIN");
+  g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  if (exe != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (exe);
+      const char *const rel[] = { "../plugin", ".", NULL };
+      for (guint i = 0; rel[i] != NULL; i++)
+        {
+          g_autofree char *p = g_build_filename (dir, rel[i], FH_JOBTYPE_MODULE, NULL);
+          if (g_file_test (p, G_FILE_TEST_EXISTS))
+            return g_canonicalize_filename (p, NULL);
+        }
+    }
+  return g_build_filename (FH_PLUGINDIR, FH_JOBTYPE_MODULE, NULL);
+}
+
+FhPluginModule *
+fh_plugin_module_open_default (GError **error)
+{
+  g_autofree char *path = find_default ();
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return fh_throw_null (error, FH_LOADER_ERROR, FH_LOADER_ERROR_NOT_FOUND,
+                          "no job-type plugin found (looked next to this program "
+                          "and at %s); set FARMHAND_PLUGIN or pass --plugin", path);
+  return fh_plugin_module_open (path, error);
+}
+
+void
+fh_plugin_module_free (FhPluginModule *self)
+{
+  if (self == NULL)
+    return;
+  if (self->module != NULL)
+    g_module_close (self->module);
+  g_free (self->path);
+  g_free (self);
+}
+
+const FhPluginDesc *
+fh_plugin_module_get_desc (FhPluginModule *self)
+{
+  return self->desc;
+}
+
+const char *
+fh_plugin_module_get_path (FhPluginModule *self)
+{
+  return self->path;
+}
