@@ -1,0 +1,153 @@
+/* fh-test-utils.h — helpers shared by farmhand's tests: temp dirs, files,
+ * running the real farmhand binary, reading results files. */
+#pragma once
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* A fresh directory, removed (recursively) by fh_test_rmtree(). */
+static inline char *
+fh_test_mkdtemp (void)
+{
+  g_autoptr (GError) err = NULL;
+  char *dir = g_dir_make_tmp ("farmhand-test-XXXXXX", &err);
+
+  g_assert_no_error (err);
+  return dir;
+}
+
+static inline void
+fh_test_rmtree (const char *path)
+{
+  g_autoptr (GFile) file = g_file_new_for_path (path);
+  g_autoptr (GFileEnumerator) e = NULL;
+  GFileInfo *info;
+
+  e = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME "," G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                                 G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
+  while (e != NULL && (info = g_file_enumerator_next_file (e, NULL, NULL)) != NULL)
+    {
+      g_autofree char *child = g_build_filename (path, g_file_info_get_name (info), NULL);
+      if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+        fh_test_rmtree (child);
+      else
+        g_unlink (child);
+      g_object_unref (info);
+    }
+  g_rmdir (path);
+}
+
+static inline char *
+fh_test_write (const char *dir, const char *name, const char *contents)
+{
+  g_autoptr (GError) err = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_file_set_contents (path, contents, -1, &err);
+  g_assert_no_error (err);
+  return path;
+}
+
+static inline char *
+fh_test_read (const char *path)
+{
+  g_autoptr (GError) err = NULL;
+  char *text = NULL;
+
+  g_file_get_contents (path, &text, NULL, &err);
+  g_assert_no_error (err);
+  return text;
+}
+
+/* Path of a built file, relative to the build root: ("host", "farmhand", NULL). */
+#define fh_test_built(...) g_test_build_filename (G_TEST_BUILT, "..", __VA_ARGS__)
+
+typedef struct
+{
+  int exit_code;
+  char *out;
+  char *err;
+} FhTestRun;
+
+static inline void
+fh_test_run_clear (FhTestRun *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+/* Runs argv (NULL-terminated) in @cwd, capturing stdout and stderr. */
+static inline FhTestRun
+fh_test_spawn (const char *cwd, const char *const *argv)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GError) err = NULL;
+  FhTestRun run = { -1, NULL, NULL };
+
+  if (cwd != NULL)
+    g_subprocess_launcher_set_cwd (launcher, cwd);
+  proc = g_subprocess_launcher_spawnv (launcher, argv, &err);
+  g_assert_no_error (err);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &run.out, &run.err, &err);
+  g_assert_no_error (err);
+  run.exit_code = g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc)
+                                                     : 128 + g_subprocess_get_term_sig (proc);
+  if (g_test_verbose ())
+    g_printerr ("--- %s (exit %d)\n%s%s", argv[1] ? argv[1] : argv[0], run.exit_code,
+                run.out, run.err);
+  return run;
+}
+
+/* `farmhand ARGS...` with the built host. */
+static inline FhTestRun
+fh_test_farmhand (const char *cwd, ...)
+{
+  g_autofree char *exe = fh_test_built ("host", "farmhand", NULL);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, exe);
+  va_start (args, cwd);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  return fh_test_spawn (cwd, (const char *const *) argv->pdata);
+}
+
+/* Results file lines as parsed objects.  (transfer full) */
+static inline GPtrArray *
+fh_test_read_results (const char *path)
+{
+  g_autofree char *text = fh_test_read (path);
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (JsonParser) p = json_parser_new ();
+      g_autoptr (GError) err = NULL;
+      if (lines[i][0] == '\0')
+        continue;
+      json_parser_load_from_data (p, lines[i], -1, &err);
+      g_assert_no_error (err);
+      g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)));
+      g_ptr_array_add (out, json_object_ref (json_node_get_object (json_parser_get_root (p))));
+    }
+  return out;
+}
+
+static inline const char *
+fh_test_result_field (GPtrArray *results, guint i, const char *field)
+{
+  g_assert_cmpuint (i, <, results->len);
+  return json_object_get_string_member_with_default (g_ptr_array_index (results, i), field, NULL);
+}
+
+G_END_DECLS

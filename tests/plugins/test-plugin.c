@@ -1,0 +1,51 @@
+/* test-plugin.c — deliberately broken plugins for the loader tests, one
+ * module per VARIANT: each breaks exactly one rule of the ABI. */
+#include "fh-plugin.h"
+
+#include <stdlib.h>
+
+#ifndef VARIANT_NO_SYMBOL
+static FhPluginJob *
+t_job_new (const FhHostApi *host, const char *job_json, const char *options_json, char **error)
+{
+  return NULL;
+}
+
+static int t_job_run (FhPluginJob *job, char **summary) { return FH_RUN_JOB_FAILED; }
+static void t_job_cancel (FhPluginJob *job, int flags) { }
+static void t_job_free (FhPluginJob *job) { }
+static void t_free_string (char *s) { free (s); }
+
+static const FhPluginDesc desc = {
+#ifdef VARIANT_BAD_MAJOR
+  FH_PLUGIN_ABI_MAJOR + 1, 0,
+#elif defined(VARIANT_NEWER_MINOR)
+  FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR + 1,
+#else
+  FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR,
+#endif
+  sizeof (FhPluginDesc), 0,
+  PLUGIN_NAME, "0.0.1",
+#ifdef VARIANT_BAD_LICENSE
+  "Do-What-You-Like",
+#else
+  "MIT",
+#endif
+  "a test plugin",
+  t_job_new, t_job_run, t_job_cancel, t_job_free, t_free_string, { 0 }
+};
+
+FH_PLUGIN_EXPORT const FhPluginDesc *fh_plugin_get_desc (void);
+const FhPluginDesc *
+fh_plugin_get_desc (void)
+{
+  return &desc;
+}
+#else
+FH_PLUGIN_EXPORT int fh_plugin_something_else (void);
+int
+fh_plugin_something_else (void)
+{
+  return 0;
+}
+#endif

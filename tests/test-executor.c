@@ -1,0 +1,377 @@
+/* test-executor.c — one conformance table, run against BOTH executors
+ * (farmhand-executor and farmhand_executor.py) through the real
+ * dispatcher, on real processes and sockets.
+ *
+ * Each case gives the command for the shell and for Python; the fixture
+ * starts the executor of the kind under test and records its log.
+ */
+#include "config.h"
+
+#include <signal.h>
+
+#include "fh-dispatcher.h"
+#include "fh-error.h"
+#include "fh-executor-path.h"
+#include "fh-test-utils.h"
+
+typedef enum { KIND_SHELL, KIND_PYTHON } Kind;
+
+typedef struct
+{
+  Kind kind;
+  GMainContext *context;
+  FhDispatcher *d;
+  GPtrArray *log;          /* "stdout: line" / "stderr: line" */
+  char *tmp;
+  char *mark;              /* file the streaming test creates */
+} Fixture;
+
+static void
+on_log (FhLogStream stream, const char *line, gsize len, gpointer data)
+{
+  Fixture *fx = data;
+  const char *names[] = { "", "stdout", "stderr", "farmhand" };
+
+  g_ptr_array_add (fx->log, g_strdup_printf ("%s: %.*s", names[stream], (int) len, line));
+  /* The streaming case: the command waits until we have seen its line. */
+  if (fx->mark != NULL && len == 5 && memcmp (line, "ready", 5) == 0)
+    g_file_set_contents (fx->mark, "", 0, NULL);
+}
+
+static char **
+argv_for (Kind kind)
+{
+  g_autofree char *dir = fh_executor_dir ();
+  g_autofree char *shell = g_build_filename (dir, "farmhand-executor", NULL);
+  g_autofree char *py = g_build_filename (dir, "farmhand_executor.py", NULL);
+
+  if (kind == KIND_SHELL)
+    return g_strdupv ((char *[]) { shell, NULL });
+  return g_strdupv ((char *[]) { "python3", "-u", py, NULL });
+}
+
+static void
+fixture_set_up (Fixture *fx, gconstpointer data)
+{
+  g_auto (GStrv) argv = argv_for (GPOINTER_TO_INT (data));
+  g_autoptr (GError) err = NULL;
+
+  fx->kind = GPOINTER_TO_INT (data);
+  fx->context = g_main_context_new ();
+  g_main_context_push_thread_default (fx->context);
+  fx->log = g_ptr_array_new_with_free_func (g_free);
+  fx->tmp = fh_test_mkdtemp ();
+  fx->d = fh_dispatcher_new (NULL);
+  fh_dispatcher_set_log_func (fx->d, on_log, fx);
+  g_assert_true (fh_dispatcher_start (fx->d, (const char *const *) argv, fx->tmp, NULL, 30000, &err));
+  g_assert_no_error (err);
+  g_assert_cmpstr (fh_dispatcher_get_hello (fx->d)->kind, ==, fx->kind == KIND_SHELL ? "shell" : "python");
+}
+
+static void
+fixture_tear_down (Fixture *fx, gconstpointer data)
+{
+  g_clear_pointer (&fx->d, fh_dispatcher_free);
+  g_main_context_pop_thread_default (fx->context);
+  g_main_context_unref (fx->context);
+  if (g_test_verbose ())
+    for (guint i = 0; i < fx->log->len; i++)
+      g_printerr ("  log %s\n", (char *) g_ptr_array_index (fx->log, i));
+  g_ptr_array_unref (fx->log);
+  fh_test_rmtree (fx->tmp);
+  g_free (fx->tmp);
+  g_free (fx->mark);
+}
+
+static FhCommandResult *
+run (Fixture *fx, const char *shell, const char *python)
+{
+  g_autoptr (GError) err = NULL;
+  FhCommandResult *r = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA,
+                                          fx->kind == KIND_SHELL ? shell : python, NULL, &err);
+
+  g_assert_no_error (err);
+  return r;
+}
+
+static void
+assert_ok (Fixture *fx, const char *shell, const char *python)
+{
+  g_autoptr (FhCommandResult) r = run (fx, shell, python);
+
+  if (r->status != FH_STATUS_OK)
+    g_error ("command failed: %s", r->traceback);
+}
+
+static gboolean
+log_has (Fixture *fx, const char *pattern)
+{
+  for (guint i = 0; i < fx->log->len; i++)
+    if (g_pattern_match_simple (pattern, g_ptr_array_index (fx->log, i)))
+      return TRUE;
+  return FALSE;
+}
+
+static int
+close_executor (Fixture *fx)
+{
+  g_autoptr (GError) err = NULL;
+  int code = -1;
+
+  g_assert_true (fh_dispatcher_close (fx->d, 10000, &code, &err));
+  g_assert_no_error (err);
+  return code;
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+static void
+test_success (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (FhCommandResult) r = run (fx, "true", "pass");
+
+  g_assert_cmpint (r->status, ==, FH_STATUS_OK);
+  g_assert_null (r->traceback);
+  g_assert_cmpint (close_executor (fx), ==, 0);
+}
+
+static void
+test_failure_traceback (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (FhCommandResult) r = run (fx,
+      "echo 'no such scene: shot.ma' >&2; sh -c 'exit 3'",
+      "def load(p):\n    raise FileNotFoundError('no such scene: ' + p)\nload('shot.ma')");
+
+  g_assert_cmpint (r->status, ==, FH_STATUS_FAILED);
+  g_assert_nonnull (r->traceback);
+  g_assert_true (strstr (r->traceback, "no such scene: shot.ma") != NULL);
+  if (fx->kind == KIND_SHELL)
+    {
+      g_assert_true (strstr (r->traceback, "command exited with status 3") != NULL);
+      g_assert_true (r->has_code);
+      g_assert_cmpint (r->code, ==, 3);
+    }
+  else
+    {
+      /* A real Python traceback, starting at the command, naming the line. */
+      g_assert_true (g_str_has_prefix (r->traceback, "Traceback (most recent call last):\n"));
+      g_assert_true (strstr (r->traceback, "line 3, in <module>") != NULL);
+      g_assert_true (strstr (r->traceback, "raise FileNotFoundError") != NULL);
+      g_assert_true (strstr (r->traceback, "farmhand_executor.py") == NULL);
+    }
+  /* The session survives a failed command. */
+  assert_ok (fx, "true", "pass");
+}
+
+static void
+test_state_persists (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *env_sh = fh_test_write (fx->tmp, "env.sh", "SHOT=010\nexport SHOT\n");
+
+  assert_ok (fx, "mkdir -p sub && cd sub && export FOO=bar && count=1",
+             "import os\nos.makedirs('sub', exist_ok=True)\nos.chdir('sub')\ncount = 1");
+  assert_ok (fx, ". ../env.sh; count=$((count + 1))", "count += 1\nfrom os.path import basename");
+  assert_ok (fx, "[ \"$(basename \"$PWD\")\" = sub ] && [ \"$FOO\" = bar ] && [ $count = 2 ] && [ \"$SHOT\" = 010 ]",
+             "import os\nassert basename(os.getcwd()) == 'sub'\nassert count == 2");
+}
+
+static void
+test_output_streams (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (FhCommandResult) r = NULL;
+
+  fx->mark = g_build_filename (fx->tmp, "mark", NULL);
+  /* Finishes only if "ready" reached the log while it was still running. */
+  r = run (fx,
+           "echo ready; i=0; while [ ! -e mark ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; [ -e mark ]",
+           "import os, time\nprint('ready')\nfor i in range(200):\n    if os.path.exists('mark'): break\n    time.sleep(0.05)\nassert os.path.exists('mark')");
+  g_assert_cmpint (r->status, ==, FH_STATUS_OK);
+  g_assert_true (log_has (fx, "stdout: ready"));
+}
+
+static void
+test_output_before_result (Fixture *fx, gconstpointer data)
+{
+  guint before;
+
+  /* Every line a command prints is in the log when its result returns. */
+  for (int i = 0; i < 20; i++)
+    {
+      g_autofree char *want_out = g_strdup_printf ("stdout: out %d", i);
+      g_autofree char *want_err = g_strdup_printf ("stderr: err %d", i);
+      g_autofree char *sh = g_strdup_printf ("echo out %d; echo err %d >&2; printf tail", i, i);
+      g_autofree char *py = g_strdup_printf ("import sys\nprint('out %d')\nprint('err %d', file=sys.stderr)\nsys.stdout.write('tail')", i, i);
+
+      before = fx->log->len;
+      assert_ok (fx, sh, py);
+      g_assert_true (log_has (fx, want_out));
+      g_assert_true (log_has (fx, want_err));
+      g_assert_cmpuint (fx->log->len, >, before);
+      /* The unterminated last line belongs to this command too. */
+      g_assert_cmpstr (g_ptr_array_index (fx->log, fx->log->len - 1), ==, "stdout: tail");
+    }
+}
+
+static void
+test_big_output (Fixture *fx, gconstpointer data)
+{
+  guint lines = 0;
+
+  /* 2 MB of output: far more than a pipe holds, so the dispatcher must
+   * read while the command runs. */
+  assert_ok (fx, "i=0; while [ $i -lt 40000 ]; do echo \"line $i 0123456789012345678901234567890123456789\"; i=$((i+1)); done",
+             "for i in range(40000):\n    print('line %d 0123456789012345678901234567890123456789' % i)");
+  for (guint i = 0; i < fx->log->len; i++)
+    if (g_str_has_prefix (g_ptr_array_index (fx->log, i), "stdout: line "))
+      lines++;
+  g_assert_cmpuint (lines, ==, 40000);
+}
+
+static void
+test_exit_code_on_close (Fixture *fx, gconstpointer data)
+{
+  assert_ok (fx, "true", "pass");
+  g_assert_cmpint (close_executor (fx), ==, 0);
+  g_assert_false (fh_dispatcher_is_alive (fx->d));
+}
+
+static void
+test_command_ends_session (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (FhCommandResult) r = run (fx, "exit 3", "import sys\nsys.exit(3)");
+  g_autoptr (GError) err = NULL;
+  g_autoptr (FhCommandResult) after = NULL;
+
+  g_assert_cmpint (r->status, ==, FH_STATUS_FAILED);
+  g_assert_true (r->has_code);
+  g_assert_cmpint (r->code, ==, 3);
+  /* The session is over: the executor exits with the command's code. */
+  g_assert_cmpint (close_executor (fx), ==, 3);
+  after = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA, "true", NULL, &err);
+  g_assert_null (after);
+  g_assert_error (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_EXITED);
+  g_assert_true (strstr (err->message, "exited with code 3") != NULL);
+}
+
+static void
+test_early_exit (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (GError) err = NULL;
+  g_autoptr (GError) err2 = NULL;
+  g_autoptr (FhCommandResult) r = NULL;
+
+  assert_ok (fx, "echo 'loading scene'", "print('loading scene')");
+  /* The executor dies (as on an OOM kill) while running a command. */
+  r = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA,
+                         fx->kind == KIND_SHELL ? "echo 'about to die'; kill -9 $PPID; sleep 5"
+                                                : "import os, signal\nprint('about to die')\nos.kill(os.getpid(), signal.SIGKILL)",
+                         NULL, &err);
+  g_assert_null (r);
+  g_assert_error (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_EXITED);
+  g_assert_true (strstr (err->message, "was killed by signal 9") != NULL);
+  g_assert_true (strstr (err->message, "while running this command") != NULL);
+  /* The report carries the last lines of the log. */
+  g_assert_true (strstr (err->message, "about to die") != NULL);
+  g_assert_false (fh_dispatcher_is_alive (fx->d));
+  /* Every later command fails the same way, at once. */
+  g_assert_null (fh_dispatcher_run (fx->d, FH_PHASE_AGENDA, "true", NULL, &err2));
+  g_assert_error (err2, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_EXITED);
+}
+
+static void
+test_stdin_is_private (Fixture *fx, gconstpointer data)
+{
+  /* A command that reads stdin must not swallow the commands after it. */
+  assert_ok (fx, "cat; read x || true", "import sys, os\nassert sys.stdin.read() == ''\nassert os.read(0, 100) == b''");
+  assert_ok (fx, "sh -c 'cat >/dev/null'", "import subprocess\nsubprocess.run(['cat'], check=True)");
+  assert_ok (fx, "true", "pass");
+}
+
+static void
+test_output_cannot_forge (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (FhCommandResult) r = run (fx,
+      "echo '0 1'; echo '0 2'; printf '\\0\\0\\0\\x2a{\"type\":\"result\",\"seq\":2,\"status\":0}'; false",
+      "import sys\nprint('0 2')\nsys.stdout.write('\\x00\\x00\\x00\\x2a{\"type\":\"result\",\"seq\":1,\"status\":0}\\n')\nraise RuntimeError('really failed')");
+
+  g_assert_cmpint (r->status, ==, FH_STATUS_FAILED);
+  assert_ok (fx, "true", "pass");
+}
+
+static void
+test_syntax_error_keeps_session (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (FhCommandResult) r = run (fx, "if then fi (", "def broken(:\n    pass");
+
+  g_assert_cmpint (r->status, ==, FH_STATUS_FAILED);
+  if (fx->kind == KIND_PYTHON)
+    g_assert_true (strstr (r->traceback, "SyntaxError") != NULL);
+  else
+    g_assert_true (strstr (r->traceback, "Syntax error") != NULL);
+  assert_ok (fx, "x=after; [ $x = after ]", "x = 'after'");
+}
+
+static void
+test_item_reaches_command (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (JsonObject) item = json_object_new ();
+  g_autoptr (JsonArray) frames = json_array_new ();
+  g_autoptr (GError) err = NULL;
+  g_autoptr (FhCommandResult) r = NULL;
+
+  json_array_add_int_element (frames, 7);
+  json_object_set_string_member (item, "name", "7");
+  json_object_set_array_member (item, "frames", g_steal_pointer (&frames));
+  r = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA,
+                         fx->kind == KIND_SHELL ? "true"
+                         : "assert farmhand.item['frames'] == [7], farmhand.item\nassert farmhand.phase == 'agenda'",
+                         item, &err);
+  g_assert_no_error (err);
+  g_assert_cmpint (r->status, ==, FH_STATUS_OK);
+}
+
+static void
+test_quoting (Fixture *fx, gconstpointer data)
+{
+  /* Quotes, backslashes, newlines and UTF-8 reach the command unchanged. */
+  assert_ok (fx, "x='it'\\''s \"q\" \\\\ ü'\n[ \"$x\" = \"it's \\\"q\\\" \\\\\\\\ ü\" ]",
+             "x = 'it\\'s \"q\" \\\\ ü'\nassert x == \"it's \\\"q\\\" \\\\ \\u00fc\", x");
+}
+
+typedef struct
+{
+  const char *name;
+  void (*func) (Fixture *, gconstpointer);
+} Case;
+
+static const Case cases[] = {
+  { "success", test_success },
+  { "failure-traceback", test_failure_traceback },
+  { "state-persists", test_state_persists },
+  { "output-streams", test_output_streams },
+  { "output-before-result", test_output_before_result },
+  { "big-output", test_big_output },
+  { "exit-code-on-close", test_exit_code_on_close },
+  { "command-ends-session", test_command_ends_session },
+  { "early-exit", test_early_exit },
+  { "stdin-is-private", test_stdin_is_private },
+  { "output-cannot-forge-results", test_output_cannot_forge },
+  { "syntax-error-keeps-session", test_syntax_error_keeps_session },
+  { "item-reaches-command", test_item_reaches_command },
+  { "quoting", test_quoting },
+};
+
+int
+main (int argc, char **argv)
+{
+  const char *kinds[] = { "shell", "python" };
+
+  g_test_init (&argc, &argv, NULL);
+  for (int k = 0; k < 2; k++)
+    for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+      {
+        g_autofree char *path = g_strdup_printf ("/executor/%s/%s", kinds[k], cases[i].name);
+        g_test_add (path, Fixture, GINT_TO_POINTER (k), fixture_set_up, cases[i].func, fixture_tear_down);
+      }
+  return g_test_run ();
+}
