@@ -71,6 +71,7 @@ wait_writable (FhFdWriter *self)
     return;
   self->source = g_unix_fd_source_new (self->fd, G_IO_OUT | G_IO_ERR | G_IO_HUP);
   g_source_set_callback (self->source, G_SOURCE_FUNC (on_writable), self, NULL);
+  g_source_set_can_recurse (self->source, TRUE);  /* see fh-pipe-reader.c */
   g_source_attach (self->source, self->context);
 }
 

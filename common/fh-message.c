@@ -181,9 +181,23 @@ read_seq (const Reader *r, FhMessage *msg, GError **error)
 }
 
 static gboolean
+read_bool (const Reader *r, const char *field, gboolean *out, GError **error)
+{
+  JsonNode *node = json_object_get_member (r->obj, field);
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return bad_field (r, field, "true or false", error);
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+static gboolean
 parse_hello (const Reader *r, FhMessage *msg, GError **error)
 {
-  return read_int (r, "protocol", TRUE, 0, G_MAXINT32, &msg->protocol, error) &&
+  return read_bool (r, "echo", &msg->echo, error) &&
+         read_int (r, "protocol", TRUE, 0, G_MAXINT32, &msg->protocol, error) &&
          read_int (r, "pid", TRUE, 1, G_MAXINT32, &msg->pid, error) &&
          read_string (r, "kind", TRUE, &msg->kind, error) &&
          read_string (r, "token", FALSE, &msg->token, error);
@@ -218,7 +232,8 @@ parse_result (const Reader *r, FhMessage *msg, GError **error)
   if (!read_seq (r, msg, error) ||
       !read_int (r, "status", TRUE, FH_STATUS_OK, FH_STATUS_FAILED, &status, error) ||
       !read_string (r, "traceback", status == FH_STATUS_FAILED, &msg->traceback, error) ||
-      !read_int (r, "code", FALSE, G_MININT32, G_MAXINT32, &msg->code, error))
+      !read_int (r, "code", FALSE, G_MININT32, G_MAXINT32, &msg->code, error) ||
+      !read_int (r, "stderr_lines", FALSE, 0, 1000, &msg->stderr_lines, error))
     return FALSE;
   msg->status = (gint) status;
   msg->has_code = json_object_has_member (r->obj, "code");
@@ -303,6 +318,7 @@ build_members (JsonObject *o, const FhMessage *msg)
       json_object_set_string_member (o, "kind", msg->kind ? msg->kind : "");
       if (msg->token != NULL)
         json_object_set_string_member (o, "token", msg->token);
+      json_object_set_boolean_member (o, "echo", msg->echo);
       break;
     case FH_MESSAGE_COMMAND:
       set_seq (o, msg);
@@ -320,6 +336,8 @@ build_members (JsonObject *o, const FhMessage *msg)
         json_object_set_string_member (o, "traceback", msg->traceback);
       if (msg->has_code)
         json_object_set_int_member (o, "code", msg->code);
+      if (msg->stderr_lines > 0)
+        json_object_set_int_member (o, "stderr_lines", msg->stderr_lines);
       break;
     case FH_MESSAGE_PROGRESS:
       set_seq (o, msg);

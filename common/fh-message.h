@@ -49,6 +49,7 @@ typedef struct
   gint64 pid;
   char *kind;          /* "shell", "python", ... */
   char *token;         /* nullable: set in socket-fallback mode */
+  gboolean echo;       /* the executor echoes commands into the log itself */
   /* command */
   FhPhase phase;
   char *command;
@@ -58,6 +59,8 @@ typedef struct
   char *traceback;     /* required when status is FH_STATUS_FAILED */
   gboolean has_code;
   gint64 code;         /* the command's own exit status, when it has one */
+  gint64 stderr_lines; /* append this many of the command's last stderr
+                          lines to the traceback (0: none) */
   /* progress */
   double fraction;     /* 0.0 ... 1.0 */
   /* output (a path) and log (a message) */

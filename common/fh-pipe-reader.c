@@ -33,8 +33,19 @@ fh_pipe_reader_new (int fd, GMainContext *context, FhPipeDataFunc func,
   g_unix_set_fd_nonblocking (fd, TRUE, NULL);
   self->source = g_unix_fd_source_new (fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
   g_source_set_callback (self->source, G_SOURCE_FUNC (on_readable), self, NULL);
+  /* A source that may not recurse is blocked during its dispatch, and in
+   * GLib < 2.76 blocking and unblocking an fd source writes the context's
+   * wakeup eventfd twice per dispatch.  Nothing here re-enters the loop. */
+  g_source_set_can_recurse (self->source, TRUE);
   g_source_attach (self->source, context);
   return self;
+}
+
+void
+fh_pipe_reader_set_priority (FhPipeReader *self, int priority)
+{
+  if (self->source != NULL)
+    g_source_set_priority (self->source, priority);
 }
 
 static void

@@ -21,6 +21,15 @@ FhPipeReader *fh_pipe_reader_new (int fd, GMainContext *context,
                                   FhPipeDataFunc func, gpointer user_data);
 void fh_pipe_reader_free (FhPipeReader *self);
 
+/* Sources with a numerically lower priority are dispatched first.  Give
+ * log pipes a higher priority than the channel that says "the command is
+ * done": when that message is handled, a poll made after it was sent has
+ * found the log pipes empty, so every line the command printed has been
+ * read — without a single extra read to make sure. */
+#define FH_PRIORITY_LOG (G_PRIORITY_DEFAULT - 10)
+
+void fh_pipe_reader_set_priority (FhPipeReader *self, int priority);
+
 /* Reads whatever is there now, without blocking, at most @max_reads
  * reads of 64 KiB (a writer that never stops must not hold us). */
 void fh_pipe_reader_drain (FhPipeReader *self, guint max_reads);

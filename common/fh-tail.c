@@ -72,10 +72,17 @@ fh_tail_get_length (FhTail *self)
 char *
 fh_tail_join (FhTail *self, const char *indent)
 {
-  GString *out = g_string_new (NULL);
-  guint first = (self->head + self->max_lines - self->len) % self->max_lines;
+  return fh_tail_join_last (self, self->len, indent);
+}
 
-  for (guint i = 0; i < self->len; i++)
+char *
+fh_tail_join_last (FhTail *self, guint max_lines, const char *indent)
+{
+  GString *out = g_string_new (NULL);
+  guint n = MIN (max_lines, self->len);
+  guint first = (self->head + self->max_lines - n) % self->max_lines;
+
+  for (guint i = 0; i < n; i++)
     {
       if (indent != NULL)
         g_string_append (out, indent);

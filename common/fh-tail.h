@@ -21,6 +21,8 @@ guint fh_tail_get_length (FhTail *self);
 /* The kept lines, oldest first, each followed by '\n' and preceded by
  * @indent (nullable).  (transfer full) */
 char *fh_tail_join (FhTail *self, const char *indent);
+/* The same for only the last @max_lines lines.  (transfer full) */
+char *fh_tail_join_last (FhTail *self, guint max_lines, const char *indent);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhTail, fh_tail_free)
 

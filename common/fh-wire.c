@@ -202,30 +202,12 @@ fh_wire_append_frame (GByteArray *out, const char *payload, gsize len,
   return TRUE;
 }
 
-static gssize
-write_once (int fd, const guint8 *p, gsize len, gboolean *is_socket)
+static gboolean
+write_loop (int fd, const guint8 *p, gsize len, gboolean is_socket, GError **error)
 {
-  gssize n;
-
-  if (*is_socket)
-    {
-      n = send (fd, p, len, MSG_NOSIGNAL);
-      if (n >= 0 || errno != ENOTSOCK)
-        return n;
-      *is_socket = FALSE;
-    }
-  return write (fd, p, len);
-}
-
-gboolean
-fh_wire_write_all (int fd, const void *data, gsize len, GError **error)
-{
-  const guint8 *p = data;
-  gboolean is_socket = TRUE;
-
   while (len > 0)
     {
-      gssize n = write_once (fd, p, len, &is_socket);
+      gssize n = is_socket ? send (fd, p, len, MSG_NOSIGNAL) : write (fd, p, len);
 
       if (n < 0 && errno == EINTR)
         continue;
@@ -248,11 +230,23 @@ fh_wire_write_all (int fd, const void *data, gsize len, GError **error)
 }
 
 gboolean
-fh_wire_write_frame (int fd, const char *payload, gsize len, GError **error)
+fh_wire_write_all (int fd, const void *data, gsize len, GError **error)
+{
+  return write_loop (fd, data, len, FALSE, error);
+}
+
+gboolean
+fh_wire_send_all (int fd, const void *data, gsize len, GError **error)
+{
+  return write_loop (fd, data, len, TRUE, error);
+}
+
+gboolean
+fh_wire_send_frame (int fd, const char *payload, gsize len, GError **error)
 {
   g_autoptr (GByteArray) out = g_byte_array_sized_new (len + FH_WIRE_HEADER_SIZE);
 
   if (!fh_wire_append_frame (out, payload, len, error))
     return FALSE;
-  return fh_wire_write_all (fd, out->data, out->len, error);
+  return fh_wire_send_all (fd, out->data, out->len, error);
 }

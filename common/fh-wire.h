@@ -50,14 +50,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhWireDecoder, fh_wire_decoder_free)
 gboolean fh_wire_append_frame (GByteArray *out, const char *payload, gsize len,
                                GError **error);
 
-/* Writes all of @len bytes to @fd, retrying on EINTR, short writes and
- * EAGAIN (by waiting for POLLOUT).  Uses send(MSG_NOSIGNAL) on sockets so a
- * vanished peer is an error, not a SIGPIPE.  For executors and tests; the
- * dispatcher writes asynchronously. */
+/* Writes all of @len bytes to the pipe or file @fd, retrying on EINTR,
+ * short writes and EAGAIN (by waiting for POLLOUT).  Blocking; for
+ * executors, result files and tests (the dispatcher writes
+ * asynchronously). */
 gboolean fh_wire_write_all (int fd, const void *data, gsize len, GError **error);
 
-/* Frames @payload and writes it with fh_wire_write_all(). */
-gboolean fh_wire_write_frame (int fd, const char *payload, gsize len,
-                              GError **error);
+/* The same for a socket, with send(MSG_NOSIGNAL): a vanished peer is an
+ * error, never a SIGPIPE. */
+gboolean fh_wire_send_all (int fd, const void *data, gsize len, GError **error);
+
+/* Frames @payload and sends it on the socket @fd with fh_wire_send_all(). */
+gboolean fh_wire_send_frame (int fd, const char *payload, gsize len,
+                             GError **error);
 
 G_END_DECLS

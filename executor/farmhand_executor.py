@@ -252,7 +252,7 @@ def main():
     channel = Backchannel(sock)
     reader = FrameReader(take_stdin())
     channel.send({"type": "hello", "protocol": PROTOCOL, "pid": os.getpid(),
-                  "kind": "python", "python": sys.version.split()[0],
+                  "kind": "python", "echo": True, "python": sys.version.split()[0],
                   "executable": sys.executable})
     session = Session(channel)
     while True:

@@ -2,13 +2,14 @@
  * persistent shell session.
  *
  *   stdin        command frames from the dispatcher
- *   backchannel  hello, then one result frame per command
+ *   backchannel  hello (from us), then one result frame per command (from
+ *                the shell itself; see fh-shell-session.c)
  *                (fd in $FARMHAND_BACKCHANNEL_FD)
  *   stdout/err   the job log: each command's own output, as it happens
  *
- * The executor exits with the shell's exit status once its input ends and
- * every command has been answered, or when a command ends the shell
- * (`exit 3`).
+ * The executor exits as its shell does: with the shell's exit status once
+ * its input ends, or when a command ends the shell (`exit 3`); killed by
+ * the same signal when the shell was.
  */
 #include "config.h"
 
@@ -36,6 +37,7 @@ typedef struct
   FhPipeReader *input;
   FhShellSession *shell;
   int exit_code;
+  int signum;
 } Executor;
 
 static void G_GNUC_NORETURN
@@ -63,26 +65,17 @@ send_message (Executor *ex, const FhMessage *msg)
   g_autoptr (GError) err = NULL;
 
   if (!fh_message_append_frame (msg, out, &err) ||
-      !fh_wire_write_all (ex->bc_fd, out->data, out->len, &err))
+      !fh_wire_send_all (ex->bc_fd, out->data, out->len, &err))
     die (ex, 1, "backchannel: %s", err->message);
 }
 
 static void
-on_done (gint64 seq, int status, int code, const char *traceback, gpointer user_data)
-{
-  g_autoptr (FhMessage) msg = fh_message_new_result (seq, status, traceback);
-
-  msg->has_code = TRUE;
-  msg->code = code;
-  send_message (user_data, msg);
-}
-
-static void
-on_shell_exit (int exit_code, gpointer user_data)
+on_shell_exit (int exit_code, int signum, gpointer user_data)
 {
   Executor *ex = user_data;
 
   ex->exit_code = exit_code;
+  ex->signum = signum;
   g_main_loop_quit (ex->loop);
 }
 
@@ -148,10 +141,9 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *shell = NULL;
-  gboolean no_echo = FALSE, version = FALSE;
+  gboolean version = FALSE;
   GOptionEntry entries[] = {
     { "shell", 0, 0, G_OPTION_ARG_FILENAME, &shell, "Shell to run commands in (default: $FARMHAND_SHELL or /bin/sh)", "PATH" },
-    { "no-echo", 0, 0, G_OPTION_ARG_NONE, &no_echo, "Do not echo commands into the log", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -176,10 +168,12 @@ main (int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
   ex.loop = g_main_loop_new (NULL, FALSE);
   ex.decoder = fh_wire_decoder_new (FH_WIRE_MAX_FRAME);
-  ex.shell = fh_shell_session_new (shell, !no_echo, on_done, on_shell_exit, &ex, &err);
+  ex.shell = fh_shell_session_new (shell, ex.bc_fd, on_shell_exit, &ex, &err);
   if (ex.shell == NULL)
     die (&ex, 1, "%s", err->message);
   {
+    /* The dispatcher echoes commands into the log for us: it costs it no
+     * system call, and us one per command. */
     g_autoptr (FhMessage) hello = fh_message_new_hello ("shell", getpid (), NULL);
     send_message (&ex, hello);
   }
@@ -189,5 +183,11 @@ main (int argc, char **argv)
   fh_shell_session_free (ex.shell);
   fh_wire_decoder_free (ex.decoder);
   g_main_loop_unref (ex.loop);
+  if (ex.signum != 0)
+    {
+      /* Die the way the shell died, so the dispatcher reports the signal. */
+      signal (ex.signum, SIG_DFL);
+      kill (getpid (), ex.signum);
+    }
   return ex.exit_code;
 }

@@ -1,22 +1,23 @@
-/* fh-shell-session.h — one persistent POSIX shell, fed commands one by
- * one, each command's exit status read back on a channel its output
- * cannot reach.
+/* fh-shell-session.h — one persistent POSIX shell that answers the
+ * dispatcher itself.
  *
  * File descriptors of the shell:
- *   0  /dev/null (commands never see the script)
- *   1  the status channel: after each command the shell echoes
- *      "<status> <seq>"; commands run with fd 1 redirected to the log, so
- *      nothing they print can reach it
- *   2  a pipe to the executor, relayed to the log and kept as the
- *      command's stderr tail for tracebacks
- *   7  the log (the executor's stdout)
- *   the script: read by the shell from /dev/fd/3, which the shell moves
- *   above fd 9 with close-on-exec; fd 3 itself is closed by the first line
+ *   0  /dev/null: commands never see the script
+ *   1  the backchannel: after each command the shell writes the command's
+ *      result frame here itself (printf can write the 4-byte length), so a
+ *      result costs no hop through the executor; commands run with fd 1
+ *      redirected to the log and cannot reach it
+ *   2  the job log's stderr (inherited)
+ *   7  the job log's stdout
+ *   the script: read from /dev/fd/3, which the shell moves above fd 9 with
+ *   close-on-exec; fd 3 itself is closed by the first line
  *
  * Each command becomes one script line:
- *   command eval '<command>' >&7; echo "$? <seq>"
+ *   __fh_seq=N; command eval '<cmd>' >&7; __fh_s=$?; __fh_seq=
+ *   case $__fh_s in 0) printf '<result frame>';; *) __fh_result N ...;; esac
  * `command eval` keeps a syntax error in the command from ending the
- * session; cd, export, functions and `. ./env.sh` persist.
+ * session; cd, export, functions and `. ./env.sh` persist.  An EXIT trap
+ * answers for a command that ends the session (`exit 3`, `set -e`).
  */
 #pragma once
 
@@ -29,23 +30,19 @@ G_BEGIN_DECLS
 
 typedef struct _FhShellSession FhShellSession;
 
-/* A command finished: @status 0 or 1 (FH_STATUS_*), @code its exit status,
- * @traceback (nullable) why it failed. */
-typedef void (*FhShellDoneFunc) (gint64 seq, int status, int code,
-                                 const char *traceback, gpointer user_data);
-/* The shell exited with @exit_code (128 + signal when killed), after every
- * pending command was reported. */
-typedef void (*FhShellExitFunc) (int exit_code, gpointer user_data);
+/* The shell exited with @exit_code, or was killed by @signum (0 if not). */
+typedef void (*FhShellExitFunc) (int exit_code, int signum, gpointer user_data);
 
-/* Starts @shell in its own process group.  (transfer full) */
-FhShellSession *fh_shell_session_new (const char *shell, gboolean echo,
-                                      FhShellDoneFunc done,
-                                      FhShellExitFunc on_exit,
+/* Starts @shell in its own process group; it answers on @backchannel_fd
+ * (borrowed; duplicated for the shell).  (transfer full) */
+FhShellSession *fh_shell_session_new (const char *shell, int backchannel_fd,
+                                      FhShellExitFunc on_exit_func,
                                       gpointer user_data, GError **error);
 void fh_shell_session_free (FhShellSession *self);
 
+/* Queues command @seq for the shell. */
 void fh_shell_session_run (FhShellSession *self, gint64 seq, const char *command);
-/* No more commands: the shell exits after the pending ones. */
+/* No more commands: the shell exits after the queued ones. */
 void fh_shell_session_end_input (FhShellSession *self);
 /* Signals the shell's process group (the shell and its commands). */
 void fh_shell_session_signal (FhShellSession *self, int signum);

@@ -44,6 +44,7 @@
 #define MAX_LOG_LINE (64 * 1024)
 #define TAIL_LINES 20
 #define TAIL_LINE_BYTES 512
+#define MAX_STDERR_LINES 50
 
 struct _FhDispatcher
 {
@@ -67,6 +68,7 @@ struct _FhDispatcher
   FhPipeReader *log_readers[2];
   FhLineSplitter *splitters[2];
   FhTail *tail;                    /* last log lines, for death reports */
+  FhTail *cmd_stderr;              /* stderr of the command in flight */
 
   FhMessage *hello;
   gint64 next_seq;
@@ -113,6 +115,7 @@ fh_dispatcher_new (GCancellable *cancellable)
   self->context = g_main_context_ref_thread_default ();
   self->decoder = fh_wire_decoder_new (FH_WIRE_MAX_FRAME);
   self->tail = fh_tail_new (TAIL_LINES, TAIL_LINE_BYTES);
+  self->cmd_stderr = fh_tail_new (MAX_STDERR_LINES, TAIL_LINE_BYTES * 2);
   self->wait_cancellable = g_cancellable_new ();
   if (cancellable != NULL)
     {
@@ -170,6 +173,7 @@ fh_dispatcher_free (FhDispatcher *self)
   g_clear_object (&self->cancellable);
   fh_wire_decoder_free (self->decoder);
   fh_tail_free (self->tail);
+  fh_tail_free (self->cmd_stderr);
   fh_message_free (self->hello);
   fh_message_free (self->result);
   g_clear_error (&self->fatal);
@@ -231,7 +235,11 @@ on_stdout_line (const char *line, gsize len, FhLineFlags flags, gpointer data)
 static void
 on_stderr_line (const char *line, gsize len, FhLineFlags flags, gpointer data)
 {
-  emit_log (data, FH_LOG_STDERR, line, len);
+  FhDispatcher *self = data;
+
+  if (self->pending_seq != 0)
+    fh_tail_push (self->cmd_stderr, line, len);
+  emit_log (self, FH_LOG_STDERR, line, len);
 }
 
 static void
@@ -282,14 +290,36 @@ drain_logs (FhDispatcher *self, guint max_reads)
       fh_pipe_reader_drain (self->log_readers[i], max_reads);
 }
 
-/* A command ended: its last unterminated line belongs to it. */
+/* A command ended: its last unterminated line belongs to it.  Nothing is
+ * left in the pipes when a result is handled (the log readers outrank the
+ * backchannel, see FH_PRIORITY_LOG), so this costs no system call. */
 static void
 flush_logs (FhDispatcher *self)
 {
-  drain_logs (self, 64);
   for (int i = 0; i < 2; i++)
     if (self->splitters[i] != NULL)
       fh_line_splitter_flush (self->splitters[i]);
+}
+
+/* Commands appear in the log like a session, "farmhand$ cmd", unless the
+ * executor echoes them itself (its hello says so).  Done here, it costs
+ * no system call. */
+static void
+echo_command (FhDispatcher *self, const char *command)
+{
+  g_auto (GStrv) lines = NULL;
+
+  if (self->hello == NULL || self->hello->echo || self->log_func == NULL)
+    return;
+  lines = g_strsplit (command, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autofree char *line = NULL;
+      if (lines[i + 1] == NULL && lines[i][0] == '\0' && i > 0)
+        break;
+      line = g_strconcat (i == 0 ? "farmhand$ " : "      ... ", lines[i], NULL);
+      emit_log (self, FH_LOG_STDOUT, line, strlen (line));
+    }
 }
 
 /* ---- failure ------------------------------------------------------------ */
@@ -533,6 +563,7 @@ on_child_exit (GObject *source, GAsyncResult *res, gpointer user_data)
   else
     self->exit_code = g_subprocess_get_exit_status (proc);
   /* It is dead: whatever it sent is already in the socket and pipes. */
+  drain_logs (self, 64);
   if (self->bc_source != NULL && !read_backchannel (self))
     close_backchannel (self);
   flush_logs (self);
@@ -601,6 +632,7 @@ watch_log_stream (FhDispatcher *self, int i, GInputStream *stream)
   self->log_readers[i] = fh_pipe_reader_new (
       g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (stream)), self->context,
       data_funcs[i], self);
+  fh_pipe_reader_set_priority (self->log_readers[i], FH_PRIORITY_LOG);
 }
 
 static gboolean
@@ -615,6 +647,7 @@ watch_streams (FhDispatcher *self, int bc_fd, GError **error)
   g_socket_set_blocking (self->bc, FALSE);
   self->bc_source = g_socket_create_source (self->bc, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
   g_source_set_callback (self->bc_source, G_SOURCE_FUNC (on_backchannel), self, NULL);
+  g_source_set_can_recurse (self->bc_source, TRUE);  /* see fh-pipe-reader.c */
   g_source_attach (self->bc_source, self->context);
 
   self->stdin_stream = g_object_ref (g_subprocess_get_stdin_pipe (self->proc));
@@ -750,11 +783,26 @@ fh_dispatcher_start (FhDispatcher *self, const char *const *argv, const char *cw
   return TRUE;
 }
 
+/* The executor asked (stderr_lines) for the command's last stderr lines
+ * to be part of its traceback: the shell executor does, since its commands
+ * write stderr straight into our pipe. */
+static char *
+traceback_of (FhDispatcher *self, const FhMessage *msg)
+{
+  g_autofree char *tail = NULL;
+
+  if (msg->traceback == NULL || msg->stderr_lines == 0 || fh_tail_get_length (self->cmd_stderr) == 0)
+    return g_strdup (msg->traceback);
+  tail = fh_tail_join_last (self->cmd_stderr, (guint) msg->stderr_lines, NULL);
+  return g_strdup_printf ("%s\n--- last stderr lines ---\n%s", msg->traceback, tail);
+}
+
 static FhCommandResult *
 take_result (FhDispatcher *self, gint64 started)
 {
   g_autoptr (FhMessage) msg = g_steal_pointer (&self->result);
-  FhCommandResult *result = fh_command_result_new (msg->status, msg->traceback);
+  g_autofree char *traceback = traceback_of (self, msg);
+  FhCommandResult *result = fh_command_result_new (msg->status, traceback);
 
   result->has_code = msg->has_code;
   result->code = msg->code;
@@ -785,6 +833,8 @@ fh_dispatcher_run (FhDispatcher *self, FhPhase phase, const char *command,
       debug_frame ("->", json, strlen (json));
     }
   self->pending_seq = ++self->next_seq;
+  fh_tail_clear (self->cmd_stderr);
+  echo_command (self, command);
   started = g_get_monotonic_time ();
   fh_fd_writer_flush (self->stdin_writer);
   if (!wait_for (self, has_result, 0, "result"))

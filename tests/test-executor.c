@@ -338,6 +338,52 @@ test_quoting (Fixture *fx, gconstpointer data)
              "x = 'it\\'s \"q\" \\\\ ü'\nassert x == \"it's \\\"q\\\" \\\\ \\u00fc\", x");
 }
 
+static void
+test_echo_once (Fixture *fx, gconstpointer data)
+{
+  guint echoes = 0;
+  const char *want = fx->kind == KIND_SHELL ? "stdout: farmhand$ x=1" : "stdout: farmhand> x=1";
+
+  /* The log reads like a session: each command appears once, with a
+   * prompt, before its output. */
+  assert_ok (fx, "x=1\necho two", "x=1\nprint('two')");
+  for (guint i = 0; i < fx->log->len; i++)
+    if (g_strcmp0 (g_ptr_array_index (fx->log, i), want) == 0)
+      echoes++;
+  g_assert_cmpuint (echoes, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fx->log, fx->log->len - 1), ==, "stdout: two");
+}
+
+static void
+test_backchannel_private (Fixture *fx, gconstpointer data)
+{
+  /* Nothing a command starts holds the backchannel (or any socket), and
+   * it does not learn where it is. */
+  assert_ok (fx, "[ -z \"$FARMHAND_BACKCHANNEL_FD\" ] && ! ls -l /proc/self/fd/ | grep socket:",
+             "import os, subprocess\nassert 'FARMHAND_BACKCHANNEL_FD' not in os.environ\n"
+             "out = subprocess.run(['ls', '-l', '/proc/self/fd/'], capture_output=True, text=True).stdout\n"
+             "assert 'socket:' not in out, out");
+}
+
+static void
+test_set_e_ends_session (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (FhCommandResult) r = NULL;
+
+  assert_ok (fx, "set -e", "pass");
+  r = run (fx, "echo 'fatal: disk full' >&2; false; echo not reached", "raise SystemExit(5)");
+  g_assert_cmpint (r->status, ==, FH_STATUS_FAILED);
+  g_assert_true (r->has_code);
+  g_assert_cmpint (r->code, ==, fx->kind == KIND_SHELL ? 1 : 5);
+  if (fx->kind == KIND_SHELL)
+    {
+      g_assert_true (strstr (r->traceback, "the command ended the shell session with exit status 1") != NULL);
+      g_assert_true (strstr (r->traceback, "fatal: disk full") != NULL);
+    }
+  g_assert_false (log_has (fx, "stdout: not reached"));
+  g_assert_cmpint (close_executor (fx), ==, fx->kind == KIND_SHELL ? 1 : 5);
+}
+
 typedef struct
 {
   const char *name;
@@ -359,6 +405,9 @@ static const Case cases[] = {
   { "syntax-error-keeps-session", test_syntax_error_keeps_session },
   { "item-reaches-command", test_item_reaches_command },
   { "quoting", test_quoting },
+  { "echo-once", test_echo_once },
+  { "backchannel-private", test_backchannel_private },
+  { "set-e-ends-session", test_set_e_ends_session },
 };
 
 int

@@ -175,7 +175,7 @@ slow_reader (gpointer data)
   return NULL;
 }
 
-/* A 3 MB frame through a non-blocking pipe: fh_wire_write_frame must cope
+/* A 3 MB frame through a non-blocking pipe: fh_wire_write_all must cope
  * with partial writes and EAGAIN, and the decoder must get it back whole. */
 static void
 test_partial_writes (void)
@@ -195,7 +195,11 @@ test_partial_writes (void)
   r.fd = fds[0];
   r.got = g_byte_array_new ();
   t = g_thread_new ("reader", slow_reader, &r);
-  g_assert_true (fh_wire_write_frame (fds[1], payload, len, &err));
+  {
+    g_autoptr (GByteArray) frame = g_byte_array_new ();
+    g_assert_true (fh_wire_append_frame (frame, payload, len, &err));
+    g_assert_true (fh_wire_write_all (fds[1], frame->data, frame->len, &err));
+  }
   g_assert_no_error (err);
   close (fds[1]);
   g_thread_join (t);
@@ -216,7 +220,7 @@ test_write_to_closed_socket (void)
   g_assert_cmpint (socketpair (AF_UNIX, SOCK_STREAM, 0, sv), ==, 0);
   close (sv[1]);
   /* MSG_NOSIGNAL: an error, not a SIGPIPE that would kill the test. */
-  g_assert_false (fh_wire_write_frame (sv[0], "{}", 2, &err));
+  g_assert_false (fh_wire_send_frame (sv[0], "{}", 2, &err));
   g_assert_error (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_IO);
   close (sv[0]);
 }
