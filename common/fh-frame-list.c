@@ -17,14 +17,15 @@ typedef struct
   const char *spec;
   const char *p;
   GArray *frames;
+  const char *what;   /* "frame", "item" */
 } Parser;
 
 static gboolean
 fail (Parser *ps, const char *at, GError **error, const char *what)
 {
   return fh_throw (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID,
-                   "bad frame list \"%s\": %s at column %ld",
-                   ps->spec, what, (long) (at - ps->spec) + 1);
+                   "bad %s list \"%s\": %s at column %ld",
+                   ps->what, ps->spec, what, (long) (at - ps->spec) + 1);
 }
 
 static void
@@ -69,7 +70,10 @@ append_range (Parser *ps, const char *at, gint64 first, gint64 last,
   gint64 count = (last - first) / step + 1;
 
   if (ps->frames->len + count > FH_FRAME_LIST_MAX_FRAMES)
-    return fail (ps, at, error, "more than 1000000 frames");
+    {
+      g_autofree char *msg = g_strdup_printf ("more than %d %ss", FH_FRAME_LIST_MAX_FRAMES, ps->what);
+      return fail (ps, at, error, msg);
+    }
   for (gint64 f = first; f <= last; f += step)
     g_array_append_val (ps->frames, f);
   return TRUE;
@@ -123,16 +127,22 @@ check_duplicates (Parser *ps, GError **error)
   for (guint i = 1; i < ps->frames->len; i++)
     if (sorted[i] == sorted[i - 1])
       return fh_throw (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID,
-                       "bad frame list \"%s\": frame %" G_GINT64_FORMAT
-                       " is listed more than once", ps->spec, sorted[i]);
+                       "bad %s list \"%s\": %s %" G_GINT64_FORMAT
+                       " is listed more than once", ps->what, ps->spec, ps->what, sorted[i]);
   return TRUE;
 }
 
 FhFrameList *
 fh_frame_list_parse (const char *spec, GError **error)
 {
+  return fh_frame_list_parse_full (spec, "frame", error);
+}
+
+FhFrameList *
+fh_frame_list_parse_full (const char *spec, const char *what, GError **error)
+{
   g_autoptr (GArray) frames = g_array_new (FALSE, FALSE, sizeof (gint64));
-  Parser ps = { spec, spec, frames };
+  Parser ps = { spec, spec, frames, what };
   FhFrameList *self;
 
   g_return_val_if_fail (spec != NULL, NULL);

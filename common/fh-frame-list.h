@@ -24,6 +24,10 @@ typedef struct _FhFrameList FhFrameList;
 /* Errors are FH_JOB_ERROR_INVALID and name the 1-based column of the
  * problem in @spec.  (transfer full) */
 FhFrameList *fh_frame_list_parse (const char *spec, GError **error);
+/* The same grammar for lists of other numbers: @what names them in errors
+ * ("item" gives 'bad item list "..."').  (transfer full) */
+FhFrameList *fh_frame_list_parse_full (const char *spec, const char *what,
+                                       GError **error);
 void fh_frame_list_free (FhFrameList *self);
 
 guint fh_frame_list_get_length (const FhFrameList *self);

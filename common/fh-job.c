@@ -19,9 +19,10 @@
 const char *const fh_job_executor_presets[] = { "shell", "python", NULL };
 
 static const char *const job_fields[] = {
-  "$schema", "name", "description", "executor", "cwd", "env",
+  "$schema", "name", "description", "executor", "cwd", "env", "path_map",
   "setup", "agenda", "teardown", NULL
 };
+static const char *const path_map_fields[] = { "from", "to", NULL };
 static const char *const agenda_fields[] = { "frames", "chunk", "command", "items", NULL };
 static const char *const item_fields[] = { "name", "command", NULL };
 static const char *const executor_fields[] = { "argv", NULL };
@@ -277,6 +278,43 @@ parse_executor (Checker *c, JsonNode *node)
 }
 
 static void
+parse_path_map (Checker *c, JsonNode *node)
+{
+  JsonArray *arr;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      complain (c, "path_map", "must be an array of {\"from\", \"to\"} objects, not %s",
+                fh_json_kind (node));
+      return;
+    }
+  arr = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (arr); i++)
+    {
+      g_autofree char *p = path_index ("path_map", i);
+      g_autofree char *pfrom = path_member (p, "from");
+      g_autofree char *pto = path_member (p, "to");
+      JsonObject *o = want_object (c, json_array_get_element (arr, i), p);
+      JsonNode *from_node, *to_node;
+      const char *from = NULL, *to = NULL;
+
+      if (o == NULL)
+        continue;
+      check_members (c, o, p, path_map_fields);
+      if ((from_node = json_object_get_member (o, "from")) == NULL)
+        complain (c, pfrom, "is required");
+      else
+        from = want_string (c, from_node, pfrom, TRUE);
+      if ((to_node = json_object_get_member (o, "to")) == NULL)
+        complain (c, pto, "is required");
+      else
+        to = want_string (c, to_node, pto, TRUE);
+      if (from != NULL && to != NULL)
+        fh_path_map_add (c->job->path_map, from, to);
+    }
+}
+
+static void
 parse_items (Checker *c, JsonNode *node)
 {
   g_autoptr (FhAgenda) agenda = fh_agenda_new_items ();
@@ -437,11 +475,16 @@ parse_simple_fields (Checker *c, JsonObject *root)
     want_string (c, node, "$schema", FALSE);
   if ((node = json_object_get_member (root, "cwd")) != NULL &&
       (s = want_string (c, node, "cwd", TRUE)) != NULL)
-    c->job->cwd = g_canonicalize_filename (s, c->job->job_dir);
+    {
+      g_free (c->job->cwd);
+      c->job->cwd = g_canonicalize_filename (s, c->job->job_dir);
+    }
   if ((node = json_object_get_member (root, "executor")) != NULL)
     parse_executor (c, node);
   if ((node = json_object_get_member (root, "env")) != NULL)
     parse_env (c, node);
+  if ((node = json_object_get_member (root, "path_map")) != NULL)
+    parse_path_map (c, node);
 }
 
 static void
@@ -479,6 +522,10 @@ job_new (const char *source, const char *job_dir)
   job->source = g_strdup (source);
   job->job_dir = g_canonicalize_filename (job_dir != NULL ? job_dir : ".", cwd);
   job->name = default_name (source);
+  /* Relative things in a job are relative to the job file, so a job runs
+   * the same from anywhere. */
+  job->cwd = g_strdup (job->job_dir);
+  job->path_map = fh_path_map_new ();
   job->executor = g_strdup ("shell");
   job->env = g_ptr_array_new_with_free_func (env_var_free);
   job->setup = g_ptr_array_new_with_free_func ((GDestroyNotify) fh_template_free);
@@ -560,6 +607,7 @@ fh_job_free (FhJob *job)
   g_clear_pointer (&job->setup, g_ptr_array_unref);
   g_clear_pointer (&job->teardown, g_ptr_array_unref);
   g_clear_pointer (&job->agenda, fh_agenda_free);
+  g_clear_pointer (&job->path_map, fh_path_map_free);
   g_free (job);
 }
 
@@ -570,11 +618,18 @@ fh_job_get_n_items (const FhJob *job)
 }
 
 char *
+fh_job_map_path (const FhJob *job, const char *path)
+{
+  return fh_path_map_apply (job->path_map, path);
+}
+
+char *
 fh_job_expand_hook (const FhJob *job, const FhTemplate *tmpl)
 {
   FhTemplateVars vars = { .job = job->name, .job_dir = job->job_dir };
+  g_autofree char *text = fh_template_expand (tmpl, &vars);
 
-  return fh_template_expand (tmpl, &vars);
+  return fh_path_map_apply (job->path_map, text);
 }
 
 char *
@@ -582,7 +637,9 @@ fh_job_expand_item (const FhJob *job, guint index)
 {
   g_autofree char *name = fh_agenda_dup_item_name (job->agenda, index);
   FhTemplateVars vars = { .job = job->name, .job_dir = job->job_dir, .name = name };
+  g_autofree char *text = NULL;
 
   vars.frames = fh_agenda_get_item_frames (job->agenda, index, &vars.n_frames);
-  return fh_template_expand (fh_agenda_get_item_template (job->agenda, index), &vars);
+  text = fh_template_expand (fh_agenda_get_item_template (job->agenda, index), &vars);
+  return fh_path_map_apply (job->path_map, text);
 }

@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "fh-agenda.h"
+#include "fh-path-map.h"
 #include "fh-template.h"
 
 G_BEGIN_DECLS
@@ -32,11 +33,12 @@ typedef struct
   char *executor;        /* preset name ("shell", "python"); NULL when
                             executor_argv is set */
   char **executor_argv;  /* nullable */
-  char *cwd;             /* absolute; NULL to inherit the host's */
+  char *cwd;             /* absolute; default: the job file's directory */
   GPtrArray *env;        /* FhEnvVar*, in file order */
   GPtrArray *setup;      /* FhTemplate* */
   GPtrArray *teardown;   /* FhTemplate* */
   FhAgenda *agenda;
+  FhPathMap *path_map;   /* applied to commands, cwd and output paths */
 } FhJob;
 
 /* The executor presets a job may name. */
@@ -52,10 +54,14 @@ void fh_job_free (FhJob *job);
 
 guint fh_job_get_n_items (const FhJob *job);
 
-/* Setup/teardown command with job tokens expanded.  (transfer full) */
+/* Setup/teardown command with job tokens expanded and paths mapped.
+ * (transfer full) */
 char *fh_job_expand_hook (const FhJob *job, const FhTemplate *tmpl);
-/* Agenda item @index's command with all tokens expanded.  (transfer full) */
+/* Agenda item @index's command with all tokens expanded and paths mapped.
+ * (transfer full) */
 char *fh_job_expand_item (const FhJob *job, guint index);
+/* @path through the job's path map.  (transfer full) */
+char *fh_job_map_path (const FhJob *job, const char *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhJob, fh_job_free)
 

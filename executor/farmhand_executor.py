@@ -214,7 +214,12 @@ class Session(object):
         self.farmhand.seq = seq
         self.farmhand.phase = message.get("phase")
         self.farmhand.item = message.get("item")
-        filename = "<farmhand command %d>" % seq
+        item = message.get("item")
+        # Tracebacks name what ran: "<farmhand item 1-4>", "<farmhand setup 1>".
+        if isinstance(item, dict) and "name" in item:
+            filename = "<farmhand item %s>" % item["name"]
+        else:
+            filename = "<farmhand %s %d>" % (message.get("phase"), seq)
         # Register the source so tracebacks can quote the failing line.
         linecache.cache[filename] = (len(command), None,
                                      command.splitlines(True), filename)

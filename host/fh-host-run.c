@@ -1,9 +1,9 @@
 /* fh-host-run.c — serving items, recording results.
  *
- * Items are served in agenda order.  Every agenda item ends up in the
+ * Items are served in the order given.  Every served item ends up in the
  * results exactly once: as the plugin reported it, or, when the job
- * stopped early (executor did not start, died, setup failed), as failed
- * with the reason it was not run.
+ * stopped early (executor did not start or died, setup failed), as failed
+ * with the reason it was not run.  "attempts" counts runs across resumes.
  */
 #include "config.h"
 
@@ -14,74 +14,56 @@
 #include <json-glib/json-glib.h>
 
 #include "fh-error.h"
+#include "fh-host-monitor.h"
 #include "fh-json.h"
 
 struct _FhHostRun
 {
   FhJob *job;
   const FhPluginDesc *desc;
-  FhResultsWriter *results;
   FhHostRunOptions options;
   FhHostApi api;
-  guint n_items;
-  guint next;             /* next index to serve */
-  guint8 *reported;       /* per item */
+  FhProgress *progress;
+  GArray *indices;        /* guint: the items to serve */
+  guint next;             /* position in indices */
+  guint8 *reported;       /* per agenda item */
+  char *current;          /* name of the item being run */
   guint n_complete;
   guint n_failed;
   GError *write_error;    /* first results-file failure */
   gint64 started;
 };
 
-/* ---- printing ----------------------------------------------------------- */
-
-static void
-print_indented (const char *text)
-{
-  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    if (lines[i][0] != '\0' || lines[i + 1] != NULL)
-      printf ("            %s\n", lines[i]);
-}
-
-static void
-print_result (FhHostRun *self, JsonObject *o)
-{
-  const char *status = json_object_get_string_member_with_default (o, "status", "?");
-  const char *name = json_object_get_string_member_with_default (o, "name", "?");
-  const char *tb = json_object_get_string_member_with_default (o, "traceback", NULL);
-  gboolean ok = g_strcmp0 (status, "complete") == 0;
-  double elapsed = json_object_get_double_member_with_default (o, "elapsed_s", 0.0);
-
-  if (ok && self->options.quiet)
-    return;
-  printf ("  %-9s %-12s %8.3fs\n", ok ? "complete" : "FAILED", name, elapsed);
-  if (!ok && tb != NULL)
-    print_indented (tb);
-  fflush (stdout);
-}
-
 /* ---- recording ---------------------------------------------------------- */
 
-static void
-record (FhHostRun *self, JsonObject *o, gboolean print)
+static gint64
+prior_attempts (FhHostRun *self, const char *name)
 {
-  g_autofree char *json = NULL;
+  JsonObject *prior = self->options.results ? fh_results_file_lookup (self->options.results, name) : NULL;
+
+  return prior ? json_object_get_int_member_with_default (prior, "attempts", 1) : 0;
+}
+
+static void
+record (FhHostRun *self, JsonObject *o, gboolean ran)
+{
   const char *name = json_object_get_string_member_with_default (o, "name", "");
+  gboolean ok = g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "complete") == 0;
   guint index;
 
   if (fh_agenda_lookup (self->job->agenda, name, &index))
     self->reported[index] = 1;
-  if (g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "complete") == 0)
+  if (ok)
     self->n_complete++;
   else
     self->n_failed++;
-  if (print)
-    print_result (self, o);
-  if (self->results == NULL || self->write_error != NULL)
-    return;
-  json = fh_json_object_to_string (o);
-  fh_results_writer_write (self->results, json, &self->write_error);
+  json_object_set_int_member (o, "attempts", prior_attempts (self, name) + (ran ? 1 : 0));
+  if (self->options.log != NULL)
+    fh_job_log_marker (self->options.log, "item %s %s in %.3f s", name,
+                       ok ? "complete" : "FAILED",
+                       json_object_get_double_member_with_default (o, "elapsed_s", 0));
+  if (self->options.results != NULL && self->write_error == NULL)
+    fh_results_file_write (self->options.results, o, &self->write_error);
 }
 
 /* ---- FhHostApi ---------------------------------------------------------- */
@@ -91,15 +73,20 @@ api_next_item (void *host_data)
 {
   FhHostRun *self = host_data;
   g_autoptr (JsonObject) o = NULL;
-  g_autofree char *name = NULL;
+  guint index;
 
-  if (self->next >= self->n_items)
+  if (self->next >= self->indices->len)
     return NULL;
-  name = fh_agenda_dup_item_name (self->job->agenda, self->next);
+  index = g_array_index (self->indices, guint, self->next++);
+  g_free (self->current);
+  self->current = fh_agenda_dup_item_name (self->job->agenda, index);
   o = json_object_new ();
-  json_object_set_string_member (o, "name", name);
-  json_object_set_int_member (o, "index", self->next);
-  self->next++;
+  json_object_set_string_member (o, "name", self->current);
+  json_object_set_int_member (o, "index", index);
+  fh_progress_item_started (self->progress, self->current);
+  if (self->options.log != NULL)
+    fh_job_log_marker (self->options.log, "item %s (%u of %u) started", self->current,
+                       self->next, self->indices->len);
   return fh_json_object_to_string (o);
 }
 
@@ -118,11 +105,16 @@ api_report_item (void *host_data, const char *result_json)
 
   if (o == NULL)
     {
-      g_printerr ("farmhand: the plugin reported a malformed result (%s): %s\n",
-                  err->message, result_json);
+      fh_progress_note (self->progress, "farmhand: the plugin reported a malformed result (%s): %s",
+                        err->message, result_json);
       return;
     }
   record (self, o, TRUE);
+  fh_progress_item_done (self->progress,
+                         json_object_get_string_member_with_default (o, "name", "?"),
+                         g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "complete") == 0,
+                         json_object_get_double_member_with_default (o, "elapsed_s", 0.0),
+                         json_object_get_string_member_with_default (o, "traceback", NULL));
 }
 
 static void
@@ -131,29 +123,39 @@ api_log_line (void *host_data, const char *item_name, FhLogStream stream,
 {
   FhHostRun *self = host_data;
 
-  if (!self->options.verbose)
-    return;
-  printf ("    %s| %.*s\n", item_name ? item_name : "", (int) len, line);
+  if (self->options.log != NULL)
+    fh_job_log_line (self->options.log, item_name, stream, line, len);
+  fh_progress_log_line (self->progress, item_name, line, len);
 }
 
 static void
 api_progress (void *host_data, const char *item_name, double fraction)
 {
+  fh_progress_item_fraction (((FhHostRun *) host_data)->progress, item_name, fraction);
+}
+
+static GArray *
+all_indices (guint n)
+{
+  GArray *a = g_array_sized_new (FALSE, FALSE, sizeof (guint), n);
+
+  for (guint i = 0; i < n; i++)
+    g_array_append_val (a, i);
+  return a;
 }
 
 FhHostRun *
-fh_host_run_new (FhJob *job, const FhPluginDesc *desc, FhResultsWriter *results,
-                 const FhHostRunOptions *options)
+fh_host_run_new (FhJob *job, const FhPluginDesc *desc, const FhHostRunOptions *options)
 {
   FhHostRun *self = g_new0 (FhHostRun, 1);
+  guint n_items = fh_job_get_n_items (job);
 
   self->job = job;
   self->desc = desc;
-  self->results = results;
-  if (options != NULL)
-    self->options = *options;
-  self->n_items = fh_job_get_n_items (job);
-  self->reported = g_new0 (guint8, self->n_items);
+  self->options = *options;
+  self->indices = options->indices ? g_array_ref (options->indices) : all_indices (n_items);
+  self->reported = g_new0 (guint8, n_items);
+  self->progress = fh_progress_new (stdout, options->tty, options->level, self->indices->len);
   self->api = (FhHostApi) {
     .struct_size = sizeof (FhHostApi),
     .abi_major = FH_PLUGIN_ABI_MAJOR,
@@ -173,28 +175,31 @@ fh_host_run_free (FhHostRun *self)
 {
   if (self == NULL)
     return;
+  g_array_unref (self->indices);
   g_free (self->reported);
+  g_free (self->current);
+  fh_progress_free (self->progress);
   g_clear_error (&self->write_error);
   g_free (self);
 }
 
-/* The job stopped early: every item it never reported failed, unrun.
- * The terminal gets one line for them all; the results file one each. */
+/* The job stopped early: every selected item it never reported failed,
+ * unrun.  The terminal gets one line for them all; the results one each. */
 static void
 record_unrun (FhHostRun *self, const char *why)
 {
-  guint n_before = self->n_failed;
+  g_autofree char *tb = g_strdup_printf ("not run: %s", why);
+  guint n = 0;
 
-  for (guint i = 0; i < self->n_items; i++)
+  for (guint k = 0; k < self->indices->len; k++)
     {
+      guint i = g_array_index (self->indices, guint, k);
       g_autoptr (JsonObject) o = NULL;
       g_autofree char *name = NULL;
-      g_autofree char *tb = NULL;
 
       if (self->reported[i])
         continue;
       name = fh_agenda_dup_item_name (self->job->agenda, i);
-      tb = g_strdup_printf ("not run: %s", why);
       o = json_object_new ();
       json_object_set_string_member (o, "name", name);
       json_object_set_int_member (o, "index", i);
@@ -202,18 +207,10 @@ record_unrun (FhHostRun *self, const char *why)
       json_object_set_string_member (o, "traceback", tb);
       json_object_set_double_member (o, "elapsed_s", 0.0);
       record (self, o, FALSE);
+      n++;
     }
-  if (self->n_failed > n_before)
-    printf ("  FAILED    %u item%s not run (reason below)\n", self->n_failed - n_before,
-            self->n_failed - n_before == 1 ? "" : "s");
-}
-
-static JsonObject *
-parse_summary (const char *json)
-{
-  JsonObject *o = json != NULL ? fh_json_parse_object (json, -1, NULL) : NULL;
-
-  return o != NULL ? o : json_object_new ();
+  if (n > 0)
+    fh_progress_note (self->progress, "  FAILED    %u item%s not run (reason below)", n, n == 1 ? "" : "s");
 }
 
 static void
@@ -223,36 +220,79 @@ print_summary (FhHostRun *self, JsonObject *summary)
   JsonObject *ex = ex_node && JSON_NODE_HOLDS_OBJECT (ex_node) ? json_node_get_object (ex_node) : NULL;
   const char *error = json_object_get_string_member_with_default (summary, "error", NULL);
   double secs = (g_get_monotonic_time () - self->started) / 1e6;
+  g_autoptr (GString) line = g_string_new (NULL);
 
+  fh_progress_finish (self->progress);
   if (error != NULL)
     {
-      printf ("farmhand: job stopped early or failed at the edges:\n");
-      print_indented (error);
+      g_auto (GStrv) lines = g_strsplit (error, "\n", -1);
+      printf ("farmhand: the job stopped early or failed at the edges:\n");
+      for (guint i = 0; lines[i] != NULL; i++)
+        if (lines[i][0] != '\0')
+          printf ("            %s\n", lines[i]);
     }
-  printf ("job %s: %u complete, %u failed (%u items) in %.2f s",
-          self->job->name, self->n_complete, self->n_failed, self->n_items, secs);
+  g_string_printf (line, "job %s: %u complete, %u failed (%u item%s) in %.2f s",
+                   self->job->name, self->n_complete, self->n_failed, self->indices->len,
+                   self->indices->len == 1 ? "" : "s", secs);
   if (ex != NULL && json_object_has_member (ex, "exit_code"))
-    printf ("; executor exited with code %" G_GINT64_FORMAT,
-            json_object_get_int_member (ex, "exit_code"));
-  printf ("\n");
+    g_string_append_printf (line, "; executor exited with code %" G_GINT64_FORMAT,
+                            json_object_get_int_member (ex, "exit_code"));
+  printf ("%s\n", line->str);
+  if (self->options.log != NULL)
+    fh_job_log_marker (self->options.log, "%s", line->str);
   fflush (stdout);
+}
+
+static void
+on_tick (gpointer data)
+{
+  FhHostRun *self = data;
+
+  fh_progress_tick (self->progress);
+  if (self->options.results != NULL)
+    fh_results_file_sync (self->options.results, NULL);
+  if (self->options.log != NULL)
+    fh_job_log_flush (self->options.log, NULL);
+}
+
+static char *
+plugin_options (FhHostRun *self)
+{
+  g_autoptr (JsonObject) opts = json_object_new ();
+
+  json_object_set_string_member (opts, "job_dir", self->job->job_dir);
+  json_object_set_string_member (opts, "source", self->job->source);
+  if (self->options.output_dir != NULL)
+    json_object_set_string_member (opts, "output_dir", self->options.output_dir);
+  return fh_json_object_to_string (opts);
+}
+
+/* Runs @pj with the timer thread beside it; returns its FhRunStatus and
+ * summary. */
+static int
+run_plugin_job (FhHostRun *self, FhPluginJob *pj, JsonObject **summary)
+{
+  g_autoptr (FhHostMonitor) monitor = fh_host_monitor_start (self->options.tty ? 250 : 1000,
+                                                             on_tick, NULL, self);
+  char *raw = NULL;
+  int status = self->desc->job_run (pj, &raw);
+
+  *summary = raw ? fh_json_parse_object (raw, -1, NULL) : NULL;
+  if (*summary == NULL)
+    *summary = json_object_new ();
+  self->desc->free_string (raw);
+  return status;
 }
 
 int
 fh_host_run_execute (FhHostRun *self, const char *job_json, GError **error)
 {
-  g_autoptr (JsonObject) opts = json_object_new ();
-  g_autofree char *opts_json = NULL;
-  g_autofree char *summary_json = NULL;
+  g_autofree char *opts_json = plugin_options (self);
   g_autoptr (JsonObject) summary = NULL;
   char *err_msg = NULL;
-  char *raw_summary = NULL;
   FhPluginJob *pj;
   int status;
 
-  json_object_set_string_member (opts, "job_dir", self->job->job_dir);
-  json_object_set_string_member (opts, "source", self->job->source);
-  opts_json = fh_json_object_to_string (opts);
   pj = self->desc->job_new (&self->api, job_json, opts_json, &err_msg);
   if (pj == NULL)
     {
@@ -262,16 +302,17 @@ fh_host_run_execute (FhHostRun *self, const char *job_json, GError **error)
       return 2;
     }
   self->started = g_get_monotonic_time ();
-  printf ("farmhand: job %s, %u item%s\n", self->job->name, self->n_items,
-          self->n_items == 1 ? "" : "s");
-  status = self->desc->job_run (pj, &raw_summary);
-  summary_json = g_strdup (raw_summary);
-  self->desc->free_string (raw_summary);
+  fh_progress_note (self->progress, "farmhand: job %s, %u item%s", self->job->name,
+                    self->indices->len, self->indices->len == 1 ? "" : "s");
+  if (self->options.log != NULL)
+    fh_job_log_marker (self->options.log, "job %s started: %u items", self->job->name,
+                       self->indices->len);
+  status = run_plugin_job (self, pj, &summary);
   self->desc->job_free (pj);
-  summary = parse_summary (summary_json);
-  if (status == FH_RUN_JOB_FAILED)
+  if (status == FH_RUN_JOB_FAILED || status == FH_RUN_CANCELLED)
     record_unrun (self, json_object_get_string_member_with_default (
-                            summary, "error", "the job stopped early"));
+                            summary, "error", status == FH_RUN_CANCELLED ? "the job was cancelled"
+                                                                         : "the job stopped early"));
   print_summary (self, summary);
   if (self->write_error != NULL)
     {

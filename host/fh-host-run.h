@@ -1,5 +1,6 @@
-/* fh-host-run.h — the reference host's side of one job run: serves agenda
- * items to the plugin, records each result, and says what happened.
+/* fh-host-run.h — the reference host's side of one job run: serves the
+ * selected agenda items to the plugin, records each result, shows
+ * progress, writes the log, and says what happened.
  *
  * It implements FhHostApi for farmhand's own host; a farm's host would
  * implement the same callbacks against its queue.
@@ -8,24 +9,30 @@
 
 #include <glib.h>
 
+#include "fh-job-log.h"
 #include "fh-job.h"
 #include "fh-plugin.h"
-#include "fh-results-writer.h"
+#include "fh-progress.h"
+#include "fh-results-file.h"
 
 G_BEGIN_DECLS
 
 typedef struct
 {
-  gboolean verbose;   /* print the job log */
-  gboolean quiet;     /* print only failures and the summary */
+  FhProgressLevel level;
+  gboolean tty;             /* draw a live progress line */
+  const char *output_dir;   /* nullable: FARMHAND_OUTPUT_DIR */
+  GArray *indices;          /* guint item indices to run, in order;
+                               nullable: every item */
+  FhResultsFile *results;   /* nullable */
+  FhJobLog *log;            /* nullable */
 } FhHostRunOptions;
 
 typedef struct _FhHostRun FhHostRun;
 
-/* Borrows @job, @desc and @results (nullable); they must outlive the run.
- * (transfer full) */
+/* Borrows @job, @desc and what @options points to; they must outlive the
+ * run.  (transfer full) */
 FhHostRun *fh_host_run_new (FhJob *job, const FhPluginDesc *desc,
-                            FhResultsWriter *results,
                             const FhHostRunOptions *options);
 void fh_host_run_free (FhHostRun *self);
 

@@ -31,15 +31,20 @@ struct _FhJobRunner
   gboolean teardown_failed;
   gint exit_code;
   gboolean closed;
+  char *output_dir;
   char *executor_kind;        /* from the executor's hello */
   gint64 executor_pid;
 };
 
 FhJobRunner *
-fh_job_runner_new (FhJob *job, const FhHostApi *host)
+fh_job_runner_new (FhJob *job, const FhHostApi *host, const char *output_dir)
 {
   FhJobRunner *self = g_new0 (FhJobRunner, 1);
+  g_autofree char *cwd = g_get_current_dir ();
 
+  self->output_dir = output_dir != NULL
+                         ? g_canonicalize_filename (output_dir, cwd)
+                         : g_build_filename (cwd, "farmhand-out", job->name, NULL);
   self->job = job;
   self->host = host;
   self->cancellable = g_cancellable_new ();
@@ -57,6 +62,7 @@ fh_job_runner_free (FhJobRunner *self)
   g_strfreev (self->argv);
   g_free (self->error);
   g_free (self->executor_kind);
+  g_free (self->output_dir);
   fh_job_free (self->job);
   g_free (self);
 }
@@ -105,23 +111,24 @@ host_note (FhJobRunner *self, const char *fmt, ...)
 
 /* ---- phases ------------------------------------------------------------- */
 
+/* FARMHAND_OUTPUT_DIR first so the job's env may override it; the job's
+ * identity last so it cannot be faked. */
 static char **
 build_env (FhJobRunner *self)
 {
   g_autoptr (GStrvBuilder) env = g_strv_builder_new ();
+  g_autofree char *out = g_strdup_printf ("FARMHAND_OUTPUT_DIR=%s", self->output_dir);
+  g_autofree char *name = g_strdup_printf ("FARMHAND_JOB_NAME=%s", self->job->name);
+  g_autofree char *dir = g_strdup_printf ("FARMHAND_JOB_DIR=%s", self->job->job_dir);
 
+  g_strv_builder_add (env, out);
   for (guint i = 0; i < self->job->env->len; i++)
     {
       const FhEnvVar *var = g_ptr_array_index (self->job->env, i);
       g_autofree char *kv = g_strdup_printf ("%s=%s", var->name, var->value);
       g_strv_builder_add (env, kv);
     }
-  g_strv_builder_add (env, "FARMHAND_PROTOCOL=1");
-  {
-    g_autofree char *name = g_strdup_printf ("FARMHAND_JOB_NAME=%s", self->job->name);
-    g_autofree char *dir = g_strdup_printf ("FARMHAND_JOB_DIR=%s", self->job->job_dir);
-    g_strv_builder_add_many (env, name, dir, NULL);
-  }
+  g_strv_builder_add_many (env, "FARMHAND_PROTOCOL=1", name, dir, NULL);
   return g_strv_builder_end (env);
 }
 
@@ -130,6 +137,7 @@ start_executor (FhJobRunner *self)
 {
   g_autoptr (GError) err = NULL;
   g_auto (GStrv) env = build_env (self);
+  g_autofree char *cwd = fh_job_map_path (self->job, self->job->cwd);
   g_autofree char *shown = NULL;
 
   self->argv = fh_executor_argv_for_job (self->job, &err);
@@ -144,7 +152,7 @@ start_executor (FhJobRunner *self)
   fh_dispatcher_set_log_func (self->dispatcher, on_log, self);
   fh_dispatcher_set_message_func (self->dispatcher, on_message, self);
   if (!fh_dispatcher_start (self->dispatcher, (const char *const *) self->argv,
-                            self->job->cwd, (const char *const *) env, 0, &err))
+                            cwd, (const char *const *) env, 0, &err))
     {
       self->error = g_strdup_printf ("the executor did not start: %s", err->message);
       return FALSE;

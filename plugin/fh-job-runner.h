@@ -15,8 +15,10 @@ G_BEGIN_DECLS
 typedef struct _FhJobRunner FhJobRunner;
 
 /* Takes ownership of @job; @host is borrowed and must outlive the runner.
- * (transfer full) */
-FhJobRunner *fh_job_runner_new (FhJob *job, const FhHostApi *host);
+ * @output_dir (nullable) is exported as FARMHAND_OUTPUT_DIR; by default
+ * ./farmhand-out/<job name> of the process.  (transfer full) */
+FhJobRunner *fh_job_runner_new (FhJob *job, const FhHostApi *host,
+                                const char *output_dir);
 void fh_job_runner_free (FhJobRunner *self);
 
 /* Runs the job to the end on a private main context.  Sets @summary_json

@@ -37,9 +37,10 @@ check_host (const FhHostApi *host, GError **error)
   return TRUE;
 }
 
-/* options_json: {"job_dir": "...", "source": "..."}, all optional. */
+/* options_json: {"job_dir", "source", "output_dir"}, all optional. */
 static gboolean
-read_options (const char *options_json, char **job_dir, char **source, GError **error)
+read_options (const char *options_json, char **job_dir, char **source,
+              char **output_dir, GError **error)
 {
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   JsonObject *o;
@@ -54,6 +55,7 @@ read_options (const char *options_json, char **job_dir, char **source, GError **
   o = json_node_get_object (json_parser_get_root (parser));
   *job_dir = g_strdup (json_object_get_string_member_with_default (o, "job_dir", NULL));
   *source = g_strdup (json_object_get_string_member_with_default (o, "source", NULL));
+  *output_dir = g_strdup (json_object_get_string_member_with_default (o, "output_dir", NULL));
   return TRUE;
 }
 
@@ -64,11 +66,12 @@ jobtype_job_new (const FhHostApi *host, const char *job_json,
   g_autoptr (GError) error = NULL;
   g_autofree char *job_dir = NULL;
   g_autofree char *source = NULL;
+  g_autofree char *output_dir = NULL;
   FhJob *job = NULL;
   FhPluginJob *pj;
 
   if (check_host (host, &error) &&
-      read_options (options_json, &job_dir, &source, &error))
+      read_options (options_json, &job_dir, &source, &output_dir, &error))
     job = fh_job_new_from_data (job_json, -1, source ? source : "job.json",
                                 job_dir, &error);
   if (job == NULL)
@@ -78,7 +81,7 @@ jobtype_job_new (const FhHostApi *host, const char *job_json,
       return NULL;
     }
   pj = g_new0 (FhPluginJob, 1);
-  pj->runner = fh_job_runner_new (job, host);
+  pj->runner = fh_job_runner_new (job, host, output_dir);
   return pj;
 }
 

@@ -122,7 +122,9 @@ typedef struct FhPluginJob FhPluginJob;
  * A plugin's constant descriptor.
  *
  * @job_new: validates @job_json and prepares a job.  @options_json is a
- *   JSON object or NULL: {"job_dir": "/abs/dir"} anchors relative paths.
+ *   JSON object or NULL: "job_dir" anchors relative paths (default: the
+ *   current directory), "source" names the job in messages, "output_dir"
+ *   becomes FARMHAND_OUTPUT_DIR (default: ./farmhand-out/<job name>).
  *   On failure returns NULL and sets *@error to a message (free with
  *   @free_string) listing every problem, one per line.
  * @job_run: runs the job to the end (blocking).  Sets *@summary_json

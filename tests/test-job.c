@@ -48,7 +48,7 @@ test_minimal (void)
   /* Defaults: named after the job file's directory, shell executor. */
   g_assert_cmpstr (job->name, ==, "shot010");
   g_assert_cmpstr (job->executor, ==, "shell");
-  g_assert_null (job->cwd);
+  g_assert_cmpstr (job->cwd, ==, "/jobs/shot010");
   g_assert_cmpuint (fh_job_get_n_items (job), ==, 3);
   g_assert_cmpstr (cmd, ==, "echo 3");
 }

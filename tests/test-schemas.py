@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""test-schemas.py — the JSON Schemas are the contract: checked with a real
+validator (Debian's python3-jsonschema) against the examples, a broken job,
+real results lines and protocol messages.  TAP output.
+
+Usage: test-schemas.py SOURCE_DIR FARMHAND_BINARY
+"""
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+try:
+    import jsonschema
+except ImportError:
+    print("1..0 # SKIP python3-jsonschema is not installed (apt-get install python3-jsonschema)")
+    sys.exit(0)
+
+SRC, FARMHAND = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+Validator = jsonschema.Draft202012Validator
+tests = []
+
+
+def test(fn):
+    tests.append(fn)
+    return fn
+
+
+def load(*parts):
+    with open(os.path.join(SRC, *parts)) as f:
+        return json.load(f)
+
+
+JOB = load("schemas", "job.schema.json")
+RESULT = load("schemas", "result.schema.json")
+PROTOCOL = load("schemas", "protocol.schema.json")
+EXAMPLES = sorted(glob.glob(os.path.join(SRC, "examples", "*", "job.json")))
+
+
+@test
+def schemas_are_valid_2020_12():
+    for schema in (JOB, RESULT, PROTOCOL):
+        Validator.check_schema(schema)
+        assert schema["$schema"].endswith("2020-12/schema")
+
+
+@test
+def every_job_field_has_title_and_description():
+    missing = []
+
+    def walk(node, path):
+        if isinstance(node, dict):
+            for name, sub in node.get("properties", {}).items():
+                p = path + "." + name if path else name
+                if name != "$schema" and ("title" not in sub or "description" not in sub):
+                    missing.append(p)
+                walk(sub, p)
+            for key in ("oneOf", "anyOf"):
+                for i, sub in enumerate(node.get(key, [])):
+                    walk(sub, path)
+            if isinstance(node.get("items"), dict):
+                walk(node["items"], path + "[]")
+            if isinstance(node.get("additionalProperties"), dict):
+                walk(node["additionalProperties"], path + ".*")
+    walk(JOB, "")
+    assert not missing, "fields without title/description: %s" % missing
+
+
+@test
+def defaults_are_declared():
+    props = JOB["properties"]
+    for name in ("executor", "env", "setup", "teardown", "path_map"):
+        assert "default" in props[name], name
+    frames = props["agenda"]["oneOf"][0]["properties"]
+    assert frames["chunk"]["default"] == 1
+
+
+@test
+def examples_validate():
+    assert len(EXAMPLES) >= 3, EXAMPLES
+    for path in EXAMPLES:
+        with open(path) as f:
+            Validator(JOB).validate(json.load(f))
+        r = subprocess.run([FARMHAND, "validate", path], capture_output=True, text=True)
+        assert r.returncode == 0, (path, r.stderr)
+
+
+@test
+def broken_job_is_rejected_by_both():
+    path = os.path.join(SRC, "tests", "data", "broken-job.json")
+    with open(path) as f:
+        job = json.load(f)
+    errors = list(Validator(JOB).iter_errors(job))
+    assert errors, "the schema accepted a broken job"
+    r = subprocess.run([FARMHAND, "validate", path], capture_output=True, text=True)
+    assert r.returncode == 2, r
+    assert "agenda.comand: unknown field, did you mean 'command'?" in r.stderr, r.stderr
+    assert "agenda.chunk: must be from 1 to 1000000, not 0" in r.stderr, r.stderr
+
+
+@test
+def real_results_validate():
+    with tempfile.TemporaryDirectory() as tmp:
+        job = os.path.join(tmp, "job.json")
+        results = os.path.join(tmp, "results.jsonl")
+        with open(job, "w") as f:
+            json.dump({"agenda": {"frames": "1-4", "chunk": 2,
+                                  "command": "[ {frame} = 3 ] && exit 2 || true"}}, f)
+        r = subprocess.run([FARMHAND, "run", job, "--results", results, "--plain"],
+                           capture_output=True, text=True, cwd=tmp)
+        assert r.returncode == 1, r
+        with open(results) as f:
+            lines = [json.loads(l) for l in f if l.strip()]
+    assert [l["status"] for l in lines] == ["complete", "failed"], lines
+    for line in lines:
+        Validator(RESULT).validate(line)
+
+
+@test
+def protocol_messages_validate():
+    good = [
+        {"type": "hello", "protocol": 1, "pid": 7, "kind": "shell", "echo": False},
+        {"type": "command", "seq": 1, "phase": "agenda", "command": ":",
+         "item": {"index": 0, "name": "1-4", "frames": [1, 2, 3, 4]}},
+        {"type": "result", "seq": 1, "status": 0, "code": 0},
+        {"type": "result", "seq": 2, "status": 1, "traceback": "x", "stderr_lines": 20},
+        {"type": "progress", "seq": 2, "fraction": 0.5},
+    ]
+    bad = [
+        {"type": "result", "seq": 1, "status": 1},
+        {"type": "result", "seq": 0, "status": 0},
+        {"type": "command", "seq": 1, "phase": "render", "command": "x"},
+        {"type": "progress", "seq": 1, "fraction": 2},
+    ]
+    v = Validator(PROTOCOL)
+    for m in good:
+        v.validate(m)
+    for m in bad:
+        assert list(v.iter_errors(m)), m
+
+
+print("1..%d" % len(tests))
+failed = 0
+for n, fn in enumerate(tests, 1):
+    try:
+        fn()
+        print("ok %d %s" % (n, fn.__name__))
+    except Exception as e:  # report and go on: every test runs
+        failed += 1
+        print("not ok %d %s" % (n, fn.__name__))
+        for line in repr(e).splitlines():
+            print("# " + line)
+sys.exit(1 if failed else 0)
