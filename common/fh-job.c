@@ -20,7 +20,11 @@ const char *const fh_job_executor_presets[] = { "shell", "python", NULL };
 
 static const char *const job_fields[] = {
   "$schema", "name", "description", "executor", "cwd", "env", "path_map",
-  "setup", "agenda", "teardown", NULL
+  "setup", "agenda", "teardown", "log", "outputs_required", "min_output_bytes", NULL
+};
+static const char *const log_fields[] = {
+  "errors", "warnings", "highlights", "ignore", "progress", "outputs",
+  "bad_result", "fail_on_errors", "max_lines", NULL
 };
 static const char *const path_map_fields[] = { "from", "to", NULL };
 static const char *const agenda_fields[] = { "frames", "chunk", "command", "items", NULL };
@@ -314,6 +318,82 @@ parse_path_map (Checker *c, JsonNode *node)
     }
 }
 
+static gboolean
+want_bool (Checker *c, JsonNode *node, const char *path, gboolean *out)
+{
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    {
+      complain (c, path, "must be true or false, not %s", fh_json_kind (node));
+      return FALSE;
+    }
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+static void
+add_pattern (Checker *c, FhLogCategory cat, JsonNode *node, const char *path)
+{
+  g_autoptr (GError) err = NULL;
+  const char *text = want_string (c, node, path, TRUE);
+
+  if (text != NULL && !fh_log_scanner_add (c->job->log, cat, text, &err))
+    complain (c, path, "%s in \"%s\"", err->message, text);
+}
+
+/* A pattern list: one string or an array of them. */
+static void
+parse_patterns (Checker *c, JsonObject *log, FhLogCategory cat)
+{
+  const char *name = fh_log_category_name (cat);
+  g_autofree char *path = path_member ("log", name);
+  JsonNode *node = json_object_get_member (log, name);
+  JsonArray *arr;
+
+  if (node == NULL)
+    return;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      add_pattern (c, cat, node, path);
+      return;
+    }
+  arr = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (arr); i++)
+    {
+      g_autofree char *p = path_index (path, i);
+      add_pattern (c, cat, json_array_get_element (arr, i), p);
+    }
+}
+
+static void
+parse_log (Checker *c, JsonNode *node)
+{
+  JsonObject *log = want_object (c, node, "log");
+  JsonNode *n;
+  gint64 max_lines;
+
+  if (log == NULL)
+    return;
+  check_members (c, log, "log", log_fields);
+  for (int cat = 0; cat < FH_LOG_N_CATEGORIES; cat++)
+    parse_patterns (c, log, cat);
+  if ((n = json_object_get_member (log, "fail_on_errors")) != NULL)
+    want_bool (c, n, "log.fail_on_errors", &c->job->fail_on_errors);
+  if ((n = json_object_get_member (log, "max_lines")) != NULL &&
+      want_int (c, n, "log.max_lines", 0, 1000, &max_lines))
+    c->job->log_max_lines = (guint) max_lines;
+}
+
+static void
+parse_outputs (Checker *c, JsonObject *root)
+{
+  JsonNode *n;
+
+  if ((n = json_object_get_member (root, "outputs_required")) != NULL)
+    want_bool (c, n, "outputs_required", &c->job->outputs_required);
+  if ((n = json_object_get_member (root, "min_output_bytes")) != NULL)
+    want_int (c, n, "min_output_bytes", 0, G_MAXINT64, &c->job->min_output_bytes);
+}
+
 static void
 parse_items (Checker *c, JsonNode *node)
 {
@@ -485,6 +565,9 @@ parse_simple_fields (Checker *c, JsonObject *root)
     parse_env (c, node);
   if ((node = json_object_get_member (root, "path_map")) != NULL)
     parse_path_map (c, node);
+  if ((node = json_object_get_member (root, "log")) != NULL)
+    parse_log (c, node);
+  parse_outputs (c, root);
 }
 
 static void
@@ -526,6 +609,10 @@ job_new (const char *source, const char *job_dir)
    * the same from anywhere. */
   job->cwd = g_strdup (job->job_dir);
   job->path_map = fh_path_map_new ();
+  job->log = fh_log_scanner_new ();
+  job->fail_on_errors = TRUE;
+  job->log_max_lines = 5;
+  job->min_output_bytes = 1;
   job->executor = g_strdup ("shell");
   job->env = g_ptr_array_new_with_free_func (env_var_free);
   job->setup = g_ptr_array_new_with_free_func ((GDestroyNotify) fh_template_free);
@@ -608,6 +695,7 @@ fh_job_free (FhJob *job)
   g_clear_pointer (&job->teardown, g_ptr_array_unref);
   g_clear_pointer (&job->agenda, fh_agenda_free);
   g_clear_pointer (&job->path_map, fh_path_map_free);
+  g_clear_pointer (&job->log, fh_log_scanner_free);
   g_free (job);
 }
 

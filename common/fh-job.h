@@ -13,6 +13,7 @@
 #include <json-glib/json-glib.h>
 
 #include "fh-agenda.h"
+#include "fh-log-scanner.h"
 #include "fh-path-map.h"
 #include "fh-template.h"
 
@@ -39,6 +40,11 @@ typedef struct
   GPtrArray *teardown;   /* FhTemplate* */
   FhAgenda *agenda;
   FhPathMap *path_map;   /* applied to commands, cwd and output paths */
+  FhLogScanner *log;     /* the "log" patterns, compiled */
+  gboolean fail_on_errors;   /* log.fail_on_errors (default TRUE) */
+  guint log_max_lines;       /* log.max_lines: error/highlight lines kept */
+  gboolean outputs_required; /* an item must report an output */
+  gint64 min_output_bytes;   /* smallest acceptable output (default 1) */
 } FhJob;
 
 /* The executor presets a job may name. */

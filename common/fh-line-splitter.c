@@ -14,6 +14,8 @@
 
 struct _FhLineSplitter
 {
+  const char *valid_start; /* [valid_start, valid_end) of the current push */
+  const char *valid_end;   /* is ASCII, hence valid UTF-8 */
   FhLineFunc func;
   gpointer user_data;
   gsize max_line;
@@ -48,13 +50,33 @@ fh_line_splitter_free (FhLineSplitter *self)
   g_free (self);
 }
 
+/* Length of the pure-ASCII prefix of @p, eight bytes at a time: logs are
+ * nearly all ASCII, and that is valid UTF-8 without further checks. */
+static gsize
+ascii_prefix (const char *p, gsize len)
+{
+  gsize i = 0;
+
+  for (; i + 8 <= len; i += 8)
+    {
+      guint64 w;
+      memcpy (&w, p + i, 8);
+      if (w & G_GUINT64_CONSTANT (0x8080808080808080))
+        break;
+    }
+  while (i < len && (guchar) p[i] < 0x80)
+    i++;
+  return i;
+}
+
 static void
 deliver (FhLineSplitter *self, const char *line, gsize len, FhLineFlags flags)
 {
   self->n_lines++;
   if (flags & FH_LINE_TRUNCATED)
     self->n_truncated++;
-  if (G_LIKELY (g_utf8_validate_len (line, len, NULL)))
+  if (G_LIKELY (line + len <= self->valid_end && line >= self->valid_start) ||
+      g_utf8_validate_len (line, len, NULL))
     {
       self->func (line, len, flags, self->user_data);
       return;
@@ -127,6 +149,8 @@ fh_line_splitter_push (FhLineSplitter *self, const char *data, gsize len)
   g_return_if_fail (self != NULL);
   if (len == 0)
     return;
+  self->valid_start = data;
+  self->valid_end = data + ascii_prefix (data, len);
   if (self->after_cr && *p == '\n')
     p++;
   self->after_cr = FALSE;
@@ -139,7 +163,7 @@ fh_line_splitter_push (FhLineSplitter *self, const char *data, gsize len)
       if (eol == end)
         {
           accumulate (self, p, (gsize) (end - p));
-          return;
+          break;
         }
       end_line (self, p, (gsize) (eol - p));
       p = eol + 1;
@@ -152,6 +176,7 @@ fh_line_splitter_push (FhLineSplitter *self, const char *data, gsize len)
       if (cr < p)
         cr = find (p, end, '\r');
     }
+  self->valid_start = self->valid_end = NULL;
 }
 
 void

@@ -165,7 +165,11 @@ def flush_output():
 
 
 def echo(command):
-    lines = command.splitlines() or [""]
+    # Split on "\n" only: the dispatcher predicts these lines to tell the
+    # echo from the command's output.
+    lines = command.split("\n")
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()
     text = PROMPT + lines[0] + "\n" + "".join(CONTINUATION + l + "\n" for l in lines[1:])
     try:
         sys.stdout.write(text)

@@ -69,6 +69,7 @@ struct _FhDispatcher
   FhLineSplitter *splitters[2];
   FhTail *tail;                    /* last log lines, for death reports */
   FhTail *cmd_stderr;              /* stderr of the command in flight */
+  GQueue echo_lines;               /* echo an echoing executor will print */
 
   FhMessage *hello;
   gint64 next_seq;
@@ -174,6 +175,7 @@ fh_dispatcher_free (FhDispatcher *self)
   fh_wire_decoder_free (self->decoder);
   fh_tail_free (self->tail);
   fh_tail_free (self->cmd_stderr);
+  g_queue_clear_full (&self->echo_lines, g_free);
   fh_message_free (self->hello);
   fh_message_free (self->result);
   g_clear_error (&self->fatal);
@@ -219,17 +221,38 @@ fh_dispatcher_signal (FhDispatcher *self, int signum)
 /* ---- the job log -------------------------------------------------------- */
 
 static void
-emit_log (FhDispatcher *self, FhLogStream stream, const char *line, gsize len)
+emit_log (FhDispatcher *self, FhLogStream stream, const char *line, gsize len,
+          gboolean echo)
 {
   fh_tail_push (self->tail, line, len);
   if (self->log_func != NULL)
-    self->log_func (stream, line, len, self->log_data);
+    self->log_func (stream, line, len, echo, self->log_data);
+}
+
+/* Is @line the next line of the echo the executor was expected to print? */
+static gboolean
+is_echo (FhDispatcher *self, const char *line, gsize len)
+{
+  char *want = g_queue_peek_head (&self->echo_lines);
+
+  if (want == NULL)
+    return FALSE;
+  if (strlen (want) != len || memcmp (want, line, len) != 0)
+    {
+      /* Out of step (it printed before echoing?): stop guessing. */
+      g_queue_clear_full (&self->echo_lines, g_free);
+      return FALSE;
+    }
+  g_free (g_queue_pop_head (&self->echo_lines));
+  return TRUE;
 }
 
 static void
 on_stdout_line (const char *line, gsize len, FhLineFlags flags, gpointer data)
 {
-  emit_log (data, FH_LOG_STDOUT, line, len);
+  FhDispatcher *self = data;
+
+  emit_log (self, FH_LOG_STDOUT, line, len, is_echo (self, line, len));
 }
 
 static void
@@ -239,7 +262,7 @@ on_stderr_line (const char *line, gsize len, FhLineFlags flags, gpointer data)
 
   if (self->pending_seq != 0)
     fh_tail_push (self->cmd_stderr, line, len);
-  emit_log (self, FH_LOG_STDERR, line, len);
+  emit_log (self, FH_LOG_STDERR, line, len, FALSE);
 }
 
 static void
@@ -256,7 +279,7 @@ note (FhDispatcher *self, const char *fmt, ...)
   msg = g_strdup_vprintf (fmt, args);
   va_end (args);
   if (self->log_func != NULL)
-    self->log_func (FH_LOG_FARMHAND, msg, strlen (msg), self->log_data);
+    self->log_func (FH_LOG_FARMHAND, msg, strlen (msg), FALSE, self->log_data);
 }
 
 static void
@@ -301,24 +324,31 @@ flush_logs (FhDispatcher *self)
       fh_line_splitter_flush (self->splitters[i]);
 }
 
-/* Commands appear in the log like a session, "farmhand$ cmd", unless the
- * executor echoes them itself (its hello says so).  Done here, it costs
- * no system call. */
+/* Commands appear in the log like a session: "farmhand$ cmd" written here
+ * (no system call) unless the executor echoes them itself, as its hello
+ * says; then we note the lines it will print so they are recognised as
+ * echo, not output.  Lines split on '\n' only, as the executors do. */
 static void
 echo_command (FhDispatcher *self, const char *command)
 {
-  g_auto (GStrv) lines = NULL;
+  g_auto (GStrv) lines = g_strsplit (command, "\n", -1);
+  gboolean by_executor = self->hello != NULL && self->hello->echo;
+  guint n = g_strv_length (lines);
 
-  if (self->hello == NULL || self->hello->echo || self->log_func == NULL)
-    return;
-  lines = g_strsplit (command, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
+  g_queue_clear_full (&self->echo_lines, g_free);
+  if (n > 1 && lines[n - 1][0] == '\0')
+    n--;
+  for (guint i = 0; i < n; i++)
     {
-      g_autofree char *line = NULL;
-      if (lines[i + 1] == NULL && lines[i][0] == '\0' && i > 0)
-        break;
-      line = g_strconcat (i == 0 ? "farmhand$ " : "      ... ", lines[i], NULL);
-      emit_log (self, FH_LOG_STDOUT, line, strlen (line));
+      char *line = g_strconcat (i == 0 ? (by_executor ? "farmhand> " : "farmhand$ ")
+                                       : "      ... ", lines[i], NULL);
+      if (by_executor)
+        g_queue_push_tail (&self->echo_lines, line);
+      else
+        {
+          emit_log (self, FH_LOG_STDOUT, line, strlen (line), TRUE);
+          g_free (line);
+        }
     }
 }
 

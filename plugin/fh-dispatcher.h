@@ -28,9 +28,11 @@ G_BEGIN_DECLS
 
 typedef struct _FhDispatcher FhDispatcher;
 
-/* A job log line: valid UTF-8, @len bytes, not NUL-terminated. */
+/* A job log line: valid UTF-8, @len bytes, not NUL-terminated.  @echo:
+ * the line is the echo of a command ("farmhand$ ...", "farmhand> ..."),
+ * not output of it. */
 typedef void (*FhDispatcherLogFunc) (FhLogStream stream, const char *line,
-                                     gsize len, gpointer user_data);
+                                     gsize len, gboolean echo, gpointer user_data);
 /* A progress, output or log message for the command in flight. */
 typedef void (*FhDispatcherMessageFunc) (const FhMessage *msg, gpointer user_data);
 

@@ -16,6 +16,7 @@
 #include "fh-error.h"
 #include "fh-json.h"
 #include "fh-executor-path.h"
+#include "fh-item-report.h"
 
 struct _FhJobRunner
 {
@@ -23,6 +24,7 @@ struct _FhJobRunner
   const FhHostApi *host;
   GCancellable *cancellable;
   FhDispatcher *dispatcher;
+  FhItemReport *report;       /* findings of the command running */
   char **argv;
   const char *current_item;   /* name of the item running, for the log */
   guint n_complete;
@@ -58,6 +60,7 @@ fh_job_runner_free (FhJobRunner *self)
   if (self == NULL)
     return;
   g_clear_pointer (&self->dispatcher, fh_dispatcher_free);
+  g_clear_pointer (&self->report, fh_item_report_free);
   g_clear_object (&self->cancellable);
   g_strfreev (self->argv);
   g_free (self->error);
@@ -76,11 +79,31 @@ fh_job_runner_cancel (FhJobRunner *self, int flags)
 /* ---- host callbacks ----------------------------------------------------- */
 
 static void
-on_log (FhLogStream stream, const char *line, gsize len, gpointer user_data)
+to_host_log (FhJobRunner *self, FhLogStream stream, const char *line, gsize len)
+{
+  self->host->log_line (self->host->host_data, self->current_item, stream, line, len);
+}
+
+static void
+set_progress (FhJobRunner *self, double fraction)
+{
+  if (fraction >= 0 && self->current_item != NULL)
+    self->host->progress (self->host->host_data, self->current_item, fraction);
+}
+
+/* Every line goes to the host; output lines (not echo, not farmhand's own)
+ * are also scanned against the job's log patterns. */
+static void
+on_log (FhLogStream stream, const char *line, gsize len, gboolean echo, gpointer user_data)
 {
   FhJobRunner *self = user_data;
+  FhLogHit hit;
 
-  self->host->log_line (self->host->host_data, self->current_item, stream, line, len);
+  to_host_log (self, stream, line, len);
+  if (echo || stream == FH_LOG_FARMHAND || self->report == NULL)
+    return;
+  if (fh_log_scanner_scan (self->job->log, line, len, &hit))
+    set_progress (self, fh_item_report_line (self->report, line, len, &hit));
 }
 
 static void
@@ -88,10 +111,21 @@ on_message (const FhMessage *msg, gpointer user_data)
 {
   FhJobRunner *self = user_data;
 
-  if (msg->type == FH_MESSAGE_PROGRESS && self->current_item != NULL)
-    self->host->progress (self->host->host_data, self->current_item, msg->fraction);
-  else if (msg->type == FH_MESSAGE_LOG)
-    on_log (FH_LOG_FARMHAND, msg->text, strlen (msg->text), self);
+  switch (msg->type)
+    {
+    case FH_MESSAGE_PROGRESS:
+      fh_item_report_progress (self->report, msg->fraction);
+      set_progress (self, msg->fraction);
+      break;
+    case FH_MESSAGE_OUTPUT:
+      fh_item_report_output (self->report, msg->text);
+      break;
+    case FH_MESSAGE_LOG:
+      to_host_log (self, FH_LOG_FARMHAND, msg->text, strlen (msg->text));
+      break;
+    default:
+      break;
+    }
 }
 
 static void
@@ -106,7 +140,7 @@ host_note (FhJobRunner *self, const char *fmt, ...)
   va_start (args, fmt);
   msg = g_strdup_vprintf (fmt, args);
   va_end (args);
-  on_log (FH_LOG_FARMHAND, msg, strlen (msg), self);
+  to_host_log (self, FH_LOG_FARMHAND, msg, strlen (msg));
 }
 
 /* ---- phases ------------------------------------------------------------- */
@@ -157,9 +191,24 @@ start_executor (FhJobRunner *self)
       self->error = g_strdup_printf ("the executor did not start: %s", err->message);
       return FALSE;
     }
+  self->report = fh_item_report_new (self->job, cwd);
   self->executor_kind = g_strdup (fh_dispatcher_get_hello (self->dispatcher)->kind);
   self->executor_pid = fh_dispatcher_get_hello (self->dispatcher)->pid;
   return TRUE;
+}
+
+/* Why a command failed: its own traceback and/or what its log and outputs
+ * say (@verdict, taken).  NULL when it did not fail. */
+static char *
+combine_reasons (const FhCommandResult *r, char *verdict)
+{
+  g_autofree char *v = verdict;
+
+  if (r->status == FH_STATUS_OK)
+    return g_steal_pointer (&v);
+  if (v == NULL)
+    return g_strdup (r->traceback);
+  return g_strdup_printf ("%s\n%s", r->traceback, v);
 }
 
 /* Runs setup or teardown.  Setup stops at the first failure; teardown runs
@@ -174,9 +223,13 @@ run_hooks (FhJobRunner *self, FhPhase phase, GPtrArray *hooks)
     {
       g_autofree char *command = fh_job_expand_hook (self->job, g_ptr_array_index (hooks, i));
       g_autoptr (GError) err = NULL;
-      g_autoptr (FhCommandResult) r = fh_dispatcher_run (self->dispatcher, phase, command, NULL, &err);
-      g_autofree char *why = r == NULL ? g_strdup (err->message)
-                             : r->status != FH_STATUS_OK ? g_strdup (r->traceback) : NULL;
+      g_autoptr (FhCommandResult) r = NULL;
+      g_autofree char *why = NULL;
+
+      fh_item_report_reset (self->report, NULL, 0);
+      r = fh_dispatcher_run (self->dispatcher, phase, command, NULL, &err);
+      why = r == NULL ? g_strdup (err->message)
+            : combine_reasons (r, fh_item_report_verdict (self->report, FALSE));
 
       if (why == NULL)
         continue;
@@ -212,6 +265,25 @@ report_unknown (FhJobRunner *self, const char *name)
   report (self, o);
 }
 
+static JsonObject *
+item_result (FhJobRunner *self, JsonObject *item, const char *name,
+             const FhCommandResult *r, const char *why, gint64 elapsed_us)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_string_member (o, "name", name);
+  json_object_set_int_member (o, "index", json_object_get_int_member (item, "index"));
+  json_object_set_member (o, "frames", json_node_copy (json_object_get_member (item, "frames")));
+  json_object_set_string_member (o, "status", why == NULL ? "complete" : "failed");
+  json_object_set_double_member (o, "elapsed_s", elapsed_us / 1e6);
+  if (r != NULL && r->has_code)
+    json_object_set_int_member (o, "code", r->code);
+  if (why != NULL)
+    json_object_set_string_member (o, "traceback", why);
+  fh_item_report_to_json (self->report, o);
+  return o;
+}
+
 /* Runs agenda item @index.  Returns FALSE when the executor is gone. */
 static gboolean
 run_item (FhJobRunner *self, guint index, const char *name)
@@ -221,23 +293,20 @@ run_item (FhJobRunner *self, guint index, const char *name)
   g_autoptr (JsonObject) o = NULL;
   g_autoptr (GError) err = NULL;
   g_autoptr (FhCommandResult) r = NULL;
+  g_autofree char *why = NULL;
   gint64 started = g_get_monotonic_time ();
+  const gint64 *frames;
+  guint n_frames;
 
+  frames = fh_agenda_get_item_frames (self->job->agenda, index, &n_frames);
+  fh_item_report_reset (self->report, frames, n_frames);
   self->current_item = name;
   r = fh_dispatcher_run (self->dispatcher, FH_PHASE_AGENDA, command, item, &err);
   self->current_item = NULL;
-  /* The result is the item object plus the outcome. */
-  o = json_object_new ();
-  json_object_set_string_member (o, "name", name);
-  json_object_set_int_member (o, "index", index);
-  json_object_set_member (o, "frames", json_node_copy (json_object_get_member (item, "frames")));
-  json_object_set_string_member (o, "status", r != NULL && r->status == FH_STATUS_OK ? "complete" : "failed");
-  json_object_set_double_member (o, "elapsed_s", (r ? r->elapsed_us : g_get_monotonic_time () - started) / 1e6);
-  if (r != NULL && r->has_code)
-    json_object_set_int_member (o, "code", r->code);
-  if (r == NULL || r->status != FH_STATUS_OK)
-    json_object_set_string_member (o, "traceback", r != NULL ? r->traceback : err->message);
-  if (r != NULL && r->status == FH_STATUS_OK)
+  why = r == NULL ? g_strdup (err->message)
+        : combine_reasons (r, fh_item_report_verdict (self->report, TRUE));
+  o = item_result (self, item, name, r, why, r ? r->elapsed_us : g_get_monotonic_time () - started);
+  if (why == NULL)
     self->n_complete++;
   else
     self->n_failed++;

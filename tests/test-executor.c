@@ -27,7 +27,7 @@ typedef struct
 } Fixture;
 
 static void
-on_log (FhLogStream stream, const char *line, gsize len, gpointer data)
+on_log (FhLogStream stream, const char *line, gsize len, gboolean echo, gpointer data)
 {
   Fixture *fx = data;
   const char *names[] = { "", "stdout", "stderr", "farmhand" };

@@ -71,7 +71,8 @@ def every_job_field_has_title_and_description():
 @test
 def defaults_are_declared():
     props = JOB["properties"]
-    for name in ("executor", "env", "setup", "teardown", "path_map"):
+    for name in ("executor", "env", "setup", "teardown", "path_map", "log",
+                 "outputs_required", "min_output_bytes"):
         assert "default" in props[name], name
     frames = props["agenda"]["oneOf"][0]["properties"]
     assert frames["chunk"]["default"] == 1
@@ -106,14 +107,18 @@ def real_results_validate():
         job = os.path.join(tmp, "job.json")
         results = os.path.join(tmp, "results.jsonl")
         with open(job, "w") as f:
-            json.dump({"agenda": {"frames": "1-4", "chunk": 2,
-                                  "command": "[ {frame} = 3 ] && exit 2 || true"}}, f)
+            json.dump({"log": {"warnings": "^W", "highlights": "^H", "errors": "^E",
+                               "progress": "(\\d+)%", "outputs": "^O (.+)$"},
+                       "agenda": {"frames": "1-4", "chunk": 2,
+                                  "command": "echo W; echo H; echo 50%; echo x > o{frame};"
+                                             " echo O o{frame}; [ {frame} = 3 ] && echo E || true"}}, f)
         r = subprocess.run([FARMHAND, "run", job, "--results", results, "--plain"],
                            capture_output=True, text=True, cwd=tmp)
         assert r.returncode == 1, r
         with open(results) as f:
             lines = [json.loads(l) for l in f if l.strip()]
     assert [l["status"] for l in lines] == ["complete", "failed"], lines
+    assert lines[0]["outputs"][0]["bytes"] == 2 and lines[1]["errors"]["count"] == 1, lines
     for line in lines:
         Validator(RESULT).validate(line)
 

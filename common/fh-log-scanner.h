@@ -1,0 +1,71 @@
+/* fh-log-scanner.h — classify job log lines with PCRE2 (JIT), one line at
+ * a time as they stream.
+ *
+ * Categories (job field "log"): errors, warnings, highlights, bad_result,
+ * progress, outputs, and ignore, which exempts a line from all the others.
+ * Each category is a list of patterns; a line counts once per category.
+ * OpenJD stdout directives are understood without configuration:
+ *   openjd_progress: 50     openjd_status: <text>     openjd_fail: <text>
+ *
+ * Patterns are compiled once (UTF mode, JIT when available); lines must be
+ * valid UTF-8 (FhLineSplitter guarantees it), so matching skips the check.
+ * \d, \w and \s match ASCII only unless a pattern starts with (*UCP).
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+  FH_LOG_IGNORE,
+  FH_LOG_ERRORS,
+  FH_LOG_WARNINGS,
+  FH_LOG_HIGHLIGHTS,
+  FH_LOG_BAD_RESULT,
+  FH_LOG_PROGRESS,
+  FH_LOG_OUTPUTS,
+  FH_LOG_N_CATEGORIES
+} FhLogCategory;
+
+/* What one line is.  Offsets point into the scanned line. */
+typedef struct
+{
+  guint categories;     /* bit (1 << FhLogCategory) per matching category */
+  guint error_pattern;  /* index in "errors" of the pattern that matched */
+  double fraction;      /* progress: 0..1, or -1 */
+  gint64 frame;         /* progress by frame ("frame" group) */
+  gboolean has_frame;
+  gsize path_start, path_len;       /* outputs: the path */
+  gboolean openjd_fail;             /* text_start/len: the reason */
+  gboolean openjd_status;           /* text_start/len: the status */
+  gsize text_start, text_len;
+} FhLogHit;
+
+#define FH_LOG_HIT(hit, cat) (((hit)->categories >> (cat)) & 1u)
+
+typedef struct _FhLogScanner FhLogScanner;
+
+/* (transfer full) */
+FhLogScanner *fh_log_scanner_new (void);
+void fh_log_scanner_free (FhLogScanner *self);
+
+const char *fh_log_category_name (FhLogCategory category);
+
+/* Compiles @pattern into @category.  Errors (FH_JOB_ERROR_INVALID) carry
+ * PCRE2's message and offset: "missing closing parenthesis at offset 4".
+ * Progress patterns need a group (first, or named "pct" or "frame"); output
+ * patterns a group (first, or named "path"). */
+gboolean fh_log_scanner_add (FhLogScanner *self, FhLogCategory category,
+                             const char *pattern, GError **error);
+
+/* TRUE when no pattern was added (only OpenJD directives are looked for). */
+gboolean fh_log_scanner_is_empty (FhLogScanner *self);
+
+/* Classifies one line.  Returns TRUE when the line matched anything. */
+gboolean fh_log_scanner_scan (FhLogScanner *self, const char *line, gsize len,
+                              FhLogHit *hit);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhLogScanner, fh_log_scanner_free)
+
+G_END_DECLS

@@ -1,0 +1,290 @@
+/* fh-item-report.c — one item's log findings and its verdict. */
+#include "config.h"
+
+#include "fh-item-report.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+
+#define MAX_LINE_BYTES 1024
+
+typedef struct
+{
+  char *path;
+  gint64 bytes;      /* -1: missing; filled in by the verdict */
+} Output;
+
+struct _FhItemReport
+{
+  const FhJob *job;
+  char *cwd;
+  const gint64 *frames;
+  guint n_frames;
+  guint n_errors;
+  guint first_error_pattern;  /* log.errors index of the first match */
+  GPtrArray *error_lines;     /* first job->log_max_lines */
+  guint n_warnings;
+  guint n_highlights;
+  GPtrArray *highlights;
+  guint n_bad;
+  char *first_bad;
+  double progress;            /* -1: never reported */
+  GArray *outputs;            /* Output */
+  GHashTable *output_set;     /* path → TRUE, for dedup */
+  guint n_outputs_dropped;
+  char *fail_reason;          /* openjd_fail */
+  char *status_message;       /* last openjd_status */
+  gboolean checked;           /* the verdict stat'ed the outputs */
+};
+
+static void
+output_clear (gpointer p)
+{
+  g_free (((Output *) p)->path);
+}
+
+FhItemReport *
+fh_item_report_new (const FhJob *job, const char *cwd)
+{
+  FhItemReport *self = g_new0 (FhItemReport, 1);
+
+  self->job = job;
+  self->cwd = g_strdup (cwd);
+  self->error_lines = g_ptr_array_new_with_free_func (g_free);
+  self->highlights = g_ptr_array_new_with_free_func (g_free);
+  self->outputs = g_array_new (FALSE, FALSE, sizeof (Output));
+  g_array_set_clear_func (self->outputs, output_clear);
+  self->output_set = g_hash_table_new (g_str_hash, g_str_equal);
+  self->progress = -1;
+  return self;
+}
+
+void
+fh_item_report_free (FhItemReport *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->output_set);
+  g_array_unref (self->outputs);
+  g_ptr_array_unref (self->error_lines);
+  g_ptr_array_unref (self->highlights);
+  g_free (self->first_bad);
+  g_free (self->fail_reason);
+  g_free (self->status_message);
+  g_free (self->cwd);
+  g_free (self);
+}
+
+void
+fh_item_report_reset (FhItemReport *self, const gint64 *frames, guint n_frames)
+{
+  self->frames = frames;
+  self->n_frames = n_frames;
+  self->n_errors = self->n_warnings = self->n_highlights = self->n_bad = 0;
+  self->n_outputs_dropped = 0;
+  g_ptr_array_set_size (self->error_lines, 0);
+  g_ptr_array_set_size (self->highlights, 0);
+  g_hash_table_remove_all (self->output_set);
+  g_array_set_size (self->outputs, 0);
+  g_clear_pointer (&self->first_bad, g_free);
+  g_clear_pointer (&self->fail_reason, g_free);
+  g_clear_pointer (&self->status_message, g_free);
+  self->progress = -1;
+  self->checked = FALSE;
+}
+
+static char *
+bounded_copy (const char *line, gsize len)
+{
+  return g_utf8_make_valid (line, (gssize) MIN (len, MAX_LINE_BYTES));
+}
+
+static void
+keep_line (GPtrArray *lines, guint max, const char *line, gsize len)
+{
+  if (lines->len < max)
+    g_ptr_array_add (lines, bounded_copy (line, len));
+}
+
+/* A "frame" group: the item has done its frames up to and including it. */
+static double
+frame_fraction (FhItemReport *self, gint64 frame)
+{
+  for (guint i = 0; i < self->n_frames; i++)
+    if (self->frames[i] == frame)
+      return (i + 1.0) / self->n_frames;
+  return -1;
+}
+
+static double
+note_progress (FhItemReport *self, const FhLogHit *hit)
+{
+  double f = hit->fraction;
+
+  if (f < 0 && hit->has_frame)
+    f = frame_fraction (self, hit->frame);
+  if (f >= 0)
+    self->progress = f;
+  return f;
+}
+
+double
+fh_item_report_line (FhItemReport *self, const char *line, gsize len, const FhLogHit *hit)
+{
+  if (hit->openjd_fail && self->fail_reason == NULL)
+    self->fail_reason = bounded_copy (line + hit->text_start, hit->text_len);
+  if (hit->openjd_status)
+    {
+      g_free (self->status_message);
+      self->status_message = bounded_copy (line + hit->text_start, hit->text_len);
+    }
+  if (FH_LOG_HIT (hit, FH_LOG_ERRORS))
+    {
+      if (self->n_errors++ == 0)
+        self->first_error_pattern = hit->error_pattern;
+      keep_line (self->error_lines, self->job->log_max_lines, line, len);
+    }
+  if (FH_LOG_HIT (hit, FH_LOG_WARNINGS))
+    self->n_warnings++;
+  if (FH_LOG_HIT (hit, FH_LOG_HIGHLIGHTS))
+    {
+      self->n_highlights++;
+      keep_line (self->highlights, self->job->log_max_lines, line, len);
+    }
+  if (FH_LOG_HIT (hit, FH_LOG_BAD_RESULT) && self->n_bad++ == 0)
+    self->first_bad = bounded_copy (line, len);
+  if (FH_LOG_HIT (hit, FH_LOG_OUTPUTS))
+    {
+      g_autofree char *path = g_strndup (line + hit->path_start, hit->path_len);
+      fh_item_report_output (self, path);
+    }
+  return FH_LOG_HIT (hit, FH_LOG_PROGRESS) ? note_progress (self, hit) : -1;
+}
+
+void
+fh_item_report_output (FhItemReport *self, const char *path)
+{
+  g_autofree char *mapped = fh_job_map_path (self->job, path);
+  Output out = { NULL, -1 };
+
+  out.path = g_canonicalize_filename (mapped, self->cwd);
+  if (g_hash_table_contains (self->output_set, out.path))
+    {
+      g_free (out.path);
+      return;
+    }
+  if (self->outputs->len >= FH_ITEM_REPORT_MAX_OUTPUTS)
+    {
+      self->n_outputs_dropped++;
+      g_free (out.path);
+      return;
+    }
+  g_array_append_val (self->outputs, out);
+  /* The set borrows the string the array owns. */
+  g_hash_table_add (self->output_set, g_array_index (self->outputs, Output, self->outputs->len - 1).path);
+}
+
+void
+fh_item_report_progress (FhItemReport *self, double fraction)
+{
+  self->progress = CLAMP (fraction, 0.0, 1.0);
+}
+
+static void
+check_output (FhItemReport *self, Output *out, GString *why)
+{
+  struct stat st;
+
+  if (stat (out->path, &st) < 0)
+    {
+      out->bytes = -1;
+      g_string_append_printf (why, "output %s does not exist (%s)\n", out->path, g_strerror (errno));
+      return;
+    }
+  out->bytes = st.st_size;
+  if (!S_ISREG (st.st_mode))
+    g_string_append_printf (why, "output %s is not a regular file\n", out->path);
+  else if (st.st_size < self->job->min_output_bytes)
+    g_string_append_printf (why, "output %s is %" G_GINT64_FORMAT " bytes, less than "
+                            "min_output_bytes (%" G_GINT64_FORMAT ")\n", out->path,
+                            (gint64) st.st_size, self->job->min_output_bytes);
+}
+
+char *
+fh_item_report_verdict (FhItemReport *self, gboolean check_outputs)
+{
+  g_autoptr (GString) why = g_string_new (NULL);
+
+  if (self->fail_reason != NULL)
+    g_string_append_printf (why, "openjd_fail: %s\n", self->fail_reason);
+  if (self->n_errors > 0 && self->job->fail_on_errors)
+    g_string_append_printf (why, "the log matched an error pattern %u time%s; first "
+                            "(log.errors[%u]): %s\n", self->n_errors, self->n_errors == 1 ? "" : "s",
+                            self->first_error_pattern,
+                            self->error_lines->len ? (char *) g_ptr_array_index (self->error_lines, 0) : "");
+  if (self->n_bad > 0)
+    g_string_append_printf (why, "the log matched a bad_result pattern %u time%s; first: %s\n",
+                            self->n_bad, self->n_bad == 1 ? "" : "s", self->first_bad);
+  if (check_outputs && self->job->outputs_required && self->outputs->len == 0)
+    g_string_append (why, "no output was reported (outputs_required)\n");
+  for (guint i = 0; check_outputs && i < self->outputs->len; i++)
+    check_output (self, &g_array_index (self->outputs, Output, i), why);
+  self->checked = check_outputs;
+  if (why->len == 0)
+    return NULL;
+  g_string_truncate (why, why->len - 1);
+  return g_string_free (g_steal_pointer (&why), FALSE);
+}
+
+static JsonArray *
+strings_to_json (GPtrArray *lines)
+{
+  JsonArray *a = json_array_new ();
+
+  for (guint i = 0; i < lines->len; i++)
+    json_array_add_string_element (a, g_ptr_array_index (lines, i));
+  return a;
+}
+
+static JsonArray *
+outputs_to_json (FhItemReport *self)
+{
+  JsonArray *a = json_array_new ();
+
+  for (guint i = 0; i < self->outputs->len; i++)
+    {
+      const Output *out = &g_array_index (self->outputs, Output, i);
+      JsonObject *o = json_object_new ();
+      json_object_set_string_member (o, "path", out->path);
+      if (self->checked && out->bytes >= 0)
+        json_object_set_int_member (o, "bytes", out->bytes);
+      else if (self->checked)
+        json_object_set_null_member (o, "bytes");
+      json_array_add_object_element (a, o);
+    }
+  return a;
+}
+
+void
+fh_item_report_to_json (FhItemReport *self, JsonObject *result)
+{
+  if (self->n_errors > 0)
+    {
+      JsonObject *e = json_object_new ();
+      json_object_set_int_member (e, "count", self->n_errors);
+      json_object_set_array_member (e, "lines", strings_to_json (self->error_lines));
+      json_object_set_object_member (result, "errors", e);
+    }
+  if (self->n_warnings > 0)
+    json_object_set_int_member (result, "warnings", self->n_warnings);
+  if (self->n_highlights > 0)
+    json_object_set_array_member (result, "highlights", strings_to_json (self->highlights));
+  if (self->progress >= 0)
+    json_object_set_double_member (result, "progress", self->progress);
+  if (self->outputs->len > 0)
+    json_object_set_array_member (result, "outputs", outputs_to_json (self));
+  if (self->n_outputs_dropped > 0)
+    json_object_set_int_member (result, "outputs_not_listed", self->n_outputs_dropped);
+  if (self->status_message != NULL)
+    json_object_set_string_member (result, "status_message", self->status_message);
+}
