@@ -20,7 +20,11 @@ const char *const fh_job_executor_presets[] = { "shell", "python", NULL };
 
 static const char *const job_fields[] = {
   "$schema", "name", "description", "executor", "cwd", "env", "path_map",
-  "setup", "agenda", "teardown", "log", "outputs_required", "min_output_bytes", NULL
+  "setup", "agenda", "teardown", "log", "outputs_required", "min_output_bytes",
+  "timeouts", "retries", "max_restarts", NULL
+};
+static const char *const timeout_fields[] = {
+  "hello_s", "setup_s", "command_s", "teardown_s", "stall_s", "grace_s", NULL
 };
 static const char *const log_fields[] = {
   "errors", "warnings", "highlights", "ignore", "progress", "outputs",
@@ -29,7 +33,7 @@ static const char *const log_fields[] = {
 static const char *const path_map_fields[] = { "from", "to", NULL };
 static const char *const agenda_fields[] = { "frames", "chunk", "command", "items", NULL };
 static const char *const item_fields[] = { "name", "command", NULL };
-static const char *const executor_fields[] = { "argv", NULL };
+static const char *const executor_fields[] = { "argv", "preset", "backchannel", NULL };
 static const char *const env_fields[] = { "value", "redact", NULL };
 
 typedef struct
@@ -232,42 +236,38 @@ parse_env (Checker *c, JsonNode *node)
     parse_env_var (c, l->data, json_object_get_member (o, l->data));
 }
 
-static void
-parse_executor (Checker *c, JsonNode *node)
+static gboolean
+set_preset (Checker *c, JsonNode *node, const char *path)
 {
-  JsonObject *o;
-  JsonNode *argv_node;
-  JsonArray *arr;
-  g_autoptr (GPtrArray) argv = NULL;
+  const char *preset = want_string (c, node, path, TRUE);
+  g_autofree char *hint = NULL;
 
-  if (JSON_NODE_HOLDS_VALUE (node))
+  if (preset == NULL)
+    return FALSE;
+  if (!g_strv_contains (fh_job_executor_presets, preset))
     {
-      const char *preset = want_string (c, node, "executor", TRUE);
-      g_autofree char *hint = NULL;
-      if (preset == NULL)
-        return;
-      if (g_strv_contains (fh_job_executor_presets, preset))
-        {
-          g_free (c->job->executor);
-          c->job->executor = g_strdup (preset);
-          return;
-        }
       hint = fh_suggest_phrase (preset, fh_job_executor_presets);
-      complain (c, "executor", "unknown executor preset '%s'%s (or give "
-                "{\"argv\": [...]})", preset, hint);
-      return;
+      complain (c, path, "unknown executor preset '%s'%s (or give {\"argv\": [...]})",
+                preset, hint);
+      return FALSE;
     }
-  if ((o = want_object (c, node, "executor")) == NULL)
-    return;
-  check_members (c, o, "executor", executor_fields);
-  argv_node = json_object_get_member (o, "argv");
-  if (argv_node == NULL || !JSON_NODE_HOLDS_ARRAY (argv_node) ||
+  g_free (c->job->executor);
+  c->job->executor = g_strdup (preset);
+  return TRUE;
+}
+
+static void
+set_argv (Checker *c, JsonNode *argv_node)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  JsonArray *arr;
+
+  if (!JSON_NODE_HOLDS_ARRAY (argv_node) ||
       json_array_get_length (arr = json_node_get_array (argv_node)) == 0)
     {
       complain (c, "executor.argv", "must be a non-empty array of strings");
       return;
     }
-  argv = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < json_array_get_length (arr); i++)
     {
       g_autofree char *p = path_index ("executor.argv", i);
@@ -279,6 +279,39 @@ parse_executor (Checker *c, JsonNode *node)
   g_ptr_array_add (argv, NULL);
   g_clear_pointer (&c->job->executor, g_free);
   c->job->executor_argv = (char **) g_ptr_array_free (g_steal_pointer (&argv), FALSE);
+}
+
+/* "shell", or {"preset": "...", "backchannel": ...}, or {"argv": [...], ...}. */
+static void
+parse_executor (Checker *c, JsonNode *node)
+{
+  JsonObject *o;
+  JsonNode *argv_node, *preset_node, *bc_node;
+  const char *bc;
+
+  if (JSON_NODE_HOLDS_VALUE (node))
+    {
+      set_preset (c, node, "executor");
+      return;
+    }
+  if ((o = want_object (c, node, "executor")) == NULL)
+    return;
+  check_members (c, o, "executor", executor_fields);
+  argv_node = json_object_get_member (o, "argv");
+  preset_node = json_object_get_member (o, "preset");
+  if ((argv_node == NULL) == (preset_node == NULL))
+    complain (c, "executor", "give either 'preset' or 'argv'");
+  else if (preset_node != NULL)
+    set_preset (c, preset_node, "executor.preset");
+  else
+    set_argv (c, argv_node);
+  if ((bc_node = json_object_get_member (o, "backchannel")) != NULL &&
+      (bc = want_string (c, bc_node, "executor.backchannel", TRUE)) != NULL)
+    {
+      if (g_strcmp0 (bc, "socket") != 0 && g_strcmp0 (bc, "socketpair") != 0)
+        complain (c, "executor.backchannel", "must be \"socketpair\" (default) or \"socket\", not '%s'", bc);
+      c->job->backchannel_socket = g_strcmp0 (bc, "socket") == 0;
+    }
 }
 
 static void
@@ -381,6 +414,61 @@ parse_log (Checker *c, JsonNode *node)
   if ((n = json_object_get_member (log, "max_lines")) != NULL &&
       want_int (c, n, "log.max_lines", 0, 1000, &max_lines))
     c->job->log_max_lines = (guint) max_lines;
+}
+
+static gboolean
+want_seconds (Checker *c, JsonNode *node, const char *path, double *out)
+{
+  GType t = JSON_NODE_HOLDS_VALUE (node) ? json_node_get_value_type (node) : G_TYPE_INVALID;
+
+  if (t != G_TYPE_INT64 && t != G_TYPE_DOUBLE)
+    {
+      complain (c, path, "must be a number of seconds, not %s", fh_json_kind (node));
+      return FALSE;
+    }
+  if (json_node_get_double (node) < 0 || json_node_get_double (node) > 31 * 86400.0)
+    {
+      complain (c, path, "must be from 0 (no limit) to 2678400 seconds, not %g", json_node_get_double (node));
+      return FALSE;
+    }
+  *out = json_node_get_double (node);
+  return TRUE;
+}
+
+static void
+parse_timeouts (Checker *c, JsonNode *node)
+{
+  JsonObject *o = want_object (c, node, "timeouts");
+  FhTimeouts *t = &c->job->timeouts;
+  double *slots[] = { &t->hello_s, &t->setup_s, &t->command_s, &t->teardown_s,
+                      &t->stall_s, &t->grace_s };
+
+  if (o == NULL)
+    return;
+  check_members (c, o, "timeouts", timeout_fields);
+  for (guint i = 0; timeout_fields[i] != NULL; i++)
+    {
+      JsonNode *n = json_object_get_member (o, timeout_fields[i]);
+      g_autofree char *path = path_member ("timeouts", timeout_fields[i]);
+      if (n != NULL)
+        want_seconds (c, n, path, slots[i]);
+    }
+}
+
+static void
+parse_retries (Checker *c, JsonObject *root)
+{
+  JsonNode *n;
+  gint64 v;
+
+  if ((n = json_object_get_member (root, "timeouts")) != NULL)
+    parse_timeouts (c, n);
+  if ((n = json_object_get_member (root, "retries")) != NULL &&
+      want_int (c, n, "retries", 0, 100, &v))
+    c->job->retries = (guint) v;
+  if ((n = json_object_get_member (root, "max_restarts")) != NULL &&
+      want_int (c, n, "max_restarts", 0, 1000, &v))
+    c->job->max_restarts = (guint) v;
 }
 
 static void
@@ -568,6 +656,7 @@ parse_simple_fields (Checker *c, JsonObject *root)
   if ((node = json_object_get_member (root, "log")) != NULL)
     parse_log (c, node);
   parse_outputs (c, root);
+  parse_retries (c, root);
 }
 
 static void
@@ -613,6 +702,10 @@ job_new (const char *source, const char *job_dir)
   job->fail_on_errors = TRUE;
   job->log_max_lines = 5;
   job->min_output_bytes = 1;
+  /* Every wait has a deadline by default except the work itself, which on
+   * a farm may legitimately take hours. */
+  job->timeouts = (FhTimeouts) { .hello_s = 120, .teardown_s = 600, .grace_s = 10 };
+  job->max_restarts = 3;
   job->executor = g_strdup ("shell");
   job->env = g_ptr_array_new_with_free_func (env_var_free);
   job->setup = g_ptr_array_new_with_free_func ((GDestroyNotify) fh_template_free);

@@ -26,6 +26,17 @@ typedef struct
   gboolean redact;  /* never shown in logs or results */
 } FhEnvVar;
 
+/* Seconds; 0 means no limit.  See schemas/job.schema.json "timeouts". */
+typedef struct
+{
+  double hello_s;     /* executor start until its hello */
+  double setup_s;     /* each setup command */
+  double command_s;   /* each agenda command */
+  double teardown_s;  /* each teardown command */
+  double stall_s;     /* no output and no result for this long */
+  double grace_s;     /* between SIGINT, SIGTERM and SIGKILL */
+} FhTimeouts;
+
 typedef struct
 {
   char *name;            /* "name", or derived from the file name */
@@ -34,6 +45,8 @@ typedef struct
   char *executor;        /* preset name ("shell", "python"); NULL when
                             executor_argv is set */
   char **executor_argv;  /* nullable */
+  gboolean backchannel_socket;  /* fallback: a Unix socket + token instead
+                                   of an inherited socketpair end */
   char *cwd;             /* absolute; default: the job file's directory */
   GPtrArray *env;        /* FhEnvVar*, in file order */
   GPtrArray *setup;      /* FhTemplate* */
@@ -45,6 +58,9 @@ typedef struct
   guint log_max_lines;       /* log.max_lines: error/highlight lines kept */
   gboolean outputs_required; /* an item must report an output */
   gint64 min_output_bytes;   /* smallest acceptable output (default 1) */
+  FhTimeouts timeouts;
+  guint retries;             /* re-runs of a failed item */
+  guint max_restarts;        /* executor restarts after it died or hung */
 } FhJob;
 
 /* The executor presets a job may name. */

@@ -172,6 +172,16 @@ fh_wire_decoder_get_pending (FhWireDecoder *self)
   return self->buf->len - self->offset;
 }
 
+GBytes *
+fh_wire_decoder_take_pending (FhWireDecoder *self)
+{
+  GBytes *rest = g_bytes_new (self->buf->data + self->offset, self->buf->len - self->offset);
+
+  g_byte_array_set_size (self->buf, 0);
+  self->offset = 0;
+  return rest;
+}
+
 static gboolean
 check_sendable (gsize len, GError **error)
 {

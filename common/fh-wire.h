@@ -43,6 +43,10 @@ guint64 fh_wire_decoder_get_n_frames (FhWireDecoder *self);
 /* Bytes buffered but not yet returned as a frame. */
 gsize fh_wire_decoder_get_pending (FhWireDecoder *self);
 
+/* Removes and returns the bytes buffered but not yet returned as a frame,
+ * to hand a stream over to another decoder.  (transfer full) */
+GBytes *fh_wire_decoder_take_pending (FhWireDecoder *self);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhWireDecoder, fh_wire_decoder_free)
 
 /* Appends header + @payload to @out.  Fails (FH_PROTOCOL_ERROR_FRAME_TOO_LARGE

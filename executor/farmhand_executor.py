@@ -18,10 +18,13 @@ Standard library only; Python 3.7 or newer.
 import json
 import linecache
 import os
+import select
+import signal
 import socket
 import struct
 import sys
 import threading
+import time
 import traceback
 
 PROTOCOL = 1
@@ -47,8 +50,18 @@ class Backchannel(object):
         if len(data) > MAX_FRAME:
             raise ValueError("message of %d bytes exceeds the maximum frame "
                              "size of %d" % (len(data), MAX_FRAME))
-        with self._lock:
-            self._sock.sendall(struct.pack(">I", len(data)) + data)
+        frame = struct.pack(">I", len(data)) + data
+        # An interrupt (SIGINT to the process group) must not land in the
+        # middle of a frame: hold it until the frame is out.
+        main = threading.current_thread() is threading.main_thread()
+        if main:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            with self._lock:
+                self._sock.sendall(frame)
+        finally:
+            if main:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 class Farmhand(object):
@@ -80,19 +93,118 @@ class Farmhand(object):
 
 
 def open_backchannel():
+    """The inherited socket (FARMHAND_BACKCHANNEL_FD), or, for applications
+    that close inherited fds, the socket at FARMHAND_BACKCHANNEL_PATH with
+    the token from FARMHAND_BACKCHANNEL_TOKEN.  Returns (socket, token)."""
     fd_text = os.environ.pop("FARMHAND_BACKCHANNEL_FD", None)
-    if fd_text is None:
-        raise SystemExit("farmhand_executor: FARMHAND_BACKCHANNEL_FD is not set: "
-                         "this script is started by the farmhand dispatcher")
-    try:
-        fd = int(fd_text)
-        sock = socket.socket(fileno=fd)
-    except (ValueError, OSError) as e:
-        raise SystemExit("farmhand_executor: FARMHAND_BACKCHANNEL_FD=%s is not an "
-                         "open socket: %s" % (fd_text, e))
+    path = os.environ.pop("FARMHAND_BACKCHANNEL_PATH", None)
+    token = os.environ.pop("FARMHAND_BACKCHANNEL_TOKEN", None)
+    if fd_text is not None:
+        try:
+            sock = socket.socket(fileno=int(fd_text))
+        except (ValueError, OSError) as e:
+            raise SystemExit("farmhand_executor: FARMHAND_BACKCHANNEL_FD=%s is not an "
+                             "open socket: %s" % (fd_text, e))
+        token = None
+    elif path is not None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.connect(path)
+        except OSError as e:
+            raise SystemExit("farmhand_executor: cannot connect to the backchannel "
+                             "%s: %s" % (path, e))
+    else:
+        raise SystemExit("farmhand_executor: neither FARMHAND_BACKCHANNEL_FD nor "
+                         "FARMHAND_BACKCHANNEL_PATH is set: this script is started by "
+                         "the farmhand dispatcher")
     # Commands and the processes they start must never hold it.
-    os.set_inheritable(fd, False)
-    return sock
+    os.set_inheritable(sock.fileno(), False)
+    return sock, token
+
+
+# ---- the process tree ------------------------------------------------------
+# Everything a command starts stays in our process group unless it leaves
+# (setsid); what leaves and is orphaned comes back to us as the child
+# subreaper.  So we can always end what we started.
+
+def become_subreaper():
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except Exception:  # not Linux, or no ctypes: best effort
+        pass
+
+
+def our_tree():
+    """Pids in our process group or adopted by us, other than ourselves."""
+    me, group = os.getpid(), os.getpgrp()
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return found
+    for entry in entries:
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        state, ppid, pgrp = fields[0], int(fields[1]), int(fields[2])
+        if state != "Z" and (pgrp == group or ppid == me):
+            found.append(int(entry))
+    return found
+
+
+def end_tree(grace=2.0):
+    """SIGTERM, then SIGKILL after @grace, to what our_tree() finds."""
+    deadline = time.monotonic() + grace
+    sig = signal.SIGTERM
+    while True:
+        pids = our_tree()
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, sig)
+            except OSError:
+                pass
+        if time.monotonic() >= deadline:
+            if sig == signal.SIGKILL:
+                return
+            sig, deadline = signal.SIGKILL, time.monotonic() + 2.0
+        time.sleep(0.02)
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            pass
+
+
+def on_sigterm(signum, frame):
+    end_tree()
+    os._exit(128 + signum)
+
+
+def watch_dispatcher(sock):
+    """The dispatcher never writes to the backchannel: when it becomes
+    readable the dispatcher is gone.  A thread, because the main thread may
+    be deep in a command; poll() blocks, nothing spins."""
+    def watch():
+        p = select.poll()
+        p.register(sock.fileno(), select.POLLIN | select.POLLHUP | select.POLLERR)
+        while True:
+            try:
+                if p.poll():
+                    break
+            except InterruptedError:
+                continue
+        end_tree(grace=1.0)
+        os._exit(128 + signal.SIGHUP)
+    t = threading.Thread(target=watch, name="farmhand-watchdog", daemon=True)
+    t.start()
 
 
 def take_stdin():
@@ -200,16 +312,13 @@ class Session(object):
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__,
                           "farmhand": self.farmhand}
 
-    def _traceback(self, filename):
+    def _traceback(self):
         etype, value, tb = sys.exc_info()
         # Drop our own frame (the exec call) so the traceback starts at the
         # command, as it would in an interactive session.
         if tb is not None and tb.tb_frame.f_code.co_filename == __file__:
             tb = tb.tb_next
-        try:
-            return "".join(traceback.format_exception(etype, value, tb))
-        finally:
-            linecache.cache.pop(filename, None)
+        return "".join(traceback.format_exception(etype, value, tb))
 
     def run(self, message):
         """Runs one command.  Returns an exit code when the command ended
@@ -227,11 +336,11 @@ class Session(object):
         # Register the source so tracebacks can quote the failing line.
         linecache.cache[filename] = (len(command), None,
                                      command.splitlines(True), filename)
-        echo(command)
-        flush_output()
         result = {"type": "result", "seq": seq, "status": 0}
         exit_code = None
         try:
+            echo(command)
+            flush_output()
             exec(compile(command, filename, "exec"), self.namespace)
         except SystemExit as e:
             exit_code = exit_code_of(e)
@@ -239,16 +348,32 @@ class Session(object):
                 result.update(status=1, traceback="SystemExit: %d" % exit_code)
             result["code"] = exit_code
         except BaseException:
-            tb = self._traceback(filename)
+            tb = self._traceback()
             result.update(status=1, traceback=tb)
             try:
                 sys.stderr.write(tb)
             except Exception:
                 pass
-        linecache.cache.pop(filename, None)
-        flush_output()
+        # Setup code (functions later commands call) stays quotable in
+        # tracebacks; an agenda command's source is dropped with it.
+        if message.get("phase") == "agenda":
+            linecache.cache.pop(filename, None)
+        try:
+            flush_output()
+        except KeyboardInterrupt:  # a late interrupt: the result stands
+            pass
         self.channel.send(result)
         return exit_code
+
+
+def next_message(reader):
+    """The next command, ignoring interrupts that arrive between commands
+    (SIGINT to the process group when nothing is running)."""
+    while True:
+        try:
+            return reader.next()
+        except KeyboardInterrupt:
+            continue
 
 
 def main():
@@ -257,25 +382,42 @@ def main():
             sys.stdout.reconfigure(line_buffering=True)
     except Exception:
         pass
-    sock = open_backchannel()
+    sock, token = open_backchannel()
     channel = Backchannel(sock)
     reader = FrameReader(take_stdin())
-    channel.send({"type": "hello", "protocol": PROTOCOL, "pid": os.getpid(),
-                  "kind": "python", "echo": True, "python": sys.version.split()[0],
-                  "executable": sys.executable})
+    become_subreaper()
+    signal.signal(signal.SIGTERM, on_sigterm)
+    watch_dispatcher(sock)
+    hello = {"type": "hello", "protocol": PROTOCOL, "pid": os.getpid(),
+             "kind": "python", "echo": True, "python": sys.version.split()[0],
+             "executable": sys.executable}
+    if token is not None:
+        hello["token"] = token
+    channel.send(hello)
     session = Session(channel)
+    code = 0
     while True:
         try:
-            message = reader.next()
+            message = next_message(reader)
         except ProtocolError as e:
             sys.stderr.write("farmhand_executor: protocol error: %s\n" % e)
             flush_output()
-            return 2
+            code = 2
+            break
         if message is None:
-            return 0
-        code = session.run(message)
+            break
+        try:
+            code = session.run(message)
+        except KeyboardInterrupt:
+            # Arrived just after the result went out (SIGINT is held while
+            # a frame is sent): nothing is running any more.
+            code = None
         if code is not None:
-            return code
+            break
+        code = 0
+    # What the commands left running in the background goes with us.
+    end_tree()
+    return code
 
 
 if __name__ == "__main__":

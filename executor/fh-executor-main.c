@@ -3,13 +3,19 @@
  *
  *   stdin        command frames from the dispatcher
  *   backchannel  hello (from us), then one result frame per command (from
- *                the shell itself; see fh-shell-session.c)
- *                (fd in $FARMHAND_BACKCHANNEL_FD)
+ *                the shell itself; see fh-shell-session.c): the socket in
+ *                $FARMHAND_BACKCHANNEL_FD, or $FARMHAND_BACKCHANNEL_PATH
+ *                with $FARMHAND_BACKCHANNEL_TOKEN in our hello
  *   stdout/err   the job log: each command's own output, as it happens
  *
- * The executor exits as its shell does: with the shell's exit status once
- * its input ends, or when a command ends the shell (`exit 3`); killed by
- * the same signal when the shell was.
+ * The executor leads the process group everything it starts lives in, and
+ * is a child subreaper, so it can always end what it started:
+ *   SIGINT        ignored here; the shell's foreground command dies
+ *   SIGTERM       (from the dispatcher, or ours when the host dies) end
+ *                 the whole tree, exit
+ *   the dispatcher closes the backchannel (it died): end the tree, exit
+ *   end of stdin  the shell finishes and exits; we end what it left
+ *                 running in the background and exit with its status
  */
 #include "config.h"
 
@@ -19,6 +25,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -26,13 +33,18 @@
 #include "fh-error.h"
 #include "fh-message.h"
 #include "fh-pipe-reader.h"
+#include "fh-proc.h"
 #include "fh-shell-session.h"
 #include "fh-wire.h"
+
+/* How long what the session started gets between SIGTERM and SIGKILL. */
+#define END_TREE_GRACE_MS 2000
 
 typedef struct
 {
   GMainLoop *loop;
   int bc_fd;
+  char *token;            /* socket mode */
   FhWireDecoder *decoder;
   FhPipeReader *input;
   FhShellSession *shell;
@@ -40,8 +52,15 @@ typedef struct
   int signum;
 } Executor;
 
-static void G_GNUC_NORETURN
-die (Executor *ex, int code, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+/* Everything we started: our process group, and orphans that came back to
+ * us as the subreaper. */
+static void
+end_tree (void)
+{
+  fh_proc_end_tree (getpgrp (), getpid (), END_TREE_GRACE_MS);
+}
+
+static void G_GNUC_NORETURN die (Executor *ex, int code, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
 
 static void
 die (Executor *ex, int code, const char *fmt, ...)
@@ -53,9 +72,8 @@ die (Executor *ex, int code, const char *fmt, ...)
   msg = g_strdup_vprintf (fmt, args);
   va_end (args);
   g_printerr ("farmhand-executor: %s\n", msg);
-  if (ex != NULL && ex->shell != NULL)
-    fh_shell_session_signal (ex->shell, SIGKILL);
-  exit (code);
+  end_tree ();
+  _exit (code);
 }
 
 static void
@@ -117,24 +135,90 @@ on_input (const char *data, gsize len, gpointer user_data)
     die (ex, 2, "protocol error on stdin: %s", err->message);
 }
 
-static int
-backchannel_fd (void)
+static gboolean
+on_sigint (gpointer user_data)
 {
-  const char *s = g_getenv ("FARMHAND_BACKCHANNEL_FD");
+  /* The signal went to the whole process group: the shell's foreground
+   * command ends, the session (the shell traps it) and we go on. */
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_sigterm (gpointer user_data)
+{
+  end_tree ();
+  _exit (128 + SIGTERM);
+}
+
+/* The dispatcher never writes to the backchannel: any readiness is its
+ * end closing, i.e. the dispatcher is gone.  Nobody is left to report to;
+ * end everything. */
+static gboolean
+on_backchannel_closed (int fd, GIOCondition cond, gpointer user_data)
+{
+  end_tree ();
+  _exit (128 + SIGHUP);
+}
+
+static int
+inherited_backchannel (const char *s)
+{
   struct stat st;
   char *end;
-  long fd;
+  long fd = strtol (s, &end, 10);
 
-  if (s == NULL)
-    die (NULL, 2, "FARMHAND_BACKCHANNEL_FD is not set: this program is started "
-         "by the farmhand dispatcher, which passes it a private backchannel");
-  fd = strtol (s, &end, 10);
   if (*end != '\0' || fd < 0 || fd > 65535 || fstat ((int) fd, &st) < 0 || !S_ISSOCK (st.st_mode))
     die (NULL, 2, "FARMHAND_BACKCHANNEL_FD=%s is not an open socket", s);
-  /* Commands must never inherit the backchannel. */
-  fcntl ((int) fd, F_SETFD, FD_CLOEXEC);
-  g_unsetenv ("FARMHAND_BACKCHANNEL_FD");
   return (int) fd;
+}
+
+static int
+connect_backchannel (const char *path)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+  if (strlen (path) >= sizeof addr.sun_path)
+    die (NULL, 2, "FARMHAND_BACKCHANNEL_PATH is too long: %s", path);
+  strcpy (addr.sun_path, path);
+  if (fd < 0 || connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+    die (NULL, 2, "cannot connect to the backchannel %s: %s", path, g_strerror (errno));
+  return fd;
+}
+
+/* The inherited socket (FARMHAND_BACKCHANNEL_FD), or the fallback socket
+ * plus token.  Either way commands must never hold it or learn of it. */
+static int
+open_backchannel (Executor *ex)
+{
+  const char *fd_str = g_getenv ("FARMHAND_BACKCHANNEL_FD");
+  const char *path = g_getenv ("FARMHAND_BACKCHANNEL_PATH");
+  int fd;
+
+  if (fd_str != NULL)
+    fd = inherited_backchannel (fd_str);
+  else if (path != NULL)
+    {
+      fd = connect_backchannel (path);
+      ex->token = g_strdup (g_getenv ("FARMHAND_BACKCHANNEL_TOKEN"));
+    }
+  else
+    die (NULL, 2, "neither FARMHAND_BACKCHANNEL_FD nor FARMHAND_BACKCHANNEL_PATH is set: "
+         "this program is started by the farmhand dispatcher, which gives it a private backchannel");
+  fcntl (fd, F_SETFD, FD_CLOEXEC);
+  g_unsetenv ("FARMHAND_BACKCHANNEL_FD");
+  g_unsetenv ("FARMHAND_BACKCHANNEL_PATH");
+  g_unsetenv ("FARMHAND_BACKCHANNEL_TOKEN");
+  return fd;
+}
+
+static void
+watch_everything (Executor *ex)
+{
+  g_unix_signal_add (SIGINT, on_sigint, ex);
+  g_unix_signal_add (SIGTERM, on_sigterm, ex);
+  g_unix_fd_add (ex->bc_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_backchannel_closed, ex);
+  ex->input = fh_pipe_reader_new (STDIN_FILENO, NULL, on_input, ex);
 }
 
 int
@@ -149,6 +233,7 @@ main (int argc, char **argv)
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- run farmhand commands in a persistent shell");
   g_autoptr (GError) err = NULL;
+  g_autoptr (FhMessage) hello = NULL;
   Executor ex = { 0 };
 
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -164,25 +249,27 @@ main (int argc, char **argv)
     }
   if (shell == NULL)
     shell = g_strdup (g_getenv ("FARMHAND_SHELL") ? g_getenv ("FARMHAND_SHELL") : "/bin/sh");
-  ex.bc_fd = backchannel_fd ();
+  ex.bc_fd = open_backchannel (&ex);
   signal (SIGPIPE, SIG_IGN);
+  fh_proc_become_subreaper ();
   ex.loop = g_main_loop_new (NULL, FALSE);
   ex.decoder = fh_wire_decoder_new (FH_WIRE_MAX_FRAME);
+  watch_everything (&ex);
   ex.shell = fh_shell_session_new (shell, ex.bc_fd, on_shell_exit, &ex, &err);
   if (ex.shell == NULL)
     die (&ex, 1, "%s", err->message);
-  {
-    /* The dispatcher echoes commands into the log for us: it costs it no
-     * system call, and us one per command. */
-    g_autoptr (FhMessage) hello = fh_message_new_hello ("shell", getpid (), NULL);
-    send_message (&ex, hello);
-  }
-  ex.input = fh_pipe_reader_new (STDIN_FILENO, NULL, on_input, &ex);
+  /* The dispatcher echoes commands into the log for us (echo: false): it
+   * costs it no system call, and us one per command. */
+  hello = fh_message_new_hello ("shell", getpid (), ex.token);
+  send_message (&ex, hello);
   g_main_loop_run (ex.loop);
   fh_pipe_reader_free (ex.input);
   fh_shell_session_free (ex.shell);
   fh_wire_decoder_free (ex.decoder);
   g_main_loop_unref (ex.loop);
+  g_free (ex.token);
+  /* The shell is gone; whatever it left running in the background goes. */
+  end_tree ();
   if (ex.signum != 0)
     {
       /* Die the way the shell died, so the dispatcher reports the signal. */

@@ -38,6 +38,9 @@
  * external program. */
 static const char preamble[] =
   "exec 3<&-\n"
+  /* Interrupting a command (SIGINT to the process group) must not end the
+   * session: only the foreground command dies, as at a terminal. */
+  "trap : INT\n"
   "__fh_result () {\n"
   "  if [ \"$2\" = 0 ]; then\n"
   "    __fh_j=\"{\\\"type\\\":\\\"result\\\",\\\"seq\\\":$1,\\\"status\\\":0,\\\"code\\\":0}\"\n"
@@ -95,7 +98,8 @@ child_setup (gpointer user_data)
   signal (SIGPIPE, SIG_DFL);
   signal (SIGINT, SIG_DFL);
   signal (SIGTERM, SIG_DFL);
-  setpgid (0, 0);
+  /* The shell stays in the executor's process group: a signal to the group
+   * reaches the executor, the shell and every command at once. */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
   if (getppid () != parent)
     _exit (127);
@@ -259,7 +263,7 @@ void
 fh_shell_session_signal (FhShellSession *self, int signum)
 {
   if (self->pid > 0 && !self->exited)
-    kill (-self->pid, signum);
+    kill (self->pid, signum);
 }
 
 pid_t

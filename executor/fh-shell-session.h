@@ -33,7 +33,7 @@ typedef struct _FhShellSession FhShellSession;
 /* The shell exited with @exit_code, or was killed by @signum (0 if not). */
 typedef void (*FhShellExitFunc) (int exit_code, int signum, gpointer user_data);
 
-/* Starts @shell in its own process group; it answers on @backchannel_fd
+/* Starts @shell in our process group; it answers on @backchannel_fd
  * (borrowed; duplicated for the shell).  (transfer full) */
 FhShellSession *fh_shell_session_new (const char *shell, int backchannel_fd,
                                       FhShellExitFunc on_exit_func,
@@ -44,7 +44,7 @@ void fh_shell_session_free (FhShellSession *self);
 void fh_shell_session_run (FhShellSession *self, gint64 seq, const char *command);
 /* No more commands: the shell exits after the queued ones. */
 void fh_shell_session_end_input (FhShellSession *self);
-/* Signals the shell's process group (the shell and its commands). */
+/* Signals the shell. */
 void fh_shell_session_signal (FhShellSession *self, int signum);
 pid_t fh_shell_session_get_pid (FhShellSession *self);
 

@@ -10,6 +10,7 @@
 #include "fh-frame-list.h"
 #include "fh-host-run.h"
 #include "fh-plugin-module.h"
+#include "fh-proc.h"
 
 typedef struct
 {
@@ -190,8 +191,12 @@ fh_cli_run (int argc, char **argv)
   if (a.resume)
     printf ("farmhand: resuming from %s: %u of %u items to run\n", a.results, indices->len,
             fh_job_get_n_items (job));
+  /* Orphans of a job that escaped its executor come back to us, and go
+   * when we do: a job leaves nothing behind. */
+  fh_proc_become_subreaper ();
   run = fh_host_run_new (job, fh_plugin_module_get_desc (plugin), &opts);
   code = fh_host_run_execute (run, text, &err);
+  fh_proc_end_tree (0, getpid (), 2000);
   if (results != NULL && !fh_results_file_close (results, err ? NULL : &err))
     code = MAX (code, FH_EXIT_FAILED);
   if (err != NULL)

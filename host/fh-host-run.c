@@ -32,6 +32,9 @@ struct _FhHostRun
   guint n_failed;
   GError *write_error;    /* first results-file failure */
   gint64 started;
+  FhPluginJob *job_running;   /* while job_run() runs, for the monitor */
+  GMutex lock;
+  int signum;             /* the signal that cancelled the job, or 0 */
 };
 
 /* ---- recording ---------------------------------------------------------- */
@@ -57,7 +60,9 @@ record (FhHostRun *self, JsonObject *o, gboolean ran)
     self->n_complete++;
   else
     self->n_failed++;
-  json_object_set_int_member (o, "attempts", prior_attempts (self, name) + (ran ? 1 : 0));
+  /* The plugin counts this run's attempts (retries); resumes add theirs. */
+  json_object_set_int_member (o, "attempts", prior_attempts (self, name) +
+                              json_object_get_int_member_with_default (o, "attempts", ran ? 1 : 0));
   if (self->options.log != NULL)
     fh_job_log_marker (self->options.log, "item %s %s in %.3f s", name,
                        ok ? "complete" : "FAILED",
@@ -155,6 +160,7 @@ fh_host_run_new (FhJob *job, const FhPluginDesc *desc, const FhHostRunOptions *o
   self->options = *options;
   self->indices = options->indices ? g_array_ref (options->indices) : all_indices (n_items);
   self->reported = g_new0 (guint8, n_items);
+  g_mutex_init (&self->lock);
   self->progress = fh_progress_new (stdout, options->tty, options->level, self->indices->len);
   self->api = (FhHostApi) {
     .struct_size = sizeof (FhHostApi),
@@ -176,6 +182,7 @@ fh_host_run_free (FhHostRun *self)
   if (self == NULL)
     return;
   g_array_unref (self->indices);
+  g_mutex_clear (&self->lock);
   g_free (self->reported);
   g_free (self->current);
   fh_progress_free (self->progress);
@@ -267,15 +274,43 @@ plugin_options (FhHostRun *self)
   return fh_json_object_to_string (opts);
 }
 
-/* Runs @pj with the timer thread beside it; returns its FhRunStatus and
- * summary. */
+/* SIGINT or SIGTERM: cancel gracefully (interrupt the command, teardown);
+ * the same signal again: now. */
+static void
+on_signal (int signum, guint count, gpointer data)
+{
+  FhHostRun *self = data;
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  if (self->job_running == NULL)
+    return;
+  self->signum = self->signum ? self->signum : signum;
+  fh_progress_note (self->progress, count == 1
+                        ? "farmhand: %s: cancelling — interrupting the command, then teardown "
+                          "(again to skip the grace periods)"
+                        : "farmhand: %s again: stopping now",
+                    g_strsignal (signum));
+  self->desc->job_cancel (self->job_running, count == 1 ? FH_CANCEL_GRACEFUL : FH_CANCEL_NOW);
+}
+
+/* Runs @pj with the timer/signal thread beside it; returns its FhRunStatus
+ * and summary. */
 static int
 run_plugin_job (FhHostRun *self, FhPluginJob *pj, JsonObject **summary)
 {
-  g_autoptr (FhHostMonitor) monitor = fh_host_monitor_start (self->options.tty ? 250 : 1000,
-                                                             on_tick, NULL, self);
+  g_autoptr (FhHostMonitor) monitor = NULL;
   char *raw = NULL;
-  int status = self->desc->job_run (pj, &raw);
+  int status;
+
+  g_mutex_lock (&self->lock);
+  self->job_running = pj;
+  g_mutex_unlock (&self->lock);
+  monitor = fh_host_monitor_start (self->options.tty ? 250 : 1000, on_tick, on_signal, self);
+  status = self->desc->job_run (pj, &raw);
+  g_clear_pointer (&monitor, fh_host_monitor_stop);
+  g_mutex_lock (&self->lock);
+  self->job_running = NULL;
+  g_mutex_unlock (&self->lock);
 
   *summary = raw ? fh_json_parse_object (raw, -1, NULL) : NULL;
   if (*summary == NULL)
@@ -319,5 +354,8 @@ fh_host_run_execute (FhHostRun *self, const char *job_json, GError **error)
       g_propagate_error (error, g_steal_pointer (&self->write_error));
       return 1;
     }
+  /* Cancelled by a signal: the shell convention, 128 + the signal. */
+  if (status == FH_RUN_CANCELLED && self->signum != 0)
+    return 128 + self->signum;
   return status == FH_RUN_OK && self->n_failed == 0 ? 0 : 1;
 }

@@ -37,8 +37,9 @@ FhHostRun *fh_host_run_new (FhJob *job, const FhPluginDesc *desc,
 void fh_host_run_free (FhHostRun *self);
 
 /* Runs the job through the plugin.  @job_json is the job file's text.
- * Returns the process exit code: 0 every item complete, 1 any failed,
- * 2 the plugin refused the job (@error set). */
+ * SIGINT and SIGTERM cancel it (a second one: at once).  Returns the
+ * process exit code: 0 every item complete, 1 any failed, 2 the plugin
+ * refused the job (@error set), 130/143 cancelled by SIGINT/SIGTERM. */
 int fh_host_run_execute (FhHostRun *self, const char *job_json, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhHostRun, fh_host_run_free)

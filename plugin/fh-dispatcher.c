@@ -2,16 +2,19 @@
  *
  * State model.  After fh_dispatcher_start() the executor runs and four
  * event sources feed the state: the backchannel (frames → messages), its
- * stdout and stderr (bytes → log lines), and the child watch (exit).  At
- * most one command is in flight (pending_seq != 0); its result is parked
- * in `result` until fh_dispatcher_run() collects it.
+ * stdout and stderr (FhExecutorLog), and the child watch (exit).  At most
+ * one command is in flight (pending_seq != 0); its result is parked in
+ * `result` until fh_dispatcher_run() collects it.
  *
  * Ordering.  An executor writes a command's output before it sends the
- * command's result, so when a result arrives the output is already in the
- * pipes.  We drain the pipes before returning the result, so every line is
- * attributed to the command that printed it.  Likewise when the executor
- * exits we drain the backchannel and the pipes before concluding anything:
- * a result may still be in flight.
+ * command's result, and the log readers outrank the backchannel in the
+ * main loop, so when a result is handled the command's output has been
+ * read.  When the executor exits we drain the pipes and the backchannel
+ * before concluding anything: a result may still be in flight.
+ *
+ * Waiting.  Every blocking call iterates the context until a condition
+ * holds or something stops it (wait_until(): exit, protocol failure, end
+ * of the backchannel, a deadline, a stall, cancel, kill).  Nothing polls.
  *
  * Failure.  Anything the executor does wrong on the backchannel is fatal
  * for the conversation: the error is kept in `fatal` and the executor's
@@ -22,39 +25,41 @@
 #include "fh-dispatcher.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
 #include <glib-unix.h>
 
+#include "fh-backchannel-listener.h"
 #include "fh-error.h"
+#include "fh-executor-log.h"
 #include "fh-fd-writer.h"
-#include "fh-line-splitter.h"
-#include "fh-pipe-reader.h"
-#include "fh-tail.h"
 #include "fh-wire.h"
 
 #define READ_CHUNK 65536
-#define MAX_LOG_LINE (64 * 1024)
-#define TAIL_LINES 20
-#define TAIL_LINE_BYTES 512
-#define MAX_STDERR_LINES 50
+/* An executor that closed its backchannel gets this long to exit. */
+#define EOF_GRACE_US (2 * G_USEC_PER_SEC)
+/* After SIGKILL a process is gone unless the kernel is stuck on it. */
+#define KILL_WAIT_US (30 * G_USEC_PER_SEC)
 
 struct _FhDispatcher
 {
   GMainContext *context;
-  GCancellable *cancellable;
-  GSource *cancel_source;
+  GCancellable *cancel;            /* graceful stop requested */
+  GCancellable *kill;              /* immediate stop requested */
+  GSource *cancel_source;          /* wake the loop when they fire */
+  GSource *kill_source;
+  gint64 grace_us;
+  gboolean socket_mode;
+  FhBackchannelListener *listener;
 
   GSubprocess *proc;
   GCancellable *wait_cancellable;  /* cancels our wait_async at free */
-  gint pid;
+  gint pid;                        /* also the executor's process group */
   char *kind;                      /* argv[0] basename until hello */
 
   GOutputStream *stdin_stream;     /* keeps the fd alive */
@@ -64,17 +69,14 @@ struct _FhDispatcher
   GSource *bc_source;
   FhWireDecoder *decoder;
 
-  GInputStream *log_streams[2];    /* stdout, stderr: keep the fds alive */
-  FhPipeReader *log_readers[2];
-  FhLineSplitter *splitters[2];
-  FhTail *tail;                    /* last log lines, for death reports */
-  FhTail *cmd_stderr;              /* stderr of the command in flight */
-  GQueue echo_lines;               /* echo an echoing executor will print */
+  GInputStream *log_streams[2];    /* keep the fds alive */
+  FhExecutorLog *log;
 
   FhMessage *hello;
   gint64 next_seq;
   gint64 pending_seq;              /* 0: nothing in flight */
   FhMessage *result;
+  gint64 last_message;             /* monotonic time of the last message */
 
   gboolean bc_eof;                 /* the executor closed the backchannel */
   gboolean exited;
@@ -99,35 +101,6 @@ debug_frame (const char *dir, const char *json, gsize len)
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-static gboolean
-on_cancelled (GCancellable *cancellable, gpointer user_data)
-{
-  /* Nothing to do: waking the context makes the wait loop look. */
-  return G_SOURCE_CONTINUE;
-}
-
-FhDispatcher *
-fh_dispatcher_new (GCancellable *cancellable)
-{
-  FhDispatcher *self = g_new0 (FhDispatcher, 1);
-  const char *dbg = g_getenv ("FARMHAND_DEBUG");
-
-  debug_protocol = dbg != NULL && strstr (dbg, "protocol") != NULL;
-  self->context = g_main_context_ref_thread_default ();
-  self->decoder = fh_wire_decoder_new (FH_WIRE_MAX_FRAME);
-  self->tail = fh_tail_new (TAIL_LINES, TAIL_LINE_BYTES);
-  self->cmd_stderr = fh_tail_new (MAX_STDERR_LINES, TAIL_LINE_BYTES * 2);
-  self->wait_cancellable = g_cancellable_new ();
-  if (cancellable != NULL)
-    {
-      self->cancellable = g_object_ref (cancellable);
-      self->cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (self->cancel_source, G_SOURCE_FUNC (on_cancelled), NULL, NULL);
-      g_source_attach (self->cancel_source, self->context);
-    }
-  return self;
-}
-
 static void
 destroy_source (GSource **source)
 {
@@ -136,6 +109,48 @@ destroy_source (GSource **source)
       g_source_destroy (*source);
       g_clear_pointer (source, g_source_unref);
     }
+}
+
+/* A fired cancellable stays ready: a source left on it would spin the
+ * loop.  Waking it once is enough; the waits look at the cancellable. */
+static gboolean
+on_cancel_fired (GCancellable *cancellable, gpointer user_data)
+{
+  GSource **slot = user_data;
+
+  g_clear_pointer (slot, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static GSource *
+watch_cancellable (FhDispatcher *self, GCancellable *c, GSource **slot)
+{
+  GSource *source;
+
+  if (c == NULL)
+    return NULL;
+  source = g_cancellable_source_new (c);
+  g_source_set_callback (source, G_SOURCE_FUNC (on_cancel_fired), slot, NULL);
+  g_source_attach (source, self->context);
+  return source;
+}
+
+FhDispatcher *
+fh_dispatcher_new (GCancellable *cancel, GCancellable *kill)
+{
+  FhDispatcher *self = g_new0 (FhDispatcher, 1);
+  const char *dbg = g_getenv ("FARMHAND_DEBUG");
+
+  debug_protocol = dbg != NULL && strstr (dbg, "protocol") != NULL;
+  self->context = g_main_context_ref_thread_default ();
+  self->decoder = fh_wire_decoder_new (FH_WIRE_MAX_FRAME);
+  self->wait_cancellable = g_cancellable_new ();
+  self->grace_us = 10 * G_USEC_PER_SEC;
+  self->cancel = cancel ? g_object_ref (cancel) : NULL;
+  self->kill = kill ? g_object_ref (kill) : NULL;
+  self->cancel_source = watch_cancellable (self, cancel, &self->cancel_source);
+  self->kill_source = watch_cancellable (self, kill, &self->kill_source);
+  return self;
 }
 
 static void
@@ -157,25 +172,22 @@ fh_dispatcher_free (FhDispatcher *self)
   kill_group (self, SIGKILL);
   g_cancellable_cancel (self->wait_cancellable);
   destroy_source (&self->cancel_source);
+  destroy_source (&self->kill_source);
+  g_clear_pointer (&self->listener, fh_backchannel_listener_free);
   g_clear_pointer (&self->stdin_writer, fh_fd_writer_free);
   destroy_source (&self->bc_source);
+  g_clear_pointer (&self->log, fh_executor_log_free);
   for (int i = 0; i < 2; i++)
-    {
-      g_clear_pointer (&self->log_readers[i], fh_pipe_reader_free);
-      g_clear_object (&self->log_streams[i]);
-      g_clear_pointer (&self->splitters[i], fh_line_splitter_free);
-    }
+    g_clear_object (&self->log_streams[i]);
   g_clear_object (&self->stdin_stream);
   if (self->bc != NULL)
     g_socket_close (self->bc, NULL);
   g_clear_object (&self->bc);
   g_clear_object (&self->proc);
   g_clear_object (&self->wait_cancellable);
-  g_clear_object (&self->cancellable);
+  g_clear_object (&self->cancel);
+  g_clear_object (&self->kill);
   fh_wire_decoder_free (self->decoder);
-  fh_tail_free (self->tail);
-  fh_tail_free (self->cmd_stderr);
-  g_queue_clear_full (&self->echo_lines, g_free);
   fh_message_free (self->hello);
   fh_message_free (self->result);
   g_clear_error (&self->fatal);
@@ -200,6 +212,19 @@ fh_dispatcher_set_message_func (FhDispatcher *self, FhDispatcherMessageFunc func
   self->msg_data = user_data;
 }
 
+void
+fh_dispatcher_set_grace (FhDispatcher *self, double grace_s)
+{
+  self->grace_us = (gint64) (grace_s * G_USEC_PER_SEC);
+}
+
+void
+fh_dispatcher_set_socket_mode (FhDispatcher *self, gboolean socket_mode)
+{
+  g_return_if_fail (self->proc == NULL);
+  self->socket_mode = socket_mode;
+}
+
 gboolean
 fh_dispatcher_is_alive (FhDispatcher *self)
 {
@@ -212,61 +237,25 @@ fh_dispatcher_get_hello (FhDispatcher *self)
   return self->hello;
 }
 
-void
-fh_dispatcher_signal (FhDispatcher *self, int signum)
+gint
+fh_dispatcher_get_pid (FhDispatcher *self)
 {
-  kill_group (self, signum);
+  return self->pid;
 }
 
 /* ---- the job log -------------------------------------------------------- */
 
 static void
-emit_log (FhDispatcher *self, FhLogStream stream, const char *line, gsize len,
-          gboolean echo)
+on_log_line (FhLogStream stream, const char *line, gsize len, gboolean echo,
+             gpointer user_data)
 {
-  fh_tail_push (self->tail, line, len);
+  FhDispatcher *self = user_data;
+
   if (self->log_func != NULL)
     self->log_func (stream, line, len, echo, self->log_data);
 }
 
-/* Is @line the next line of the echo the executor was expected to print? */
-static gboolean
-is_echo (FhDispatcher *self, const char *line, gsize len)
-{
-  char *want = g_queue_peek_head (&self->echo_lines);
-
-  if (want == NULL)
-    return FALSE;
-  if (strlen (want) != len || memcmp (want, line, len) != 0)
-    {
-      /* Out of step (it printed before echoing?): stop guessing. */
-      g_queue_clear_full (&self->echo_lines, g_free);
-      return FALSE;
-    }
-  g_free (g_queue_pop_head (&self->echo_lines));
-  return TRUE;
-}
-
-static void
-on_stdout_line (const char *line, gsize len, FhLineFlags flags, gpointer data)
-{
-  FhDispatcher *self = data;
-
-  emit_log (self, FH_LOG_STDOUT, line, len, is_echo (self, line, len));
-}
-
-static void
-on_stderr_line (const char *line, gsize len, FhLineFlags flags, gpointer data)
-{
-  FhDispatcher *self = data;
-
-  if (self->pending_seq != 0)
-    fh_tail_push (self->cmd_stderr, line, len);
-  emit_log (self, FH_LOG_STDERR, line, len, FALSE);
-}
-
-static void
-note (FhDispatcher *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+static void note (FhDispatcher *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 
 /* A line of farmhand's own in the job log. */
 static void
@@ -278,78 +267,10 @@ note (FhDispatcher *self, const char *fmt, ...)
   va_start (args, fmt);
   msg = g_strdup_vprintf (fmt, args);
   va_end (args);
-  if (self->log_func != NULL)
-    self->log_func (FH_LOG_FARMHAND, msg, strlen (msg), FALSE, self->log_data);
-}
-
-static void
-on_log_data (FhDispatcher *self, int i, const char *data, gsize len)
-{
-  if (len > 0)
-    fh_line_splitter_push (self->splitters[i], data, len);
+  if (self->log != NULL)
+    fh_executor_log_note (self->log, "%s", msg);
   else
-    fh_line_splitter_flush (self->splitters[i]);
-}
-
-static void
-on_stdout_data (const char *data, gsize len, gpointer user_data)
-{
-  on_log_data (user_data, 0, data, len);
-}
-
-static void
-on_stderr_data (const char *data, gsize len, gpointer user_data)
-{
-  on_log_data (user_data, 1, data, len);
-}
-
-/* Reads whatever the log pipes hold right now.  The bound keeps a stray
- * background process that never stops writing from holding us here. */
-static void
-drain_logs (FhDispatcher *self, guint max_reads)
-{
-  for (int i = 0; i < 2; i++)
-    if (self->log_readers[i] != NULL)
-      fh_pipe_reader_drain (self->log_readers[i], max_reads);
-}
-
-/* A command ended: its last unterminated line belongs to it.  Nothing is
- * left in the pipes when a result is handled (the log readers outrank the
- * backchannel, see FH_PRIORITY_LOG), so this costs no system call. */
-static void
-flush_logs (FhDispatcher *self)
-{
-  for (int i = 0; i < 2; i++)
-    if (self->splitters[i] != NULL)
-      fh_line_splitter_flush (self->splitters[i]);
-}
-
-/* Commands appear in the log like a session: "farmhand$ cmd" written here
- * (no system call) unless the executor echoes them itself, as its hello
- * says; then we note the lines it will print so they are recognised as
- * echo, not output.  Lines split on '\n' only, as the executors do. */
-static void
-echo_command (FhDispatcher *self, const char *command)
-{
-  g_auto (GStrv) lines = g_strsplit (command, "\n", -1);
-  gboolean by_executor = self->hello != NULL && self->hello->echo;
-  guint n = g_strv_length (lines);
-
-  g_queue_clear_full (&self->echo_lines, g_free);
-  if (n > 1 && lines[n - 1][0] == '\0')
-    n--;
-  for (guint i = 0; i < n; i++)
-    {
-      char *line = g_strconcat (i == 0 ? (by_executor ? "farmhand> " : "farmhand$ ")
-                                       : "      ... ", lines[i], NULL);
-      if (by_executor)
-        g_queue_push_tail (&self->echo_lines, line);
-      else
-        {
-          emit_log (self, FH_LOG_STDOUT, line, strlen (line), TRUE);
-          g_free (line);
-        }
-    }
+    on_log_line (FH_LOG_FARMHAND, msg, strlen (msg), FALSE, self);
 }
 
 /* ---- failure ------------------------------------------------------------ */
@@ -374,7 +295,7 @@ set_fatal (FhDispatcher *self, GError *error)
 static char *
 describe_exit (FhDispatcher *self, const char *while_doing)
 {
-  g_autofree char *tail = fh_tail_join (self->tail, "  ");
+  g_autofree char *tail = self->log ? fh_executor_log_tail (self->log, "  ") : g_strdup ("");
   g_autofree char *how = NULL;
 
   if (self->exit_code > 128 && self->exit_code < 128 + 65)
@@ -386,17 +307,11 @@ describe_exit (FhDispatcher *self, const char *while_doing)
                           while_doing, *tail ? "; last log lines:\n" : "", tail);
 }
 
-/* Why there is no answer: the executor died, broke the protocol, or we
- * were cancelled. */
+/* Why there is no answer: the executor died or broke the protocol. */
 static gboolean
 throw_no_answer (FhDispatcher *self, const char *while_doing, GError **error)
 {
-  if (self->exited && !self->killed_by_us)
-    {
-      g_autofree char *why = describe_exit (self, while_doing);
-      return fh_throw (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_EXITED, "%s", why);
-    }
-  if (self->fatal != NULL)
+  if (self->fatal != NULL && !(self->exited && !self->killed_by_us))
     {
       g_propagate_error (error, g_error_copy (self->fatal));
       return FALSE;
@@ -406,18 +321,14 @@ throw_no_answer (FhDispatcher *self, const char *while_doing, GError **error)
       g_autofree char *why = describe_exit (self, while_doing);
       return fh_throw (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_EXITED, "%s", why);
     }
-  if (g_cancellable_is_cancelled (self->cancellable))
-    return fh_throw (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_CANCELLED,
-                     "cancelled %s", while_doing);
-  return fh_throw (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT,
-                   "no answer from executor %s (pid %d) %s", self->kind,
-                   self->pid, while_doing);
+  return fh_throw (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_EXITED,
+                   "executor %s (pid %d) is not running %s", self->kind, self->pid,
+                   while_doing);
 }
 
 /* ---- backchannel -------------------------------------------------------- */
 
-static GError *
-unexpected (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
+static GError *unexpected (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
 
 static GError *
 unexpected (const char *fmt, ...)
@@ -451,6 +362,7 @@ handle_message (FhDispatcher *self, FhMessage *msg)
   g_autoptr (FhMessage) owned = msg;
   GError *err;
 
+  self->last_message = g_get_monotonic_time ();
   if (msg->type == FH_MESSAGE_HELLO)
     {
       if ((err = check_hello (self, msg)) != NULL)
@@ -545,13 +457,6 @@ read_backchannel (FhDispatcher *self)
     }
 }
 
-static void
-close_backchannel (FhDispatcher *self)
-{
-  destroy_source (&self->bc_source);
-  self->bc_eof = TRUE;
-}
-
 static gboolean
 on_backchannel (GSocket *socket, GIOCondition cond, gpointer user_data)
 {
@@ -562,6 +467,42 @@ on_backchannel (GSocket *socket, GIOCondition cond, gpointer user_data)
   g_clear_pointer (&self->bc_source, g_source_unref);
   self->bc_eof = TRUE;
   return G_SOURCE_REMOVE;
+}
+
+static void
+watch_backchannel (FhDispatcher *self, GSocket *socket)
+{
+  self->bc = socket;
+  g_socket_set_blocking (self->bc, FALSE);
+  self->bc_source = g_socket_create_source (self->bc, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  g_source_set_callback (self->bc_source, G_SOURCE_FUNC (on_backchannel), self, NULL);
+  g_source_set_can_recurse (self->bc_source, TRUE);  /* see fh-pipe-reader.c */
+  g_source_attach (self->bc_source, self->context);
+}
+
+/* Socket mode: a connection presented the token in its hello. */
+static void
+on_accept (GSocket *socket, FhMessage *hello, GBytes *rest, gpointer user_data)
+{
+  FhDispatcher *self = user_data;
+  g_autoptr (GBytes) owned_rest = rest;
+  GError *err;
+
+  watch_backchannel (self, socket);
+  debug_frame ("<-", "(authenticated hello)", 21);
+  if ((err = handle_message (self, hello)) != NULL)
+    {
+      set_fatal (self, err);
+      return;
+    }
+  fh_wire_decoder_push (self->decoder, g_bytes_get_data (rest, NULL), g_bytes_get_size (rest));
+  process_frames (self);
+}
+
+static void
+on_reject (const char *why, gpointer user_data)
+{
+  note (user_data, "farmhand: %s", why);
 }
 
 /* ---- stdin -------------------------------------------------------------- */
@@ -587,16 +528,21 @@ on_child_exit (GObject *source, GAsyncResult *res, gpointer user_data)
       g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;  /* the dispatcher is gone */
   self = user_data;
+  /* Whatever it left in its process group goes with it. */
+  kill (-self->pid, SIGKILL);
   self->exited = TRUE;
   if (g_subprocess_get_if_signaled (proc))
     self->exit_code = 128 + g_subprocess_get_term_sig (proc);
   else
     self->exit_code = g_subprocess_get_exit_status (proc);
   /* It is dead: whatever it sent is already in the socket and pipes. */
-  drain_logs (self, 64);
+  if (self->log != NULL)
+    fh_executor_log_drain (self->log);
   if (self->bc_source != NULL && !read_backchannel (self))
-    close_backchannel (self);
-  flush_logs (self);
+    {
+      destroy_source (&self->bc_source);
+      self->bc_eof = TRUE;
+    }
 }
 
 static void
@@ -610,7 +556,9 @@ child_setup (gpointer user_data)
   sigprocmask (SIG_SETMASK, &none, NULL);
   signal (SIGPIPE, SIG_DFL);
   setpgid (0, 0);
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* SIGTERM, not SIGKILL: the executor ends everything it started before
+   * it goes (see the executors), so a dead host leaves no orphans. */
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
   if (getppid () != parent)
     _exit (127);
 }
@@ -627,12 +575,11 @@ ignore_sigpipe (void)
 }
 
 static GSubprocessLauncher *
-make_launcher (const char *cwd, const char *const *env, int child_bc_fd)
+make_launcher (FhDispatcher *self, const char *cwd, const char *const *env, int child_bc_fd)
 {
   GSubprocessLauncher *launcher = g_subprocess_launcher_new (
       G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
       G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autofree char *fd_str = g_strdup_printf ("%d", FH_BACKCHANNEL_CHILD_FD);
 
   if (cwd != NULL)
     g_subprocess_launcher_set_cwd (launcher, cwd);
@@ -642,56 +589,67 @@ make_launcher (const char *cwd, const char *const *env, int child_bc_fd)
       g_autofree char *name = eq ? g_strndup (env[i], (gsize) (eq - env[i])) : g_strdup (env[i]);
       g_subprocess_launcher_setenv (launcher, name, eq ? eq + 1 : "", TRUE);
     }
-  g_subprocess_launcher_setenv (launcher, "FARMHAND_BACKCHANNEL_FD", fd_str, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "FARMHAND_BACKCHANNEL_FD");
   g_subprocess_launcher_unsetenv (launcher, "FARMHAND_BACKCHANNEL_PATH");
   g_subprocess_launcher_unsetenv (launcher, "FARMHAND_BACKCHANNEL_TOKEN");
-  g_subprocess_launcher_take_fd (launcher, child_bc_fd, FH_BACKCHANNEL_CHILD_FD);
+  if (self->listener != NULL)
+    {
+      g_subprocess_launcher_setenv (launcher, "FARMHAND_BACKCHANNEL_PATH",
+                                    fh_backchannel_listener_get_path (self->listener), TRUE);
+      g_subprocess_launcher_setenv (launcher, "FARMHAND_BACKCHANNEL_TOKEN",
+                                    fh_backchannel_listener_get_token (self->listener), TRUE);
+    }
+  else
+    {
+      g_autofree char *fd_str = g_strdup_printf ("%d", FH_BACKCHANNEL_CHILD_FD);
+      g_subprocess_launcher_setenv (launcher, "FARMHAND_BACKCHANNEL_FD", fd_str, TRUE);
+      g_subprocess_launcher_take_fd (launcher, child_bc_fd, FH_BACKCHANNEL_CHILD_FD);
+    }
   g_subprocess_launcher_set_child_setup (launcher, child_setup,
                                          GINT_TO_POINTER (getpid ()), NULL);
   return launcher;
 }
 
 static void
-watch_log_stream (FhDispatcher *self, int i, GInputStream *stream)
+watch_streams (FhDispatcher *self)
 {
-  FhLineFunc line_funcs[2] = { on_stdout_line, on_stderr_line };
-  FhPipeDataFunc data_funcs[2] = { on_stdout_data, on_stderr_data };
-
-  self->log_streams[i] = g_object_ref (stream);
-  self->splitters[i] = fh_line_splitter_new (MAX_LOG_LINE, line_funcs[i], self);
-  self->log_readers[i] = fh_pipe_reader_new (
-      g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (stream)), self->context,
-      data_funcs[i], self);
-  fh_pipe_reader_set_priority (self->log_readers[i], FH_PRIORITY_LOG);
-}
-
-static gboolean
-watch_streams (FhDispatcher *self, int bc_fd, GError **error)
-{
-  self->bc = g_socket_new_from_fd (bc_fd, error);
-  if (self->bc == NULL)
-    {
-      close (bc_fd);
-      return FALSE;
-    }
-  g_socket_set_blocking (self->bc, FALSE);
-  self->bc_source = g_socket_create_source (self->bc, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
-  g_source_set_callback (self->bc_source, G_SOURCE_FUNC (on_backchannel), self, NULL);
-  g_source_set_can_recurse (self->bc_source, TRUE);  /* see fh-pipe-reader.c */
-  g_source_attach (self->bc_source, self->context);
-
   self->stdin_stream = g_object_ref (g_subprocess_get_stdin_pipe (self->proc));
   self->stdin_writer = fh_fd_writer_new (
       g_unix_output_stream_get_fd (G_UNIX_OUTPUT_STREAM (self->stdin_stream)),
       self->context, on_stdin_error, self);
-  watch_log_stream (self, 0, g_subprocess_get_stdout_pipe (self->proc));
-  watch_log_stream (self, 1, g_subprocess_get_stderr_pipe (self->proc));
-  return TRUE;
+  self->log_streams[0] = g_object_ref (g_subprocess_get_stdout_pipe (self->proc));
+  self->log_streams[1] = g_object_ref (g_subprocess_get_stderr_pipe (self->proc));
+  self->log = fh_executor_log_new (
+      self->context,
+      g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (self->log_streams[0])),
+      g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (self->log_streams[1])),
+      on_log_line, self);
 }
 
 /* ---- waiting ------------------------------------------------------------ */
 
 typedef gboolean (*DoneFunc) (FhDispatcher *self);
+
+typedef enum {
+  STOP_DONE,
+  STOP_EXITED,
+  STOP_FATAL,
+  STOP_EOF,
+  STOP_DEADLINE,
+  STOP_STALL,
+  STOP_CANCEL,
+  STOP_KILL,
+} Stop;
+
+typedef struct
+{
+  DoneFunc done;
+  gint64 deadline;     /* monotonic µs; 0: none */
+  gint64 stall_us;     /* 0: none */
+  gboolean on_eof;     /* stop when the backchannel closes */
+  gboolean on_cancel;  /* stop on a graceful cancel */
+  gboolean on_kill;    /* stop on a kill */
+} Wait;
 
 static gboolean
 has_hello (FhDispatcher *self)
@@ -711,106 +669,226 @@ has_exited (FhDispatcher *self)
   return self->exited;
 }
 
+static gint64
+last_activity (FhDispatcher *self)
+{
+  gint64 log = self->log ? fh_executor_log_get_last_activity (self->log) : 0;
+
+  return MAX (log, self->last_message);
+}
+
+static Stop
+check (FhDispatcher *self, const Wait *w, gint64 now)
+{
+  if (w->done (self))
+    return STOP_DONE;
+  if (self->exited)
+    return STOP_EXITED;
+  if (self->fatal != NULL)
+    return STOP_FATAL;
+  if (w->on_eof && self->bc_eof)
+    return STOP_EOF;
+  if (w->on_kill && g_cancellable_is_cancelled (self->kill))
+    return STOP_KILL;
+  if (w->on_cancel && g_cancellable_is_cancelled (self->cancel))
+    return STOP_CANCEL;
+  if (w->deadline != 0 && now >= w->deadline)
+    return STOP_DEADLINE;
+  if (w->stall_us != 0 && now - last_activity (self) >= w->stall_us)
+    return STOP_STALL;
+  return -1;
+}
+
 static gboolean
-set_flag (gpointer flag)
+on_wake (gpointer flag)
 {
   *(gboolean *) flag = TRUE;
   return G_SOURCE_REMOVE;
 }
 
-/* Iterates the context until @done, the executor exits, the conversation
- * fails, the backchannel closes (when @stop_on_eof), the dispatcher's
- * cancellable fires, or @timeout_ms passes.  Returns @done's answer. */
-static gboolean
-iterate_until (FhDispatcher *self, DoneFunc done, gboolean stop_on_eof,
-               guint timeout_ms, gboolean *timed_out)
+/* When the loop must wake by itself: the deadline, or when the command
+ * would have stalled if nothing happens before then. */
+static gint64
+next_wake (FhDispatcher *self, const Wait *w)
+{
+  gint64 t = w->deadline;
+
+  if (w->stall_us != 0)
+    {
+      gint64 s = last_activity (self) + w->stall_us;
+      t = t == 0 ? s : MIN (t, s);
+    }
+  return t;
+}
+
+static Stop
+wait_until (FhDispatcher *self, const Wait *w)
 {
   g_autoptr (GSource) timer = NULL;
+  gboolean fired = TRUE;
+  Stop stop;
 
-  *timed_out = FALSE;
-  if (timeout_ms > 0)
+  for (;;)
     {
-      timer = g_timeout_source_new (timeout_ms);
-      g_source_set_callback (timer, set_flag, timed_out, NULL);
-      g_source_attach (timer, self->context);
+      gint64 now = (w->deadline || w->stall_us) ? g_get_monotonic_time () : 0;
+      gint64 wake;
+
+      if ((stop = check (self, w, now)) != (Stop) -1)
+        break;
+      /* A timer only when there is a time limit, re-armed when it fires. */
+      if (fired && (wake = next_wake (self, w)) != 0)
+        {
+          if (timer != NULL)
+            g_source_destroy (timer);
+          g_clear_pointer (&timer, g_source_unref);
+          timer = g_timeout_source_new ((guint) MAX (1, (wake - now + 999) / 1000));
+          fired = FALSE;
+          g_source_set_callback (timer, on_wake, &fired, NULL);
+          g_source_attach (timer, self->context);
+        }
+      g_main_context_iteration (self->context, TRUE);
     }
-  while (!done (self) && !self->exited && self->fatal == NULL &&
-         !(stop_on_eof && self->bc_eof) && !*timed_out &&
-         !g_cancellable_is_cancelled (self->cancellable))
-    g_main_context_iteration (self->context, TRUE);
   if (timer != NULL)
     g_source_destroy (timer);
-  return done (self);
+  return stop;
 }
 
 /* The executor closed its end of the backchannel: normally because it is
  * exiting.  Give it a moment to do so; one that lingers is killed. */
-#define EOF_GRACE_MS 2000
-
 static void
 await_exit_after_eof (FhDispatcher *self)
 {
-  gboolean timed_out;
+  Wait w = { has_exited, g_get_monotonic_time () + EOF_GRACE_US, 0, FALSE, FALSE, TRUE };
 
-  if (iterate_until (self, has_exited, FALSE, EOF_GRACE_MS, &timed_out) || self->fatal != NULL)
-    return;
-  if (timed_out)
-    set_fatal (self, g_error_new (FH_PROTOCOL_ERROR, FH_PROTOCOL_ERROR_UNEXPECTED,
-                                  "executor closed its backchannel but did not exit"));
-  iterate_until (self, has_exited, FALSE, EOF_GRACE_MS, &timed_out);
+  if (wait_until (self, &w) == STOP_DEADLINE)
+    set_fatal (self, unexpected ("executor closed its backchannel but did not exit"));
+  w.deadline = g_get_monotonic_time () + KILL_WAIT_US;
+  wait_until (self, &w);
 }
 
-static gboolean
-wait_for (FhDispatcher *self, DoneFunc done, guint timeout_ms, const char *what)
-{
-  gboolean timed_out;
+/* ---- stopping ----------------------------------------------------------- */
 
-  if (iterate_until (self, done, TRUE, timeout_ms, &timed_out))
-    return TRUE;
-  if (self->bc_eof && !self->exited && self->fatal == NULL)
-    await_exit_after_eof (self);
-  if (timed_out && self->fatal == NULL)
-    set_fatal (self, g_error_new (FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT,
-                                  "no %s from executor %s (pid %d) within %.1f s",
-                                  what, self->kind, self->pid, timeout_ms / 1000.0));
-  return done (self);
+/* Ends the executor's process group: SIGTERM, grace, SIGKILL (at once
+ * when @hard or when a kill is requested during the grace). */
+static void
+end_group (FhDispatcher *self, gboolean hard)
+{
+  Wait w = { has_exited, 0, 0, FALSE, FALSE, TRUE };
+
+  if (self->exited || self->proc == NULL)
+    return;
+  self->killed_by_us = TRUE;
+  if (!hard)
+    {
+      note (self, "farmhand: terminating the executor's process group (SIGTERM)");
+      kill_group (self, SIGTERM);
+      w.deadline = g_get_monotonic_time () + self->grace_us;
+      if (wait_until (self, &w) == STOP_DONE)
+        return;
+    }
+  note (self, "farmhand: killing the executor's process group (SIGKILL)");
+  kill_group (self, SIGKILL);
+  w.deadline = g_get_monotonic_time () + KILL_WAIT_US;
+  w.on_kill = FALSE;
+  wait_until (self, &w);
+}
+
+/* Interrupts the command in flight: SIGINT to the executor's process group
+ * (Python raises KeyboardInterrupt; the shell's foreground command dies)
+ * and the grace period for its result.  Returns TRUE when the result came:
+ * the session is alive.  Otherwise the group is ended. */
+static gboolean
+interrupt_command (FhDispatcher *self, gboolean hard)
+{
+  Wait w = { has_result, 0, 0, FALSE, FALSE, TRUE };
+
+  if (!hard && fh_dispatcher_is_alive (self))
+    {
+      note (self, "farmhand: interrupting the command (SIGINT)");
+      kill_group (self, SIGINT);
+      w.deadline = g_get_monotonic_time () + self->grace_us;
+      switch (wait_until (self, &w))
+        {
+        case STOP_DONE: return TRUE;
+        case STOP_KILL: hard = TRUE; break;
+        default: break;
+        }
+    }
+  end_group (self, hard);
+  return FALSE;
 }
 
 /* ---- public operations -------------------------------------------------- */
 
-gboolean
-fh_dispatcher_start (FhDispatcher *self, const char *const *argv, const char *cwd,
-                     const char *const *env, guint hello_timeout_ms, GError **error)
+static gboolean
+spawn (FhDispatcher *self, const char *const *argv, const char *cwd,
+       const char *const *env, GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GError) local = NULL;
-  int sv[2];
+  int sv[2] = { -1, -1 };
 
-  g_return_val_if_fail (self->proc == NULL, FALSE);
-  g_return_val_if_fail (argv != NULL && argv[0] != NULL, FALSE);
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+  if (self->socket_mode)
+    self->listener = fh_backchannel_listener_new (self->context, on_accept, on_reject, self, error);
+  else if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return fh_throw_errno (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_SPAWN, errno,
                            "creating the backchannel socketpair");
+  if (self->socket_mode && self->listener == NULL)
+    return FALSE;
   ignore_sigpipe ();
-  launcher = make_launcher (cwd, env, sv[1]);
+  launcher = make_launcher (self, cwd, env, sv[1]);
   self->proc = g_subprocess_launcher_spawnv (launcher, argv, &local);
   /* The launcher owns the child's end; dropping it closes that end here,
    * so the executor's death is an end of stream on ours. */
   g_clear_object (&launcher);
   if (self->proc == NULL)
     {
-      close (sv[0]);
+      if (sv[0] >= 0)
+        close (sv[0]);
       return fh_throw (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_SPAWN,
                        "cannot start executor '%s': %s", argv[0], local->message);
     }
+  if (sv[0] >= 0)
+    watch_backchannel (self, g_socket_new_from_fd (sv[0], NULL));
+  return TRUE;
+}
+
+gboolean
+fh_dispatcher_start (FhDispatcher *self, const char *const *argv, const char *cwd,
+                     const char *const *env, double hello_s, GError **error)
+{
+  Wait w = { has_hello, 0, 0, TRUE, TRUE, TRUE };
+  Stop stop;
+
+  g_return_val_if_fail (self->proc == NULL, FALSE);
+  g_return_val_if_fail (argv != NULL && argv[0] != NULL, FALSE);
+  if (!spawn (self, argv, cwd, env, error))
+    return FALSE;
   self->pid = atoi (g_subprocess_get_identifier (self->proc));
   self->kind = g_path_get_basename (argv[0]);
+  self->last_message = g_get_monotonic_time ();
   g_subprocess_wait_async (self->proc, self->wait_cancellable, on_child_exit, self);
-  if (!watch_streams (self, sv[0], error))
-    return FALSE;
-  if (!wait_for (self, has_hello, hello_timeout_ms, "hello"))
-    return throw_no_answer (self, "before saying hello", error);
-  return TRUE;
+  watch_streams (self);
+  w.deadline = hello_s > 0 ? g_get_monotonic_time () + (gint64) (hello_s * G_USEC_PER_SEC) : 0;
+  stop = wait_until (self, &w);
+  if (stop == STOP_DONE)
+    {
+      g_clear_pointer (&self->listener, fh_backchannel_listener_free);
+      return TRUE;
+    }
+  if (stop == STOP_EOF)
+    await_exit_after_eof (self);
+  if (stop == STOP_DEADLINE)
+    set_fatal (self, g_error_new (FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT,
+                                  "no hello from executor %s (pid %d) within %g s (timeouts.hello_s)",
+                                  self->kind, self->pid, hello_s));
+  if (stop == STOP_CANCEL || stop == STOP_KILL)
+    {
+      end_group (self, stop == STOP_KILL);
+      return fh_throw (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_CANCELLED,
+                       "cancelled while executor %s was starting", self->kind);
+    }
+  return throw_no_answer (self, "before saying hello", error);
 }
 
 /* The executor asked (stderr_lines) for the command's last stderr lines
@@ -821,9 +899,9 @@ traceback_of (FhDispatcher *self, const FhMessage *msg)
 {
   g_autofree char *tail = NULL;
 
-  if (msg->traceback == NULL || msg->stderr_lines == 0 || fh_tail_get_length (self->cmd_stderr) == 0)
+  if (msg->traceback == NULL || msg->stderr_lines == 0 ||
+      (tail = fh_executor_log_command_stderr (self->log, (guint) msg->stderr_lines)) == NULL)
     return g_strdup (msg->traceback);
-  tail = fh_tail_join_last (self->cmd_stderr, (guint) msg->stderr_lines, NULL);
   return g_strdup_printf ("%s\n--- last stderr lines ---\n%s", msg->traceback, tail);
 }
 
@@ -834,6 +912,7 @@ take_result (FhDispatcher *self, gint64 started)
   g_autofree char *traceback = traceback_of (self, msg);
   FhCommandResult *result = fh_command_result_new (msg->status, traceback);
 
+  fh_executor_log_end_command (self->log);
   result->has_code = msg->has_code;
   result->code = msg->code;
   result->elapsed_us = g_get_monotonic_time () - started;
@@ -841,14 +920,60 @@ take_result (FhDispatcher *self, gint64 started)
   return result;
 }
 
+static char *
+describe_stop (Stop stop, const FhRunLimits *limits)
+{
+  switch (stop)
+    {
+    case STOP_DEADLINE: return g_strdup_printf ("timeout after %g s", limits->timeout_s);
+    case STOP_STALL: return g_strdup_printf ("stalled: no output and no result for %g s", limits->stall_s);
+    case STOP_KILL: return g_strdup ("cancelled (kill)");
+    default: return g_strdup ("cancelled");
+    }
+}
+
+/* The command ran out of time, stalled or was cancelled: interrupt it and
+ * say so, with what the interrupted command said if it said anything. */
+static FhCommandResult *
+stop_command (FhDispatcher *self, Stop stop, const FhRunLimits *limits,
+              gint64 started, GError **error)
+{
+  g_autofree char *why = describe_stop (stop, limits);
+  g_autoptr (FhCommandResult) r = NULL;
+  gboolean alive;
+
+  note (self, "farmhand: %s", why);
+  alive = interrupt_command (self, stop == STOP_KILL);
+  if (alive)
+    r = take_result (self, started);
+  else if (self->log != NULL)
+    fh_executor_log_end_command (self->log);
+  self->pending_seq = 0;
+  /* It finished after all, within the grace period. */
+  if (r != NULL && r->status == FH_STATUS_OK && stop != STOP_CANCEL)
+    return g_steal_pointer (&r);
+  return fh_throw_null (error, FH_EXECUTOR_ERROR,
+                        stop == STOP_CANCEL || stop == STOP_KILL ? FH_EXECUTOR_ERROR_CANCELLED
+                                                                 : FH_EXECUTOR_ERROR_TIMEOUT,
+                        "%s%s%s", why, r && r->traceback ? "; interrupted:\n" : "",
+                        r && r->traceback ? r->traceback
+                        : alive ? "" : "; the command did not stop on SIGINT, so the "
+                                       "executor's process group was ended");
+}
+
 FhCommandResult *
 fh_dispatcher_run (FhDispatcher *self, FhPhase phase, const char *command,
-                   JsonObject *item, GError **error)
+                   JsonObject *item, const FhRunLimits *limits, GError **error)
 {
+  static const FhRunLimits no_limits = { 0, 0, TRUE };
   g_autoptr (FhMessage) msg = NULL;
+  Wait w = { has_result, 0, 0, TRUE, TRUE, TRUE };
   gint64 started;
+  Stop stop;
 
   g_return_val_if_fail (self->proc != NULL && self->pending_seq == 0, NULL);
+  if (limits == NULL)
+    limits = &no_limits;
   if (!fh_dispatcher_is_alive (self))
     {
       throw_no_answer (self, "before this command was sent", error);
@@ -863,46 +988,50 @@ fh_dispatcher_run (FhDispatcher *self, FhPhase phase, const char *command,
       debug_frame ("->", json, strlen (json));
     }
   self->pending_seq = ++self->next_seq;
-  fh_tail_clear (self->cmd_stderr);
-  echo_command (self, command);
-  started = g_get_monotonic_time ();
+  fh_executor_log_begin_command (self->log, command, self->hello->echo);
+  started = self->last_message = g_get_monotonic_time ();
   fh_fd_writer_flush (self->stdin_writer);
-  if (!wait_for (self, has_result, 0, "result"))
-    {
-      self->pending_seq = 0;
-      throw_no_answer (self, "while running this command", error);
-      return NULL;
-    }
-  flush_logs (self);
-  return take_result (self, started);
+  w.deadline = limits->timeout_s > 0 ? started + (gint64) (limits->timeout_s * G_USEC_PER_SEC) : 0;
+  w.stall_us = (gint64) (limits->stall_s * G_USEC_PER_SEC);
+  w.on_cancel = limits->cancellable;
+  stop = wait_until (self, &w);
+  if (stop == STOP_EOF)
+    await_exit_after_eof (self);
+  if (stop == STOP_DONE || (stop == STOP_EOF && has_result (self)))
+    return take_result (self, started);
+  if (stop == STOP_DEADLINE || stop == STOP_STALL || stop == STOP_CANCEL || stop == STOP_KILL)
+    return stop_command (self, stop, limits, started, error);
+  fh_executor_log_end_command (self->log);
+  self->pending_seq = 0;
+  throw_no_answer (self, "while running this command", error);
+  return NULL;
 }
 
-#define TERM_GRACE_MS 5000
-
 gboolean
-fh_dispatcher_close (FhDispatcher *self, guint timeout_ms, gint *exit_code,
+fh_dispatcher_close (FhDispatcher *self, double timeout_s, gint *exit_code,
                      GError **error)
 {
-  gboolean timed_out;
+  Wait w = { has_exited, 0, 0, FALSE, FALSE, TRUE };
+  Stop stop;
 
   g_return_val_if_fail (self->proc != NULL, FALSE);
   if (!self->exited)
     {
       g_clear_pointer (&self->stdin_writer, fh_fd_writer_free);
       g_output_stream_close (self->stdin_stream, NULL, NULL);
-      iterate_until (self, has_exited, FALSE, timeout_ms, &timed_out);
+      w.deadline = timeout_s > 0 ? g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC) : 0;
+      stop = wait_until (self, &w);
+      if (stop == STOP_DEADLINE)
+        note (self, "farmhand: the executor did not exit within %g s of the end of its input", timeout_s);
+      if (stop != STOP_DONE)
+        end_group (self, stop == STOP_KILL);
     }
-  if (!self->exited && timed_out)
-    {
-      note (self, "farmhand: executor did not exit within %.1f s of the end of "
-            "its input; terminating it", timeout_ms / 1000.0);
-      self->killed_by_us = TRUE;
-      kill_group (self, SIGTERM);
-      if (!iterate_until (self, has_exited, FALSE, TERM_GRACE_MS, &timed_out))
-        kill_group (self, SIGKILL);
-    }
-  while (!self->exited)
-    g_main_context_iteration (self->context, TRUE);
   *exit_code = self->exit_code;
   return TRUE;
+}
+
+void
+fh_dispatcher_terminate (FhDispatcher *self)
+{
+  end_group (self, g_cancellable_is_cancelled (self->kill));
 }

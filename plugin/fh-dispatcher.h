@@ -1,16 +1,21 @@
 /* fh-dispatcher.h — one executor process and the conversation with it.
  *
- * The dispatcher spawns an executor with a private backchannel (one end of
- * a socketpair, inherited as fd 3, announced in FARMHAND_BACKCHANNEL_FD),
+ * The dispatcher spawns an executor in its own process group with a
+ * private backchannel — one end of a socketpair, inherited as fd 3 and
+ * announced in FARMHAND_BACKCHANNEL_FD, or, in socket mode, a Unix socket
+ * in a 0700 directory plus a token (FARMHAND_BACKCHANNEL_PATH/_TOKEN) —
  * waits for its hello, writes command frames to its stdin and reads one
- * result frame per command from the backchannel.  The executor's stdout
- * and stderr are the job log: split into lines as they stream and passed
- * to the log function.
+ * result frame per command from the backchannel.  Its stdout and stderr
+ * are the job log.
  *
  * Everything is event-driven on the thread-default GMainContext of the
  * thread that created the dispatcher; the blocking calls below iterate
- * that context until their answer arrives (like g_subprocess_wait()), so
- * a result is seen the moment its frame is readable.
+ * that context until their answer arrives (like g_subprocess_wait()).
+ *
+ * Stopping a command (timeout, stall, cancel) escalates on the executor's
+ * process group: SIGINT (Python raises KeyboardInterrupt, the shell's
+ * foreground command dies, the session may live), then after the grace
+ * period SIGTERM (the executor ends its tree and exits), then SIGKILL.
  */
 #pragma once
 
@@ -36,9 +41,18 @@ typedef void (*FhDispatcherLogFunc) (FhLogStream stream, const char *line,
 /* A progress, output or log message for the command in flight. */
 typedef void (*FhDispatcherMessageFunc) (const FhMessage *msg, gpointer user_data);
 
-/* @cancellable (nullable) cancels every wait of this dispatcher.
+typedef struct
+{
+  double timeout_s;   /* the command may take this long; 0: no limit */
+  double stall_s;     /* no output and no message this long; 0: no limit */
+  gboolean cancellable;  /* a graceful cancel stops it (not in teardown) */
+} FhRunLimits;
+
+/* @cancel (nullable) asks for a graceful stop: the command in flight is
+ * interrupted (see above), and waits that are cancellable return.  @kill
+ * (nullable) asks for an immediate stop: no grace, SIGKILL.
  * (transfer full) */
-FhDispatcher *fh_dispatcher_new (GCancellable *cancellable);
+FhDispatcher *fh_dispatcher_new (GCancellable *cancel, GCancellable *kill);
 /* Kills the executor's process group if it still runs. */
 void fh_dispatcher_free (FhDispatcher *self);
 
@@ -47,36 +61,46 @@ void fh_dispatcher_set_log_func (FhDispatcher *self, FhDispatcherLogFunc func,
 void fh_dispatcher_set_message_func (FhDispatcher *self,
                                      FhDispatcherMessageFunc func,
                                      gpointer user_data);
+/* Seconds between SIGINT, SIGTERM and SIGKILL (default 10). */
+void fh_dispatcher_set_grace (FhDispatcher *self, double grace_s);
+/* Socket mode: the backchannel is a Unix socket + token (for executors in
+ * applications that close inherited fds).  Before start. */
+void fh_dispatcher_set_socket_mode (FhDispatcher *self, gboolean socket_mode);
 
 /* Spawns @argv in its own process group (cwd @cwd, nullable; @env,
  * nullable, is a list of "NAME=VALUE" added to the inherited environment)
- * and waits for the executor's hello, at most @hello_timeout_ms (0: no
- * limit).  Errors: FH_EXECUTOR_ERROR_*, FH_PROTOCOL_ERROR_*. */
+ * and waits for the executor's hello, at most @hello_s (0: no limit).
+ * Errors: FH_EXECUTOR_ERROR_*, FH_PROTOCOL_ERROR_*. */
 gboolean fh_dispatcher_start (FhDispatcher *self, const char *const *argv,
                               const char *cwd, const char *const *env,
-                              guint hello_timeout_ms, GError **error);
+                              double hello_s, GError **error);
 
 /* Sends one command and waits for its result.  A command that fails is a
  * result with status FH_STATUS_FAILED, not an error; an error means there
- * was no result: the executor died (FH_EXECUTOR_ERROR_EXITED, with its exit
- * status and last log lines), broke the protocol, or the wait was
- * cancelled.  (transfer full) */
+ * was no (trustworthy) result: the executor died (FH_EXECUTOR_ERROR_EXITED,
+ * with its exit status and last log lines), broke the protocol, the
+ * command ran out of time or stalled (_TIMEOUT) or was cancelled
+ * (_CANCELLED).  After a timeout or cancel the command has been
+ * interrupted; fh_dispatcher_is_alive() says whether the session survived.
+ * (transfer full) */
 FhCommandResult *fh_dispatcher_run (FhDispatcher *self, FhPhase phase,
                                     const char *command, JsonObject *item,
-                                    GError **error);
+                                    const FhRunLimits *limits, GError **error);
 
 /* Sends end of input and waits for the executor to exit, at most
- * @timeout_ms (0: no limit) before killing its group.  Sets @exit_code to
- * the exit status, or to 128 + signal when it was killed. */
-gboolean fh_dispatcher_close (FhDispatcher *self, guint timeout_ms,
+ * @timeout_s (0: no limit) before ending its group (SIGTERM, grace,
+ * SIGKILL).  Sets @exit_code to the exit status, or 128 + signal. */
+gboolean fh_dispatcher_close (FhDispatcher *self, double timeout_s,
                               gint *exit_code, GError **error);
+/* Ends the executor's process group now: SIGTERM, grace, SIGKILL. */
+void fh_dispatcher_terminate (FhDispatcher *self);
 
 /* TRUE from a successful start until the executor exits or is killed. */
 gboolean fh_dispatcher_is_alive (FhDispatcher *self);
 /* The executor's hello.  (transfer none) (nullable) */
 const FhMessage *fh_dispatcher_get_hello (FhDispatcher *self);
-/* Sends @signum to the executor's process group. */
-void fh_dispatcher_signal (FhDispatcher *self, int signum);
+/* The executor's process id (and process group). */
+gint fh_dispatcher_get_pid (FhDispatcher *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhDispatcher, fh_dispatcher_free)
 

@@ -1,10 +1,19 @@
 /* fh-job-runner.c — one job: setup, agenda items from the host, teardown.
  *
- * Outcomes.  A setup command that fails stops the job before any agenda
- * item runs; teardown still runs.  An executor that dies fails the command
- * it was running (with its exit status and last log lines) and every later
- * one; the runner stops asking for work, and the host learns why from the
- * summary.  Teardown failures are reported but do not undo item results.
+ * Outcomes.
+ * - A setup command that fails stops the job before any agenda item runs;
+ *   teardown still runs.
+ * - An item fails when its command fails, its log or outputs say so
+ *   (FhItemReport), it times out or stalls, or the executor dies under it.
+ *   It is re-run up to `retries` times and reported once, with its final
+ *   status and the number of attempts.
+ * - An executor that died, broke the protocol or ran a command out of
+ *   time is replaced (setup re-run) up to `max_restarts` times; after a
+ *   timeout the session is never trusted again.
+ * - Cancel interrupts the running command (SIGINT, grace, SIGTERM, grace,
+ *   SIGKILL), runs teardown in the session if it survived, and stops;
+ *   a second "cancel now" skips every grace period.
+ * - Secrets (env "redact": true) are masked in everything sent to the host.
  */
 #include "config.h"
 
@@ -14,27 +23,34 @@
 
 #include "fh-dispatcher.h"
 #include "fh-error.h"
-#include "fh-json.h"
 #include "fh-executor-path.h"
 #include "fh-item-report.h"
+#include "fh-json.h"
+#include "fh-redactor.h"
 
 struct _FhJobRunner
 {
   FhJob *job;
   const FhHostApi *host;
-  GCancellable *cancellable;
-  FhDispatcher *dispatcher;
-  FhItemReport *report;       /* findings of the command running */
+  GCancellable *cancel;        /* graceful */
+  GCancellable *kill;          /* now */
+  FhDispatcher *dispatcher;    /* the current executor */
+  FhItemReport *report;        /* findings of the command running */
+  FhRedactor *redactor;
   char **argv;
-  const char *current_item;   /* name of the item running, for the log */
+  char **env;
+  char *cwd;
+  char *output_dir;
+  const char *current_item;    /* name of the item running, for the log */
   guint n_complete;
   guint n_failed;
-  char *error;                /* why the job stopped early / teardown failed */
+  guint restarts;
+  char *error;                 /* why the job stopped early */
+  gboolean setup_failed;
   gboolean teardown_failed;
   gint exit_code;
   gboolean closed;
-  char *output_dir;
-  char *executor_kind;        /* from the executor's hello */
+  char *executor_kind;         /* from the executor's hello */
   gint64 executor_pid;
 };
 
@@ -43,14 +59,21 @@ fh_job_runner_new (FhJob *job, const FhHostApi *host, const char *output_dir)
 {
   FhJobRunner *self = g_new0 (FhJobRunner, 1);
   g_autofree char *cwd = g_get_current_dir ();
+  g_autoptr (GPtrArray) secrets = g_ptr_array_new ();
 
   self->output_dir = output_dir != NULL
                          ? g_canonicalize_filename (output_dir, cwd)
                          : g_build_filename (cwd, "farmhand-out", job->name, NULL);
   self->job = job;
   self->host = host;
-  self->cancellable = g_cancellable_new ();
+  self->cancel = g_cancellable_new ();
+  self->kill = g_cancellable_new ();
   self->exit_code = -1;
+  for (guint i = 0; i < job->env->len; i++)
+    if (((FhEnvVar *) g_ptr_array_index (job->env, i))->redact)
+      g_ptr_array_add (secrets, ((FhEnvVar *) g_ptr_array_index (job->env, i))->value);
+  g_ptr_array_add (secrets, NULL);
+  self->redactor = fh_redactor_new ((const char *const *) secrets->pdata);
   return self;
 }
 
@@ -61,8 +84,12 @@ fh_job_runner_free (FhJobRunner *self)
     return;
   g_clear_pointer (&self->dispatcher, fh_dispatcher_free);
   g_clear_pointer (&self->report, fh_item_report_free);
-  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->redactor, fh_redactor_free);
+  g_clear_object (&self->cancel);
+  g_clear_object (&self->kill);
   g_strfreev (self->argv);
+  g_strfreev (self->env);
+  g_free (self->cwd);
   g_free (self->error);
   g_free (self->executor_kind);
   g_free (self->output_dir);
@@ -73,15 +100,51 @@ fh_job_runner_free (FhJobRunner *self)
 void
 fh_job_runner_cancel (FhJobRunner *self, int flags)
 {
-  g_cancellable_cancel (self->cancellable);
+  /* Both are thread-safe; the job thread sees them at once. */
+  g_cancellable_cancel (self->cancel);
+  if (flags & FH_CANCEL_NOW)
+    g_cancellable_cancel (self->kill);
 }
 
-/* ---- host callbacks ----------------------------------------------------- */
+static gboolean
+cancelled (FhJobRunner *self)
+{
+  return g_cancellable_is_cancelled (self->cancel);
+}
+
+/* ---- to the host (redacted) --------------------------------------------- */
+
+static char *
+redact (FhJobRunner *self, const char *text)
+{
+  char *masked = text ? fh_redactor_apply (self->redactor, text, strlen (text)) : NULL;
+
+  return masked != NULL ? masked : g_strdup (text);
+}
 
 static void
 to_host_log (FhJobRunner *self, FhLogStream stream, const char *line, gsize len)
 {
-  self->host->log_line (self->host->host_data, self->current_item, stream, line, len);
+  g_autofree char *masked = fh_redactor_apply (self->redactor, line, len);
+
+  if (masked != NULL)
+    self->host->log_line (self->host->host_data, self->current_item, stream, masked, strlen (masked));
+  else
+    self->host->log_line (self->host->host_data, self->current_item, stream, line, len);
+}
+
+static void host_note (FhJobRunner *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+host_note (FhJobRunner *self, const char *fmt, ...)
+{
+  g_autofree char *msg = NULL;
+  va_list args;
+
+  va_start (args, fmt);
+  msg = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  to_host_log (self, FH_LOG_FARMHAND, msg, strlen (msg));
 }
 
 static void
@@ -94,13 +157,17 @@ set_progress (FhJobRunner *self, double fraction)
 /* Every line goes to the host; output lines (not echo, not farmhand's own)
  * are also scanned against the job's log patterns. */
 static void
-on_log (FhLogStream stream, const char *line, gsize len, gboolean echo, gpointer user_data)
+on_log (FhLogStream stream, const char *raw, gsize raw_len, gboolean echo, gpointer user_data)
 {
   FhJobRunner *self = user_data;
+  /* Masked once, before anything keeps a copy (results keep error lines). */
+  g_autofree char *masked = fh_redactor_apply (self->redactor, raw, raw_len);
+  const char *line = masked ? masked : raw;
+  gsize len = masked ? strlen (masked) : raw_len;
   FhLogHit hit;
 
-  to_host_log (self, stream, line, len);
-  if (echo || stream == FH_LOG_FARMHAND || self->report == NULL)
+  self->host->log_line (self->host->host_data, self->current_item, stream, line, len);
+  if (echo || stream == FH_LOG_FARMHAND)
     return;
   if (fh_log_scanner_scan (self->job->log, line, len, &hit))
     set_progress (self, fh_item_report_line (self->report, line, len, &hit));
@@ -129,21 +196,22 @@ on_message (const FhMessage *msg, gpointer user_data)
 }
 
 static void
-host_note (FhJobRunner *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+set_error (FhJobRunner *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 
+/* The first reason the job stopped early is the one that matters. */
 static void
-host_note (FhJobRunner *self, const char *fmt, ...)
+set_error (FhJobRunner *self, const char *fmt, ...)
 {
-  g_autofree char *msg = NULL;
   va_list args;
 
+  if (self->error != NULL)
+    return;
   va_start (args, fmt);
-  msg = g_strdup_vprintf (fmt, args);
+  self->error = g_strdup_vprintf (fmt, args);
   va_end (args);
-  to_host_log (self, FH_LOG_FARMHAND, msg, strlen (msg));
 }
 
-/* ---- phases ------------------------------------------------------------- */
+/* ---- the executor ------------------------------------------------------- */
 
 /* FARMHAND_OUTPUT_DIR first so the job's env may override it; the job's
  * identity last so it cannot be faked. */
@@ -167,31 +235,21 @@ build_env (FhJobRunner *self)
 }
 
 static gboolean
-start_executor (FhJobRunner *self)
+start_executor (FhJobRunner *self, GError **error)
 {
-  g_autoptr (GError) err = NULL;
-  g_auto (GStrv) env = build_env (self);
-  g_autofree char *cwd = fh_job_map_path (self->job, self->job->cwd);
-  g_autofree char *shown = NULL;
+  g_autofree char *shown = g_strjoinv (" ", self->argv);
 
-  self->argv = fh_executor_argv_for_job (self->job, &err);
-  if (self->argv == NULL)
-    {
-      self->error = g_strdup (err->message);
-      return FALSE;
-    }
-  shown = g_strjoinv (" ", self->argv);
+  g_clear_pointer (&self->dispatcher, fh_dispatcher_free);
   host_note (self, "farmhand: starting executor: %s", shown);
-  self->dispatcher = fh_dispatcher_new (self->cancellable);
+  self->dispatcher = fh_dispatcher_new (self->cancel, self->kill);
   fh_dispatcher_set_log_func (self->dispatcher, on_log, self);
   fh_dispatcher_set_message_func (self->dispatcher, on_message, self);
-  if (!fh_dispatcher_start (self->dispatcher, (const char *const *) self->argv,
-                            cwd, (const char *const *) env, 0, &err))
-    {
-      self->error = g_strdup_printf ("the executor did not start: %s", err->message);
-      return FALSE;
-    }
-  self->report = fh_item_report_new (self->job, cwd);
+  fh_dispatcher_set_grace (self->dispatcher, self->job->timeouts.grace_s);
+  fh_dispatcher_set_socket_mode (self->dispatcher, self->job->backchannel_socket);
+  if (!fh_dispatcher_start (self->dispatcher, (const char *const *) self->argv, self->cwd,
+                            (const char *const *) self->env, self->job->timeouts.hello_s, error))
+    return FALSE;
+  g_free (self->executor_kind);
   self->executor_kind = g_strdup (fh_dispatcher_get_hello (self->dispatcher)->kind);
   self->executor_pid = fh_dispatcher_get_hello (self->dispatcher)->pid;
   return TRUE;
@@ -211,37 +269,95 @@ combine_reasons (const FhCommandResult *r, char *verdict)
   return g_strdup_printf ("%s\n%s", r->traceback, v);
 }
 
-/* Runs setup or teardown.  Setup stops at the first failure; teardown runs
- * every command it can, since each is a separate clean-up. */
-static gboolean
-run_hooks (FhJobRunner *self, FhPhase phase, GPtrArray *hooks)
+/* Runs one command; returns why it failed (NULL: it did not) and sets
+ * @result (nullable out).  @died (nullable out): the executor died or
+ * broke the protocol under it — not a timeout, not a cancel. */
+static char *
+run_command (FhJobRunner *self, FhPhase phase, const char *command, JsonObject *item,
+             double timeout_s, gboolean check_outputs, FhCommandResult **result,
+             gboolean *died)
 {
-  const char *what = fh_phase_to_string (phase);
-  gboolean ok = TRUE;
+  FhRunLimits limits = { timeout_s, self->job->timeouts.stall_s, phase != FH_PHASE_TEARDOWN };
+  g_autoptr (GError) err = NULL;
+  g_autoptr (FhCommandResult) r = NULL;
+  char *why;
 
-  for (guint i = 0; i < hooks->len && fh_dispatcher_is_alive (self->dispatcher); i++)
+  r = fh_dispatcher_run (self->dispatcher, phase, command, item, &limits, &err);
+  if (died != NULL)
+    *died = r == NULL && !g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT) &&
+            !g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_CANCELLED);
+  why = r == NULL ? g_strdup (err->message)
+                  : combine_reasons (r, fh_item_report_verdict (self->report, check_outputs));
+  /* After a timeout the session cannot be trusted: end it. */
+  if (g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT))
+    fh_dispatcher_terminate (self->dispatcher);
+  if (result != NULL)
+    *result = g_steal_pointer (&r);
+  return why;
+}
+
+/* Runs the setup commands.  FALSE: setup failed (self->setup_failed, the
+ * reason in self->error), or the executor died under it and may be
+ * replaced. */
+static gboolean
+run_setup (FhJobRunner *self)
+{
+  for (guint i = 0; i < self->job->setup->len; i++)
     {
-      g_autofree char *command = fh_job_expand_hook (self->job, g_ptr_array_index (hooks, i));
-      g_autoptr (GError) err = NULL;
-      g_autoptr (FhCommandResult) r = NULL;
+      g_autofree char *command = fh_job_expand_hook (self->job, g_ptr_array_index (self->job->setup, i));
       g_autofree char *why = NULL;
+      gboolean died = FALSE;
 
       fh_item_report_reset (self->report, NULL, 0);
-      r = fh_dispatcher_run (self->dispatcher, phase, command, NULL, &err);
-      why = r == NULL ? g_strdup (err->message)
-            : combine_reasons (r, fh_item_report_verdict (self->report, FALSE));
-
+      why = run_command (self, FH_PHASE_SETUP, command, NULL, self->job->timeouts.setup_s,
+                         FALSE, NULL, &died);
       if (why == NULL)
         continue;
-      host_note (self, "farmhand: %s[%u] failed: %s", what, i, why);
-      if (ok && self->error == NULL)
-        self->error = g_strdup_printf ("%s[%u] failed: %s", what, i, why);
-      ok = FALSE;
-      if (phase == FH_PHASE_SETUP)
-        break;
+      host_note (self, "farmhand: setup[%u] failed: %s", i, why);
+      /* A failing (or hanging) setup command will fail again; a crash
+       * may not. */
+      if (!died || cancelled (self))
+        {
+          self->setup_failed = TRUE;
+          set_error (self, "setup[%u] failed: %s", i, why);
+        }
+      return FALSE;
     }
-  return ok;
+  return TRUE;
 }
+
+/* Brings up an executor and runs setup; on a start failure or an executor
+ * that stops during setup, tries again while max_restarts allows. */
+static gboolean
+bring_up (FhJobRunner *self, gboolean first)
+{
+  for (;;)
+    {
+      g_autoptr (GError) err = NULL;
+
+      if (!first && self->restarts >= self->job->max_restarts)
+        {
+          set_error (self, "the executor stopped %u time%s; max_restarts (%u) reached",
+                     self->restarts + 1, self->restarts == 0 ? "" : "s", self->job->max_restarts);
+          return FALSE;
+        }
+      if (!first)
+        host_note (self, "farmhand: restarting the executor (restart %u of at most %u)",
+                   ++self->restarts, self->job->max_restarts);
+      if (!start_executor (self, &err))
+        {
+          set_error (self, "the executor did not start: %s", err->message);
+          return FALSE;
+        }
+      if (run_setup (self))
+        return TRUE;
+      if (self->setup_failed || cancelled (self))
+        return FALSE;
+      first = FALSE;
+    }
+}
+
+/* ---- agenda items ------------------------------------------------------- */
 
 static void
 report (FhJobRunner *self, JsonObject *result)
@@ -267,31 +383,31 @@ report_unknown (FhJobRunner *self, const char *name)
 
 static JsonObject *
 item_result (FhJobRunner *self, JsonObject *item, const char *name,
-             const FhCommandResult *r, const char *why, gint64 elapsed_us)
+             const FhCommandResult *r, const char *why, gint64 elapsed_us, guint attempts)
 {
   JsonObject *o = json_object_new ();
+  g_autofree char *masked = redact (self, why);
 
   json_object_set_string_member (o, "name", name);
   json_object_set_int_member (o, "index", json_object_get_int_member (item, "index"));
   json_object_set_member (o, "frames", json_node_copy (json_object_get_member (item, "frames")));
   json_object_set_string_member (o, "status", why == NULL ? "complete" : "failed");
   json_object_set_double_member (o, "elapsed_s", elapsed_us / 1e6);
+  json_object_set_int_member (o, "attempts", attempts);
   if (r != NULL && r->has_code)
     json_object_set_int_member (o, "code", r->code);
-  if (why != NULL)
-    json_object_set_string_member (o, "traceback", why);
+  if (masked != NULL)
+    json_object_set_string_member (o, "traceback", masked);
   fh_item_report_to_json (self->report, o);
   return o;
 }
 
-/* Runs agenda item @index.  Returns FALSE when the executor is gone. */
-static gboolean
-run_item (FhJobRunner *self, guint index, const char *name)
+/* One attempt at item @index: returns its result object. */
+static JsonObject *
+attempt_item (FhJobRunner *self, guint index, const char *name, JsonObject *item,
+              guint attempt, gboolean *ok)
 {
   g_autofree char *command = fh_job_expand_item (self->job, index);
-  g_autoptr (JsonObject) item = fh_agenda_item_to_json (self->job->agenda, index);
-  g_autoptr (JsonObject) o = NULL;
-  g_autoptr (GError) err = NULL;
   g_autoptr (FhCommandResult) r = NULL;
   g_autofree char *why = NULL;
   gint64 started = g_get_monotonic_time ();
@@ -301,19 +417,47 @@ run_item (FhJobRunner *self, guint index, const char *name)
   frames = fh_agenda_get_item_frames (self->job->agenda, index, &n_frames);
   fh_item_report_reset (self->report, frames, n_frames);
   self->current_item = name;
-  r = fh_dispatcher_run (self->dispatcher, FH_PHASE_AGENDA, command, item, &err);
+  why = run_command (self, FH_PHASE_AGENDA, command, item, self->job->timeouts.command_s,
+                     TRUE, &r, NULL);
   self->current_item = NULL;
-  why = r == NULL ? g_strdup (err->message)
-        : combine_reasons (r, fh_item_report_verdict (self->report, TRUE));
-  o = item_result (self, item, name, r, why, r ? r->elapsed_us : g_get_monotonic_time () - started);
-  if (why == NULL)
+  *ok = why == NULL;
+  return item_result (self, item, name, r, why, g_get_monotonic_time () - started, attempt);
+}
+
+/* Runs item @index, re-running it after a failure up to `retries` times
+ * and replacing a dead executor on the way.  FALSE when the job cannot go
+ * on (no executor, or cancelled). */
+static gboolean
+run_item (FhJobRunner *self, guint index, const char *name)
+{
+  g_autoptr (JsonObject) item = fh_agenda_item_to_json (self->job->agenda, index);
+  g_autoptr (JsonObject) result = NULL;
+  gboolean ok = FALSE;
+  guint attempt;
+
+  for (attempt = 1;; attempt++)
+    {
+      g_clear_pointer (&result, json_object_unref);
+      result = attempt_item (self, index, name, item, attempt, &ok);
+      if (ok || cancelled (self) || attempt > self->job->retries)
+        break;
+      {
+        const char *tb = json_object_get_string_member_with_default (result, "traceback", "");
+        g_autofree char *first = g_strndup (tb, strcspn (tb, "\n"));
+        host_note (self, "farmhand: item %s failed (attempt %u of %u): %s; retrying", name,
+                   attempt, self->job->retries + 1, first);
+      }
+      if (!fh_dispatcher_is_alive (self->dispatcher) && !bring_up (self, FALSE))
+        break;
+    }
+  if (ok)
     self->n_complete++;
   else
     self->n_failed++;
-  report (self, o);
-  if (r == NULL && self->error == NULL)
-    self->error = g_strdup (err->message);
-  return r != NULL;
+  report (self, result);
+  if (cancelled (self))
+    return FALSE;
+  return fh_dispatcher_is_alive (self->dispatcher) || bring_up (self, FALSE);
 }
 
 static JsonObject *
@@ -333,8 +477,7 @@ parse_work (const char *json, GError **error)
 static void
 run_agenda (FhJobRunner *self)
 {
-  while (fh_dispatcher_is_alive (self->dispatcher) &&
-         !g_cancellable_is_cancelled (self->cancellable))
+  while (!cancelled (self))
     {
       char *work = self->host->next_item (self->host->host_data);
       g_autoptr (JsonObject) obj = NULL;
@@ -359,6 +502,34 @@ run_agenda (FhJobRunner *self)
     }
 }
 
+/* ---- teardown and the end ----------------------------------------------- */
+
+/* Every teardown command runs while the session lives; each is a separate
+ * clean-up.  A cancel does not stop them, a kill does. */
+static void
+run_teardown (FhJobRunner *self)
+{
+  for (guint i = 0; i < self->job->teardown->len; i++)
+    {
+      g_autofree char *command = fh_job_expand_hook (self->job, g_ptr_array_index (self->job->teardown, i));
+      g_autofree char *why = NULL;
+
+      if (!fh_dispatcher_is_alive (self->dispatcher))
+        {
+          host_note (self, "farmhand: teardown not run: the executor is gone");
+          self->teardown_failed = self->job->teardown->len > 0;
+          return;
+        }
+      fh_item_report_reset (self->report, NULL, 0);
+      why = run_command (self, FH_PHASE_TEARDOWN, command, NULL, self->job->timeouts.teardown_s,
+                         FALSE, NULL, NULL);
+      if (why == NULL)
+        continue;
+      host_note (self, "farmhand: teardown[%u] failed: %s", i, why);
+      self->teardown_failed = TRUE;
+    }
+}
+
 static void
 close_executor (FhJobRunner *self)
 {
@@ -367,29 +538,36 @@ close_executor (FhJobRunner *self)
   if (self->dispatcher == NULL || self->closed)
     return;
   self->closed = TRUE;
-  fh_dispatcher_close (self->dispatcher, 0, &self->exit_code, &err);
+  fh_dispatcher_close (self->dispatcher, self->job->timeouts.grace_s, &self->exit_code, &err);
   host_note (self, "farmhand: executor exited with code %d", self->exit_code);
 }
 
 static FhRunStatus
 run_job (FhJobRunner *self)
 {
-  gboolean setup_ok;
+  g_autoptr (GError) err = NULL;
 
-  if (!start_executor (self))
-    return FH_RUN_JOB_FAILED;
-  setup_ok = run_hooks (self, FH_PHASE_SETUP, self->job->setup);
-  if (setup_ok)
+  if ((self->argv = fh_executor_argv_for_job (self->job, &err)) == NULL)
+    {
+      set_error (self, "%s", err->message);
+      return FH_RUN_JOB_FAILED;
+    }
+  self->env = build_env (self);
+  self->cwd = fh_job_map_path (self->job, self->job->cwd);
+  self->report = fh_item_report_new (self->job, self->cwd);
+  if (bring_up (self, TRUE))
     run_agenda (self);
-  self->teardown_failed = !run_hooks (self, FH_PHASE_TEARDOWN, self->job->teardown);
+  if (self->dispatcher != NULL)
+    run_teardown (self);
   close_executor (self);
-  if (g_cancellable_is_cancelled (self->cancellable))
-    return FH_RUN_CANCELLED;
-  if (!setup_ok || (self->error != NULL && !self->teardown_failed))
+  if (cancelled (self))
+    {
+      set_error (self, "the job was cancelled");
+      return FH_RUN_CANCELLED;
+    }
+  if (self->error != NULL)
     return FH_RUN_JOB_FAILED;
-  if (self->n_failed > 0 || self->teardown_failed)
-    return FH_RUN_ITEMS_FAILED;
-  return FH_RUN_OK;
+  return self->n_failed > 0 || self->teardown_failed ? FH_RUN_ITEMS_FAILED : FH_RUN_OK;
 }
 
 static const char *
@@ -411,12 +589,15 @@ build_summary (FhJobRunner *self, FhRunStatus status)
   g_autoptr (JsonObject) o = json_object_new ();
   g_autoptr (JsonObject) ex = json_object_new ();
   g_autoptr (JsonArray) argv = json_array_new ();
+  g_autofree char *error = redact (self, self->error);
 
   json_object_set_string_member (o, "status", status_name (status));
   json_object_set_int_member (o, "items_complete", self->n_complete);
   json_object_set_int_member (o, "items_failed", self->n_failed);
-  if (self->error != NULL)
-    json_object_set_string_member (o, "error", self->error);
+  if (error != NULL)
+    json_object_set_string_member (o, "error", error);
+  if (self->teardown_failed)
+    json_object_set_boolean_member (o, "teardown_failed", TRUE);
   for (guint i = 0; self->argv != NULL && self->argv[i] != NULL; i++)
     json_array_add_string_element (argv, self->argv[i]);
   json_object_set_array_member (ex, "argv", g_steal_pointer (&argv));
@@ -425,6 +606,7 @@ build_summary (FhJobRunner *self, FhRunStatus status)
       json_object_set_string_member (ex, "kind", self->executor_kind);
       json_object_set_int_member (ex, "pid", self->executor_pid);
     }
+  json_object_set_int_member (ex, "restarts", self->restarts);
   if (self->closed)
     json_object_set_int_member (ex, "exit_code", self->exit_code);
   json_object_set_object_member (o, "executor", g_steal_pointer (&ex));

@@ -121,6 +121,79 @@ fh_test_farmhand (const char *cwd, ...)
   return fh_test_spawn (cwd, (const char *const *) argv->pdata);
 }
 
+/* Starts `farmhand ARGS...` in @cwd without waiting, stdout and stderr to
+ * @out_path, with @env ("NAME=VALUE", nullable) added.  (transfer full) */
+static inline GSubprocess *
+fh_test_farmhand_start (const char *cwd, const char *out_path, const char *const *env, ...)
+{
+  g_autofree char *exe = fh_test_built ("host", "farmhand", NULL);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
+  g_autoptr (GError) err = NULL;
+  GSubprocess *proc;
+  const char *arg;
+  va_list args;
+
+  g_ptr_array_add (argv, exe);
+  va_start (args, env);
+  while ((arg = va_arg (args, const char *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto (GStrv) kv = g_strsplit (env[i], "=", 2);
+      g_subprocess_launcher_setenv (launcher, kv[0], kv[1], TRUE);
+    }
+  g_subprocess_launcher_set_cwd (launcher, cwd);
+  g_subprocess_launcher_set_stdout_file_path (launcher, out_path);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &err);
+  g_assert_no_error (err);
+  return proc;
+}
+
+/* How many processes have @marker in their command line (a unique
+ * argument such as "sleep 313.25" identifies a test's processes). */
+static inline guint
+fh_test_count_procs (const char *marker)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/%s/cmdline", name);
+      g_autofree char *cmdline = NULL;
+      gsize len = 0;
+
+      if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (path, &cmdline, &len, NULL))
+        continue;
+      for (gsize i = 0; i + 1 < len; i++)
+        if (cmdline[i] == '\0')
+          cmdline[i] = ' ';
+      if (strstr (cmdline, marker) != NULL)
+        n++;
+    }
+  return n;
+}
+
+/* Waits up to @timeout_ms for fh_test_count_procs (@marker) to be @want. */
+static inline gboolean
+fh_test_await_procs (const char *marker, guint want, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  /* A test watching other processes has nothing to wait on but time. */
+  while (fh_test_count_procs (marker) != want)
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_usleep (20 * 1000);
+    }
+  return TRUE;
+}
+
 /* Results file lines as parsed objects.  (transfer full) */
 static inline GPtrArray *
 fh_test_read_results (const char *path)

@@ -61,9 +61,9 @@ fixture_set_up (Fixture *fx, gconstpointer data)
   g_main_context_push_thread_default (fx->context);
   fx->log = g_ptr_array_new_with_free_func (g_free);
   fx->tmp = fh_test_mkdtemp ();
-  fx->d = fh_dispatcher_new (NULL);
+  fx->d = fh_dispatcher_new (NULL, NULL);
   fh_dispatcher_set_log_func (fx->d, on_log, fx);
-  g_assert_true (fh_dispatcher_start (fx->d, (const char *const *) argv, fx->tmp, NULL, 30000, &err));
+  g_assert_true (fh_dispatcher_start (fx->d, (const char *const *) argv, fx->tmp, NULL, 30, &err));
   g_assert_no_error (err);
   g_assert_cmpstr (fh_dispatcher_get_hello (fx->d)->kind, ==, fx->kind == KIND_SHELL ? "shell" : "python");
 }
@@ -88,7 +88,7 @@ run (Fixture *fx, const char *shell, const char *python)
 {
   g_autoptr (GError) err = NULL;
   FhCommandResult *r = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA,
-                                          fx->kind == KIND_SHELL ? shell : python, NULL, &err);
+                                          fx->kind == KIND_SHELL ? shell : python, NULL, NULL, &err);
 
   g_assert_no_error (err);
   return r;
@@ -118,7 +118,7 @@ close_executor (Fixture *fx)
   g_autoptr (GError) err = NULL;
   int code = -1;
 
-  g_assert_true (fh_dispatcher_close (fx->d, 10000, &code, &err));
+  g_assert_true (fh_dispatcher_close (fx->d, 10, &code, &err));
   g_assert_no_error (err);
   return code;
 }
@@ -247,7 +247,7 @@ test_command_ends_session (Fixture *fx, gconstpointer data)
   g_assert_cmpint (r->code, ==, 3);
   /* The session is over: the executor exits with the command's code. */
   g_assert_cmpint (close_executor (fx), ==, 3);
-  after = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA, "true", NULL, &err);
+  after = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA, "true", NULL, NULL, &err);
   g_assert_null (after);
   g_assert_error (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_EXITED);
   g_assert_true (strstr (err->message, "exited with code 3") != NULL);
@@ -265,7 +265,7 @@ test_early_exit (Fixture *fx, gconstpointer data)
   r = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA,
                          fx->kind == KIND_SHELL ? "echo 'about to die'; kill -9 $PPID; sleep 5"
                                                 : "import os, signal\nprint('about to die')\nos.kill(os.getpid(), signal.SIGKILL)",
-                         NULL, &err);
+                         NULL, NULL, &err);
   g_assert_null (r);
   g_assert_error (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_EXITED);
   g_assert_true (strstr (err->message, "was killed by signal 9") != NULL);
@@ -274,7 +274,7 @@ test_early_exit (Fixture *fx, gconstpointer data)
   g_assert_true (strstr (err->message, "about to die") != NULL);
   g_assert_false (fh_dispatcher_is_alive (fx->d));
   /* Every later command fails the same way, at once. */
-  g_assert_null (fh_dispatcher_run (fx->d, FH_PHASE_AGENDA, "true", NULL, &err2));
+  g_assert_null (fh_dispatcher_run (fx->d, FH_PHASE_AGENDA, "true", NULL, NULL, &err2));
   g_assert_error (err2, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_EXITED);
 }
 
@@ -325,7 +325,7 @@ test_item_reaches_command (Fixture *fx, gconstpointer data)
   r = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA,
                          fx->kind == KIND_SHELL ? "true"
                          : "assert farmhand.item['frames'] == [7], farmhand.item\nassert farmhand.phase == 'agenda'",
-                         item, &err);
+                         item, NULL, &err);
   g_assert_no_error (err);
   g_assert_cmpint (r->status, ==, FH_STATUS_OK);
 }

@@ -1,0 +1,33 @@
+/* fh-proc.h — finding and ending the processes a job left behind.
+ *
+ * Everything an executor starts stays in its process group unless it
+ * leaves deliberately (setsid); whatever leaves and is orphaned comes back
+ * to the executor or host as its child subreaper.  So "everything this job
+ * started" is: the members of one process group, plus our adopted
+ * children.  Linux /proc is read to find them.
+ */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+G_BEGIN_DECLS
+
+/* Makes this process a child subreaper (PR_SET_CHILD_SUBREAPER): orphaned
+ * descendants are re-parented to it instead of to init. */
+gboolean fh_proc_become_subreaper (void);
+
+/* Pids of processes in process group @pgid (skipped when 0) or whose
+ * parent is @ppid (skipped when 0), other than ourselves.  (transfer full) */
+GArray *fh_proc_find (pid_t pgid, pid_t ppid);
+
+/* Sends @signum to every process fh_proc_find() returns, repeatedly until
+ * none is left or @timeout_ms passes (orphans of killed processes are
+ * re-parented to us between rounds, so one pass is not enough), reaping
+ * our adopted children as they die.  Returns how many remain. */
+guint fh_proc_end (pid_t pgid, pid_t ppid, int signum, guint timeout_ms);
+
+/* SIGTERM, @grace_ms, then SIGKILL, to what fh_proc_find() returns. */
+void fh_proc_end_tree (pid_t pgid, pid_t ppid, guint grace_ms);
+
+G_END_DECLS
