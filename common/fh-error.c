@@ -9,6 +9,9 @@ G_DEFINE_QUARK (fh-executor-error-quark, fh_executor_error)
 G_DEFINE_QUARK (fh-loader-error-quark, fh_loader_error)
 G_DEFINE_QUARK (fh-host-error-quark, fh_host_error)
 
+static void set_error_valist (GError **error, GQuark domain, gint code,
+                              const char *format, va_list args) G_GNUC_PRINTF (4, 0);
+
 static void
 set_error_valist (GError **error, GQuark domain, gint code, const char *format,
                   va_list args)

@@ -181,8 +181,11 @@ fh_log_scanner_add (FhLogScanner *self, FhLogCategory category,
     return throw_pcre2 (error, err, offset);
   if (!find_groups (code, category, &p, error))
     return FALSE;
-  /* JIT is an optimisation: a platform without it still matches. */
-  p.jit = pcre2_jit_compile (code, PCRE2_JIT_COMPLETE) == 0;
+  /* JIT is an optimisation: a platform without it still matches.
+   * FARMHAND_PCRE2_JIT=0 turns it off (valgrind cannot see through
+   * JIT-generated code; some security policies forbid it). */
+  p.jit = g_strcmp0 (g_getenv ("FARMHAND_PCRE2_JIT"), "0") != 0 &&
+          pcre2_jit_compile (code, PCRE2_JIT_COMPLETE) == 0;
   learn_prefilter (code, &p);
   pcre2_pattern_info (code, PCRE2_INFO_CAPTURECOUNT, &n_groups);
   if (n_groups + 1 > self->max_groups || self->match == NULL)

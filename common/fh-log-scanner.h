@@ -10,6 +10,7 @@
  * Patterns are compiled once (UTF mode, JIT when available); lines must be
  * valid UTF-8 (FhLineSplitter guarantees it), so matching skips the check.
  * \d, \w and \s match ASCII only unless a pattern starts with (*UCP).
+ * FARMHAND_PCRE2_JIT=0 in the environment disables the JIT.
  */
 #pragma once
 

@@ -52,16 +52,16 @@ class Backchannel(object):
                              "size of %d" % (len(data), MAX_FRAME))
         frame = struct.pack(">I", len(data)) + data
         # An interrupt (SIGINT to the process group) must not land in the
-        # middle of a frame: hold it until the frame is out.
+        # middle of a frame: hold it until the frame is out (restoring the
+        # mask as it was, since the caller may be holding it already).
         main = threading.current_thread() is threading.main_thread()
-        if main:
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if main else None
         try:
             with self._lock:
                 self._sock.sendall(frame)
         finally:
             if main:
-                signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+                signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 class Farmhand(object):
@@ -193,6 +193,10 @@ def watch_dispatcher(sock):
     readable the dispatcher is gone.  A thread, because the main thread may
     be deep in a command; poll() blocks, nothing spins."""
     def watch():
+        # The kernel hands a process-directed signal to any thread that does
+        # not block it; SIGINT must reach the main thread, or its blocking
+        # call is not interrupted and no KeyboardInterrupt happens.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         p = select.poll()
         p.register(sock.fileno(), select.POLLIN | select.POLLHUP | select.POLLERR)
         while True:
@@ -268,6 +272,17 @@ class FrameReader(object):
         return message
 
 
+def hold_interrupts():
+    """Keep SIGINT pending (it is raised when released)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def release_interrupts():
+    if threading.current_thread() is threading.main_thread():
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def flush_output():
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -339,21 +354,31 @@ class Session(object):
         result = {"type": "result", "seq": seq, "status": 0}
         exit_code = None
         try:
-            echo(command)
-            flush_output()
-            exec(compile(command, filename, "exec"), self.namespace)
-        except SystemExit as e:
-            exit_code = exit_code_of(e)
-            if exit_code != 0:
-                result.update(status=1, traceback="SystemExit: %d" % exit_code)
-            result["code"] = exit_code
-        except BaseException:
-            tb = self._traceback()
-            result.update(status=1, traceback=tb)
             try:
-                sys.stderr.write(tb)
-            except Exception:
-                pass
+                echo(command)
+                flush_output()
+                exec(compile(command, filename, "exec"), self.namespace)
+            except SystemExit as e:
+                hold_interrupts()
+                exit_code = exit_code_of(e)
+                if exit_code != 0:
+                    result.update(status=1, traceback="SystemExit: %d" % exit_code)
+                result["code"] = exit_code
+            except BaseException:
+                # From here to the result going out, another interrupt must
+                # not cut in (it would leave the command unanswered).
+                hold_interrupts()
+                tb = self._traceback()
+                result.update(status=1, traceback=tb)
+                try:
+                    sys.stderr.write(tb)
+                except Exception:
+                    pass
+        except KeyboardInterrupt:
+            # A second interrupt while the first was being handled.
+            hold_interrupts()
+            result.update(status=1, traceback="KeyboardInterrupt (interrupted while "
+                                              "reporting an earlier failure)\n")
         # Setup code (functions later commands call) stays quotable in
         # tracebacks; an agenda command's source is dropped with it.
         if message.get("phase") == "agenda":
@@ -362,7 +387,10 @@ class Session(object):
             flush_output()
         except KeyboardInterrupt:  # a late interrupt: the result stands
             pass
-        self.channel.send(result)
+        try:
+            self.channel.send(result)
+        finally:
+            release_interrupts()
         return exit_code
 
 

@@ -280,7 +280,7 @@ static void
 on_signal (int signum, guint count, gpointer data)
 {
   FhHostRun *self = data;
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   if (self->job_running == NULL)
     return;

@@ -72,7 +72,7 @@ fh_job_log_line (FhJobLog *self, const char *item, FhLogStream stream,
                  const char *line, gsize len)
 {
   static const char marks[] = { '?', '|', '!', '*' };
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   stamp_locked (self);
   fprintf (self->file, "%-8s %c %.*s\n", item ? item : "-",
@@ -82,7 +82,7 @@ fh_job_log_line (FhJobLog *self, const char *item, FhLogStream stream,
 void
 fh_job_log_marker (FhJobLog *self, const char *fmt, ...)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   va_list args;
 
   stamp_locked (self);
@@ -97,7 +97,7 @@ fh_job_log_marker (FhJobLog *self, const char *fmt, ...)
 gboolean
 fh_job_log_flush (FhJobLog *self, GError **error)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   if (fflush (self->file) != 0 && !self->failed)
     {

@@ -139,7 +139,7 @@ redraw_locked (FhProgress *self)
 void
 fh_progress_item_started (FhProgress *self, const char *name)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   g_free (self->current);
   self->current = g_strdup (name);
@@ -151,7 +151,7 @@ fh_progress_item_started (FhProgress *self, const char *name)
 void
 fh_progress_item_fraction (FhProgress *self, const char *name, double fraction)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   if (g_strcmp0 (name, self->current) == 0)
     self->fraction = CLAMP (fraction, 0.0, 1.0);
@@ -179,7 +179,7 @@ void
 fh_progress_item_done (FhProgress *self, const char *name, gboolean ok,
                        double elapsed_s, const char *traceback)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   /* On a terminal the bar shows completed items; lines are for failures. */
   gboolean show = !ok || (!self->tty && self->level != FH_PROGRESS_QUIET) ||
                   self->level == FH_PROGRESS_VERBOSE;
@@ -215,7 +215,7 @@ fh_progress_log_line (FhProgress *self, const char *item, const char *line, gsiz
 void
 fh_progress_note (FhProgress *self, const char *fmt, ...)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   va_list args;
 
   clear_locked (self);
@@ -229,7 +229,7 @@ fh_progress_note (FhProgress *self, const char *fmt, ...)
 void
 fh_progress_tick (FhProgress *self)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   if (self->tty && !self->finished)
     draw_locked (self);
@@ -238,7 +238,7 @@ fh_progress_tick (FhProgress *self)
 void
 fh_progress_finish (FhProgress *self)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   clear_locked (self);
   self->finished = TRUE;

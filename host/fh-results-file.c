@@ -95,7 +95,7 @@ fh_results_file_write (FhResultsFile *self, JsonObject *result, GError **error)
 {
   g_autofree char *json = fh_json_object_to_string (result);
   g_autofree char *line = g_strconcat (json, "\n", NULL);
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   g_return_val_if_fail (self->fd >= 0, FALSE);
   /* One write per line: a reader (or a crash) never sees half a line. */
@@ -127,7 +127,7 @@ sync_locked (FhResultsFile *self, GError **error)
 gboolean
 fh_results_file_sync (FhResultsFile *self, GError **error)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   return sync_locked (self, error);
 }
@@ -172,7 +172,7 @@ compact (FhResultsFile *self, GError **error)
 gboolean
 fh_results_file_close (FhResultsFile *self, GError **error)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   gboolean ok;
 
   if (self->fd < 0)

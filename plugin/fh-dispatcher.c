@@ -159,9 +159,10 @@ kill_group (FhDispatcher *self, int signum)
   if (self->pid <= 0 || self->exited)
     return;
   /* The executor leads its own process group; signal the group so that
-   * whatever it started goes too, and the pid in case setpgid failed. */
-  kill (-self->pid, signum);
-  kill (self->pid, signum);
+   * whatever it started goes too — once: a second SIGINT could interrupt
+   * the handling of the first.  The pid alone if there is no group. */
+  if (kill (-self->pid, signum) < 0 && errno == ESRCH)
+    kill (self->pid, signum);
 }
 
 void
@@ -495,7 +496,7 @@ on_accept (GSocket *socket, FhMessage *hello, GBytes *rest, gpointer user_data)
       set_fatal (self, err);
       return;
     }
-  fh_wire_decoder_push (self->decoder, g_bytes_get_data (rest, NULL), g_bytes_get_size (rest));
+  fh_wire_decoder_push (self->decoder, g_bytes_get_data (owned_rest, NULL), g_bytes_get_size (owned_rest));
   process_frames (self);
 }
 
@@ -933,7 +934,9 @@ describe_stop (Stop stop, const FhRunLimits *limits)
 }
 
 /* The command ran out of time, stalled or was cancelled: interrupt it and
- * say so, with what the interrupted command said if it said anything. */
+ * say so, with what the interrupted command said if it said anything.  An
+ * interrupted command has failed whatever its result says: a shell runs
+ * the rest of a command list after SIGINT killed one part of it. */
 static FhCommandResult *
 stop_command (FhDispatcher *self, Stop stop, const FhRunLimits *limits,
               gint64 started, GError **error)
@@ -949,16 +952,14 @@ stop_command (FhDispatcher *self, Stop stop, const FhRunLimits *limits,
   else if (self->log != NULL)
     fh_executor_log_end_command (self->log);
   self->pending_seq = 0;
-  /* It finished after all, within the grace period. */
-  if (r != NULL && r->status == FH_STATUS_OK && stop != STOP_CANCEL)
-    return g_steal_pointer (&r);
   return fh_throw_null (error, FH_EXECUTOR_ERROR,
                         stop == STOP_CANCEL || stop == STOP_KILL ? FH_EXECUTOR_ERROR_CANCELLED
                                                                  : FH_EXECUTOR_ERROR_TIMEOUT,
                         "%s%s%s", why, r && r->traceback ? "; interrupted:\n" : "",
                         r && r->traceback ? r->traceback
-                        : alive ? "" : "; the command did not stop on SIGINT, so the "
-                                       "executor's process group was ended");
+                        : alive ? "; interrupted"
+                                : "; the command did not stop on SIGINT, so the "
+                                  "executor's process group was ended");
 }
 
 FhCommandResult *

@@ -103,16 +103,40 @@ fh_test_spawn (const char *cwd, const char *const *argv)
   return run;
 }
 
+/* The built host, behind $FH_TEST_WRAPPER when set (`meson test --setup
+ * valgrind` runs every farmhand a test starts under memcheck).  Adds to
+ * @argv; the strings belong to @keep.  */
+static inline void
+fh_test_farmhand_argv (GPtrArray *argv, GPtrArray *keep)
+{
+  const char *wrapper = g_getenv ("FH_TEST_WRAPPER");
+  char *exe = fh_test_built ("host", "farmhand", NULL);
+
+  if (wrapper != NULL && *wrapper != '\0')
+    {
+      g_auto (GStrv) words = g_strsplit (wrapper, " ", -1);
+      for (guint i = 0; words[i] != NULL; i++)
+        if (words[i][0] != '\0')
+          {
+            char *w = g_strdup (words[i]);
+            g_ptr_array_add (keep, w);
+            g_ptr_array_add (argv, w);
+          }
+    }
+  g_ptr_array_add (keep, exe);
+  g_ptr_array_add (argv, exe);
+}
+
 /* `farmhand ARGS...` with the built host. */
 static inline FhTestRun
 fh_test_farmhand (const char *cwd, ...)
 {
-  g_autofree char *exe = fh_test_built ("host", "farmhand", NULL);
+  g_autoptr (GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   const char *arg;
   va_list args;
 
-  g_ptr_array_add (argv, exe);
+  fh_test_farmhand_argv (argv, keep);
   va_start (args, cwd);
   while ((arg = va_arg (args, const char *)) != NULL)
     g_ptr_array_add (argv, (gpointer) arg);
@@ -126,7 +150,7 @@ fh_test_farmhand (const char *cwd, ...)
 static inline GSubprocess *
 fh_test_farmhand_start (const char *cwd, const char *out_path, const char *const *env, ...)
 {
-  g_autofree char *exe = fh_test_built ("host", "farmhand", NULL);
+  g_autoptr (GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_autoptr (GError) err = NULL;
@@ -134,7 +158,7 @@ fh_test_farmhand_start (const char *cwd, const char *out_path, const char *const
   const char *arg;
   va_list args;
 
-  g_ptr_array_add (argv, exe);
+  fh_test_farmhand_argv (argv, keep);
   va_start (args, env);
   while ((arg = va_arg (args, const char *)) != NULL)
     g_ptr_array_add (argv, (gpointer) arg);
@@ -192,6 +216,18 @@ fh_test_await_procs (const char *marker, guint want, guint timeout_ms)
       g_usleep (20 * 1000);
     }
   return TRUE;
+}
+
+/* How much slower than normal this run is allowed to be: time bounds in
+ * tests are multiplied by it ($FH_TEST_TIME_FACTOR; the valgrind setup
+ * sets 10). */
+static inline double
+fh_test_time_factor (void)
+{
+  const char *f = g_getenv ("FH_TEST_TIME_FACTOR");
+  double v = f ? g_ascii_strtod (f, NULL) : 1.0;
+
+  return v >= 1.0 ? v : 1.0;
 }
 
 /* Results file lines as parsed objects.  (transfer full) */

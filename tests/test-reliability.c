@@ -91,7 +91,7 @@ test_timeout_ends_tree (Fixture *fx, gconstpointer data)
       "{\"setup\": \"echo up >> setups.txt\", \"timeouts\": {\"command_s\": 2, \"grace_s\": 1},"
       " \"agenda\": {\"frames\": \"1-3\", \"command\":"
       " \"if [ {frame} = 2 ]; then sleep 313.1 & trap '' INT; sleep 313.1; fi; echo done {frame}\"}}", &secs), ==, 1);
-  g_assert_cmpfloat (secs, <, 10);
+  g_assert_cmpfloat (secs, <, 10 * fh_test_time_factor ());
   g_assert_cmpstr (field (fx, 1, "status"), ==, "failed");
   assert_tb (fx, 1, "timeout after 2 s; the command did not stop on SIGINT*");
   /* No survivor, and the job went on with a fresh executor. */
@@ -124,7 +124,7 @@ test_stall (Fixture *fx, gconstpointer data)
   /* Output keeps an item alive; silence past stall_s ends it. */
   g_assert_cmpstr (field (fx, 0, "status"), ==, "complete");
   assert_tb (fx, 1, "stalled: no output and no result for 1 s*");
-  g_assert_cmpfloat (secs, <, 8);
+  g_assert_cmpfloat (secs, <, 8 * fh_test_time_factor ());
   g_assert_cmpuint (fh_test_count_procs ("sleep 313.2"), ==, 0);
 }
 
@@ -136,7 +136,7 @@ test_hello_timeout (Fixture *fx, gconstpointer data)
   g_assert_cmpint (run_job (fx,
       "{\"executor\": {\"argv\": [\"sleep\", \"313.3\"]}, \"timeouts\": {\"hello_s\": 1},"
       " \"agenda\": {\"frames\": \"1-2\", \"command\": \"x\"}}", &secs), ==, 1);
-  g_assert_cmpfloat (secs, <, 5);
+  g_assert_cmpfloat (secs, <, 5 * fh_test_time_factor ());
   assert_tb (fx, 0, "not run: the executor did not start: no hello from executor sleep (pid *) within 1 s (timeouts.hello_s)");
   g_assert_cmpuint (fh_test_count_procs ("sleep 313.3"), ==, 0);
 }
@@ -219,7 +219,7 @@ test_cancel_sigterm (Fixture *fx, gconstpointer data)
   g_autofree char *teardown_path = g_build_filename (fx->dir, "teardown.txt", NULL);
   g_autofree char *teardown = NULL;
 
-  g_assert_true (fh_test_await_procs ("sleep 313.4", 2, 10000));
+  g_assert_true (fh_test_await_procs ("sleep 313.4", 2, 10000 * fh_test_time_factor ()));
   g_subprocess_send_signal (host, SIGTERM);
   g_assert_cmpint (finish (host), ==, 143);
   teardown = fh_test_read (teardown_path);
@@ -239,14 +239,14 @@ test_cancel_twice_skips_grace (Fixture *fx, gconstpointer data)
       " \"agenda\": {\"frames\": \"1\", \"command\": \"trap '' INT; sleep 313.5\"}}");
   gint64 t0;
 
-  g_assert_true (fh_test_await_procs ("sleep 313.5", 1, 10000));
+  g_assert_true (fh_test_await_procs ("sleep 313.5", 1, 10000 * fh_test_time_factor ()));
   t0 = g_get_monotonic_time ();
   g_subprocess_send_signal (host, SIGINT);
   g_usleep (300 * 1000);
   g_subprocess_send_signal (host, SIGINT);
   g_assert_cmpint (finish (host), ==, 130);
   /* Not the 60 s grace: the second SIGINT means now. */
-  g_assert_cmpint (g_get_monotonic_time () - t0, <, 10 * G_USEC_PER_SEC);
+  g_assert_cmpint (g_get_monotonic_time () - t0, <, 10 * G_USEC_PER_SEC * fh_test_time_factor ());
   g_assert_cmpuint (fh_test_count_procs ("sleep 313.5"), ==, 0);
 }
 
@@ -257,7 +257,7 @@ test_nothing_left_at_end (Fixture *fx, gconstpointer data)
   g_assert_cmpint (run_job (fx,
       "{\"setup\": \"sleep 313.6 &\", \"agenda\": {\"frames\": \"1-2\", \"command\":"
       " \"sleep 313.6 & setsid sleep 313.6 & echo ok\"}}", NULL), ==, 0);
-  g_assert_true (fh_test_await_procs ("sleep 313.6", 0, 5000));
+  g_assert_true (fh_test_await_procs ("sleep 313.6", 0, 5000 * fh_test_time_factor ()));
 }
 
 static void
@@ -271,12 +271,12 @@ test_host_sigkill (Fixture *fx, gconstpointer data)
                   "subprocess.Popen(['sleep', '313.7'], start_new_session=True)\\ntime.sleep(300)\"}}");
   g_autoptr (GSubprocess) host = start_job (fx, json);
 
-  g_assert_true (fh_test_await_procs ("sleep 313.7", g_strcmp0 (kind, "shell") == 0 ? 3 : 2, 10000));
+  g_assert_true (fh_test_await_procs ("sleep 313.7", g_strcmp0 (kind, "shell") == 0 ? 3 : 2, 10000 * fh_test_time_factor ()));
   /* The host dies without a chance to clean up; the executor notices (its
    * parent-death signal, the backchannel closing) and ends its tree. */
   g_subprocess_force_exit (host);
   finish (host);
-  g_assert_true (fh_test_await_procs ("sleep 313.7", 0, 10000));
+  g_assert_true (fh_test_await_procs ("sleep 313.7", 0, 10000 * fh_test_time_factor ()));
 }
 
 /* ---- executors that break the protocol ---------------------------------- */
@@ -294,7 +294,7 @@ test_bad_executor (Fixture *fx, gconstpointer data)
   int code = run_job (fx, json, &secs);
 
   /* A clear error, quickly, never a crash or a hang. */
-  g_assert_cmpfloat (secs, <, 15);
+  g_assert_cmpfloat (secs, <, 15 * fh_test_time_factor ());
   if (g_strcmp0 (c[1], "complete") == 0)
     {
       g_assert_cmpint (code, ==, 0);
@@ -350,7 +350,10 @@ intrude (const char *path, const char *token)
   guint8 header[4] = { 0, 0, 0, (guint8) strlen (hello) };
   char buf[16];
 
-  conn = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (addr), NULL, NULL);
+  /* The socket file appears at bind(), a moment before listen(). */
+  for (int i = 0; i < 500 && conn == NULL; i++)
+    if ((conn = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (addr), NULL, NULL)) == NULL)
+      g_usleep (10 * 1000);
   g_assert_nonnull (conn);
   g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), header, 4, NULL, NULL, NULL);
   g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM (conn)), hello, strlen (hello), NULL, NULL, NULL);
@@ -365,7 +368,12 @@ find_socket (const char *dir)
 
   while (d != NULL && (name = g_dir_read_name (d)) != NULL)
     if (g_str_has_prefix (name, "farmhand-bc-"))
-      return g_build_filename (dir, name, "backchannel.sock", NULL);
+      {
+        char *sock = g_build_filename (dir, name, "backchannel.sock", NULL);
+        if (g_file_test (sock, G_FILE_TEST_EXISTS))
+          return sock;
+        g_free (sock);
+      }
   return NULL;
 }
 
@@ -377,12 +385,12 @@ test_socket_rejects_intruder (Fixture *fx, gconstpointer data)
 {
   g_autofree char *log_path = g_build_filename (fx->dir, "job.log", NULL);
   g_autofree char *job = fh_test_write (fx->dir, "job.json",
-      "{\"executor\": {\"argv\": [\"sh\", \"-c\", \"sleep 1.5; exec python3 -u {farmhand_executor_py}\"],"
+      "{\"executor\": {\"argv\": [\"sh\", \"-c\", \"sleep 2; exec python3 -u {farmhand_executor_py}\"],"
       " \"backchannel\": \"socket\"}, \"agenda\": {\"frames\": \"1-2\", \"command\": \"print('frame', {frame})\"}}");
   g_autoptr (GSubprocess) host = NULL;
   g_autofree char *sock = NULL;
   g_autofree char *log = NULL;
-  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC * fh_test_time_factor ();
 
   /* The socket directory goes under $TMPDIR: keep it in this test's dir. */
   g_autofree char *tmpdir = g_strdup_printf ("TMPDIR=%s", fx->dir);

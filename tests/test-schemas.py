@@ -72,7 +72,8 @@ def every_job_field_has_title_and_description():
 def defaults_are_declared():
     props = JOB["properties"]
     for name in ("executor", "env", "setup", "teardown", "path_map", "log",
-                 "outputs_required", "min_output_bytes"):
+                 "outputs_required", "min_output_bytes", "timeouts", "retries",
+                 "max_restarts"):
         assert "default" in props[name], name
     frames = props["agenda"]["oneOf"][0]["properties"]
     assert frames["chunk"]["default"] == 1
