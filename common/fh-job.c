@@ -14,9 +14,8 @@
 #include "fh-error.h"
 #include "fh-frame-list.h"
 #include "fh-json.h"
+#include "fh-presets.h"
 #include "fh-suggest.h"
-
-const char *const fh_job_executor_presets[] = { "shell", "python", NULL };
 
 static const char *const job_fields[] = {
   "$schema", "name", "description", "executor", "cwd", "env", "path_map",
@@ -236,23 +235,41 @@ parse_env (Checker *c, JsonNode *node)
     parse_env_var (c, l->data, json_object_get_member (o, l->data));
 }
 
-static gboolean
-set_preset (Checker *c, JsonNode *node, const char *path)
+static char **
+preset_names (void)
 {
-  const char *preset = want_string (c, node, path, TRUE);
-  g_autofree char *hint = NULL;
+  GPtrArray *all = fh_presets_get (NULL);
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
 
-  if (preset == NULL)
+  for (guint i = 0; all != NULL && i < all->len; i++)
+    g_strv_builder_add (names, ((FhPreset *) g_ptr_array_index (all, i))->name);
+  return g_strv_builder_end (names);
+}
+
+static gboolean
+set_preset (Checker *c, JsonNode *node, const char *path, gboolean *socket)
+{
+  const char *name = want_string (c, node, path, TRUE);
+  g_autoptr (GError) err = NULL;
+  const FhPreset *preset;
+
+  if (name == NULL)
     return FALSE;
-  if (!g_strv_contains (fh_job_executor_presets, preset))
+  if ((preset = fh_presets_lookup (name, &err)) == NULL)
     {
-      hint = fh_suggest_phrase (preset, fh_job_executor_presets);
-      complain (c, path, "unknown executor preset '%s'%s (or give {\"argv\": [...]})",
-                preset, hint);
+      g_auto (GStrv) names = preset_names ();
+      g_autofree char *hint = fh_suggest_phrase (name, (const char *const *) names);
+      g_autofree char *known = g_strjoinv (", ", names);
+      if (err != NULL)
+        complain (c, path, "%s", err->message);
+      else
+        complain (c, path, "unknown executor preset '%s'%s (presets: %s; or give "
+                  "{\"argv\": [...]})", name, hint, known);
       return FALSE;
     }
   g_free (c->job->executor);
-  c->job->executor = g_strdup (preset);
+  c->job->executor = g_strdup (name);
+  *socket = preset->socket;
   return TRUE;
 }
 
@@ -288,10 +305,11 @@ parse_executor (Checker *c, JsonNode *node)
   JsonObject *o;
   JsonNode *argv_node, *preset_node, *bc_node;
   const char *bc;
+  gboolean socket = FALSE;
 
   if (JSON_NODE_HOLDS_VALUE (node))
     {
-      set_preset (c, node, "executor");
+      set_preset (c, node, "executor", &c->job->backchannel_socket);
       return;
     }
   if ((o = want_object (c, node, "executor")) == NULL)
@@ -302,9 +320,10 @@ parse_executor (Checker *c, JsonNode *node)
   if ((argv_node == NULL) == (preset_node == NULL))
     complain (c, "executor", "give either 'preset' or 'argv'");
   else if (preset_node != NULL)
-    set_preset (c, preset_node, "executor.preset");
+    set_preset (c, preset_node, "executor.preset", &socket);
   else
     set_argv (c, argv_node);
+  c->job->backchannel_socket = socket;
   if ((bc_node = json_object_get_member (o, "backchannel")) != NULL &&
       (bc = want_string (c, bc_node, "executor.backchannel", TRUE)) != NULL)
     {

@@ -42,8 +42,8 @@ typedef struct
   char *name;            /* "name", or derived from the file name */
   char *job_dir;         /* absolute directory of the job file */
   char *source;          /* file path (or "<data>") for messages */
-  char *executor;        /* preset name ("shell", "python"); NULL when
-                            executor_argv is set */
+  char *executor;        /* preset name (executor/presets.json); NULL
+                            when executor_argv is set */
   char **executor_argv;  /* nullable */
   gboolean backchannel_socket;  /* fallback: a Unix socket + token instead
                                    of an inherited socketpair end */
@@ -62,9 +62,6 @@ typedef struct
   guint retries;             /* re-runs of a failed item */
   guint max_restarts;        /* executor restarts after it died or hung */
 } FhJob;
-
-/* The executor presets a job may name. */
-extern const char *const fh_job_executor_presets[];
 
 /* (transfer full) */
 FhJob *fh_job_new_from_file (const char *path, GError **error);

@@ -25,6 +25,7 @@ typedef struct
   gboolean jit;
   int group;         /* capture group of the value (progress, outputs) */
   int frame_group;   /* progress: capture group of a frame number, or -1 */
+  int total_group;   /* progress: "total" when the value is "done" of it */
   /* Prefilter, from PCRE2's own analysis of the pattern: a line shorter
    * than min_len, or, for a pattern anchored at the line start, a line
    * whose first byte cannot start a match, is rejected without calling
@@ -109,17 +110,29 @@ find_groups (pcre2_code *code, FhLogCategory category, Pattern *p, GError **erro
   guint32 n_groups = 0;
 
   pcre2_pattern_info (code, PCRE2_INFO_CAPTURECOUNT, &n_groups);
-  p->group = p->frame_group = -1;
+  p->group = p->frame_group = p->total_group = -1;
   if (category == FH_LOG_PROGRESS)
     {
       int pct = pcre2_substring_number_from_name (code, (PCRE2_SPTR) "pct");
       int frame = pcre2_substring_number_from_name (code, (PCRE2_SPTR) "frame");
-      p->group = pct > 0 ? pct : (frame > 0 ? -1 : (n_groups > 0 ? 1 : -1));
+      int done = pcre2_substring_number_from_name (code, (PCRE2_SPTR) "done");
+      int total = pcre2_substring_number_from_name (code, (PCRE2_SPTR) "total");
+      if ((done > 0) != (total > 0))
+        return fh_throw (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID,
+                         "a progress pattern with (?<done>...) needs (?<total>...) too");
+      if (done > 0)
+        {
+          p->group = done;
+          p->total_group = total;
+        }
+      else
+        p->group = pct > 0 ? pct : (frame > 0 ? -1 : (n_groups > 0 ? 1 : -1));
       p->frame_group = frame > 0 ? frame : -1;
       if (p->group < 0 && p->frame_group < 0)
         return fh_throw (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID,
                          "a progress pattern needs a group for the percentage "
-                         "(the first, or (?<pct>...)) or (?<frame>...)");
+                         "(the first, or (?<pct>...)), (?<done>...) of (?<total>...), "
+                         "or (?<frame>...)");
     }
   else if (category == FH_LOG_OUTPUTS)
     {
@@ -270,9 +283,12 @@ scan_progress (FhLogScanner *self, const char *line, gsize len, FhLogHit *hit)
   hit->categories |= 1u << FH_LOG_PROGRESS;
   if (group_span (self, p->group, &s, &n))
     {
-      double pct = parse_number (line + s, n);
-      if (pct >= 0)
-        hit->fraction = CLAMP (pct / 100.0, 0.0, 1.0);
+      double value = parse_number (line + s, n), total = 100.0;
+      gsize ts, tn;
+      if (p->total_group > 0 && group_span (self, p->total_group, &ts, &tn))
+        total = parse_number (line + ts, tn);
+      if (value >= 0 && total > 0)
+        hit->fraction = CLAMP (value / total, 0.0, 1.0);
     }
   if (group_span (self, p->frame_group, &s, &n) && n > 0 && n < 12)
     {

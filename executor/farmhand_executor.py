@@ -293,15 +293,21 @@ def flush_output():
 
 def echo(command):
     # Split on "\n" only: the dispatcher predicts these lines to tell the
-    # echo from the command's output.
+    # echo from the command's output.  Written to fd 1 itself, after what
+    # sys.stdout holds: an application may wrap or redirect sys.stdout, and
+    # the echo belongs in the job log all the same.
     lines = command.split("\n")
     if len(lines) > 1 and lines[-1] == "":
         lines.pop()
     text = PROMPT + lines[0] + "\n" + "".join(CONTINUATION + l + "\n" for l in lines[1:])
-    try:
-        sys.stdout.write(text)
-    except Exception:
-        pass
+    data = text.encode("utf-8", "replace")
+    while data:
+        try:
+            data = data[os.write(1, data):]
+        except InterruptedError:
+            continue
+        except OSError:
+            return
 
 
 def exit_code_of(exc):
@@ -355,8 +361,8 @@ class Session(object):
         exit_code = None
         try:
             try:
-                echo(command)
                 flush_output()
+                echo(command)
                 exec(compile(command, filename, "exec"), self.namespace)
             except SystemExit as e:
                 hold_interrupts()
@@ -414,6 +420,9 @@ def main():
     channel = Backchannel(sock)
     reader = FrameReader(take_stdin())
     become_subreaper()
+    # Embedded interpreters (Blender, Maya) may leave SIGINT to the
+    # application: interrupting a command must raise KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, on_sigterm)
     watch_dispatcher(sock)
     hello = {"type": "hello", "protocol": PROTOCOL, "pid": os.getpid(),

@@ -23,7 +23,7 @@
 
 #include "fh-dispatcher.h"
 #include "fh-error.h"
-#include "fh-executor-path.h"
+#include "fh-presets.h"
 #include "fh-item-report.h"
 #include "fh-json.h"
 #include "fh-redactor.h"
@@ -542,12 +542,27 @@ close_executor (FhJobRunner *self)
   host_note (self, "farmhand: executor exited with code %d", self->exit_code);
 }
 
+/* The preset's argv, or the job's own, with farmhand's executors named. */
+static char **
+executor_argv (const FhJob *job, GError **error)
+{
+  const FhPreset *preset;
+
+  if (job->executor_argv != NULL)
+    return fh_presets_expand_argv ((const char *const *) job->executor_argv);
+  if ((preset = fh_presets_lookup (job->executor, error)) == NULL)
+    return error && *error ? NULL
+                           : fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID,
+                                            "executor: no such preset '%s'", job->executor);
+  return fh_presets_expand_argv ((const char *const *) preset->argv);
+}
+
 static FhRunStatus
 run_job (FhJobRunner *self)
 {
   g_autoptr (GError) err = NULL;
 
-  if ((self->argv = fh_executor_argv_for_job (self->job, &err)) == NULL)
+  if ((self->argv = executor_argv (self->job, &err)) == NULL)
     {
       set_error (self, "%s", err->message);
       return FH_RUN_JOB_FAILED;

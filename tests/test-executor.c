@@ -11,7 +11,7 @@
 
 #include "fh-dispatcher.h"
 #include "fh-error.h"
-#include "fh-executor-path.h"
+#include "fh-presets.h"
 #include "fh-test-utils.h"
 
 typedef enum { KIND_SHELL, KIND_PYTHON } Kind;
@@ -41,7 +41,7 @@ on_log (FhLogStream stream, const char *line, gsize len, gboolean echo, gpointer
 static char **
 argv_for (Kind kind)
 {
-  g_autofree char *dir = fh_executor_dir ();
+  g_autofree char *dir = fh_presets_executor_dir ();
   g_autofree char *shell = g_build_filename (dir, "farmhand-executor", NULL);
   g_autofree char *py = g_build_filename (dir, "farmhand_executor.py", NULL);
 

@@ -114,7 +114,7 @@ test_all_errors_reported (void)
       " \"agenda\": {\"frames\": \"1-x\", \"chunk\": 0, \"comand\": \"x\"}}");
   const char *const want[] = {
     "nmae: unknown field, did you mean 'name'?",
-    "executor: unknown executor preset 'pyhton', did you mean 'python'? (or give {\"argv\": [...]})",
+    "executor: unknown executor preset 'pyhton', did you mean 'python'? (presets: shell, python, blender, *; or give {\"argv\": [...]})",
     "env.A=B: a variable name must be non-empty and contain no '='",
     "env.N: must be a string, not a number",
     "setup[0]: token {frame} at column 6 has no value in setup commands (available: {job}, {job_dir})",

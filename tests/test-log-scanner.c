@@ -81,6 +81,22 @@ test_progress (void)
 }
 
 static void
+test_progress_done_of_total (void)
+{
+  g_autoptr (FhLogScanner) s = fh_log_scanner_new ();
+  g_autoptr (GError) err = NULL;
+  FhLogHit h;
+
+  g_assert_true (fh_log_scanner_add (s, FH_LOG_PROGRESS, "Sample (?<done>\\d+)/(?<total>\\d+)", NULL));
+  h = scan (s, "Fra:3 Mem:10.33M | Scene, ViewLayer | Sample 4/16");
+  g_assert_cmpfloat_with_epsilon (h.fraction, 0.25, 1e-9);
+  h = scan (s, "Sample 0/0");
+  g_assert_cmpfloat (h.fraction, <, 0);
+  g_assert_false (fh_log_scanner_add (s, FH_LOG_PROGRESS, "(?<done>\\d+) of", &err));
+  g_assert_true (strstr (err->message, "needs (?<total>...) too") != NULL);
+}
+
+static void
 test_outputs (void)
 {
   g_autoptr (FhLogScanner) s = scanner ();
@@ -188,6 +204,7 @@ main (int argc, char **argv)
   g_test_add_func ("/log-scanner/categories", test_categories);
   g_test_add_func ("/log-scanner/ignore-exempts", test_ignore_exempts);
   g_test_add_func ("/log-scanner/progress", test_progress);
+  g_test_add_func ("/log-scanner/progress-done-of-total", test_progress_done_of_total);
   g_test_add_func ("/log-scanner/outputs", test_outputs);
   g_test_add_func ("/log-scanner/openjd", test_openjd);
   g_test_add_func ("/log-scanner/bad-patterns", test_bad_patterns);
