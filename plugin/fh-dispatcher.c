@@ -51,8 +51,8 @@ struct _FhDispatcher
   GMainContext *context;
   GCancellable *cancel;            /* graceful stop requested */
   GCancellable *kill;              /* immediate stop requested */
-  GSource *cancel_source;          /* wake the loop when they fire */
-  GSource *kill_source;
+  gulong cancel_handler;           /* wake the loop when they fire */
+  gulong kill_handler;
   gint64 grace_us;
   gboolean socket_mode;
   FhBackchannelListener *listener;
@@ -111,28 +111,22 @@ destroy_source (GSource **source)
     }
 }
 
-/* A fired cancellable stays ready: a source left on it would spin the
- * loop.  Waking it once is enough; the waits look at the cancellable. */
-static gboolean
-on_cancel_fired (GCancellable *cancellable, gpointer user_data)
+/* Runs in the thread that cancels: wakes our loop, whose waits look at the
+ * cancellables.  (Not a GCancellableSource: dropping one while another
+ * thread is still inside g_cancellable_cancel() leaks it in GLib 2.74.) */
+static void
+on_cancelled (GCancellable *cancellable, gpointer context)
 {
-  GSource **slot = user_data;
-
-  g_clear_pointer (slot, g_source_unref);
-  return G_SOURCE_REMOVE;
+  g_main_context_wakeup (context);
 }
 
-static GSource *
-watch_cancellable (FhDispatcher *self, GCancellable *c, GSource **slot)
+static gulong
+watch_cancellable (FhDispatcher *self, GCancellable *c)
 {
-  GSource *source;
-
   if (c == NULL)
-    return NULL;
-  source = g_cancellable_source_new (c);
-  g_source_set_callback (source, G_SOURCE_FUNC (on_cancel_fired), slot, NULL);
-  g_source_attach (source, self->context);
-  return source;
+    return 0;
+  return g_cancellable_connect (c, G_CALLBACK (on_cancelled), g_main_context_ref (self->context),
+                                (GDestroyNotify) g_main_context_unref);
 }
 
 FhDispatcher *
@@ -148,8 +142,8 @@ fh_dispatcher_new (GCancellable *cancel, GCancellable *kill)
   self->grace_us = 10 * G_USEC_PER_SEC;
   self->cancel = cancel ? g_object_ref (cancel) : NULL;
   self->kill = kill ? g_object_ref (kill) : NULL;
-  self->cancel_source = watch_cancellable (self, cancel, &self->cancel_source);
-  self->kill_source = watch_cancellable (self, kill, &self->kill_source);
+  self->cancel_handler = watch_cancellable (self, cancel);
+  self->kill_handler = watch_cancellable (self, kill);
   return self;
 }
 
@@ -172,8 +166,11 @@ fh_dispatcher_free (FhDispatcher *self)
     return;
   kill_group (self, SIGKILL);
   g_cancellable_cancel (self->wait_cancellable);
-  destroy_source (&self->cancel_source);
-  destroy_source (&self->kill_source);
+  /* Waits for a handler running in another thread to return. */
+  if (self->cancel != NULL)
+    g_cancellable_disconnect (self->cancel, self->cancel_handler);
+  if (self->kill != NULL)
+    g_cancellable_disconnect (self->kill, self->kill_handler);
   g_clear_pointer (&self->listener, fh_backchannel_listener_free);
   g_clear_pointer (&self->stdin_writer, fh_fd_writer_free);
   destroy_source (&self->bc_source);

@@ -148,7 +148,13 @@ test_soak (void)
    * show), and its memory has not crept. */
   g_assert_cmpuint (median_of (s.fds, 3 * quarter, n), <=, median_of (s.fds, 0, quarter));
   g_assert_cmpuint (max_of (s.fds, 0, n), <, 40);
+#if defined(__SANITIZE_ADDRESS__)
+  /* AddressSanitizer keeps freed memory in quarantine (256 MB): the host's
+   * memory grows by design there.  The plain build checks it. */
+  g_test_message ("AddressSanitizer build: memory growth not checked");
+#else
   g_assert_cmpuint (median_of (s.rss, 3 * quarter, n), <=, median_of (s.rss, 0, quarter) + 2048);
+#endif
   g_array_unref (s.fds);
   g_array_unref (s.rss);
   fh_test_rmtree (dir);
