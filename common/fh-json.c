@@ -26,10 +26,33 @@ fh_json_kind (JsonNode *node)
     }
 }
 
+/* Documents up to this size reuse one parser per thread: a new JsonParser
+ * (a GObject) costs about a fifth of parsing a protocol message, and the
+ * dispatcher and the bash builtin parse one per command.  A parser keeps
+ * its last document until the next, so large ones get their own. */
+#define REUSE_MAX 65536
+
+static GPrivate thread_parser = G_PRIVATE_INIT (g_object_unref);
+
+static JsonParser *
+get_parser (gssize len)
+{
+  JsonParser *parser;
+
+  if (len < 0 || len > REUSE_MAX)
+    return json_parser_new_immutable ();
+  if ((parser = g_private_get (&thread_parser)) == NULL)
+    {
+      parser = json_parser_new_immutable ();
+      g_private_set (&thread_parser, parser);
+    }
+  return g_object_ref (parser);
+}
+
 JsonObject *
 fh_json_parse_object (const char *data, gssize len, GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr (JsonParser) parser = get_parser (len);
   g_autoptr (GError) local = NULL;
   JsonNode *root;
 
