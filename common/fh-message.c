@@ -233,7 +233,8 @@ parse_result (const Reader *r, FhMessage *msg, GError **error)
       !read_int (r, "status", TRUE, FH_STATUS_OK, FH_STATUS_FAILED, &status, error) ||
       !read_string (r, "traceback", status == FH_STATUS_FAILED, &msg->traceback, error) ||
       !read_int (r, "code", FALSE, G_MININT32, G_MAXINT32, &msg->code, error) ||
-      !read_int (r, "stderr_lines", FALSE, 0, 1000, &msg->stderr_lines, error))
+      !read_int (r, "stderr_lines", FALSE, 0, 1000, &msg->stderr_lines, error) ||
+      !read_bool (r, "final", &msg->final, error))
     return FALSE;
   msg->status = (gint) status;
   msg->has_code = json_object_has_member (r->obj, "code");
@@ -338,6 +339,8 @@ build_members (JsonObject *o, const FhMessage *msg)
         json_object_set_int_member (o, "code", msg->code);
       if (msg->stderr_lines > 0)
         json_object_set_int_member (o, "stderr_lines", msg->stderr_lines);
+      if (msg->final)
+        json_object_set_boolean_member (o, "final", TRUE);
       break;
     case FH_MESSAGE_PROGRESS:
       set_seq (o, msg);

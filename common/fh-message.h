@@ -61,6 +61,8 @@ typedef struct
   gint64 code;         /* the command's own exit status, when it has one */
   gint64 stderr_lines; /* append this many of the command's last stderr
                           lines to the traceback (0: none) */
+  gboolean final;      /* the command ended the session: the executor exits
+                          after this result */
   /* progress */
   double fraction;     /* 0.0 ... 1.0 */
   /* output (a path) and log (a message) */

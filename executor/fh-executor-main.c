@@ -8,6 +8,11 @@
  *                with $FARMHAND_BACKCHANNEL_TOKEN in our hello
  *   stdout/err   the job log: each command's own output, as it happens
  *
+ * Commands run in bash with farmhand's builtin (direct mode: bash reads
+ * the frames and answers them itself, see fh-shell-session.h) when bash
+ * and the builtin are there and no other shell was asked for; otherwise
+ * this process translates frames into script lines for the shell.
+ *
  * The executor leads the process group everything it starts lives in, and
  * is a child subreaper, so it can always end what it started:
  *   SIGINT        ignored here; the shell's foreground command dies
@@ -33,12 +38,14 @@
 #include "fh-error.h"
 #include "fh-message.h"
 #include "fh-pipe-reader.h"
+#include "fh-presets.h"
 #include "fh-proc.h"
 #include "fh-shell-session.h"
 #include "fh-wire.h"
 
 /* How long what the session started gets between SIGTERM and SIGKILL. */
 #define END_TREE_GRACE_MS 2000
+#define BASH_BUILTIN "libfarmhand-bash.so"
 
 typedef struct
 {
@@ -218,6 +225,58 @@ watch_everything (Executor *ex)
   g_unix_signal_add (SIGINT, on_sigint, ex);
   g_unix_signal_add (SIGTERM, on_sigterm, ex);
   g_unix_fd_add (ex->bc_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_backchannel_closed, ex);
+}
+
+/* The shell asked for (--shell, $FARMHAND_SHELL), else bash, else /bin/sh;
+ * bash's `source`, `declare` and arrays are what job scripts expect. */
+static char *
+choose_shell (const char *asked)
+{
+  const char *env = g_getenv ("FARMHAND_SHELL");
+  char *bash;
+
+  if (asked != NULL)
+    return g_strdup (asked);
+  if (env != NULL && *env != '\0')
+    return g_strdup (env);
+  if ((bash = g_find_program_in_path ("bash")) != NULL)
+    return bash;
+  return g_strdup ("/bin/sh");
+}
+
+/* Direct mode when @shell is bash and our builtin is installed beside us;
+ * if bash cannot load it, say so in the log and translate instead. */
+static FhShellSession *
+start_direct (Executor *ex, const char *shell)
+{
+  g_autofree char *base = g_path_get_basename (shell);
+  g_autofree char *dir = NULL;
+  g_autofree char *builtin = NULL;
+  g_autoptr (GError) err = NULL;
+  FhShellSession *session;
+
+  if (!g_str_equal (base, "bash"))
+    return NULL;
+  dir = fh_presets_executor_dir ();
+  builtin = g_build_filename (dir, BASH_BUILTIN, NULL);
+  if (!g_file_test (builtin, G_FILE_TEST_EXISTS))
+    return NULL;
+  session = fh_shell_session_new_direct (shell, builtin, STDIN_FILENO, ex->bc_fd, on_shell_exit, ex, &err);
+  if (session == NULL)
+    g_printerr ("farmhand-executor: %s; commands go through this process instead\n", err->message);
+  return session;
+}
+
+static void
+start_shell (Executor *ex, const char *shell)
+{
+  g_autoptr (GError) err = NULL;
+
+  if ((ex->shell = start_direct (ex, shell)) != NULL)
+    return;
+  ex->shell = fh_shell_session_new (shell, ex->bc_fd, on_shell_exit, ex, &err);
+  if (ex->shell == NULL)
+    die (ex, 1, "%s", err->message);
   ex->input = fh_pipe_reader_new (STDIN_FILENO, NULL, on_input, ex);
 }
 
@@ -225,9 +284,10 @@ int
 main (int argc, char **argv)
 {
   g_autofree char *shell = NULL;
+  g_autofree char *chosen = NULL;
   gboolean version = FALSE;
   GOptionEntry entries[] = {
-    { "shell", 0, 0, G_OPTION_ARG_FILENAME, &shell, "Shell to run commands in (default: $FARMHAND_SHELL or /bin/sh)", "PATH" },
+    { "shell", 0, 0, G_OPTION_ARG_FILENAME, &shell, "Shell to run commands in (default: $FARMHAND_SHELL, else bash, else /bin/sh)", "PATH" },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -247,17 +307,14 @@ main (int argc, char **argv)
       g_print ("farmhand-executor %s (protocol %d)\n", FH_VERSION, FH_PROTOCOL_VERSION);
       return 0;
     }
-  if (shell == NULL)
-    shell = g_strdup (g_getenv ("FARMHAND_SHELL") ? g_getenv ("FARMHAND_SHELL") : "/bin/sh");
+  chosen = choose_shell (shell);
   ex.bc_fd = open_backchannel (&ex);
   signal (SIGPIPE, SIG_IGN);
   fh_proc_become_subreaper ();
   ex.loop = g_main_loop_new (NULL, FALSE);
   ex.decoder = fh_wire_decoder_new (FH_WIRE_MAX_FRAME);
   watch_everything (&ex);
-  ex.shell = fh_shell_session_new (shell, ex.bc_fd, on_shell_exit, &ex, &err);
-  if (ex.shell == NULL)
-    die (&ex, 1, "%s", err->message);
+  start_shell (&ex, chosen);
   /* The dispatcher echoes commands into the log for us (echo: false): it
    * costs it no system call, and us one per command. */
   hello = fh_message_new_hello ("shell", getpid (), ex.token);

@@ -1,10 +1,11 @@
-/* fh-shell-session.c — one persistent shell (see the header for the fd
- * layout and the per-command script line).
+/* fh-shell-session.c — one persistent shell (see the header for the two
+ * modes, the fd layout and the per-command script).
  *
  * Why the shell writes results itself: a result that went shell → executor
- * → dispatcher would cost one more process wake-up per command than the
- * physical minimum; this way a command's round trip is dispatcher →
- * executor → shell → dispatcher.
+ * → dispatcher would cost one more process wake-up per command.  In direct
+ * mode bash also reads the frames itself, so a round trip is dispatcher →
+ * bash → dispatcher; in translator mode it is dispatcher → executor →
+ * shell → dispatcher.
  *
  * Ordering.  Commands write the log straight into the dispatcher's pipes
  * before the shell writes their result, and the dispatcher reads its log
@@ -28,12 +29,17 @@
 #include "fh-fd-writer.h"
 
 #define SCRIPT_FD 3
-/* Lines of a failed command's stderr the dispatcher puts in its traceback. */
-#define STDERR_LINES 20
+/* Direct mode: bash's script (read end at SCRIPT_FD, write end for the
+ * builtin), command frames, backchannel and ready pipe. */
+#define FRAMES_FD 4
+#define BACKCHANNEL_FD 5
+#define SCRIPT_W_FD 6
+#define READY_FD 7
 
 /* Run once, first: close the script's own fd so commands cannot read it;
  * define the slow-path result writer (failures, where the frame length
- * depends on the exit status); answer for a command that ends the session.
+ * depends on the exit status); answer for a command that ends the session
+ * (a "final" result: the dispatcher starts a new session for the next).
  * printf "\\ddd" writes the octal byte ddd, so the length header needs no
  * external program. */
 static const char preamble[] =
@@ -42,22 +48,37 @@ static const char preamble[] =
    * session: only the foreground command dies, as at a terminal. */
   "trap : INT\n"
   "__fh_result () {\n"
+  "  __fh_f=\n"
+  "  [ -z \"$4\" ] || __fh_f=',\"final\":true'\n"
   "  if [ \"$2\" = 0 ]; then\n"
-  "    __fh_j=\"{\\\"type\\\":\\\"result\\\",\\\"seq\\\":$1,\\\"status\\\":0,\\\"code\\\":0}\"\n"
+  "    __fh_j=\"{\\\"type\\\":\\\"result\\\",\\\"seq\\\":$1,\\\"status\\\":0,\\\"code\\\":0$__fh_f}\"\n"
   "  else\n"
   "    __fh_j=\"{\\\"type\\\":\\\"result\\\",\\\"seq\\\":$1,\\\"status\\\":1,\\\"code\\\":$2,"
-  "\\\"traceback\\\":\\\"$3 $2\\\",\\\"stderr_lines\\\":" G_STRINGIFY (STDERR_LINES) "}\"\n"
+  "\\\"traceback\\\":\\\"$3 $2\\\",\\\"stderr_lines\\\":" G_STRINGIFY (FH_SHELL_STDERR_LINES) "$__fh_f}\"\n"
   "  fi\n"
   "  __fh_n=${#__fh_j}\n"
   "  printf \"\\\\000\\\\000\\\\$((__fh_n / 16384))$((__fh_n / 2048 % 8))$((__fh_n / 256 % 8))"
   "\\\\$((__fh_n % 256 / 64))$((__fh_n / 8 % 8))$((__fh_n % 8))%s\" \"$__fh_j\"\n"
   "}\n"
   "trap '__fh_s=$?; [ -z \"$__fh_seq\" ] || __fh_result \"$__fh_seq\" \"$__fh_s\" "
-  "\"the command ended the shell session with exit status\"' EXIT\n";
+  "\"" FH_SHELL_TB_ENDED "\" final' EXIT\n";
+
+/* Direct mode: the start of bash's script (see fh-bash-link.h for the
+ * rest, which the builtin appends one command at a time).  exit 125 when
+ * the builtin cannot load, so the executor can tell. */
+static const char direct_preamble[] =
+  "exec 3<&-\n"
+  "BASH_ARGV0=farmhand\n"
+  "enable -f \"$FARMHAND_BASH_BUILTIN\" farmhand_next farmhand_result || exit 125\n"
+  "unset FARMHAND_BASH_BUILTIN\n"
+  "trap : INT\n"
+  "trap 'farmhand_result --exit $?' EXIT\n"
+  "farmhand_next\n";
 
 struct _FhShellSession
 {
   GSubprocess *proc;
+  gboolean direct;
   GCancellable *wait_cancellable;
   pid_t pid;
   int script_fd;
@@ -146,6 +167,105 @@ spawn_shell (const char *shell, int script_r, int backchannel_fd, GError **error
   return proc;
 }
 
+/* Direct mode: bash reading its script (@script, a pipe: both ends taken)
+ * with the frames, the backchannel and the ready pipe (@ready_w, taken). */
+static GSubprocess *
+spawn_direct (const char *bash, const char *builtin, int frames_fd, int backchannel_fd,
+              const int script[2], int ready_w, GError **error)
+{
+  g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autofree char *script_path = g_strdup_printf ("/dev/fd/%d", SCRIPT_FD);
+  const char *argv[] = { bash, script_path, NULL };
+  int frames, bc;
+  GSubprocess *proc;
+
+  g_subprocess_launcher_take_fd (launcher, script[0], SCRIPT_FD);
+  g_subprocess_launcher_take_fd (launcher, script[1], SCRIPT_W_FD);
+  g_subprocess_launcher_take_fd (launcher, ready_w, READY_FD);
+  if ((frames = dup_above (frames_fd, error)) < 0)
+    return NULL;
+  g_subprocess_launcher_take_fd (launcher, frames, FRAMES_FD);
+  if ((bc = dup_above (backchannel_fd, error)) < 0)
+    return NULL;
+  g_subprocess_launcher_take_fd (launcher, bc, BACKCHANNEL_FD);
+  g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
+  g_subprocess_launcher_setenv (launcher, "FARMHAND_BASH_LINK",
+                                G_STRINGIFY (FRAMES_FD) " " G_STRINGIFY (BACKCHANNEL_FD) " "
+                                G_STRINGIFY (SCRIPT_W_FD) " " G_STRINGIFY (READY_FD), TRUE);
+  g_subprocess_launcher_setenv (launcher, "FARMHAND_BASH_BUILTIN", builtin, TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "FARMHAND_BACKCHANNEL_FD");
+  g_subprocess_launcher_set_child_setup (launcher, child_setup,
+                                         GINT_TO_POINTER (getpid ()), NULL);
+  proc = g_subprocess_launcher_spawnv (launcher, argv, error);
+  if (proc == NULL)
+    g_prefix_error (error, "starting %s: ", bash);
+  return proc;
+}
+
+/* One byte when bash has loaded the builtin; end of file if it could not. */
+static gboolean
+await_ready (int ready_r)
+{
+  char c;
+  ssize_t n;
+
+  do
+    n = read (ready_r, &c, 1);
+  while (n < 0 && errno == EINTR);
+  return n == 1;
+}
+
+FhShellSession *
+fh_shell_session_new_direct (const char *bash, const char *builtin, int frames_fd,
+                             int backchannel_fd, FhShellExitFunc on_exit_func,
+                             gpointer user_data, GError **error)
+{
+  g_autoptr (FhShellSession) self = g_new0 (FhShellSession, 1);
+  int ready[2], script[2];
+  gboolean ok;
+
+  self->exit_func = on_exit_func;
+  self->user_data = user_data;
+  self->script_fd = -1;
+  self->direct = TRUE;
+  if (pipe2 (script, O_CLOEXEC) < 0)
+    return fh_throw_null (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_SPAWN,
+                          "creating bash's script pipe: %s", g_strerror (errno));
+  /* Shorter than a pipe holds: this write cannot block. */
+  if (write (script[1], direct_preamble, sizeof direct_preamble - 1) != sizeof direct_preamble - 1 ||
+      pipe2 (ready, O_CLOEXEC) < 0)
+    {
+      int saved = errno;
+      close (script[0]);
+      close (script[1]);
+      return fh_throw_null (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_SPAWN,
+                            "starting bash's script: %s", g_strerror (saved));
+    }
+  self->proc = spawn_direct (bash, builtin, frames_fd, backchannel_fd, script, ready[1], error);
+  if (self->proc == NULL)
+    {
+      close (ready[0]);
+      return NULL;
+    }
+  ok = await_ready (ready[0]);
+  close (ready[0]);
+  if (!ok)
+    {
+      GSubprocess *p = self->proc;
+
+      g_subprocess_wait (p, NULL, NULL);
+      self->exited = TRUE;
+      return fh_throw_null (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_SPAWN,
+                            "%s could not load the farmhand builtin %s (exit status %d)", bash, builtin,
+                            g_subprocess_get_if_exited (p) ? g_subprocess_get_exit_status (p)
+                                                           : 128 + g_subprocess_get_term_sig (p));
+    }
+  self->pid = (pid_t) atoi (g_subprocess_get_identifier (self->proc));
+  self->wait_cancellable = g_cancellable_new ();
+  g_subprocess_wait_async (self->proc, self->wait_cancellable, on_child_exit, self);
+  return g_steal_pointer (&self);
+}
+
 static void
 on_script_error (int saved_errno, gpointer user_data)
 {
@@ -228,6 +348,7 @@ fh_shell_session_run (FhShellSession *self, gint64 seq, const char *command)
   GByteArray *buf;
   g_autoptr (GString) line = g_string_sized_new (strlen (command) + 256);
 
+  g_return_if_fail (!self->direct);
   if (self->script == NULL)
     return;
   g_string_append_printf (line, "__fh_seq=%" G_GINT64_FORMAT "; command eval '", seq);
@@ -241,7 +362,7 @@ fh_shell_session_run (FhShellSession *self, gint64 seq, const char *command)
                           FH_SHELL_LOG_FD);
   append_ok_frame (line, seq);
   g_string_append_printf (line, ";; *) __fh_result %" G_GINT64_FORMAT
-                          " $__fh_s 'command exited with status';; esac\n", seq);
+                          " $__fh_s '" FH_SHELL_TB_EXITED "';; esac\n", seq);
   buf = fh_fd_writer_get_buffer (self->script);
   g_byte_array_append (buf, (const guint8 *) line->str, (guint) line->len);
   fh_fd_writer_flush (self->script);
@@ -250,6 +371,7 @@ fh_shell_session_run (FhShellSession *self, gint64 seq, const char *command)
 void
 fh_shell_session_end_input (FhShellSession *self)
 {
+  g_return_if_fail (!self->direct);
   /* Whatever is still buffered must reach the shell before the end. */
   if (self->script != NULL && fh_fd_writer_get_pending (self->script) > 0)
     {

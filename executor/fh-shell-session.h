@@ -1,7 +1,25 @@
-/* fh-shell-session.h — one persistent POSIX shell that answers the
- * dispatcher itself.
+/* fh-shell-session.h — one persistent shell that answers the dispatcher
+ * itself, in one of two modes.
  *
- * File descriptors of the shell:
+ * Direct mode (bash with farmhand's loadable builtin, the default): bash
+ * reads the dispatcher's command frames itself and writes each result
+ * frame to the backchannel itself, so a command costs two process
+ * wake-ups (dispatcher → bash → dispatcher), the physical minimum, and no
+ * redirection.  bash reads its script from a pipe; the builtin appends,
+ * for each command, the line
+ *
+ *   command eval "$__fh_command"; farmhand_result $?; farmhand_next
+ *
+ * so every command runs at bash's top level, exactly as in a script
+ * (`declare`, `cd`, `source`, even a stray `break` behave as they would
+ * there).  Its fds: 0 /dev/null; 1 and 2 the job log (inherited); the
+ * command frames (a copy of our stdin), the backchannel and the script's
+ * write end, which the builtin moves above fd 99 with close-on-exec.  An
+ * EXIT trap answers for a command that ends the shell.
+ *
+ * Translator mode (any other shell, e.g. --shell /bin/sh): the executor
+ * reads the frames and writes one script line per command to the shell;
+ * the shell still writes results itself.  File descriptors of the shell:
  *   0  /dev/null: commands never see the script
  *   1  the backchannel: after each command the shell writes the command's
  *      result frame here itself (printf can write the 4-byte length), so a
@@ -28,6 +46,14 @@ G_BEGIN_DECLS
 
 #define FH_SHELL_LOG_FD 7
 
+/* Results of failed commands, the same in both modes: the traceback text
+ * (followed by the exit status) and how many of the command's last stderr
+ * lines the dispatcher appends to it. */
+#define FH_SHELL_STDERR_LINES 20
+#define FH_SHELL_TB_EXITED "command exited with status"
+#define FH_SHELL_TB_ENDED "the command ended the shell session with exit status"
+#define FH_SHELL_TB_ORPHAN "the command did not return to the session: 'break' or 'continue' outside a loop?"
+
 typedef struct _FhShellSession FhShellSession;
 
 /* The shell exited with @exit_code, or was killed by @signum (0 if not). */
@@ -38,11 +64,21 @@ typedef void (*FhShellExitFunc) (int exit_code, int signum, gpointer user_data);
 FhShellSession *fh_shell_session_new (const char *shell, int backchannel_fd,
                                       FhShellExitFunc on_exit_func,
                                       gpointer user_data, GError **error);
+/* Direct mode: starts @bash, which loads @builtin and then reads command
+ * frames from @frames_fd and answers on @backchannel_fd (both borrowed;
+ * duplicated for bash).  Returns once the builtin is loaded; if bash
+ * cannot load it, fails with FH_EXECUTOR_ERROR_SPAWN (bash's own message
+ * is in the log) and leaves nothing running.  (transfer full) */
+FhShellSession *fh_shell_session_new_direct (const char *bash, const char *builtin,
+                                             int frames_fd, int backchannel_fd,
+                                             FhShellExitFunc on_exit_func,
+                                             gpointer user_data, GError **error);
 void fh_shell_session_free (FhShellSession *self);
 
-/* Queues command @seq for the shell. */
+/* Translator mode only: queues command @seq for the shell. */
 void fh_shell_session_run (FhShellSession *self, gint64 seq, const char *command);
-/* No more commands: the shell exits after the queued ones. */
+/* Translator mode only: no more commands; the shell exits after the
+ * queued ones. */
 void fh_shell_session_end_input (FhShellSession *self);
 /* Signals the shell. */
 void fh_shell_session_signal (FhShellSession *self, int signum);

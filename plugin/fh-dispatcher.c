@@ -751,15 +751,16 @@ wait_until (FhDispatcher *self, const Wait *w)
   return stop;
 }
 
-/* The executor closed its end of the backchannel: normally because it is
- * exiting.  Give it a moment to do so; one that lingers is killed. */
+/* The executor is exiting: it closed its end of the backchannel, or its
+ * last result said so (final).  Give it a moment to do so; one that
+ * lingers is killed. */
 static void
-await_exit_after_eof (FhDispatcher *self)
+await_exit (FhDispatcher *self, const char *what)
 {
   Wait w = { has_exited, g_get_monotonic_time () + EOF_GRACE_US, 0, FALSE, FALSE, TRUE };
 
   if (wait_until (self, &w) == STOP_DEADLINE)
-    set_fatal (self, unexpected ("executor closed its backchannel but did not exit"));
+    set_fatal (self, unexpected ("executor %s but did not exit", what));
   w.deadline = g_get_monotonic_time () + KILL_WAIT_US;
   wait_until (self, &w);
 }
@@ -875,7 +876,7 @@ fh_dispatcher_start (FhDispatcher *self, const char *const *argv, const char *cw
       return TRUE;
     }
   if (stop == STOP_EOF)
-    await_exit_after_eof (self);
+    await_exit (self, "closed its backchannel");
   if (stop == STOP_DEADLINE)
     set_fatal (self, g_error_new (FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT,
                                   "no hello from executor %s (pid %d) within %g s (timeouts.hello_s)",
@@ -994,7 +995,14 @@ fh_dispatcher_run (FhDispatcher *self, FhPhase phase, const char *command,
   w.on_cancel = limits->cancellable;
   stop = wait_until (self, &w);
   if (stop == STOP_EOF)
-    await_exit_after_eof (self);
+    await_exit (self, "closed its backchannel");
+  /* A command that ended the session (`exit` in a shell): the next one
+   * must go to a new executor, not to this one on its way out. */
+  if (stop == STOP_DONE && self->result->final)
+    {
+      note (self, "farmhand: the command ended the executor's session");
+      await_exit (self, "said its session ended");
+    }
   if (stop == STOP_DONE || (stop == STOP_EOF && has_result (self)))
     return take_result (self, started);
   if (stop == STOP_DEADLINE || stop == STOP_STALL || stop == STOP_CANCEL || stop == STOP_KILL)

@@ -1,9 +1,11 @@
-/* test-executor.c — one conformance table, run against BOTH executors
- * (farmhand-executor and farmhand_executor.py) through the real
- * dispatcher, on real processes and sockets.
+/* test-executor.c — one conformance table, run against every executor
+ * through the real dispatcher, on real processes and sockets:
+ * farmhand-executor in direct mode (bash with farmhand's builtin, the
+ * default), in translator mode (--shell /bin/sh), and farmhand_executor.py.
  *
  * Each case gives the command for the shell and for Python; the fixture
- * starts the executor of the kind under test and records its log.
+ * starts the executor of the kind under test and records its log.  Cases
+ * after the table cover what only one mode has.
  */
 #include "config.h"
 
@@ -14,11 +16,14 @@
 #include "fh-presets.h"
 #include "fh-test-utils.h"
 
-typedef enum { KIND_SHELL, KIND_PYTHON } Kind;
+typedef enum { KIND_SHELL, KIND_SHELL_POSIX, KIND_PYTHON } Kind;
+
+static const char *const kind_names[] = { "shell", "shell-posix", "python" };
 
 typedef struct
 {
   Kind kind;
+  gboolean shell;          /* either shell mode */
   GMainContext *context;
   FhDispatcher *d;
   GPtrArray *log;          /* "stdout: line" / "stderr: line" */
@@ -47,25 +52,41 @@ argv_for (Kind kind)
 
   if (kind == KIND_SHELL)
     return g_strdupv ((char *[]) { shell, NULL });
+  if (kind == KIND_SHELL_POSIX)
+    return g_strdupv ((char *[]) { shell, "--shell", "/bin/sh", NULL });
   return g_strdupv ((char *[]) { "python3", "-u", py, NULL });
+}
+
+/* Starts the executor of @fx->kind with @env ("NAME=VALUE", nullable). */
+static void
+start (Fixture *fx, const char *const *env)
+{
+  g_auto (GStrv) argv = argv_for (fx->kind);
+  g_autoptr (GError) err = NULL;
+
+  fx->d = fh_dispatcher_new (NULL, NULL);
+  fh_dispatcher_set_log_func (fx->d, on_log, fx);
+  g_assert_true (fh_dispatcher_start (fx->d, (const char *const *) argv, fx->tmp, env, 30, &err));
+  g_assert_no_error (err);
+  g_assert_cmpstr (fh_dispatcher_get_hello (fx->d)->kind, ==, fx->shell ? "shell" : "python");
+}
+
+static void
+fixture_init (Fixture *fx, gconstpointer data)
+{
+  fx->kind = GPOINTER_TO_INT (data);
+  fx->shell = fx->kind != KIND_PYTHON;
+  fx->context = g_main_context_new ();
+  g_main_context_push_thread_default (fx->context);
+  fx->log = g_ptr_array_new_with_free_func (g_free);
+  fx->tmp = fh_test_mkdtemp ();
 }
 
 static void
 fixture_set_up (Fixture *fx, gconstpointer data)
 {
-  g_auto (GStrv) argv = argv_for (GPOINTER_TO_INT (data));
-  g_autoptr (GError) err = NULL;
-
-  fx->kind = GPOINTER_TO_INT (data);
-  fx->context = g_main_context_new ();
-  g_main_context_push_thread_default (fx->context);
-  fx->log = g_ptr_array_new_with_free_func (g_free);
-  fx->tmp = fh_test_mkdtemp ();
-  fx->d = fh_dispatcher_new (NULL, NULL);
-  fh_dispatcher_set_log_func (fx->d, on_log, fx);
-  g_assert_true (fh_dispatcher_start (fx->d, (const char *const *) argv, fx->tmp, NULL, 30, &err));
-  g_assert_no_error (err);
-  g_assert_cmpstr (fh_dispatcher_get_hello (fx->d)->kind, ==, fx->kind == KIND_SHELL ? "shell" : "python");
+  fixture_init (fx, data);
+  start (fx, NULL);
 }
 
 static void
@@ -88,7 +109,7 @@ run (Fixture *fx, const char *shell, const char *python)
 {
   g_autoptr (GError) err = NULL;
   FhCommandResult *r = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA,
-                                          fx->kind == KIND_SHELL ? shell : python, NULL, NULL, &err);
+                                          fx->shell ? shell : python, NULL, NULL, &err);
 
   g_assert_no_error (err);
   return r;
@@ -145,7 +166,7 @@ test_failure_traceback (Fixture *fx, gconstpointer data)
   g_assert_cmpint (r->status, ==, FH_STATUS_FAILED);
   g_assert_nonnull (r->traceback);
   g_assert_true (strstr (r->traceback, "no such scene: shot.ma") != NULL);
-  if (fx->kind == KIND_SHELL)
+  if (fx->shell)
     {
       g_assert_true (strstr (r->traceback, "command exited with status 3") != NULL);
       g_assert_true (r->has_code);
@@ -263,7 +284,7 @@ test_early_exit (Fixture *fx, gconstpointer data)
   assert_ok (fx, "echo 'loading scene'", "print('loading scene')");
   /* The executor dies (as on an OOM kill) while running a command. */
   r = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA,
-                         fx->kind == KIND_SHELL ? "echo 'about to die'; kill -9 $PPID; sleep 5"
+                         fx->shell ? "echo 'about to die'; kill -9 $PPID; sleep 5"
                                                 : "import os, signal\nprint('about to die')\nos.kill(os.getpid(), signal.SIGKILL)",
                          NULL, NULL, &err);
   g_assert_null (r);
@@ -306,8 +327,8 @@ test_syntax_error_keeps_session (Fixture *fx, gconstpointer data)
   g_assert_cmpint (r->status, ==, FH_STATUS_FAILED);
   if (fx->kind == KIND_PYTHON)
     g_assert_true (strstr (r->traceback, "SyntaxError") != NULL);
-  else
-    g_assert_true (strstr (r->traceback, "Syntax error") != NULL);
+  else  /* bash: "syntax error", dash: "Syntax error" */
+    g_assert_true (strstr (r->traceback, "yntax error") != NULL);
   assert_ok (fx, "x=after; [ $x = after ]", "x = 'after'");
 }
 
@@ -323,7 +344,7 @@ test_item_reaches_command (Fixture *fx, gconstpointer data)
   json_object_set_string_member (item, "name", "7");
   json_object_set_array_member (item, "frames", g_steal_pointer (&frames));
   r = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA,
-                         fx->kind == KIND_SHELL ? "true"
+                         fx->shell ? "true"
                          : "assert farmhand.item['frames'] == [7], farmhand.item\nassert farmhand.phase == 'agenda'",
                          item, NULL, &err);
   g_assert_no_error (err);
@@ -342,7 +363,7 @@ static void
 test_echo_once (Fixture *fx, gconstpointer data)
 {
   guint echoes = 0;
-  const char *want = fx->kind == KIND_SHELL ? "stdout: farmhand$ x=1" : "stdout: farmhand> x=1";
+  const char *want = fx->shell ? "stdout: farmhand$ x=1" : "stdout: farmhand> x=1";
 
   /* The log reads like a session: each command appears once, with a
    * prompt, before its output. */
@@ -374,14 +395,14 @@ test_set_e_ends_session (Fixture *fx, gconstpointer data)
   r = run (fx, "echo 'fatal: disk full' >&2; false; echo not reached", "raise SystemExit(5)");
   g_assert_cmpint (r->status, ==, FH_STATUS_FAILED);
   g_assert_true (r->has_code);
-  g_assert_cmpint (r->code, ==, fx->kind == KIND_SHELL ? 1 : 5);
-  if (fx->kind == KIND_SHELL)
+  g_assert_cmpint (r->code, ==, fx->shell ? 1 : 5);
+  if (fx->shell)
     {
       g_assert_true (strstr (r->traceback, "the command ended the shell session with exit status 1") != NULL);
       g_assert_true (strstr (r->traceback, "fatal: disk full") != NULL);
     }
   g_assert_false (log_has (fx, "stdout: not reached"));
-  g_assert_cmpint (close_executor (fx), ==, fx->kind == KIND_SHELL ? 1 : 5);
+  g_assert_cmpint (close_executor (fx), ==, fx->shell ? 1 : 5);
 }
 
 typedef struct
@@ -410,17 +431,102 @@ static const Case cases[] = {
   { "set-e-ends-session", test_set_e_ends_session },
 };
 
+/* ---- direct mode (bash + builtin) only ---------------------------------- */
+
+static void
+test_bash_persists (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *env_sh = fh_test_write (fx->tmp, "env.sh",
+                                           "declare -x SHOT=010\ndeclare -a LAYERS=(beauty spec)\n");
+
+  /* Commands run at bash's top level: declare makes globals, source works. */
+  assert_ok (fx, "source ./env.sh && declare -A seen=([a]=1)", NULL);
+  assert_ok (fx, "[ \"$SHOT\" = 010 ] && [ \"${LAYERS[1]}\" = spec ] && [ \"${seen[a]}\" = 1 ] && [ -n \"$BASH_VERSION\" ]", NULL);
+}
+
+static void
+test_bash_break_continue (Fixture *fx, gconstpointer data)
+{
+  const char *commands[] = { "break", "continue", "break 5" };
+
+  /* Commands run at bash's top level, with no loop of ours around them: a
+   * stray loop keyword does what it does in a script (a warning) and the
+   * session goes on. */
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      assert_ok (fx, commands[i], NULL);
+      assert_ok (fx, "x=still-here; for i in 1 2; do continue; done; [ $x = still-here ]", NULL);
+    }
+  g_assert_true (log_has (fx, "stderr: *break: only meaningful in a*loop"));
+}
+
+static void
+test_bash_fds_are_the_jobs (Fixture *fx, gconstpointer data)
+{
+  /* Scripts use fds 3-9 freely; none of them is farmhand's, and commands
+   * inherit nothing of farmhand's above them. */
+  assert_ok (fx, "[ \"$(ls /proc/self/fd | tr '\\n' ' ')\" = '0 1 2 3 ' ] && "
+                 "[ -z \"$FARMHAND_BASH_LINK$FARMHAND_BASH_BUILTIN\" ]", NULL);
+  assert_ok (fx, "exec 3>/dev/null 4>/dev/null 5>/dev/null 6>/dev/null 7>/dev/null 8>&- 9>&-", NULL);
+  assert_ok (fx, "x=1", NULL);
+  assert_ok (fx, "[ $x = 1 ]", NULL);
+}
+
+static void
+test_exit_zero_is_final (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (FhCommandResult) r = run (fx, "echo bye; exit 0", NULL);
+  g_autoptr (GError) err = NULL;
+  g_autoptr (FhCommandResult) after = NULL;
+
+  /* It succeeded, and the session is over: the dispatcher knows at once. */
+  g_assert_cmpint (r->status, ==, FH_STATUS_OK);
+  g_assert_false (fh_dispatcher_is_alive (fx->d));
+  after = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA, "true", NULL, NULL, &err);
+  g_assert_error (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_EXITED);
+}
+
+/* An executor directory whose bash builtin is broken: farmhand-executor
+ * says so in the log and translates commands instead. */
+static void
+test_builtin_fallback (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *real_dir = fh_presets_executor_dir ();
+  g_autofree char *real = g_build_filename (real_dir, "farmhand-executor", NULL);
+  g_autofree char *dir = g_build_filename (fx->tmp, "executors", NULL);
+  g_autofree char *exe = g_build_filename (dir, "farmhand-executor", NULL);
+  g_autofree char *env_dir = g_strdup_printf ("FARMHAND_EXECUTOR_DIR=%s", dir);
+  const char *env[] = { env_dir, NULL };
+  g_autofree char *junk = NULL;
+
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  g_assert_cmpint (symlink (real, exe), ==, 0);
+  junk = fh_test_write (dir, "libfarmhand-bash.so", "not a shared object");
+  start (fx, env);
+  assert_ok (fx, "x=1; source /dev/null; [ $x = 1 ]", NULL);
+  g_assert_true (log_has (fx, "stderr: farmhand-executor: * could not load the farmhand builtin *; "
+                              "commands go through this process instead"));
+}
+
 int
 main (int argc, char **argv)
 {
-  const char *kinds[] = { "shell", "python" };
-
   g_test_init (&argc, &argv, NULL);
-  for (int k = 0; k < 2; k++)
+  for (int k = 0; k < (int) G_N_ELEMENTS (kind_names); k++)
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
       {
-        g_autofree char *path = g_strdup_printf ("/executor/%s/%s", kinds[k], cases[i].name);
+        g_autofree char *path = g_strdup_printf ("/executor/%s/%s", kind_names[k], cases[i].name);
         g_test_add (path, Fixture, GINT_TO_POINTER (k), fixture_set_up, cases[i].func, fixture_tear_down);
       }
+#define ADD_BASH(name, func) \
+  g_test_add ("/executor/shell/" name, Fixture, GINT_TO_POINTER (KIND_SHELL), fixture_set_up, func, fixture_tear_down)
+  ADD_BASH ("bash-declare-and-source-persist", test_bash_persists);
+  ADD_BASH ("bash-break-continue-as-in-a-script", test_bash_break_continue);
+  ADD_BASH ("bash-fds-3-to-9-are-the-jobs", test_bash_fds_are_the_jobs);
+  ADD_BASH ("exit-0-ends-session-ok", test_exit_zero_is_final);
+#undef ADD_BASH
+  /* Starts its own executor, in a directory of its own. */
+  g_test_add ("/executor/shell/builtin-fallback", Fixture, GINT_TO_POINTER (KIND_SHELL), fixture_init,
+              test_builtin_fallback, fixture_tear_down);
   return g_test_run ();
 }

@@ -1,0 +1,225 @@
+/* fh-bash-link.c — command frames in, result frames out, inside bash. */
+#include "config.h"
+
+#include "fh-bash-link.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fh-message.h"
+#include "fh-shell-session.h"
+#include "fh-wire.h"
+
+/* One read takes whatever the dispatcher has written, usually one frame. */
+#define READ_SIZE 65536
+
+struct _FhBashLink
+{
+  int frames_fd;
+  int backchannel_fd;
+  int script_fd;        /* bash's script; -1 once it has ended */
+  FhWireDecoder *decoder;
+  gint64 pending;       /* seq of the command without a result, or 0 */
+  char *command;        /* the current command, for the caller */
+  char *message;        /* the last error */
+  GByteArray *out;
+};
+
+FhBashLink *
+fh_bash_link_new (int frames_fd, int backchannel_fd, int script_fd)
+{
+  FhBashLink *self = g_new0 (FhBashLink, 1);
+
+  self->frames_fd = frames_fd;
+  self->backchannel_fd = backchannel_fd;
+  self->script_fd = script_fd;
+  self->decoder = fh_wire_decoder_new (FH_WIRE_MAX_FRAME);
+  self->out = g_byte_array_sized_new (256);
+  return self;
+}
+
+void
+fh_bash_link_free (FhBashLink *self)
+{
+  if (self == NULL)
+    return;
+  close (self->frames_fd);
+  close (self->backchannel_fd);
+  if (self->script_fd >= 0)
+    close (self->script_fd);
+  fh_wire_decoder_free (self->decoder);
+  g_byte_array_unref (self->out);
+  g_free (self->command);
+  g_free (self->message);
+  g_free (self);
+}
+
+static int
+fail (FhBashLink *self, const char **message, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
+
+static int
+fail (FhBashLink *self, const char **message, const char *fmt, ...)
+{
+  va_list args;
+
+  g_free (self->message);
+  va_start (args, fmt);
+  self->message = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  *message = self->message;
+  return -1;
+}
+
+static int
+send_result (FhBashLink *self, FhMessage *result, const char **message)
+{
+  g_autoptr (GError) err = NULL;
+
+  g_byte_array_set_size (self->out, 0);
+  if (!fh_message_append_frame (result, self->out, &err) ||
+      !fh_wire_send_all (self->backchannel_fd, self->out->data, self->out->len, &err))
+    return fail (self, message, "backchannel: %s", err->message);
+  return 0;
+}
+
+int
+fh_bash_link_answer (FhBashLink *self, FhBashAnswer how, int status, const char **message)
+{
+  g_autoptr (FhMessage) result = NULL;
+  g_autofree char *tb = NULL;
+  gint64 seq = self->pending;
+
+  if (seq == 0)
+    return 0;
+  self->pending = 0;
+  if (status == 0)
+    result = fh_message_new_result (seq, FH_STATUS_OK, NULL);
+  else
+    {
+      tb = g_strdup_printf ("%s %d", how == FH_BASH_ANSWER_EXIT ? FH_SHELL_TB_ENDED : FH_SHELL_TB_EXITED,
+                            status);
+      result = fh_message_new_result (seq, FH_STATUS_FAILED, tb);
+      result->stderr_lines = FH_SHELL_STDERR_LINES;
+    }
+  result->has_code = TRUE;
+  result->code = status;
+  /* The shell is on its way out: the next command needs a new session. */
+  result->final = how == FH_BASH_ANSWER_EXIT;
+  return send_result (self, result, message);
+}
+
+/* A command that never reached its farmhand_result. */
+static int
+answer_orphan (FhBashLink *self, const char **message)
+{
+  g_autoptr (FhMessage) result = fh_message_new_result (self->pending, FH_STATUS_FAILED, FH_SHELL_TB_ORPHAN);
+
+  self->pending = 0;
+  result->stderr_lines = FH_SHELL_STDERR_LINES;
+  return send_result (self, result, message);
+}
+
+/* Appends @line to bash's script, or (@line NULL) ends the script: bash
+ * exits when it has run what it has.  The pipe is empty whenever we are
+ * called (bash has read up to the call), so a line this short never
+ * blocks. */
+static gboolean
+feed_script (FhBashLink *self, const char *line, const char **message)
+{
+  g_autoptr (GError) err = NULL;
+
+  if (self->script_fd < 0)
+    return TRUE;
+  if (line == NULL)
+    {
+      close (self->script_fd);
+      self->script_fd = -1;
+      return TRUE;
+    }
+  if (!fh_wire_write_all (self->script_fd, line, strlen (line), &err))
+    {
+      fail (self, message, "writing bash's script: %s", err->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static FhBashNext
+end (FhBashLink *self, FhBashNext how)
+{
+  const char *ignored;
+
+  feed_script (self, how == FH_BASH_NEXT_END ? NULL : "exit 2\n", &ignored);
+  if (how != FH_BASH_NEXT_END)
+    feed_script (self, NULL, &ignored);
+  return how;
+}
+
+static FhBashNext
+take_frame (FhBashLink *self, const char *payload, gsize len, const char **command,
+            const char **message)
+{
+  g_autoptr (GError) err = NULL;
+  g_autoptr (FhMessage) msg = fh_message_parse (payload, len, &err);
+
+  if (msg == NULL)
+    {
+      fail (self, message, "protocol error in command frame %" G_GUINT64_FORMAT ": %s",
+            fh_wire_decoder_get_n_frames (self->decoder), err->message);
+      return end (self, FH_BASH_NEXT_ERROR);
+    }
+  if (msg->type != FH_MESSAGE_COMMAND)
+    {
+      fail (self, message, "protocol error: expected a command, got a '%s' message",
+            fh_message_type_to_string (msg->type));
+      return end (self, FH_BASH_NEXT_ERROR);
+    }
+  if (!feed_script (self, FH_BASH_LINK_LINE, message))
+    return end (self, FH_BASH_NEXT_ERROR);
+  g_free (self->command);
+  self->command = g_steal_pointer (&msg->command);
+  self->pending = msg->seq;
+  *command = self->command;
+  return FH_BASH_NEXT_COMMAND;
+}
+
+FhBashNext
+fh_bash_link_next (FhBashLink *self, const char **command, const char **message)
+{
+  g_autoptr (GError) err = NULL;
+  char buf[READ_SIZE];
+  const char *payload;
+  gsize len;
+  ssize_t n;
+
+  if (self->pending != 0 && answer_orphan (self, message) < 0)
+    return end (self, FH_BASH_NEXT_ERROR);
+  while (!fh_wire_decoder_next (self->decoder, &payload, &len, &err))
+    {
+      if (err != NULL)
+        {
+          fail (self, message, "protocol error on the command stream: %s", err->message);
+          return end (self, FH_BASH_NEXT_ERROR);
+        }
+      n = read (self->frames_fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR)
+        return FH_BASH_NEXT_INTERRUPTED;
+      if (n < 0)
+        {
+          fail (self, message, "reading commands: %s", g_strerror (errno));
+          return end (self, FH_BASH_NEXT_ERROR);
+        }
+      if (n == 0)
+        {
+          if (!fh_wire_decoder_finish (self->decoder, &err))
+            {
+              fail (self, message, "protocol error on the command stream: %s", err->message);
+              return end (self, FH_BASH_NEXT_ERROR);
+            }
+          return end (self, FH_BASH_NEXT_END);
+        }
+      fh_wire_decoder_push (self->decoder, buf, n);
+    }
+  return take_frame (self, payload, len, command, message);
+}

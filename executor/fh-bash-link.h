@@ -1,0 +1,53 @@
+/* fh-bash-link.h — the farmhand half of the bash builtin (direct mode).
+ *
+ * In direct mode bash itself reads the dispatcher's command frames and
+ * writes result frames to the backchannel (see fh-shell-session.h): a
+ * command costs two process wake-ups, the physical minimum, instead of
+ * three through farmhand-executor.  The bash half (fh-bash-builtin.c)
+ * sees only this plain-C interface, so bash's headers and GLib's never
+ * meet in one file.
+ *
+ * bash reads its script from a pipe whose write end is ours: for each
+ * command, fh_bash_link_next() appends the line that runs it, answers it
+ * and asks for the next one (FH_BASH_LINK_LINE).  So every command runs
+ * at bash's top level, exactly as in a script, with no loop around it.
+ *
+ * A command is "pending" from fh_bash_link_next() until its result is
+ * written; every pending command gets exactly one result, even when it
+ * ends the shell (`exit`, `set -e`) or never reaches its farmhand_result.
+ */
+#pragma once
+
+typedef struct _FhBashLink FhBashLink;
+
+/* What bash runs for each command; $__fh_command holds the command. */
+#define FH_BASH_LINK_LINE "command eval \"$__fh_command\"; farmhand_result $?; farmhand_next\n"
+
+typedef enum {
+  FH_BASH_NEXT_COMMAND,      /* a command to run: its line is queued */
+  FH_BASH_NEXT_END,          /* end of input: bash's script ends too */
+  FH_BASH_NEXT_INTERRUPTED,  /* a signal arrived while waiting: let bash
+                                handle it, then call again */
+  FH_BASH_NEXT_ERROR,        /* a protocol or I/O error (see the message);
+                                bash's script ends with `exit 2` */
+} FhBashNext;
+
+/* Why a pending command is answered without its own exit status. */
+typedef enum {
+  FH_BASH_ANSWER_DONE,       /* it ran: @status is its exit status */
+  FH_BASH_ANSWER_EXIT,       /* it ended the shell: @status is the shell's */
+} FhBashAnswer;
+
+/* Reads frames from @frames_fd, writes results to @backchannel_fd and
+ * bash's script lines to @script_fd; owns all three.  (transfer full) */
+FhBashLink *fh_bash_link_new (int frames_fd, int backchannel_fd, int script_fd);
+void fh_bash_link_free (FhBashLink *self);
+
+/* The next command.  Answers a still-pending command first.  On
+ * FH_BASH_NEXT_COMMAND, *@command stays valid until the next call; on
+ * FH_BASH_NEXT_ERROR, *@message says what went wrong.  (transfer none) */
+FhBashNext fh_bash_link_next (FhBashLink *self, const char **command, const char **message);
+
+/* Answers the pending command, if any.  Returns 0, or -1 with *@message
+ * set when the backchannel cannot be written.  (transfer none) */
+int fh_bash_link_answer (FhBashLink *self, FhBashAnswer how, int status, const char **message);
