@@ -29,12 +29,58 @@ import traceback
 
 PROTOCOL = 1
 MAX_FRAME = 16 * 1024 * 1024
-PROMPT = "farmhand> "
-CONTINUATION = "      ... "
 
 
 class ProtocolError(Exception):
     """The dispatcher sent something that is not a valid frame."""
+
+
+class Interrupts(object):
+    """SIGINT (the dispatcher's interrupt, sent to our process group)
+    raises KeyboardInterrupt in the running command, except while held:
+    from the moment a command has finished until its result is out, and
+    while a frame is being sent.  Then it is only noted, so a frame is never
+    cut in half and a finished command is never left unanswered; one that
+    arrives after the command finished has nothing left to interrupt and is
+    dropped.  Python-level, not pthread_sigmask(): this costs no system
+    call per command.  The handler runs in the main thread only."""
+
+    held = False
+    noted = False
+    main = threading.get_ident()
+
+    @classmethod
+    def handler(cls, signum, frame):
+        if cls.held:
+            cls.noted = True
+            return
+        raise KeyboardInterrupt
+
+    @classmethod
+    def hold(cls):
+        """Holds interrupts in the main thread; returns the previous state."""
+        if threading.get_ident() != cls.main:
+            return None
+        was, cls.held = cls.held, True
+        return was
+
+    @classmethod
+    def restore(cls, was):
+        """Back to the state hold() returned; an interrupt noted meanwhile
+        is raised now if that state lets it through (a command that sent
+        progress is still interruptible)."""
+        if was is None:
+            return
+        cls.held = was
+        if not was and cls.noted:
+            cls.noted = False
+            raise KeyboardInterrupt
+
+    @classmethod
+    def release(cls):
+        """Lets interrupts through again; drops one noted meanwhile."""
+        if threading.get_ident() == cls.main:
+            cls.held = cls.noted = False
 
 
 class Backchannel(object):
@@ -51,17 +97,13 @@ class Backchannel(object):
             raise ValueError("message of %d bytes exceeds the maximum frame "
                              "size of %d" % (len(data), MAX_FRAME))
         frame = struct.pack(">I", len(data)) + data
-        # An interrupt (SIGINT to the process group) must not land in the
-        # middle of a frame: hold it until the frame is out (restoring the
-        # mask as it was, since the caller may be holding it already).
-        main = threading.current_thread() is threading.main_thread()
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT}) if main else None
+        # An interrupt must not land in the middle of a frame.
+        was = Interrupts.hold()
         try:
             with self._lock:
                 self._sock.sendall(frame)
         finally:
-            if main:
-                signal.pthread_sigmask(signal.SIG_SETMASK, old)
+            Interrupts.restore(was)
 
 
 class Farmhand(object):
@@ -272,42 +314,12 @@ class FrameReader(object):
         return message
 
 
-def hold_interrupts():
-    """Keep SIGINT pending (it is raised when released)."""
-    if threading.current_thread() is threading.main_thread():
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-
-
-def release_interrupts():
-    if threading.current_thread() is threading.main_thread():
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-
-
 def flush_output():
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:  # an application's replacement stream may refuse
             pass
-
-
-def echo(command):
-    # Split on "\n" only: the dispatcher predicts these lines to tell the
-    # echo from the command's output.  Written to fd 1 itself, after what
-    # sys.stdout holds: an application may wrap or redirect sys.stdout, and
-    # the echo belongs in the job log all the same.
-    lines = command.split("\n")
-    if len(lines) > 1 and lines[-1] == "":
-        lines.pop()
-    text = PROMPT + lines[0] + "\n" + "".join(CONTINUATION + l + "\n" for l in lines[1:])
-    data = text.encode("utf-8", "replace")
-    while data:
-        try:
-            data = data[os.write(1, data):]
-        except InterruptedError:
-            continue
-        except OSError:
-            return
 
 
 def exit_code_of(exc):
@@ -335,11 +347,15 @@ class Session(object):
 
     def _traceback(self):
         etype, value, tb = sys.exc_info()
-        # Drop our own frame (the exec call) so the traceback starts at the
-        # command, as it would in an interactive session.
-        if tb is not None and tb.tb_frame.f_code.co_filename == __file__:
-            tb = tb.tb_next
-        return "".join(traceback.format_exception(etype, value, tb))
+        # Drop our own frames — the exec call at the top, the SIGINT handler
+        # at the bottom — so the traceback starts at the command, as in an
+        # interactive session, and ends where it was interrupted.
+        te = traceback.TracebackException(etype, value, tb)
+        while te.stack and te.stack[0].filename == __file__:
+            te.stack.pop(0)
+        while te.stack and te.stack[-1].filename == __file__:
+            te.stack.pop()
+        return "".join(te.format())
 
     def run(self, message):
         """Runs one command.  Returns an exit code when the command ended
@@ -362,18 +378,21 @@ class Session(object):
         try:
             try:
                 flush_output()
-                echo(command)
                 exec(compile(command, filename, "exec"), self.namespace)
+                # From here to the result going out, an interrupt must not
+                # cut in (it would leave the command unanswered).
+                Interrupts.hold()
             except SystemExit as e:
-                hold_interrupts()
+                Interrupts.hold()
                 exit_code = exit_code_of(e)
                 if exit_code != 0:
                     result.update(status=1, traceback="SystemExit: %d" % exit_code)
                 result["code"] = exit_code
+                # The session ends with this command: the dispatcher must
+                # send the next one to a new executor.
+                result["final"] = True
             except BaseException:
-                # From here to the result going out, another interrupt must
-                # not cut in (it would leave the command unanswered).
-                hold_interrupts()
+                Interrupts.hold()
                 tb = self._traceback()
                 result.update(status=1, traceback=tb)
                 try:
@@ -382,21 +401,18 @@ class Session(object):
                     pass
         except KeyboardInterrupt:
             # A second interrupt while the first was being handled.
-            hold_interrupts()
+            Interrupts.hold()
             result.update(status=1, traceback="KeyboardInterrupt (interrupted while "
                                               "reporting an earlier failure)\n")
         # Setup code (functions later commands call) stays quotable in
         # tracebacks; an agenda command's source is dropped with it.
         if message.get("phase") == "agenda":
             linecache.cache.pop(filename, None)
-        try:
-            flush_output()
-        except KeyboardInterrupt:  # a late interrupt: the result stands
-            pass
+        flush_output()
         try:
             self.channel.send(result)
         finally:
-            release_interrupts()
+            Interrupts.release()
         return exit_code
 
 
@@ -422,11 +438,13 @@ def main():
     become_subreaper()
     # Embedded interpreters (Blender, Maya) may leave SIGINT to the
     # application: interrupting a command must raise KeyboardInterrupt.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, Interrupts.handler)
     signal.signal(signal.SIGTERM, on_sigterm)
     watch_dispatcher(sock)
+    # The dispatcher echoes each command into the log ("farmhand> ...")
+    # before sending it: cheaper there than a write per command here.
     hello = {"type": "hello", "protocol": PROTOCOL, "pid": os.getpid(),
-             "kind": "python", "echo": True, "python": sys.version.split()[0],
+             "kind": "python", "echo": False, "python": sys.version.split()[0],
              "executable": sys.executable}
     if token is not None:
         hello["token"] = token

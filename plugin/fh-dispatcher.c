@@ -987,7 +987,8 @@ fh_dispatcher_run (FhDispatcher *self, FhPhase phase, const char *command,
       debug_frame ("->", json, strlen (json));
     }
   self->pending_seq = ++self->next_seq;
-  fh_executor_log_begin_command (self->log, command, self->hello->echo);
+  fh_executor_log_begin_command (self->log, command, self->hello->echo,
+                                 g_strcmp0 (self->hello->kind, "shell") == 0 ? "farmhand$ " : "farmhand> ");
   started = self->last_message = g_get_monotonic_time ();
   fh_fd_writer_flush (self->stdin_writer);
   w.deadline = limits->timeout_s > 0 ? started + (gint64) (limits->timeout_s * G_USEC_PER_SEC) : 0;

@@ -134,7 +134,7 @@ fh_executor_log_free (FhExecutorLog *self)
 /* Lines split on '\n' only, as the executors do. */
 void
 fh_executor_log_begin_command (FhExecutorLog *self, const char *command,
-                               gboolean executor_echoes)
+                               gboolean executor_echoes, const char *prompt)
 {
   g_auto (GStrv) lines = g_strsplit (command, "\n", -1);
   guint n = g_strv_length (lines);
@@ -146,7 +146,7 @@ fh_executor_log_begin_command (FhExecutorLog *self, const char *command,
     n--;
   for (guint i = 0; i < n; i++)
     {
-      char *line = g_strconcat (i == 0 ? (executor_echoes ? "farmhand> " : "farmhand$ ")
+      char *line = g_strconcat (i == 0 ? (executor_echoes ? FH_EXECUTOR_LOG_ECHO_PROMPT : prompt)
                                        : "      ... ", lines[i], NULL);
       if (executor_echoes)
         g_queue_push_tail (&self->echo_lines, line);

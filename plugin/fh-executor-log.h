@@ -28,10 +28,14 @@ FhExecutorLog *fh_executor_log_new (GMainContext *context, int stdout_fd,
                                     gpointer user_data);
 void fh_executor_log_free (FhExecutorLog *self);
 
-/* A command starts: echo it ("farmhand$ ..."), or, when the executor
- * echoes itself, expect its echo lines ("farmhand> ...") and mark them. */
+/* The prompt an executor that echoes commands itself uses. */
+#define FH_EXECUTOR_LOG_ECHO_PROMPT "farmhand> "
+
+/* A command starts: echo it after @prompt ("farmhand$ " for a shell,
+ * "farmhand> " for Python), or, when the executor echoes itself, expect
+ * its echo lines (FH_EXECUTOR_LOG_ECHO_PROMPT) and mark them. */
 void fh_executor_log_begin_command (FhExecutorLog *self, const char *command,
-                                    gboolean executor_echoes);
+                                    gboolean executor_echoes, const char *prompt);
 /* A command ended: its last unterminated lines belong to it. */
 void fh_executor_log_end_command (FhExecutorLog *self);
 /* Reads what the pipes hold now (after the executor exited). */
