@@ -1,5 +1,5 @@
-/* fh-bash-builtin.c — farmhand_next and farmhand_result, bash loadable
- * builtins: bash reads the dispatcher's commands and answers them itself
+/* fh-bash-builtin.c — farmhand_step, a bash loadable builtin: bash reads
+ * the dispatcher's commands and answers them itself
  * (direct mode, see fh-shell-session.h).  Only bash's headers here; the
  * frames and JSON are fh-bash-link.c's.
  *
@@ -33,45 +33,16 @@
 
 static FhBashLink *link_;
 
+/* farmhand_step [STATUS]: answer the previous command with STATUS, take
+ * the next into $__fh_command; fails at the end of input (with the exit
+ * status for bash in $__fh_exit).  farmhand_step --exit STATUS: answer a
+ * command that is ending the shell (the EXIT trap). */
 static int
-farmhand_next_builtin (WORD_LIST *list)
+farmhand_step_builtin (WORD_LIST *list)
 {
   const char *command = NULL, *message = NULL;
-
-  if (link_ == NULL)
-    {
-      builtin_error ("not started by farmhand-executor");
-      return EX_USAGE;
-    }
-  for (;;)
-    switch (fh_bash_link_next (link_, &command, &message))
-      {
-      case FH_BASH_NEXT_COMMAND:
-        bind_variable ("__fh_command", (char *) command, 0);
-        return EXECUTION_SUCCESS;
-      case FH_BASH_NEXT_END:
-        return EXECUTION_SUCCESS;
-      case FH_BASH_NEXT_INTERRUPTED:
-        /* A signal while we wait: SIGTERM must end bash now (bash defers
-         * it to a safe point, and this is one); a trapped SIGINT between
-         * commands has nothing to interrupt. */
-        CHECK_TERMSIG;
-        QUIT;
-        break;
-      case FH_BASH_NEXT_ERROR:
-      default:
-        builtin_error ("%s", message);
-        return EXECUTION_FAILURE;
-      }
-}
-
-/* farmhand_result [--exit] STATUS */
-static int
-farmhand_result_builtin (WORD_LIST *list)
-{
-  FhBashAnswer how = FH_BASH_ANSWER_DONE;
-  const char *message = NULL;
-  intmax_t status;
+  int has_status = 0, exiting = 0;
+  intmax_t status = 0;
 
   if (link_ == NULL)
     {
@@ -80,24 +51,53 @@ farmhand_result_builtin (WORD_LIST *list)
     }
   if (list != NULL && strcmp (list->word->word, "--exit") == 0)
     {
-      how = FH_BASH_ANSWER_EXIT;
+      exiting = 1;
       list = list->next;
     }
-  if (list == NULL || !legal_number (list->word->word, &status))
+  if (list != NULL)
     {
-      builtin_usage ();
-      return EX_USAGE;
+      if (!legal_number (list->word->word, &status))
+        {
+          builtin_usage ();
+          return EX_USAGE;
+        }
+      has_status = 1;
     }
-  if (fh_bash_link_answer (link_, how, (int) status, &message) < 0)
+  if (exiting)
     {
-      builtin_error ("%s", message);
-      return EXECUTION_FAILURE;
+      if (fh_bash_link_answer (link_, FH_BASH_ANSWER_EXIT, (int) status, &message) < 0)
+        builtin_error ("%s", message);
+      return EXECUTION_SUCCESS;
     }
-  return EXECUTION_SUCCESS;
+  for (;;)
+    {
+      switch (fh_bash_link_next (link_, has_status, (int) status, &command, &message))
+        {
+        case FH_BASH_NEXT_COMMAND:
+          bind_variable ("__fh_command", (char *) command, 0);
+          return EXECUTION_SUCCESS;
+        case FH_BASH_NEXT_END:
+          bind_variable ("__fh_exit", "0", 0);
+          return EXECUTION_FAILURE;
+        case FH_BASH_NEXT_INTERRUPTED:
+          /* A signal while we wait: SIGTERM must end bash now (bash defers
+           * it to a safe point, and this is one); a trapped SIGINT between
+           * commands has nothing to interrupt.  The answer has gone. */
+          CHECK_TERMSIG;
+          QUIT;
+          has_status = 0;
+          break;
+        case FH_BASH_NEXT_ERROR:
+        default:
+          builtin_error ("%s", message);
+          bind_variable ("__fh_exit", "2", 0);
+          return EXECUTION_FAILURE;
+        }
+    }
 }
 
-EXPORT int farmhand_next_builtin_load (char *name);
-EXPORT void farmhand_next_builtin_unload (char *name);
+EXPORT int farmhand_step_builtin_load (char *name);
+EXPORT void farmhand_step_builtin_unload (char *name);
 
 /* @fd, moved above HIGH_FD with close-on-exec; -1 on failure. */
 static int
@@ -111,7 +111,7 @@ move_high (int fd)
 }
 
 int
-farmhand_next_builtin_load (char *name)
+farmhand_step_builtin_load (char *name)
 {
   char *spec = get_string_value ("FARMHAND_BASH_LINK");
   int frames, backchannel, script, ready;
@@ -139,31 +139,20 @@ farmhand_next_builtin_load (char *name)
 }
 
 void
-farmhand_next_builtin_unload (char *name)
+farmhand_step_builtin_unload (char *name)
 {
   fh_bash_link_free (link_);
   link_ = NULL;
 }
 
-static char *farmhand_next_doc[] = {
-  "Read the next farmhand command into $__fh_command.",
+static char *farmhand_step_doc[] = {
+  "Answer the last farmhand command and take the next into $__fh_command.",
   "",
-  "Part of farmhand-executor's session loop; not for use by hand.",
+  "Part of farmhand-executor's session; not for use by hand.",
   NULL
 };
 
-static char *farmhand_result_doc[] = {
-  "Answer the running farmhand command with its exit status.",
-  "",
-  "Part of farmhand-executor's session loop; not for use by hand.",
-  NULL
-};
-
-EXPORT struct builtin farmhand_next_struct = {
-  "farmhand_next", farmhand_next_builtin, BUILTIN_ENABLED, farmhand_next_doc, "farmhand_next", 0
-};
-
-EXPORT struct builtin farmhand_result_struct = {
-  "farmhand_result", farmhand_result_builtin, BUILTIN_ENABLED, farmhand_result_doc,
-  "farmhand_result [--exit] STATUS", 0
+EXPORT struct builtin farmhand_step_struct = {
+  "farmhand_step", farmhand_step_builtin, BUILTIN_ENABLED, farmhand_step_doc,
+  "farmhand_step [--exit] [STATUS]", 0
 };

@@ -4,6 +4,7 @@
 #include "fh-bash-link.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -13,12 +14,22 @@
 
 /* One read takes whatever the dispatcher has written, usually one frame. */
 #define READ_SIZE 65536
+/* bash's script only grows; what bash has read is freed in steps of this. */
+#define RECLAIM_STEP (1 << 20)
+/* Lines appended at a time: one write (and about one read by bash) per
+ * this many commands. */
+#define BATCH_LINES 64
 
 struct _FhBashLink
 {
   int frames_fd;
   int backchannel_fd;
   int script_fd;        /* bash's script; -1 once it has ended */
+  gint64 script_start;   /* where the first queued line starts */
+  gint64 queued;         /* lines appended */
+  gint64 steps;          /* commands taken; the next runs from line steps */
+  gint64 reclaimed;
+  GString *batch;
   FhWireDecoder *decoder;
   gint64 pending;       /* seq of the command without a result, or 0 */
   char *command;        /* the current command, for the caller */
@@ -34,6 +45,10 @@ fh_bash_link_new (int frames_fd, int backchannel_fd, int script_fd)
   self->frames_fd = frames_fd;
   self->backchannel_fd = backchannel_fd;
   self->script_fd = script_fd;
+  self->script_start = lseek (script_fd, 0, SEEK_CUR);
+  self->batch = g_string_new (NULL);
+  for (int i = 0; i < BATCH_LINES; i++)
+    g_string_append (self->batch, FH_BASH_LINK_LINE);
   self->decoder = fh_wire_decoder_new (FH_WIRE_MAX_FRAME);
   self->out = g_byte_array_sized_new (256);
   return self;
@@ -50,6 +65,7 @@ fh_bash_link_free (FhBashLink *self)
     close (self->script_fd);
   fh_wire_decoder_free (self->decoder);
   g_byte_array_unref (self->out);
+  g_string_free (self->batch, TRUE);
   g_free (self->command);
   g_free (self->message);
   g_free (self);
@@ -109,7 +125,8 @@ fh_bash_link_answer (FhBashLink *self, FhBashAnswer how, int status, const char 
   return send_result (self, result, message);
 }
 
-/* A command that never reached its farmhand_result. */
+/* A command that never reached its answer (it took the next command
+ * itself, say). */
 static int
 answer_orphan (FhBashLink *self, const char **message)
 {
@@ -120,40 +137,37 @@ answer_orphan (FhBashLink *self, const char **message)
   return send_result (self, result, message);
 }
 
-/* Appends @line to bash's script, or (@line NULL) ends the script: bash
- * exits when it has run what it has.  The pipe is empty whenever we are
- * called (bash has read up to the call), so a line this short never
- * blocks. */
+/* bash is running line @steps - 1 (or the preamble): everything before it
+ * has been read, and the memory of those whole pages can go (the file
+ * keeps its size and offsets; bash never reads there again). */
+static void
+reclaim_script (FhBashLink *self)
+{
+  gint64 read_upto = self->script_start + (self->steps - 1) * (gint64) strlen (FH_BASH_LINK_LINE);
+  gint64 upto = read_upto & ~(gint64) 4095;
+
+  if (upto - self->reclaimed < RECLAIM_STEP)
+    return;
+  if (fallocate (self->script_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, upto) == 0)
+    self->reclaimed = upto;
+}
+
+/* Once command @steps is taken, bash must find line @steps after it. */
 static gboolean
-feed_script (FhBashLink *self, const char *line, const char **message)
+queue_lines (FhBashLink *self, const char **message)
 {
   g_autoptr (GError) err = NULL;
 
-  if (self->script_fd < 0)
+  if (self->queued >= self->steps)
     return TRUE;
-  if (line == NULL)
-    {
-      close (self->script_fd);
-      self->script_fd = -1;
-      return TRUE;
-    }
-  if (!fh_wire_write_all (self->script_fd, line, strlen (line), &err))
+  reclaim_script (self);
+  if (!fh_wire_write_all (self->script_fd, self->batch->str, self->batch->len, &err))
     {
       fail (self, message, "writing bash's script: %s", err->message);
       return FALSE;
     }
+  self->queued += BATCH_LINES;
   return TRUE;
-}
-
-static FhBashNext
-end (FhBashLink *self, FhBashNext how)
-{
-  const char *ignored;
-
-  feed_script (self, how == FH_BASH_NEXT_END ? NULL : "exit 2\n", &ignored);
-  if (how != FH_BASH_NEXT_END)
-    feed_script (self, NULL, &ignored);
-  return how;
 }
 
 static FhBashNext
@@ -167,16 +181,17 @@ take_frame (FhBashLink *self, const char *payload, gsize len, const char **comma
     {
       fail (self, message, "protocol error in command frame %" G_GUINT64_FORMAT ": %s",
             fh_wire_decoder_get_n_frames (self->decoder), err->message);
-      return end (self, FH_BASH_NEXT_ERROR);
+      return FH_BASH_NEXT_ERROR;
     }
   if (msg->type != FH_MESSAGE_COMMAND)
     {
       fail (self, message, "protocol error: expected a command, got a '%s' message",
             fh_message_type_to_string (msg->type));
-      return end (self, FH_BASH_NEXT_ERROR);
+      return FH_BASH_NEXT_ERROR;
     }
-  if (!feed_script (self, FH_BASH_LINK_LINE, message))
-    return end (self, FH_BASH_NEXT_ERROR);
+  self->steps++;
+  if (!queue_lines (self, message))
+    return FH_BASH_NEXT_ERROR;
   g_free (self->command);
   self->command = g_steal_pointer (&msg->command);
   self->pending = msg->seq;
@@ -185,7 +200,8 @@ take_frame (FhBashLink *self, const char *payload, gsize len, const char **comma
 }
 
 FhBashNext
-fh_bash_link_next (FhBashLink *self, const char **command, const char **message)
+fh_bash_link_next (FhBashLink *self, int has_status, int status, const char **command,
+                   const char **message)
 {
   g_autoptr (GError) err = NULL;
   char buf[READ_SIZE];
@@ -193,14 +209,16 @@ fh_bash_link_next (FhBashLink *self, const char **command, const char **message)
   gsize len;
   ssize_t n;
 
-  if (self->pending != 0 && answer_orphan (self, message) < 0)
-    return end (self, FH_BASH_NEXT_ERROR);
+  if (self->pending != 0 &&
+      (has_status ? fh_bash_link_answer (self, FH_BASH_ANSWER_DONE, status, message)
+                  : answer_orphan (self, message)) < 0)
+    return FH_BASH_NEXT_ERROR;
   while (!fh_wire_decoder_next (self->decoder, &payload, &len, &err))
     {
       if (err != NULL)
         {
           fail (self, message, "protocol error on the command stream: %s", err->message);
-          return end (self, FH_BASH_NEXT_ERROR);
+          return FH_BASH_NEXT_ERROR;
         }
       n = read (self->frames_fd, buf, sizeof buf);
       if (n < 0 && errno == EINTR)
@@ -208,16 +226,16 @@ fh_bash_link_next (FhBashLink *self, const char **command, const char **message)
       if (n < 0)
         {
           fail (self, message, "reading commands: %s", g_strerror (errno));
-          return end (self, FH_BASH_NEXT_ERROR);
+          return FH_BASH_NEXT_ERROR;
         }
       if (n == 0)
         {
           if (!fh_wire_decoder_finish (self->decoder, &err))
             {
               fail (self, message, "protocol error on the command stream: %s", err->message);
-              return end (self, FH_BASH_NEXT_ERROR);
+              return FH_BASH_NEXT_ERROR;
             }
-          return end (self, FH_BASH_NEXT_END);
+          return FH_BASH_NEXT_END;
         }
       fh_wire_decoder_push (self->decoder, buf, n);
     }

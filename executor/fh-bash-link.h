@@ -7,29 +7,31 @@
  * sees only this plain-C interface, so bash's headers and GLib's never
  * meet in one file.
  *
- * bash reads its script from a pipe whose write end is ours: for each
- * command, fh_bash_link_next() appends the line that runs it, answers it
- * and asks for the next one (FH_BASH_LINK_LINE).  So every command runs
- * at bash's top level, exactly as in a script, with no loop around it.
+ * bash reads its script from a file that only grows: after the preamble,
+ * the same line again and again (FH_BASH_LINK_LINE), which answers the
+ * previous command, takes the next and runs it at bash's top level,
+ * exactly as in a script, with no loop around it.  The link appends lines
+ * in batches, ahead of bash; at the end of input `farmhand_step` fails
+ * and bash exits, so lines queued beyond never run.
  *
  * A command is "pending" from fh_bash_link_next() until its result is
  * written; every pending command gets exactly one result, even when it
- * ends the shell (`exit`, `set -e`) or never reaches its farmhand_result.
+ * ends the shell (`exit`, `set -e`).
  */
 #pragma once
 
 typedef struct _FhBashLink FhBashLink;
 
-/* What bash runs for each command; $__fh_command holds the command. */
-#define FH_BASH_LINK_LINE "command eval \"$__fh_command\"; farmhand_result $?; farmhand_next\n"
+/* What bash runs for each command: answer the previous one with its exit
+ * status, take the next (or exit), run it. */
+#define FH_BASH_LINK_LINE "farmhand_step $? || exit $__fh_exit; command eval \"$__fh_command\"\n"
 
 typedef enum {
-  FH_BASH_NEXT_COMMAND,      /* a command to run: its line is queued */
-  FH_BASH_NEXT_END,          /* end of input: bash's script ends too */
+  FH_BASH_NEXT_COMMAND,      /* a command to run */
+  FH_BASH_NEXT_END,          /* end of input: the session is over */
   FH_BASH_NEXT_INTERRUPTED,  /* a signal arrived while waiting: let bash
                                 handle it, then call again */
-  FH_BASH_NEXT_ERROR,        /* a protocol or I/O error (see the message);
-                                bash's script ends with `exit 2` */
+  FH_BASH_NEXT_ERROR,        /* a protocol or I/O error (see the message) */
 } FhBashNext;
 
 /* Why a pending command is answered without its own exit status. */
@@ -39,14 +41,17 @@ typedef enum {
 } FhBashAnswer;
 
 /* Reads frames from @frames_fd, writes results to @backchannel_fd and
- * bash's script lines to @script_fd; owns all three.  (transfer full) */
+ * appends bash's script lines to @script_fd (positioned at its end); owns
+ * all three.  (transfer full) */
 FhBashLink *fh_bash_link_new (int frames_fd, int backchannel_fd, int script_fd);
 void fh_bash_link_free (FhBashLink *self);
 
-/* The next command.  Answers a still-pending command first.  On
+/* Answers the pending command, if any, with @status (@has_status; else
+ * as one that never reached its answer), then reads the next command.  On
  * FH_BASH_NEXT_COMMAND, *@command stays valid until the next call; on
  * FH_BASH_NEXT_ERROR, *@message says what went wrong.  (transfer none) */
-FhBashNext fh_bash_link_next (FhBashLink *self, const char **command, const char **message);
+FhBashNext fh_bash_link_next (FhBashLink *self, int has_status, int status,
+                              const char **command, const char **message);
 
 /* Answers the pending command, if any.  Returns 0, or -1 with *@message
  * set when the backchannel cannot be written.  (transfer none) */

@@ -19,18 +19,21 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
 #include <glib-unix.h>
 
+#include "fh-bash-link.h"
 #include "fh-error.h"
 #include "fh-fd-writer.h"
 
 #define SCRIPT_FD 3
-/* Direct mode: bash's script (read end at SCRIPT_FD, write end for the
- * builtin), command frames, backchannel and ready pipe. */
+/* Direct mode: bash's script (a memfd bash reads at SCRIPT_FD, which the
+ * builtin appends to at SCRIPT_W_FD), command frames, backchannel and
+ * ready pipe. */
 #define FRAMES_FD 4
 #define BACKCHANNEL_FD 5
 #define SCRIPT_W_FD 6
@@ -63,17 +66,31 @@ static const char preamble[] =
   "trap '__fh_s=$?; [ -z \"$__fh_seq\" ] || __fh_result \"$__fh_seq\" \"$__fh_s\" "
   "\"" FH_SHELL_TB_ENDED "\" final' EXIT\n";
 
-/* Direct mode: the start of bash's script (see fh-bash-link.h for the
- * rest, which the builtin appends one command at a time).  exit 125 when
- * the builtin cannot load, so the executor can tell. */
+/* Direct mode: the start of bash's script; the builtin appends the rest
+ * (see fh-bash-link.h).  exit 125 when the builtin cannot load, so the
+ * executor can tell.  The script is padded to 8 KiB before its last line:
+ * bash sizes its read buffer by the script's size when it opens it. */
 static const char direct_preamble[] =
   "exec 3<&-\n"
   "BASH_ARGV0=farmhand\n"
-  "enable -f \"$FARMHAND_BASH_BUILTIN\" farmhand_next farmhand_result || exit 125\n"
+  "enable -f \"$FARMHAND_BASH_BUILTIN\" farmhand_step || exit 125\n"
   "unset FARMHAND_BASH_BUILTIN\n"
   "trap : INT\n"
-  "trap 'farmhand_result --exit $?' EXIT\n"
-  "farmhand_next\n";
+  "trap 'farmhand_step --exit $?' EXIT\n";
+#define DIRECT_SCRIPT_SIZE 8192
+
+static GString *
+direct_script (void)
+{
+  GString *s = g_string_new (direct_preamble);
+  gsize pad = DIRECT_SCRIPT_SIZE - s->len - strlen (FH_BASH_LINK_LINE) - 2;
+
+  g_string_append (s, "#");
+  while (pad-- > 0)
+    g_string_append_c (s, ' ');
+  g_string_append (s, "\n" FH_BASH_LINK_LINE);
+  return s;
+}
 
 struct _FhShellSession
 {
@@ -167,8 +184,10 @@ spawn_shell (const char *shell, int script_r, int backchannel_fd, GError **error
   return proc;
 }
 
-/* Direct mode: bash reading its script (@script, a pipe: both ends taken)
- * with the frames, the backchannel and the ready pipe (@ready_w, taken). */
+/* Direct mode: bash reading its script (@script: a file, opened twice —
+ * [0] for bash to read as /dev/fd/SCRIPT_FD, [1] positioned at its end
+ * for the builtin to append to; both taken) with the frames, the
+ * backchannel and the ready pipe (@ready_w, taken). */
 static GSubprocess *
 spawn_direct (const char *bash, const char *builtin, int frames_fd, int backchannel_fd,
               const int script[2], int ready_w, GError **error)
@@ -221,22 +240,26 @@ fh_shell_session_new_direct (const char *bash, const char *builtin, int frames_f
                              gpointer user_data, GError **error)
 {
   g_autoptr (FhShellSession) self = g_new0 (FhShellSession, 1);
-  int ready[2], script[2];
+  g_autoptr (GString) script_text = NULL;
+  int ready[2], script[2] = { -1, -1 };
   gboolean ok;
 
   self->exit_func = on_exit_func;
   self->user_data = user_data;
   self->script_fd = -1;
   self->direct = TRUE;
-  if (pipe2 (script, O_CLOEXEC) < 0)
+  /* A file, not a pipe: bash reads a script it cannot seek one byte at a
+   * time (so as not to read past what it runs), a file in blocks. */
+  if ((script[1] = memfd_create ("farmhand-bash-script", MFD_CLOEXEC)) < 0)
     return fh_throw_null (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_SPAWN,
-                          "creating bash's script pipe: %s", g_strerror (errno));
-  /* Shorter than a pipe holds: this write cannot block. */
-  if (write (script[1], direct_preamble, sizeof direct_preamble - 1) != sizeof direct_preamble - 1 ||
-      pipe2 (ready, O_CLOEXEC) < 0)
+                          "creating bash's script: %s", g_strerror (errno));
+  script_text = direct_script ();
+  if (write (script[1], script_text->str, script_text->len) != (ssize_t) script_text->len ||
+      (script[0] = fcntl (script[1], F_DUPFD_CLOEXEC, 0)) < 0 || pipe2 (ready, O_CLOEXEC) < 0)
     {
       int saved = errno;
-      close (script[0]);
+      if (script[0] >= 0)
+        close (script[0]);
       close (script[1]);
       return fh_throw_null (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_SPAWN,
                             "starting bash's script: %s", g_strerror (saved));

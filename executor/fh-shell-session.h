@@ -5,17 +5,18 @@
  * reads the dispatcher's command frames itself and writes each result
  * frame to the backchannel itself, so a command costs two process
  * wake-ups (dispatcher → bash → dispatcher), the physical minimum, and no
- * redirection.  bash reads its script from a pipe; the builtin appends,
- * for each command, the line
+ * redirection.  bash reads its script from a file that only grows; after
+ * the preamble the builtin keeps appending, ahead of bash, the line
  *
- *   command eval "$__fh_command"; farmhand_result $?; farmhand_next
+ *   farmhand_step $? || exit $__fh_exit; command eval "$__fh_command"
  *
- * so every command runs at bash's top level, exactly as in a script
- * (`declare`, `cd`, `source`, even a stray `break` behave as they would
- * there).  Its fds: 0 /dev/null; 1 and 2 the job log (inherited); the
- * command frames (a copy of our stdin), the backchannel and the script's
- * write end, which the builtin moves above fd 99 with close-on-exec.  An
- * EXIT trap answers for a command that ends the shell.
+ * which answers the previous command, takes the next and runs it at
+ * bash's top level, exactly as a line of a script (`declare`, `cd`,
+ * `source`, even a stray `break` behave as they would there).  Its fds: 0
+ * /dev/null; 1 and 2 the job log (inherited); the command frames (a copy
+ * of our stdin), the backchannel and the script's writing end, which the
+ * builtin moves above fd 99 with close-on-exec.  An EXIT trap answers for
+ * a command that ends the shell.
  *
  * Translator mode (any other shell, e.g. --shell /bin/sh): the executor
  * reads the frames and writes one script line per command to the shell;
