@@ -35,6 +35,7 @@ typedef struct
   gboolean anchored;
   int first_byte;        /* anchored: the first byte, compared caselessly
                             (PCRE2 may not say when it is caseless); -1 */
+  char first_lower, first_upper;
   const guint8 *first_bitmap;  /* anchored: bytes that may start a match */
 } Pattern;
 
@@ -159,6 +160,8 @@ learn_prefilter (pcre2_code *code, Pattern *p)
   p->anchored = (options & PCRE2_ANCHORED) != 0;
   /* Only an ASCII first byte is safe to compare caselessly ourselves. */
   p->first_byte = p->anchored && first_type == 1 && first_unit < 0x80 ? (int) first_unit : -1;
+  p->first_lower = g_ascii_tolower ((char) first_unit);
+  p->first_upper = g_ascii_toupper ((char) first_unit);
   if (!p->anchored)
     p->first_bitmap = NULL;
 }
@@ -169,7 +172,7 @@ may_match (const Pattern *p, const char *line, gsize len)
   if (len < p->min_len)
     return FALSE;
   if (p->first_byte >= 0)
-    return len > 0 && g_ascii_tolower (line[0]) == g_ascii_tolower ((char) p->first_byte);
+    return len > 0 && (line[0] == p->first_lower || line[0] == p->first_upper);
   if (p->first_bitmap != NULL)
     return len > 0 && (p->first_bitmap[(guint8) line[0] / 8] >> ((guint8) line[0] % 8) & 1);
   return TRUE;
@@ -262,7 +265,15 @@ static double
 parse_number (const char *s, gsize len)
 {
   char buf[32];
+  gint64 v = 0;
+  gsize i;
 
+  /* Progress numbers are nearly always plain digits ("Sample 12/128"):
+   * those without strtod, which cost more than the match. */
+  for (i = 0; i < len && i < 15 && g_ascii_isdigit (s[i]); i++)
+    v = v * 10 + (s[i] - '0');
+  if (i == len && len > 0)
+    return (double) v;
   if (len == 0 || len >= sizeof buf)
     return -1;
   memcpy (buf, s, len);

@@ -19,6 +19,8 @@
 
 #include "fh-job-runner.h"
 
+#include <time.h>
+
 #include <json-glib/json-glib.h>
 
 #include "fh-dispatcher.h"
@@ -42,6 +44,8 @@ struct _FhJobRunner
   char *cwd;
   char *output_dir;
   const char *current_item;    /* name of the item running, for the log */
+  double progress_unsent;      /* latest progress not passed on yet, or -1 */
+  gint64 progress_sent_at;     /* monotonic µs */
   guint n_complete;
   guint n_failed;
   guint restarts;
@@ -147,11 +151,50 @@ host_note (FhJobRunner *self, const char *fmt, ...)
   to_host_log (self, FH_LOG_FARMHAND, msg, strlen (msg));
 }
 
+/* A render log can report progress on every line (Blender's "Sample
+ * 12/128"): the host hears the latest at most every PROGRESS_INTERVAL_US,
+ * and always the last one when the item ends (flush_progress).  The
+ * item's result keeps the exact last value either way. */
+#define PROGRESS_INTERVAL_US (50 * 1000)
+
+/* Good to a few ms, and read from memory: the precise clock costs more
+ * than matching a line on some virtual machines, and this runs per line. */
+static gint64
+coarse_now_us (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC_COARSE, &ts);
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static void
+send_progress (FhJobRunner *self, double fraction, gint64 now)
+{
+  self->host->progress (self->host->host_data, self->current_item, fraction);
+  self->progress_sent_at = now;
+  self->progress_unsent = -1;
+}
+
 static void
 set_progress (FhJobRunner *self, double fraction)
 {
-  if (fraction >= 0 && self->current_item != NULL)
-    self->host->progress (self->host->host_data, self->current_item, fraction);
+  gint64 now;
+
+  if (fraction < 0 || self->current_item == NULL)
+    return;
+  now = coarse_now_us ();
+  if (fraction >= 1.0 || now - self->progress_sent_at >= PROGRESS_INTERVAL_US)
+    send_progress (self, fraction, now);
+  else
+    self->progress_unsent = fraction;
+}
+
+static void
+flush_progress (FhJobRunner *self)
+{
+  if (self->progress_unsent >= 0 && self->current_item != NULL)
+    send_progress (self, self->progress_unsent, coarse_now_us ());
 }
 
 /* Every line goes to the host; output lines (not echo, not farmhand's own)
@@ -417,8 +460,11 @@ attempt_item (FhJobRunner *self, guint index, const char *name, JsonObject *item
   frames = fh_agenda_get_item_frames (self->job->agenda, index, &n_frames);
   fh_item_report_reset (self->report, frames, n_frames);
   self->current_item = name;
+  self->progress_unsent = -1;
+  self->progress_sent_at = 0;
   why = run_command (self, FH_PHASE_AGENDA, command, item, self->job->timeouts.command_s,
                      TRUE, &r, NULL);
+  flush_progress (self);
   self->current_item = NULL;
   *ok = why == NULL;
   return item_result (self, item, name, r, why, g_get_monotonic_time () - started, attempt);

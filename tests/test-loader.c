@@ -114,6 +114,8 @@ typedef struct
   guint n;
   GPtrArray *results;
   GPtrArray *log;
+  guint n_progress;
+  double last_progress;
 } Host;
 
 static char *
@@ -147,6 +149,12 @@ h_log (void *data, const char *item, FhLogStream stream, const char *line, size_
 static void
 h_progress (void *data, const char *item, double fraction)
 {
+  Host *h = data;
+
+  if (h == NULL)
+    return;
+  h->n_progress++;
+  h->last_progress = fraction;
 }
 
 static void
@@ -155,7 +163,7 @@ test_drive_real_plugin (void)
   g_autofree char *path = fh_test_built ("plugin", FH_JOBTYPE_MODULE, NULL);
   g_autoptr (FhPluginModule) m = fh_plugin_module_open (path, NULL);
   const FhPluginDesc *d = fh_plugin_module_get_desc (m);
-  Host h = { 0, 3, g_ptr_array_new_with_free_func (g_free), g_ptr_array_new_with_free_func (g_free) };
+  Host h = { 0, 3, g_ptr_array_new_with_free_func (g_free), g_ptr_array_new_with_free_func (g_free), 0, -1 };
   FhHostApi api = { sizeof (FhHostApi), FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR, 0, &h,
                     h_next_item, h_free_item, h_report, h_log, h_progress, { 0 } };
   char *error = NULL, *summary = NULL;
@@ -176,6 +184,38 @@ test_drive_real_plugin (void)
   /* Log lines are attributed to the item that printed them. */
   g_assert_true (g_ptr_array_find_with_equal_func (h.log, "2|item 2", g_str_equal, NULL));
   d->free_string (summary);
+  g_ptr_array_unref (h.results);
+  g_ptr_array_unref (h.log);
+}
+
+static void
+test_progress_coalesced (void)
+{
+  g_autofree char *path = fh_test_built ("plugin", FH_JOBTYPE_MODULE, NULL);
+  g_autoptr (FhPluginModule) m = fh_plugin_module_open (path, NULL);
+  const FhPluginDesc *d = fh_plugin_module_get_desc (m);
+  Host h = { 0, 1, g_ptr_array_new_with_free_func (g_free), g_ptr_array_new_with_free_func (g_free), 0, -1 };
+  FhHostApi api = { sizeof (FhHostApi), FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR, 0, &h,
+                    h_next_item, h_free_item, h_report, h_log, h_progress, { 0 } };
+  char *error = NULL, *summary = NULL;
+  FhPluginJob *job;
+
+  /* 20,000 progress lines (a render log reports one per sample) and then
+   * something else: the host hears a few updates, the last one exact, and
+   * the result holds it. */
+  job = d->job_new (&api, "{\"agenda\":{\"frames\":\"1\",\"command\":"
+                          "\"i=0; while [ $i -lt 20000 ]; do i=$((i+1)); echo \\\"Sample $i/20000\\\"; done; echo done\"},"
+                          "\"log\":{\"progress\":\"Sample (?<done>\\\\d+)/(?<total>\\\\d+)\"}}",
+                    NULL, &error);
+  g_assert_null (error);
+  g_assert_cmpint (d->job_run (job, &summary), ==, FH_RUN_OK);
+  d->job_free (job);
+  d->free_string (summary);
+  g_assert_cmpuint (h.log->len, >, 20000);
+  g_assert_cmpuint (h.n_progress, >, 0);
+  g_assert_cmpuint (h.n_progress, <, 2000);
+  g_assert_cmpfloat (h.last_progress, ==, 1.0);
+  g_assert_true (strstr (g_ptr_array_index (h.results, 0), "\"progress\":1.0") != NULL);
   g_ptr_array_unref (h.results);
   g_ptr_array_unref (h.log);
 }
@@ -216,5 +256,6 @@ main (int argc, char **argv)
   g_test_add_func ("/loader/default-from-env", test_default_from_env);
   g_test_add_func ("/loader/drive-real-plugin", test_drive_real_plugin);
   g_test_add_func ("/loader/refuses-invalid-job", test_refuses_invalid_job);
+  g_test_add_func ("/loader/progress-coalesced", test_progress_coalesced);
   return g_test_run ();
 }
