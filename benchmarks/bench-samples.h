@@ -1,0 +1,25 @@
+/* bench-samples.h — latency samples of one benchmark: collected in
+ * nanoseconds, reported as one JSON line in microseconds
+ * ({"n", "median", "p99", "mean", "min"}), optionally written one per line
+ * (µs) to a file for plotting. */
+#pragma once
+
+#include <glib.h>
+
+typedef struct _BenchSamples BenchSamples;
+
+/* (transfer full) */
+BenchSamples *bench_samples_new (guint capacity);
+void bench_samples_free (BenchSamples *self);
+
+/* A monotonic clock in nanoseconds. */
+gint64 bench_now_ns (void);
+
+void bench_samples_add (BenchSamples *self, gint64 ns);
+
+/* Prints the summary line to stdout; writes every sample to @path when it
+ * is not NULL.  FALSE (with @error set) when there are no samples or the
+ * file cannot be written. */
+gboolean bench_samples_report (BenchSamples *self, const char *path, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BenchSamples, bench_samples_free)

@@ -1,0 +1,229 @@
+#!/usr/bin/python3
+"""peers.py — the round trip of a no-op Python command through farmhand's
+peers, measured the way each is meant to be used, on the same interpreter
+(run this with /usr/bin/python3: Debian's python3-execnet and
+python3-mitogen belong to it).
+
+  peers.py execnet  [-n N] [--samples FILE]   channel: send the command, remote exec()s it
+                                              in a persistent namespace, sends 0 back
+  peers.py execnet-remote-exec [...]          gateway.remote_exec(source) per command
+  peers.py mitogen  [...]                     context.call(run_command, source)
+  peers.py qube-poll [...]                    Qube's mechanism, written from its description:
+                                              command on stdin, the child opens a TCP
+                                              connection per result, the dispatcher polls
+                                              the received buffer every 0.2 s
+
+Prints {"n", "median", "p99", "mean", "min"} in µs, like the C benchmarks.
+"""
+import argparse
+import json
+import os
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import threading
+import time
+
+PYTHON = sys.executable
+NAMESPACE = {}
+
+
+def run_command(source):
+    """The remote side of mitogen's call: exec in a persistent namespace."""
+    exec(source, NAMESPACE)
+    return 0
+
+
+EXECNET_REMOTE = """
+import traceback
+namespace = {}
+while True:
+    source = channel.receive()
+    if source is None:
+        break
+    try:
+        exec(source, namespace)
+        channel.send(0)
+    except BaseException:
+        channel.send(traceback.format_exc())
+"""
+
+
+def bench_execnet(n, warmup):
+    import execnet
+
+    gw = execnet.makegateway("popen//python=%s" % PYTHON)
+    ch = gw.remote_exec(EXECNET_REMOTE)
+    samples = []
+    for i in range(warmup + n):
+        t0 = time.perf_counter_ns()
+        ch.send("pass")
+        status = ch.receive()
+        t1 = time.perf_counter_ns()
+        assert status == 0, status
+        if i >= warmup:
+            samples.append(t1 - t0)
+    ch.send(None)
+    ch.waitclose()
+    gw.exit()
+    return samples
+
+
+def bench_execnet_remote_exec(n, warmup):
+    import execnet
+
+    gw = execnet.makegateway("popen//python=%s" % PYTHON)
+    samples = []
+    for i in range(warmup + n):
+        t0 = time.perf_counter_ns()
+        ch = gw.remote_exec("pass")
+        ch.waitclose()
+        t1 = time.perf_counter_ns()
+        if i >= warmup:
+            samples.append(t1 - t0)
+    gw.exit()
+    return samples
+
+
+def bench_mitogen(n, warmup):
+    import mitogen.master
+
+    broker = mitogen.master.Broker()
+    router = mitogen.master.Router(broker)
+    try:
+        ctx = router.local(python_path=PYTHON)
+        samples = []
+        for i in range(warmup + n):
+            t0 = time.perf_counter_ns()
+            status = ctx.call(run_command, "pass")
+            t1 = time.perf_counter_ns()
+            assert status == 0, status
+            if i >= warmup:
+                samples.append(t1 - t0)
+        return samples
+    finally:
+        broker.shutdown()
+        broker.join()
+
+
+# The child of the Qube-style dispatcher: length-prefixed commands on stdin,
+# exec in persistent globals, each result on a new TCP connection.
+QUBE_CHILD = r"""
+import socket, struct, sys, traceback
+port = int(sys.argv[1])
+stdin = sys.stdin.buffer
+namespace = {}
+while True:
+    head = stdin.read(4)
+    if len(head) < 4:
+        break
+    source = stdin.read(struct.unpack(">I", head)[0]).decode()
+    try:
+        exec(source, namespace)
+        reply = struct.pack(">I", 0)
+    except BaseException:
+        tb = traceback.format_exc().encode()
+        reply = struct.pack(">I", len(tb)) + tb
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(reply)
+    s.close()
+"""
+
+
+class QubeStyleBackchannel(object):
+    """A TCP server on 127.0.0.1, one connection per message, whatever
+    arrives lands in one shared buffer under a lock."""
+
+    def __init__(self):
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(8)
+        self.lock = threading.Lock()
+        self.buffer = None
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    @property
+    def port(self):
+        return self.server.getsockname()[1]
+
+    def _serve(self):
+        while True:
+            conn, _ = self.server.accept()
+            data = b""
+            while True:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+            conn.close()
+            with self.lock:
+                self.buffer = data
+
+    def poll(self):
+        with self.lock:
+            data, self.buffer = self.buffer, None
+        return data
+
+
+def bench_qube_poll(n, warmup):
+    back = QubeStyleBackchannel()
+    child = subprocess.Popen([PYTHON, "-c", QUBE_CHILD, str(back.port)], stdin=subprocess.PIPE)
+    samples = []
+    try:
+        for i in range(warmup + n):
+            t0 = time.perf_counter_ns()
+            child.stdin.write(struct.pack(">I", 4) + b"pass")
+            child.stdin.flush()
+            while True:
+                reply = back.poll()
+                if reply is not None:
+                    break
+                time.sleep(0.2)
+            t1 = time.perf_counter_ns()
+            assert reply == struct.pack(">I", 0), reply
+            if i >= warmup:
+                samples.append(t1 - t0)
+    finally:
+        child.stdin.close()
+        child.wait()
+    return samples
+
+
+BENCHES = {
+    "execnet": bench_execnet,
+    "execnet-remote-exec": bench_execnet_remote_exec,
+    "mitogen": bench_mitogen,
+    "qube-poll": bench_qube_poll,
+}
+
+
+def summary(samples_ns):
+    us = sorted(s / 1000.0 for s in samples_ns)
+    return {"n": len(us), "median": round(statistics.median(us), 2),
+            "p99": round(us[int(0.99 * (len(us) - 1) + 0.5)], 2),
+            "mean": round(statistics.fmean(us), 2), "min": round(us[0], 2)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("peer", choices=sorted(BENCHES))
+    ap.add_argument("-n", "--count", type=int, default=10000)
+    ap.add_argument("--warmup", type=int, default=None)
+    ap.add_argument("--samples", help="write every sample (µs) to FILE")
+    args = ap.parse_args()
+    warmup = args.warmup if args.warmup is not None else min(500, args.count // 10 + 1)
+    try:
+        samples = BENCHES[args.peer](args.count, warmup)
+    except ImportError as e:
+        sys.exit("peers.py: %s is not installed for %s (Debian: apt-get install -y python3-%s)"
+                 % (e.name, PYTHON, e.name))
+    if args.samples:
+        with open(args.samples, "w") as f:
+            f.writelines("%.3f\n" % (s / 1000.0) for s in samples)
+    print(json.dumps(summary(samples)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,62 @@
+#!/usr/bin/python3
+"""test-benchmarks.py — keeps benchmarks/run from rotting: runs it with
+--smoke (tiny counts; no timing is asserted, the numbers mean nothing) and
+checks that the JSON has every figure benchmarks/RESULTS.md reports.  TAP.
+
+Usage: test-benchmarks.py SOURCE_DIR BUILD_DIR
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+SRC, BUILD = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+for module in ("execnet", "mitogen"):
+    try:
+        __import__(module)
+    except ImportError:
+        print("1..0 # SKIP python3-%s is not installed (apt-get install python3-%s)" % (module, module))
+        sys.exit(0)
+
+ROUNDTRIPS = ["limit_pipe_socketpair", "limit_3_processes", "farmhand_shell_dispatcher",
+              "farmhand_shell", "farmhand_python", "spawn_sh_c", "spawn_python_c", "execnet",
+              "execnet_remote_exec", "mitogen", "poll_0_2s_tcp"]
+
+
+def number(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and x > 0
+
+
+with tempfile.TemporaryDirectory() as tmp:
+    out = os.path.join(tmp, "out.json")
+    proc = subprocess.run([os.path.join(SRC, "benchmarks", "run"), "--smoke", "--no-blender",
+                           "--build", BUILD, "--json", out],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    checks = []
+
+    def check(name, ok, detail=""):
+        checks.append((name, bool(ok), detail))
+
+    check("run_exits_0", proc.returncode == 0, proc.stdout[-2000:])
+    r = json.load(open(out)) if os.path.exists(out) else {}
+    rt = r.get("roundtrip_us", {})
+    for key in ROUNDTRIPS:
+        q = rt.get(key, {})
+        check("roundtrip_us.%s" % key, number(q.get("median")) and number(q.get("p99")), q)
+    check("items_per_s", number(r.get("items_per_s", {}).get("farmhand_shell")), r.get("items_per_s"))
+    ls = r.get("log_scan_MBps", {})
+    check("log_scan_MBps", all(number(ls.get(k)) for k in ("farmhand", "grep_E", "grep_E_C_locale", "pipe_limit")), ls)
+    rss = r.get("peak_rss_mb", {})
+    check("peak_rss_mb", any(k.endswith("_log") and number(v) for k, v in rss.items()), rss)
+    check("machine_and_date", r.get("machine", {}).get("cores") and r.get("date"), r.get("machine"))
+    check("targets", len(r.get("targets", [])) >= 6, r.get("targets"))
+    check("table_printed", "round trip of a no-op command" in proc.stdout, proc.stdout[-500:])
+
+print("1..%d" % len(checks))
+for i, (name, ok, detail) in enumerate(checks, 1):
+    print("%s %d %s" % ("ok" if ok else "not ok", i, name))
+    if not ok:
+        for line in str(detail).splitlines():
+            print("# " + line)
+sys.exit(0 if all(ok for _, ok, _ in checks) else 1)
