@@ -96,17 +96,46 @@ typedef enum {
   FH_HOST_ERROR_PLUGIN,
 } FhHostError;
 
+/**
+ * FhJobDirError: errors of a shared job directory (scale-out).
+ * @FH_JOBDIR_ERROR_IO: a file in it could not be read or written.
+ * @FH_JOBDIR_ERROR_EXISTS: a new job directory's path is already in use.
+ * @FH_JOBDIR_ERROR_INVALID: it is not a farmhand job directory, or one of
+ *   its files is malformed.
+ */
+typedef enum {
+  FH_JOBDIR_ERROR_IO,
+  FH_JOBDIR_ERROR_EXISTS,
+  FH_JOBDIR_ERROR_INVALID,
+} FhJobDirError;
+
+/**
+ * FhSlurmError: errors talking to Slurm.
+ * @FH_SLURM_ERROR_NOT_FOUND: a Slurm command (sbatch, squeue, scancel) is
+ *   not installed.
+ * @FH_SLURM_ERROR_FAILED: a Slurm command failed; the message has its
+ *   output.
+ */
+typedef enum {
+  FH_SLURM_ERROR_NOT_FOUND,
+  FH_SLURM_ERROR_FAILED,
+} FhSlurmError;
+
 #define FH_PROTOCOL_ERROR (fh_protocol_error_quark ())
 #define FH_JOB_ERROR (fh_job_error_quark ())
 #define FH_EXECUTOR_ERROR (fh_executor_error_quark ())
 #define FH_LOADER_ERROR (fh_loader_error_quark ())
 #define FH_HOST_ERROR (fh_host_error_quark ())
+#define FH_JOBDIR_ERROR (fh_jobdir_error_quark ())
+#define FH_SLURM_ERROR (fh_slurm_error_quark ())
 
 GQuark fh_protocol_error_quark (void);
 GQuark fh_job_error_quark (void);
 GQuark fh_executor_error_quark (void);
 GQuark fh_loader_error_quark (void);
 GQuark fh_host_error_quark (void);
+GQuark fh_jobdir_error_quark (void);
+GQuark fh_slurm_error_quark (void);
 
 /* Sets @error and returns FALSE, so a failure is one line:
  *   return fh_throw (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID, "...", ...); */

@@ -28,5 +28,9 @@ FhJob *fh_cli_load_job (const char *path, char **text, GError **error);
 int fh_cli_run (int argc, char **argv);
 int fh_cli_validate (int argc, char **argv);
 int fh_cli_expand (int argc, char **argv);
+int fh_cli_submit (int argc, char **argv);
+int fh_cli_worker (int argc, char **argv);
+int fh_cli_status (int argc, char **argv);
+int fh_cli_cancel (int argc, char **argv);
 
 G_END_DECLS

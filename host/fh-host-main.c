@@ -17,6 +17,10 @@ static const struct
   { "run", fh_cli_run, "run JOB.json        run a job through the job-type plugin" },
   { "validate", fh_cli_validate, "validate JOB.json   check job files; list every problem" },
   { "expand", fh_cli_expand, "expand JOB.json     print the agenda, one item per line" },
+  { "submit", fh_cli_submit, "submit --slurm JOB.json   run a job on many machines (a Slurm array of workers)" },
+  { "worker", fh_cli_worker, "worker JOBDIR       work on a submitted job until no item is left" },
+  { "status", fh_cli_status, "status JOBDIR       where a submitted job stands (exit 0 done, 1 failed, 3 running)" },
+  { "cancel", fh_cli_cancel, "cancel JOBDIR       cancel a submitted job; workers run teardown" },
 };
 
 static void

@@ -125,6 +125,25 @@ def real_results_validate():
 
 
 @test
+def worker_results_validate():
+    # The results a scale-out worker writes into a job directory.
+    with tempfile.TemporaryDirectory() as tmp:
+        job = os.path.join(tmp, "job.json")
+        jobdir = os.path.join(tmp, "jobdir")
+        with open(job, "w") as f:
+            json.dump({"agenda": {"frames": "1-3", "command": "[ {frame} != 2 ]"}}, f)
+        for argv in ([FARMHAND, "submit", "--prepare", "--jobdir", jobdir, job],
+                     [FARMHAND, "worker", "--name", "w", jobdir]):
+            subprocess.run(argv, capture_output=True, text=True, cwd=tmp)
+        results = sorted(glob.glob(os.path.join(jobdir, "results", "*.json")))
+        lines = [json.load(open(p)) for p in results]
+    assert [l["status"] for l in lines] == ["complete", "failed", "complete"], lines
+    for line in lines:
+        assert line["worker"] == "w", line
+        Validator(RESULT).validate(line)
+
+
+@test
 def protocol_messages_validate():
     good = [
         {"type": "hello", "protocol": 1, "pid": 7, "kind": "shell", "echo": False},
@@ -132,6 +151,7 @@ def protocol_messages_validate():
          "item": {"index": 0, "name": "1-4", "frames": [1, 2, 3, 4]}},
         {"type": "result", "seq": 1, "status": 0, "code": 0},
         {"type": "result", "seq": 2, "status": 1, "traceback": "x", "stderr_lines": 20},
+        {"type": "result", "seq": 3, "status": 1, "traceback": "x", "code": 3, "final": True},
         {"type": "progress", "seq": 2, "fraction": 0.5},
     ]
     bad = [

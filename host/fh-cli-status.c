@@ -1,0 +1,111 @@
+/* fh-cli-status.c — `farmhand status JOBDIR`: where a scaled-out job
+ * stands.  Exit status: 0 every item complete, 1 finished with failures
+ * (or cancelled, or its Slurm job ended with items left), 3 still
+ * running. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "fh-cli.h"
+#include "fh-job-dir.h"
+#include "fh-json.h"
+#include "fh-slurm.h"
+
+#define FH_EXIT_RUNNING 3
+
+static void
+print_worker (JsonObject *w)
+{
+  const char *state = json_object_get_string_member_with_default (w, "state", "?");
+  const char *item = json_object_get_string_member_with_default (w, "item", "-");
+  gboolean alive = json_object_get_boolean_member_with_default (w, "alive", FALSE);
+  double age = json_object_get_double_member_with_default (w, "age_s", -1);
+  double progress = json_object_get_double_member_with_default (w, "progress", -1);
+  g_autofree char *pct = progress >= 0 ? g_strdup_printf (" %3.0f%%", progress * 100) : g_strdup ("");
+
+  /* A worker that stopped beating without saying goodbye is lost: its item
+   * goes to another. */
+  if (!alive && !g_str_equal (state, "done") && !g_str_equal (state, "failed") &&
+      !g_str_equal (state, "cancelled"))
+    state = "LOST";
+  printf ("  %-22s %-14s %-9s %-10s%s %5" G_GINT64_FORMAT " done %3" G_GINT64_FORMAT
+          " failed  heartbeat %.0f s ago%s%s\n",
+          json_object_get_string_member_with_default (w, "worker", "?"),
+          json_object_get_string_member_with_default (w, "host", "?"), state, item, pct,
+          json_object_get_int_member_with_default (w, "complete", 0),
+          json_object_get_int_member_with_default (w, "failed", 0), age,
+          json_object_has_member (w, "error") ? "\n      " : "",
+          json_object_get_string_member_with_default (w, "error", ""));
+}
+
+static void
+print_failures (GPtrArray *failures)
+{
+  if (failures->len == 0)
+    return;
+  printf ("failed items:\n");
+  for (guint i = 0; i < failures->len; i++)
+    {
+      JsonObject *r = g_ptr_array_index (failures, i);
+      const char *tb = json_object_get_string_member_with_default (r, "traceback", "");
+      g_autofree char *first = g_strndup (tb, strcspn (tb, "\n"));
+      printf ("  %-10s %s (worker %s)\n", json_object_get_string_member_with_default (r, "name", "?"),
+              first, json_object_get_string_member_with_default (r, "worker", "?"));
+    }
+}
+
+/* The exit status, and why the job is over when it is over unfinished. */
+static int
+verdict (FhJobDir *dir, const FhJobDirCounts *c, const char **why)
+{
+  const char *slurm = fh_job_dir_get_slurm_job (dir);
+  gboolean active = TRUE;
+
+  *why = NULL;
+  if (c->complete + c->failed == c->n_items)
+    return c->failed == 0 ? FH_EXIT_OK : FH_EXIT_FAILED;
+  if (fh_job_dir_is_cancelled (dir))
+    return *why = "cancelled", FH_EXIT_FAILED;
+  if (slurm != NULL && fh_slurm_job_active (slurm, &active, NULL) && !active && c->running == 0)
+    return *why = "its Slurm job has ended", FH_EXIT_FAILED;
+  return FH_EXIT_RUNNING;
+}
+
+int
+fh_cli_status (int argc, char **argv)
+{
+  const GOptionEntry entries[] = { { NULL } };
+  g_autoptr (GOptionContext) ctx = fh_cli_context (
+      "status", "JOBDIR", "Where a job submitted with 'farmhand submit' stands: items "
+      "pending, running, complete and failed, and each worker.\nExit status: 0 every item "
+      "complete, 1 finished with failures (or cancelled, or its Slurm job ended with items "
+      "left), 2 usage error, 3 still running.", entries);
+  g_autoptr (GError) err = NULL;
+  g_autoptr (FhJobDir) dir = NULL;
+  g_autoptr (GPtrArray) workers = NULL;
+  g_autoptr (GPtrArray) failures = NULL;
+  FhJobDirCounts c;
+  const char *why;
+  int code;
+
+  if (!g_option_context_parse (ctx, &argc, &argv, &err))
+    return fh_cli_usage_error ("status", "%s", err->message);
+  if (argc != 2)
+    return fh_cli_usage_error ("status", "status needs exactly one job directory");
+  if ((dir = fh_job_dir_open (argv[1], &err)) == NULL ||
+      !fh_job_dir_status (dir, &c, &workers, &failures, &err))
+    return fh_cli_usage_error (NULL, "%s", err->message);
+  code = verdict (dir, &c, &why);
+  printf ("job %s: %u items: %u complete, %u failed, %u running, %u pending%s%s%s%s\n",
+          fh_job_dir_get_name (dir), c.n_items, c.complete, c.failed, c.running, c.pending,
+          fh_job_dir_get_slurm_job (dir) ? " (Slurm job " : "",
+          fh_job_dir_get_slurm_job (dir) ? fh_job_dir_get_slurm_job (dir) : "",
+          fh_job_dir_get_slurm_job (dir) ? ")" : "",
+          code == 0 ? " — done" : why ? "" : code == FH_EXIT_FAILED ? " — finished with failures" : "");
+  if (why != NULL)
+    printf ("the job is over unfinished: %s\n", why);
+  for (guint i = 0; i < workers->len; i++)
+    print_worker (g_ptr_array_index (workers, i));
+  print_failures (failures);
+  return code;
+}

@@ -1,0 +1,151 @@
+/* fh-cli-submit.c — `farmhand submit --slurm JOB.json`: lay the job out in
+ * a job directory on a shared filesystem and submit one Slurm array whose
+ * tasks run `farmhand worker JOBDIR`. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "fh-cli.h"
+#include "fh-error.h"
+#include "fh-job-dir.h"
+#include "fh-slurm.h"
+
+typedef struct
+{
+  gboolean slurm;
+  gboolean prepare;
+  gint workers;
+  char *partition;
+  char *job_dir;
+  char **sbatch_args;
+  char *output_dir;
+  double lease_s;
+  gboolean quiet;
+} SubmitArgs;
+
+static void
+submit_args_clear (SubmitArgs *a)
+{
+  g_free (a->partition);
+  g_free (a->job_dir);
+  g_strfreev (a->sbatch_args);
+  g_free (a->output_dir);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SubmitArgs, submit_args_clear)
+
+static gboolean
+parse_args (int *argc, char ***argv, SubmitArgs *a)
+{
+  const GOptionEntry entries[] = {
+    { "slurm", 0, 0, G_OPTION_ARG_NONE, &a->slurm, "Submit the workers as one Slurm array job (sbatch)", NULL },
+    { "prepare", 0, 0, G_OPTION_ARG_NONE, &a->prepare, "Only lay out the job directory; start 'farmhand worker JOBDIR' yourself, anywhere", NULL },
+    { "workers", 'w', 0, G_OPTION_ARG_INT, &a->workers, "How many workers (default: 4, at most one per item)", "N" },
+    { "partition", 'p', 0, G_OPTION_ARG_STRING, &a->partition, "Slurm partition", "P" },
+    { "jobdir", 'd', 0, G_OPTION_ARG_FILENAME, &a->job_dir, "The job directory, on a filesystem every worker sees (default: ./farmhand-jobs/NAME-DATE-TIME)", "DIR" },
+    { "sbatch-arg", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a->sbatch_args, "Pass ARG to sbatch (repeatable): --sbatch-arg=--time=2:00:00", "ARG" },
+    { "output-dir", 'o', 0, G_OPTION_ARG_FILENAME, &a->output_dir, "FARMHAND_OUTPUT_DIR for every worker (default: JOBDIR/output)", "DIR" },
+    { "lease", 0, 0, G_OPTION_ARG_DOUBLE, &a->lease_s, "Seconds without a heartbeat after which a worker is taken for dead and its item is run by another (default 60)", "S" },
+    { "quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "Print only the Slurm job id (or, with --prepare, the job directory)", NULL },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = fh_cli_context (
+      "submit", "JOB.json", "Run a job on many machines: lay it out in a job directory that "
+      "every worker sees, and submit the workers to Slurm.\nEach worker starts one executor "
+      "(setup once) and takes items one at a time until none is left.\nFollow it with "
+      "'farmhand status JOBDIR'; stop it with 'farmhand cancel JOBDIR'.", entries);
+  g_autoptr (GError) err = NULL;
+
+  if (!g_option_context_parse (ctx, argc, argv, &err))
+    return fh_cli_usage_error ("submit", "%s", err->message), FALSE;
+  if (*argc != 2)
+    return fh_cli_usage_error ("submit", "submit needs exactly one job file"), FALSE;
+  if (a->slurm == a->prepare)
+    return fh_cli_usage_error ("submit", "say where the workers run: --slurm, or --prepare "
+                               "to start them yourself"), FALSE;
+  if (a->workers < 0 || a->lease_s < 0)
+    return fh_cli_usage_error ("submit", "--workers and --lease must be positive"), FALSE;
+  return TRUE;
+}
+
+static char *
+default_job_dir (FhJob *job)
+{
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *name = g_strdup_printf ("%s-%s", job->name, stamp);
+
+  return g_build_filename ("farmhand-jobs", name, NULL);
+}
+
+/* The worker command each task runs: this very farmhand (on a farm it is
+ * installed at the same path on every node). */
+static char **
+worker_command (FhJobDir *dir)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+
+  return g_strdupv ((char *[]) { self ? self : "farmhand", "worker", (char *) fh_job_dir_get_path (dir), NULL });
+}
+
+static int
+submit_slurm (FhJobDir *dir, const SubmitArgs *a, guint workers, GError **error)
+{
+  g_auto (GStrv) command = worker_command (dir);
+  g_autofree char *name = g_strdup_printf ("farmhand-%s", fh_job_dir_get_name (dir));
+  g_autofree char *output = g_build_filename (fh_job_dir_get_path (dir), "slurm", "%A_%a.out", NULL);
+  FhSlurmArray array = {
+    .tasks = workers, .name = name, .output = output, .partition = a->partition,
+    .extra_args = (const char *const *) a->sbatch_args, .command = (const char *const *) command,
+  };
+  g_autofree char *id = fh_slurm_submit_array (&array, error);
+
+  if (id == NULL || !fh_job_dir_set_slurm_job (dir, id, workers, error))
+    return FH_EXIT_FAILED;
+  if (a->quiet)
+    printf ("%s\n", id);
+  else
+    printf ("farmhand: Slurm job %s: %u worker%s (array 0-%u)\n"
+            "  follow it:  farmhand status %s\n"
+            "  stop it:    farmhand cancel %s\n",
+            id, workers, workers == 1 ? "" : "s", workers - 1, fh_job_dir_get_path (dir),
+            fh_job_dir_get_path (dir));
+  return FH_EXIT_OK;
+}
+
+int
+fh_cli_submit (int argc, char **argv)
+{
+  g_auto (SubmitArgs) a = { 0 };
+  g_autoptr (GError) err = NULL;
+  g_autoptr (FhJob) job = NULL;
+  g_autoptr (FhJobDir) dir = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *path = NULL;
+  FhJobDirOptions opts = { 0 };
+  guint n, workers;
+  int code;
+
+  if (!parse_args (&argc, &argv, &a))
+    return FH_EXIT_USAGE;
+  if ((job = fh_cli_load_job (argv[1], &text, &err)) == NULL)
+    return fh_cli_usage_error (NULL, "invalid job %s:\n%s", argv[1], err->message);
+  n = fh_job_get_n_items (job);
+  workers = MIN ((guint) (a.workers > 0 ? a.workers : 4), n);
+  path = a.job_dir ? g_strdup (a.job_dir) : default_job_dir (job);
+  opts = (FhJobDirOptions) { .lease_s = a.lease_s, .output_dir = a.output_dir };
+  if ((dir = fh_job_dir_create (path, job, argv[1], text, &opts, &err)) == NULL)
+    return fh_cli_usage_error (NULL, "%s", err->message);
+  if (!a.quiet)
+    printf ("farmhand: job %s, %u items, in %s\n", job->name, n, fh_job_dir_get_path (dir));
+  if (a.prepare)
+    {
+      printf (a.quiet ? "%s\n" : "  start workers, on any machine that sees it:  farmhand worker %s\n",
+              fh_job_dir_get_path (dir));
+      return FH_EXIT_OK;
+    }
+  code = submit_slurm (dir, &a, workers, &err);
+  if (err != NULL)
+    g_printerr ("farmhand: %s\n", err->message);
+  return code;
+}

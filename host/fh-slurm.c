@@ -1,0 +1,116 @@
+/* fh-slurm.c — sbatch, squeue and scancel, run and read. */
+#include "config.h"
+
+#include "fh-slurm.h"
+
+#include <gio/gio.h>
+
+#include "fh-error.h"
+
+/* Runs @argv (NULL-terminated) to the end; its stdout in @out (nullable).
+ * A command that fails is an error with what it said. */
+static gboolean
+run (const char *const *argv, char **out, GError **error)
+{
+  g_autofree char *path = g_find_program_in_path (argv[0]);
+  g_autoptr (GSubprocess) proc = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autofree char *stdout_text = NULL;
+  g_autofree char *stderr_text = NULL;
+
+  if (path == NULL)
+    return fh_throw (error, FH_SLURM_ERROR, FH_SLURM_ERROR_NOT_FOUND,
+                     "%s not found: is Slurm installed here (Debian: slurm-client)?", argv[0]);
+  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                            &local);
+  if (proc == NULL || !g_subprocess_communicate_utf8 (proc, NULL, NULL, &stdout_text, &stderr_text, &local))
+    return fh_throw (error, FH_SLURM_ERROR, FH_SLURM_ERROR_FAILED, "%s: %s", argv[0], local->message);
+  if (!g_subprocess_get_successful (proc))
+    {
+      g_autofree char *cmd = g_strjoinv (" ", (char **) argv);
+      return fh_throw (error, FH_SLURM_ERROR, FH_SLURM_ERROR_FAILED, "'%s' failed: %s", cmd,
+                       g_strstrip (stderr_text && *stderr_text ? stderr_text : stdout_text));
+    }
+  if (out != NULL)
+    *out = g_steal_pointer (&stdout_text);
+  return TRUE;
+}
+
+char *
+fh_slurm_submit_array (const FhSlurmArray *array, GError **error)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GString) wrap = g_string_new ("exec");
+  g_autofree char *out = NULL;
+  char *id;
+
+  g_return_val_if_fail (array->tasks > 0 && array->command != NULL, NULL);
+  for (guint i = 0; array->command[i] != NULL; i++)
+    {
+      g_autofree char *quoted = g_shell_quote (array->command[i]);
+      g_string_append_printf (wrap, " %s", quoted);
+    }
+  g_ptr_array_add (argv, g_strdup ("sbatch"));
+  g_ptr_array_add (argv, g_strdup ("--parsable"));
+  g_ptr_array_add (argv, g_strdup_printf ("--array=0-%u", array->tasks - 1));
+  g_ptr_array_add (argv, g_strdup_printf ("--job-name=%s", array->name));
+  g_ptr_array_add (argv, g_strdup_printf ("--output=%s", array->output));
+  if (array->partition != NULL)
+    g_ptr_array_add (argv, g_strdup_printf ("--partition=%s", array->partition));
+  for (guint i = 0; array->extra_args != NULL && array->extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (array->extra_args[i]));
+  g_ptr_array_add (argv, g_strdup_printf ("--wrap=%s", wrap->str));
+  g_ptr_array_add (argv, NULL);
+  if (!run ((const char *const *) argv->pdata, &out, error))
+    return NULL;
+  /* --parsable: "<id>" or "<id>;<cluster>". */
+  id = g_strstrip (g_strndup (out, strcspn (out, ";\n")));
+  if (*id == '\0' || !g_ascii_isdigit (*id))
+    {
+      g_free (id);
+      return fh_throw_null (error, FH_SLURM_ERROR, FH_SLURM_ERROR_FAILED,
+                            "sbatch printed no job id: '%s'", out);
+    }
+  return id;
+}
+
+gboolean
+fh_slurm_job_active (const char *job_id, gboolean *active, GError **error)
+{
+  const char *argv[] = { "squeue", "--noheader", "--jobs", job_id, "--format=%T", NULL };
+  g_autofree char *out = NULL;
+  g_autoptr (GError) local = NULL;
+
+  if (!run (argv, &out, &local))
+    {
+      /* A job Slurm has already forgotten is not active. */
+      if (g_error_matches (local, FH_SLURM_ERROR, FH_SLURM_ERROR_FAILED) &&
+          strstr (local->message, "Invalid job id") != NULL)
+        {
+          *active = FALSE;
+          return TRUE;
+        }
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  *active = *g_strstrip (out) != '\0';
+  return TRUE;
+}
+
+gboolean
+fh_slurm_signal_batch (const char *job_id, const char *signal_name,
+                       GError **error)
+{
+  g_autofree char *sig = g_strdup_printf ("--signal=%s", signal_name);
+  const char *argv[] = { "scancel", "--batch", sig, job_id, NULL };
+
+  return run (argv, NULL, error);
+}
+
+gboolean
+fh_slurm_cancel (const char *job_id, GError **error)
+{
+  const char *argv[] = { "scancel", job_id, NULL };
+
+  return run (argv, NULL, error);
+}

@@ -1,0 +1,36 @@
+/* fh-slurm.h — the Slurm commands farmhand uses to scale out: one array
+ * job of workers (sbatch), whether it still runs (squeue), and cancel
+ * (scancel).  The commands are found on PATH; their output is in every
+ * error.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  guint tasks;                    /* the array: tasks 0 .. tasks - 1 */
+  const char *name;               /* --job-name */
+  const char *output;             /* --output pattern */
+  const char *partition;          /* nullable */
+  const char *const *extra_args;  /* nullable: more sbatch arguments */
+  const char *const *command;     /* what each task runs */
+} FhSlurmArray;
+
+/* Submits the array; returns Slurm's job id.  (transfer full) */
+char *fh_slurm_submit_array (const FhSlurmArray *array, GError **error);
+
+/* Whether any task of @job_id is pending or running. */
+gboolean fh_slurm_job_active (const char *job_id, gboolean *active,
+                              GError **error);
+
+/* Signals only the tasks' batch shells (so farmhand workers can run
+ * teardown before they exit). */
+gboolean fh_slurm_signal_batch (const char *job_id, const char *signal_name,
+                                GError **error);
+/* Cancels the job: Slurm ends every process of it. */
+gboolean fh_slurm_cancel (const char *job_id, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,429 @@
+/* fh-worker.c — one worker of a job directory (see the header). */
+#include "config.h"
+
+#include "fh-worker.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "fh-error.h"
+#include "fh-host-monitor.h"
+#include "fh-job-dir.h"
+#include "fh-job-log.h"
+#include "fh-json.h"
+#include "fh-plugin-module.h"
+#include "fh-proc.h"
+
+struct _FhWorker
+{
+  FhJobDir *dir;
+  FhJob *job;
+  char *job_text;
+  FhPluginModule *module;
+  const FhPluginDesc *desc;
+  FhJobLog *log;
+  char *id;
+  char *host;
+  char *started;
+  GHashTable *attempts;      /* index + 1 -> attempt of our claim */
+  gint64 item_started;       /* monotonic µs */
+  /* Shared with the monitor thread (heartbeat, signals). */
+  GMutex lock;
+  char *state;               /* starting, working, waiting, teardown, done, failed, cancelled */
+  char *item;                /* the item running, or NULL */
+  double progress;
+  guint n_complete;
+  guint n_failed;
+  char *error;
+  FhPluginJob *job_running;
+  int signum;
+  gint cancel;               /* atomic: a signal asked us to stop */
+};
+
+/* ---- identity ----------------------------------------------------------- */
+
+/* Worker names become file names in the job directory. */
+static char *
+safe_name (const char *name)
+{
+  char *s = g_strdup (name);
+
+  for (char *p = s; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '-' && *p != '_')
+      *p = '_';
+  return s;
+}
+
+/* Slurm's array task ("slurm-123_4"), else host and pid. */
+static char *
+default_name (const char *host)
+{
+  const char *array = g_getenv ("SLURM_ARRAY_JOB_ID");
+  const char *task = g_getenv ("SLURM_ARRAY_TASK_ID");
+  const char *job = g_getenv ("SLURM_JOB_ID");
+
+  if (array != NULL && task != NULL)
+    return g_strdup_printf ("slurm-%s_%s", array, task);
+  if (job != NULL)
+    return g_strdup_printf ("slurm-%s", job);
+  return g_strdup_printf ("%s-%d", host, (int) getpid ());
+}
+
+FhWorker *
+fh_worker_new (const FhWorkerOptions *options, GError **error)
+{
+  g_autoptr (FhWorker) self = g_new0 (FhWorker, 1);
+  g_autofree char *name = NULL;
+  g_autofree char *log_path = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+
+  g_mutex_init (&self->lock);
+  self->attempts = g_hash_table_new (NULL, NULL);
+  self->host = g_strdup (g_get_host_name ());
+  self->started = g_date_time_format_iso8601 (now);
+  self->state = g_strdup ("starting");
+  self->progress = -1;
+  name = options->name ? g_strdup (options->name) : default_name (self->host);
+  self->id = safe_name (name);
+  if ((self->dir = fh_job_dir_open (options->job_dir, error)) == NULL ||
+      (self->job = fh_job_dir_load_job (self->dir, &self->job_text, error)) == NULL)
+    return NULL;
+  self->module = options->plugin ? fh_plugin_module_open (options->plugin, error)
+                                 : fh_plugin_module_open_default (error);
+  if (self->module == NULL)
+    return NULL;
+  self->desc = fh_plugin_module_get_desc (self->module);
+  log_path = fh_job_dir_log_path (self->dir, self->id);
+  if ((self->log = fh_job_log_open (log_path, error)) == NULL)
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+void
+fh_worker_free (FhWorker *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->log, fh_job_log_free);
+  g_clear_pointer (&self->module, fh_plugin_module_free);
+  g_clear_pointer (&self->job, fh_job_free);
+  g_clear_pointer (&self->dir, fh_job_dir_free);
+  g_hash_table_unref (self->attempts);
+  g_mutex_clear (&self->lock);
+  g_free (self->job_text);
+  g_free (self->id);
+  g_free (self->host);
+  g_free (self->started);
+  g_free (self->state);
+  g_free (self->item);
+  g_free (self->error);
+  g_free (self);
+}
+
+const char *
+fh_worker_get_id (FhWorker *self)
+{
+  return self->id;
+}
+
+/* ---- heartbeat ---------------------------------------------------------- */
+
+static void
+set_state (FhWorker *self, const char *state, const char *item)
+{
+  g_mutex_lock (&self->lock);
+  g_free (self->state);
+  self->state = g_strdup (state);
+  if (g_strcmp0 (self->item, item) != 0)
+    {
+      g_free (self->item);
+      self->item = g_strdup (item);
+      self->progress = -1;
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+static JsonObject *
+state_json (FhWorker *self)
+{
+  JsonObject *o = json_object_new ();
+  const char *slurm_job = g_getenv ("SLURM_ARRAY_JOB_ID");
+  const char *slurm_task = g_getenv ("SLURM_ARRAY_TASK_ID");
+
+  g_mutex_lock (&self->lock);
+  json_object_set_string_member (o, "state", self->state);
+  json_object_set_string_member (o, "host", self->host);
+  json_object_set_int_member (o, "pid", getpid ());
+  json_object_set_string_member (o, "started", self->started);
+  if (self->item != NULL)
+    json_object_set_string_member (o, "item", self->item);
+  if (self->progress >= 0)
+    json_object_set_double_member (o, "progress", self->progress);
+  json_object_set_int_member (o, "complete", self->n_complete);
+  json_object_set_int_member (o, "failed", self->n_failed);
+  if (self->error != NULL)
+    json_object_set_string_member (o, "error", self->error);
+  g_mutex_unlock (&self->lock);
+  if (slurm_job != NULL && slurm_task != NULL)
+    {
+      json_object_set_string_member (o, "slurm_job", slurm_job);
+      json_object_set_string_member (o, "slurm_task", slurm_task);
+    }
+  return o;
+}
+
+static void
+heartbeat (FhWorker *self)
+{
+  g_autoptr (JsonObject) o = state_json (self);
+  g_autoptr (GError) err = NULL;
+
+  /* A missed beat is survivable (the lease is three of them); say so. */
+  if (!fh_job_dir_heartbeat (self->dir, self->id, o, &err))
+    g_printerr ("farmhand worker %s: heartbeat: %s\n", self->id, err->message);
+}
+
+static void
+on_tick (gpointer data)
+{
+  FhWorker *self = data;
+
+  heartbeat (self);
+  fh_job_log_flush (self->log, NULL);
+}
+
+static void
+on_signal (int signum, guint count, gpointer data)
+{
+  FhWorker *self = data;
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  g_atomic_int_set (&self->cancel, 1);
+  self->signum = self->signum ? self->signum : signum;
+  if (self->job_running != NULL)
+    self->desc->job_cancel (self->job_running, count == 1 ? FH_CANCEL_GRACEFUL : FH_CANCEL_NOW);
+}
+
+/* ---- the host API ------------------------------------------------------- */
+
+static gboolean
+stopping (FhWorker *self)
+{
+  return g_atomic_int_get (&self->cancel) || fh_job_dir_is_cancelled (self->dir);
+}
+
+/* Between looks for an item to take over: a fraction of the lease, so a
+ * dead worker's item waits about a lease, not more. */
+static void
+wait_a_while (FhWorker *self)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) (MIN (1.0, fh_job_dir_get_lease (self->dir) / 4) * G_USEC_PER_SEC);
+
+  while (g_get_monotonic_time () < until && !g_atomic_int_get (&self->cancel))
+    g_usleep (50 * 1000);
+}
+
+static char *
+claimed_item (FhWorker *self, guint index, guint attempt)
+{
+  g_autoptr (JsonObject) o = json_object_new ();
+  g_autofree char *name = fh_agenda_dup_item_name (self->job->agenda, index);
+
+  g_hash_table_insert (self->attempts, GUINT_TO_POINTER (index + 1), GUINT_TO_POINTER (attempt));
+  set_state (self, "working", name);
+  fh_job_log_marker (self->log, "item %s claimed (attempt %u)", name, attempt);
+  if (attempt > 1)
+    printf ("farmhand worker %s: taking over item %s (attempt %u: its worker is gone)\n",
+            self->id, name, attempt);
+  self->item_started = g_get_monotonic_time ();
+  json_object_set_string_member (o, "name", name);
+  json_object_set_int_member (o, "index", index);
+  return fh_json_object_to_string (o);
+}
+
+static char *
+api_next_item (void *data)
+{
+  FhWorker *self = data;
+  g_autoptr (GError) err = NULL;
+  guint index, attempt;
+  gboolean others_running;
+
+  for (;;)
+    {
+      if (stopping (self))
+        return NULL;
+      if (fh_job_dir_claim (self->dir, self->id, &index, &attempt, &others_running, &err))
+        return claimed_item (self, index, attempt);
+      if (err != NULL)
+        {
+          g_printerr ("farmhand worker %s: %s\n", self->id, err->message);
+          return NULL;
+        }
+      if (!others_running)
+        {
+          set_state (self, "teardown", NULL);
+          return NULL;
+        }
+      set_state (self, "waiting", NULL);
+      wait_a_while (self);
+    }
+}
+
+static void
+api_free_item (void *data, char *item)
+{
+  g_free (item);
+}
+
+static void
+count_result (FhWorker *self, const char *name, gboolean ok, JsonObject *r)
+{
+  const char *tb = json_object_get_string_member_with_default (r, "traceback", "");
+  g_autofree char *first = g_strndup (tb, strcspn (tb, "\n"));
+  double secs = (g_get_monotonic_time () - self->item_started) / 1e6;
+
+  g_mutex_lock (&self->lock);
+  if (ok)
+    self->n_complete++;
+  else
+    self->n_failed++;
+  g_mutex_unlock (&self->lock);
+  fh_job_log_marker (self->log, "item %s %s in %.3f s", name, ok ? "complete" : "FAILED", secs);
+  printf ("  %-9s %-16s %8.1f ms%s%s\n", ok ? "complete" : "FAILED", name, secs * 1000,
+          ok ? "" : "  ", ok ? "" : first);
+  fflush (stdout);
+}
+
+static void
+api_report_item (void *data, const char *json)
+{
+  FhWorker *self = data;
+  g_autoptr (GError) err = NULL;
+  g_autoptr (JsonObject) r = fh_json_parse_object (json, -1, &err);
+  const char *name;
+  guint attempt;
+  gint64 index;
+
+  if (r == NULL || (index = json_object_get_int_member_with_default (r, "index", -1)) < 0)
+    {
+      g_printerr ("farmhand worker %s: the plugin reported a result without an item index: %s\n",
+                  self->id, json);
+      return;
+    }
+  name = json_object_get_string_member_with_default (r, "name", "?");
+  attempt = GPOINTER_TO_UINT (g_hash_table_lookup (self->attempts, GUINT_TO_POINTER (index + 1)));
+  count_result (self, name, g_strcmp0 (json_object_get_string_member_with_default (r, "status", ""),
+                                       "complete") == 0, r);
+  if (!fh_job_dir_write_result (self->dir, (guint) index, MAX (attempt, 1), self->id, r, &err))
+    g_printerr ("farmhand worker %s: item %s: %s\n", self->id, name, err->message);
+  set_state (self, "working", NULL);
+}
+
+static void
+api_log_line (void *data, const char *item, FhLogStream stream, const char *line, size_t len)
+{
+  fh_job_log_line (((FhWorker *) data)->log, item, stream, line, len);
+}
+
+static void
+api_progress (void *data, const char *item, double fraction)
+{
+  FhWorker *self = data;
+
+  g_mutex_lock (&self->lock);
+  self->progress = fraction;
+  g_mutex_unlock (&self->lock);
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+static char *
+plugin_options (FhWorker *self)
+{
+  g_autoptr (JsonObject) o = json_object_new ();
+
+  json_object_set_string_member (o, "job_dir", self->job->job_dir);
+  json_object_set_string_member (o, "source", self->job->source);
+  json_object_set_string_member (o, "output_dir", fh_job_dir_get_output_dir (self->dir));
+  return fh_json_object_to_string (o);
+}
+
+/* The job through the plugin; returns its FhRunStatus and error text. */
+static int
+run_job (FhWorker *self, char **why)
+{
+  FhHostApi api = {
+    .struct_size = sizeof (FhHostApi), .abi_major = FH_PLUGIN_ABI_MAJOR,
+    .abi_minor = FH_PLUGIN_ABI_MINOR, .host_data = self, .next_item = api_next_item,
+    .free_item = api_free_item, .report_item = api_report_item, .log_line = api_log_line,
+    .progress = api_progress,
+  };
+  g_autofree char *options = plugin_options (self);
+  g_autoptr (JsonObject) summary = NULL;
+  char *msg = NULL;
+  FhPluginJob *pj;
+  int status;
+
+  if ((pj = self->desc->job_new (&api, self->job_text, options, &msg)) == NULL)
+    {
+      *why = g_strdup (msg ? msg : "the plugin refused the job");
+      self->desc->free_string (msg);
+      return FH_RUN_JOB_FAILED;
+    }
+  g_mutex_lock (&self->lock);
+  self->job_running = pj;
+  g_mutex_unlock (&self->lock);
+  status = self->desc->job_run (pj, &msg);
+  g_mutex_lock (&self->lock);
+  self->job_running = NULL;
+  g_mutex_unlock (&self->lock);
+  self->desc->job_free (pj);
+  summary = msg ? fh_json_parse_object (msg, -1, NULL) : NULL;
+  *why = g_strdup (summary ? json_object_get_string_member_with_default (summary, "error", NULL) : NULL);
+  self->desc->free_string (msg);
+  return status;
+}
+
+/* The state the heartbeat ends with, and the exit status. */
+static int
+finish (FhWorker *self, int status, const char *why)
+{
+  /* A cancel seen in the job directory ends the agenda like its end. */
+  const char *state = status == FH_RUN_CANCELLED || stopping (self) ? "cancelled"
+                      : status == FH_RUN_JOB_FAILED ? "failed" : "done";
+
+  g_mutex_lock (&self->lock);
+  g_free (self->error);
+  self->error = g_strdup (why);
+  g_mutex_unlock (&self->lock);
+  set_state (self, state, NULL);
+  heartbeat (self);
+  printf ("farmhand worker %s: %s: %u complete, %u failed%s%s\n", self->id, state,
+          self->n_complete, self->n_failed, why ? "; " : "", why ? why : "");
+  if (status == FH_RUN_CANCELLED && self->signum != 0)
+    return 128 + self->signum;
+  return status == FH_RUN_OK && self->n_failed == 0 && g_str_equal (state, "done") ? 0 : 1;
+}
+
+int
+fh_worker_run (FhWorker *self)
+{
+  g_autoptr (FhHostMonitor) monitor = NULL;
+  g_autofree char *why = NULL;
+  guint tick_ms = (guint) MAX (200.0, fh_job_dir_get_lease (self->dir) * 1000 / 3);
+  int status;
+
+  printf ("farmhand worker %s: job %s in %s (%u items)\n", self->id, fh_job_dir_get_name (self->dir),
+          fh_job_dir_get_path (self->dir), fh_job_dir_get_n_items (self->dir));
+  fflush (stdout);
+  /* Alive before the first claim, so nobody takes our items over. */
+  heartbeat (self);
+  fh_proc_become_subreaper ();
+  monitor = fh_host_monitor_start (tick_ms, on_tick, on_signal, self);
+  status = run_job (self, &why);
+  g_clear_pointer (&monitor, fh_host_monitor_stop);
+  fh_proc_end_tree (0, getpid (), 2000);
+  fh_job_log_flush (self->log, NULL);
+  return finish (self, status, why);
+}
