@@ -381,37 +381,23 @@ parse_entry (const char *name, const char *suffix, guint *index, guint *attempt)
   return *end == '\0' && *attempt > 0;
 }
 
-/* Items that have a result. (transfer full) */
+/* The items with an entry in @subdir, each mapped to the highest attempt
+ * among its entries: "claims" has NNNNNN.A; "results" (@suffix "json")
+ * NNNNNN.json, which counts as 1.  (transfer full) */
 static GHashTable *
-list_results (FhJobDir *self)
+list_items (FhJobDir *self, const char *subdir, const char *suffix)
 {
-  g_autofree char *dir = child (self, "results");
+  g_autofree char *dir = child (self, subdir);
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  GHashTable *done = g_hash_table_new (NULL, NULL);
+  GHashTable *items = g_hash_table_new (NULL, NULL);
   const char *name;
-  guint index, unused;
+  guint index, attempt = 1;
 
   while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    if (parse_entry (name, "json", &index, &unused))
-      g_hash_table_add (done, GUINT_TO_POINTER (index + 1));
-  return done;
-}
-
-/* Item -> its latest attempt.  (transfer full) */
-static GHashTable *
-list_claims (FhJobDir *self)
-{
-  g_autofree char *dir = child (self, "claims");
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  GHashTable *latest = g_hash_table_new (NULL, NULL);
-  const char *name;
-  guint index, attempt;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    if (parse_entry (name, NULL, &index, &attempt) &&
-        attempt > GPOINTER_TO_UINT (g_hash_table_lookup (latest, GUINT_TO_POINTER (index + 1))))
-      g_hash_table_insert (latest, GUINT_TO_POINTER (index + 1), GUINT_TO_POINTER (attempt));
-  return latest;
+    if (parse_entry (name, suffix, &index, &attempt) &&
+        attempt > GPOINTER_TO_UINT (g_hash_table_lookup (items, GUINT_TO_POINTER (index + 1))))
+      g_hash_table_insert (items, GUINT_TO_POINTER (index + 1), GUINT_TO_POINTER (attempt));
+  return items;
 }
 
 static gboolean
@@ -466,8 +452,8 @@ static gboolean
 claim_abandoned (FhJobDir *self, const char *worker, guint *index, guint *attempt,
                  gboolean *others_running, GError **error)
 {
-  g_autoptr (GHashTable) done = list_results (self);
-  g_autoptr (GHashTable) latest = list_claims (self);
+  g_autoptr (GHashTable) done = list_items (self, "results", "json");
+  g_autoptr (GHashTable) latest = list_items (self, "claims", NULL);
   g_autoptr (GHashTable) alive = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gboolean won;
 
@@ -592,8 +578,8 @@ gboolean
 fh_job_dir_status (FhJobDir *self, FhJobDirCounts *counts, GPtrArray **workers,
                    GPtrArray **failures, GError **error)
 {
-  g_autoptr (GHashTable) done = list_results (self);
-  g_autoptr (GHashTable) latest = list_claims (self);
+  g_autoptr (GHashTable) done = list_items (self, "results", "json");
+  g_autoptr (GHashTable) latest = list_items (self, "claims", NULL);
   g_autoptr (GHashTable) alive = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr (GPtrArray) failed = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
 

@@ -62,6 +62,52 @@ fh_test_read (const char *path)
   return text;
 }
 
+/* The JSON object in @dir/@relative.  (transfer full) */
+static inline JsonObject *
+fh_test_read_json (const char *dir, const char *relative)
+{
+  g_autofree char *path = g_build_filename (dir, relative, NULL);
+  g_autofree char *text = fh_test_read (path);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  g_autoptr (GError) err = NULL;
+
+  json_parser_load_from_data (p, text, -1, &err);
+  g_assert_no_error (err);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
+}
+
+/* Lines in @dir/@name; 0 when it does not exist. */
+static inline guint
+fh_test_count_lines (const char *dir, const char *name)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *text = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return 0;
+  for (const char *p = text; *p; p++)
+    n += *p == '\n';
+  return n;
+}
+
+/* Waits up to @timeout_ms for @path, which another process creates;
+ * fails the test when it does not appear. */
+static inline void
+fh_test_await_file (const char *path, guint timeout_ms)
+{
+  gint64 until = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  /* Nothing to wait on but the file. */
+  while (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      if (g_get_monotonic_time () > until)
+        g_error ("%s did not appear within %u ms", path, timeout_ms);
+      g_usleep (20 * 1000);
+    }
+}
+
 /* Path of a built file, relative to the build root: ("host", "farmhand", NULL). */
 #define fh_test_built(...) g_test_build_filename (G_TEST_BUILT, "..", __VA_ARGS__)
 

@@ -208,18 +208,12 @@ test_cancel_interrupts (Fixture *fx, gconstpointer data)
   g_autofree char *out = g_build_filename (fx->dir, "out.txt", NULL);
   g_autoptr (GSubprocess) host = NULL;
   g_autoptr (GError) err = NULL;
-  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC * fh_test_time_factor ();
 
   if (!have_blender ())
     return;
   job = write_job (fx, "{\"frames\": \"1-2\", \"command\": \"open('started', 'w').close(); time.sleep(300)\"}", "{}");
   host = fh_test_farmhand_start (fx->dir, out, NULL, "run", job, "--results", fx->results, "--plain", NULL);
-  /* Nothing to wait on but the file the command creates. */
-  while (!g_file_test (started, G_FILE_TEST_EXISTS))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-      g_usleep (50 * 1000);
-    }
+  fh_test_await_file (started, 60000 * fh_test_time_factor ());
   g_subprocess_send_signal (host, SIGINT);
   g_subprocess_wait (host, NULL, &err);
   g_assert_no_error (err);

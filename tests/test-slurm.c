@@ -101,33 +101,6 @@ await_end (Fixture *fx, char **out)
     }
 }
 
-static JsonObject *
-read_json (Fixture *fx, const char *relative)
-{
-  g_autofree char *path = g_build_filename (fx->jobdir, relative, NULL);
-  g_autofree char *text = fh_test_read (path);
-  g_autoptr (JsonParser) p = json_parser_new ();
-  g_autoptr (GError) err = NULL;
-
-  json_parser_load_from_data (p, text, -1, &err);
-  g_assert_no_error (err);
-  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
-}
-
-static guint
-count_lines (Fixture *fx, const char *name)
-{
-  g_autofree char *path = g_build_filename (fx->dir, name, NULL);
-  g_autofree char *text = NULL;
-  guint n = 0;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL))
-    return 0;
-  for (const char *p = text; *p; p++)
-    n += *p == '\n';
-  return n;
-}
-
 static void
 test_forty_items (Fixture *fx, gconstpointer data)
 {
@@ -145,7 +118,7 @@ test_forty_items (Fixture *fx, gconstpointer data)
   for (guint i = 0; i < 40; i++)
     {
       g_autofree char *name = g_strdup_printf ("results/%06u.json", i);
-      g_autoptr (JsonObject) r = read_json (fx, name);
+      g_autoptr (JsonObject) r = fh_test_read_json (fx->jobdir, name);
       const char *worker = json_object_get_string_member (r, "worker");
       g_autofree char *prefix = g_strdup_printf ("slurm-%s_", fx->slurm_job);
       g_assert_true (g_str_has_prefix (worker, prefix));
@@ -154,7 +127,7 @@ test_forty_items (Fixture *fx, gconstpointer data)
   /* Dynamic claiming spread the work over all three array tasks, each of
    * which ran setup once. */
   g_assert_cmpuint (g_hash_table_size (by_worker), ==, 3);
-  g_assert_cmpuint (count_lines (fx, "setups.txt"), ==, 3);
+  g_assert_cmpuint (fh_test_count_lines (fx->dir, "setups.txt"), ==, 3);
 }
 
 static void
@@ -166,7 +139,6 @@ test_worker_killed (Fixture *fx, gconstpointer data)
   g_autoptr (JsonObject) claim = NULL;
   g_autoptr (JsonObject) worker = NULL;
   g_autoptr (JsonObject) result = NULL;
-  gint64 until = g_get_monotonic_time () + 60 * G_USEC_PER_SEC * fh_test_time_factor ();
 
   if (!have_cluster ())
     return;
@@ -174,17 +146,13 @@ test_worker_killed (Fixture *fx, gconstpointer data)
   submit (fx, "{\"agenda\": {\"frames\": \"1-20\", \"command\":"
               " \"if [ {frame} = 7 ] && mkdir first-7 2>/dev/null; then sleep 314.3; fi; sleep 0.2\"}}", "2");
   first = g_build_filename (fx->dir, "first-7", NULL);
-  while (!g_file_test (first, G_FILE_TEST_EXISTS))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, until);
-      g_usleep (50 * 1000);
-    }
-  claim = read_json (fx, "claims/000006.1");
+  fh_test_await_file (first, 60000 * fh_test_time_factor ());
+  claim = fh_test_read_json (fx->jobdir, "claims/000006.1");
   worker_file = g_strdup_printf ("workers/%s.json", json_object_get_string_member (claim, "worker"));
-  worker = read_json (fx, worker_file);
+  worker = fh_test_read_json (fx->jobdir, worker_file);
   g_assert_cmpint (kill ((pid_t) json_object_get_int_member (worker, "pid"), SIGKILL), ==, 0);
   g_assert_cmpint (await_end (fx, &out), ==, 0);
-  result = read_json (fx, "results/000006.json");
+  result = fh_test_read_json (fx->jobdir, "results/000006.json");
   g_assert_cmpint (json_object_get_int_member (result, "attempts"), ==, 2);
   g_assert_cmpstr (json_object_get_string_member (result, "worker"), !=,
                    json_object_get_string_member (claim, "worker"));
@@ -206,7 +174,7 @@ test_cancel (Fixture *fx, gconstpointer data)
   g_assert_cmpint (r.exit_code, ==, 0);
   fh_test_run_clear (&r);
   /* Each worker ran teardown; nothing of the job is left running. */
-  g_assert_cmpuint (count_lines (fx, "teardowns.txt"), ==, 3);
+  g_assert_cmpuint (fh_test_count_lines (fx->dir, "teardowns.txt"), ==, 3);
   g_assert_true (fh_test_await_procs ("sleep 314.4", 0, 10000));
   g_assert_true (fh_test_await_procs (fx->jobdir, 0, 10000));
   g_assert_cmpint (await_end (fx, &out), ==, 1);

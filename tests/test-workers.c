@@ -87,45 +87,6 @@ status (Fixture *fx, char **out)
   return code;
 }
 
-static JsonObject *
-read_json (Fixture *fx, const char *relative)
-{
-  g_autofree char *path = g_build_filename (fx->jobdir, relative, NULL);
-  g_autofree char *text = fh_test_read (path);
-  g_autoptr (JsonParser) p = json_parser_new ();
-  g_autoptr (GError) err = NULL;
-
-  json_parser_load_from_data (p, text, -1, &err);
-  g_assert_no_error (err);
-  return json_object_ref (json_node_get_object (json_parser_get_root (p)));
-}
-
-static guint
-count_lines (Fixture *fx, const char *name)
-{
-  g_autofree char *path = g_build_filename (fx->dir, name, NULL);
-  g_autofree char *text = fh_test_read (path);
-  guint n = 0;
-
-  for (const char *p = text; *p; p++)
-    n += *p == '\n';
-  return n;
-}
-
-/* Nothing to wait on but a file another process creates. */
-static void
-await_file (Fixture *fx, const char *name)
-{
-  g_autofree char *path = g_build_filename (fx->dir, name, NULL);
-  gint64 until = g_get_monotonic_time () + 30 * G_USEC_PER_SEC * fh_test_time_factor ();
-
-  while (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      g_assert_cmpint (g_get_monotonic_time (), <, until);
-      g_usleep (20 * 1000);
-    }
-}
-
 static void
 test_spread (Fixture *fx, gconstpointer data)
 {
@@ -145,20 +106,21 @@ test_spread (Fixture *fx, gconstpointer data)
   for (guint i = 0; i < 40; i++)
     {
       g_autofree char *name = g_strdup_printf ("results/%06u.json", i);
-      g_autoptr (JsonObject) r = read_json (fx, name);
+      g_autoptr (JsonObject) r = fh_test_read_json (fx->jobdir, name);
       g_assert_cmpstr (json_object_get_string_member (r, "status"), ==, "complete");
       g_assert_cmpint (json_object_get_int_member (r, "attempts"), ==, 1);
       g_hash_table_add (by_worker, (gpointer) g_intern_string (json_object_get_string_member (r, "worker")));
     }
   g_assert_cmpuint (g_hash_table_size (by_worker), ==, N_WORKERS);
-  g_assert_cmpuint (count_lines (fx, "setups.txt"), ==, N_WORKERS);
-  g_assert_cmpuint (count_lines (fx, "teardowns.txt"), ==, N_WORKERS);
+  g_assert_cmpuint (fh_test_count_lines (fx->dir, "setups.txt"), ==, N_WORKERS);
+  g_assert_cmpuint (fh_test_count_lines (fx->dir, "teardowns.txt"), ==, N_WORKERS);
   g_hash_table_unref (by_worker);
 }
 
 static void
 test_dead_worker (Fixture *fx, gconstpointer data)
 {
+  g_autofree char *first = NULL;
   g_autoptr (JsonObject) claim = NULL;
   g_autoptr (JsonObject) result = NULL;
   const char *holder;
@@ -169,8 +131,9 @@ test_dead_worker (Fixture *fx, gconstpointer data)
   prepare (fx, "{\"agenda\": {\"frames\": \"1-20\", \"command\":"
                " \"if [ {frame} = 7 ] && mkdir first-7 2>/dev/null; then sleep 314.1; fi; sleep 0.05\"}}", "1");
   start_workers (fx);
-  await_file (fx, "first-7");
-  claim = read_json (fx, "claims/000006.1");
+  first = g_build_filename (fx->dir, "first-7", NULL);
+  fh_test_await_file (first, 30000 * fh_test_time_factor ());
+  claim = fh_test_read_json (fx->jobdir, "claims/000006.1");
   holder = json_object_get_string_member (claim, "worker");
   for (int i = 0; i < N_WORKERS; i++)
     if (g_str_equal (holder, worker_names[i]))
@@ -180,7 +143,7 @@ test_dead_worker (Fixture *fx, gconstpointer data)
   for (int i = 0; i < N_WORKERS; i++)
     g_assert_cmpint (finish (fx->workers[i]), ==, i == k ? 128 + SIGKILL : 0);
   g_assert_cmpint (status (fx, NULL), ==, 0);
-  result = read_json (fx, "results/000006.json");
+  result = fh_test_read_json (fx->jobdir, "results/000006.json");
   g_assert_cmpstr (json_object_get_string_member (result, "status"), ==, "complete");
   g_assert_cmpint (json_object_get_int_member (result, "attempts"), ==, 2);
   g_assert_cmpstr (json_object_get_string_member (result, "worker"), !=, holder);
@@ -223,7 +186,7 @@ test_cancel (Fixture *fx, gconstpointer data)
    * is claimed after the cancel. */
   for (int i = 0; i < N_WORKERS; i++)
     g_assert_cmpint (finish (fx->workers[i]), ==, 128 + SIGTERM);
-  g_assert_cmpuint (count_lines (fx, "teardowns.txt"), ==, N_WORKERS);
+  g_assert_cmpuint (fh_test_count_lines (fx->dir, "teardowns.txt"), ==, N_WORKERS);
   g_assert_cmpuint (fh_test_count_procs ("sleep 314.2"), ==, 0);
   g_assert_cmpint (status (fx, &out), ==, 1);
   g_assert_true (strstr (out, "27 pending") != NULL);
