@@ -74,7 +74,9 @@ fh_cli_cancel (int argc, char **argv)
     }
   printf ("farmhand: cancelling Slurm job %s: workers interrupt their commands and run "
           "teardown (grace %g s)\n", slurm, grace_s);
-  if (!fh_slurm_signal_batch (slurm, "TERM", &err))
+  /* Tasks not started yet have nothing to tear down: they go now (else
+   * they would keep the job waiting, or start after the cancel). */
+  if (!fh_slurm_cancel_pending (slurm, &err) || !fh_slurm_signal_batch (slurm, "TERM", &err))
     g_printerr ("farmhand: %s\n", err->message);
   g_clear_error (&err);
   if (!await_end (slurm, grace_s))

@@ -108,6 +108,14 @@ fh_slurm_signal_batch (const char *job_id, const char *signal_name,
 }
 
 gboolean
+fh_slurm_cancel_pending (const char *job_id, GError **error)
+{
+  const char *argv[] = { "scancel", "--state=PENDING", job_id, NULL };
+
+  return run (argv, NULL, error);
+}
+
+gboolean
 fh_slurm_cancel (const char *job_id, GError **error)
 {
   const char *argv[] = { "scancel", job_id, NULL };

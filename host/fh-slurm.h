@@ -30,6 +30,8 @@ gboolean fh_slurm_job_active (const char *job_id, gboolean *active,
  * teardown before they exit). */
 gboolean fh_slurm_signal_batch (const char *job_id, const char *signal_name,
                                 GError **error);
+/* Cancels the tasks of @job_id that have not started. */
+gboolean fh_slurm_cancel_pending (const char *job_id, GError **error);
 /* Cancels the job: Slurm ends every process of it. */
 gboolean fh_slurm_cancel (const char *job_id, GError **error);
 
