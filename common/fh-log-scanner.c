@@ -16,6 +16,7 @@
 #include <pcre2.h>
 
 #include "fh-error.h"
+#include "fh-literal-pattern.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (pcre2_code, pcre2_code_free)
 
@@ -37,6 +38,9 @@ typedef struct
                             (PCRE2 may not say when it is caseless); -1 */
   char first_lower, first_upper;
   const guint8 *first_bitmap;  /* anchored: bytes that may start a match */
+  /* A pattern that is only literal text matches without PCRE2 (and, in a
+   * block, is searched once for all its lines); NULL otherwise. */
+  FhLiteralPattern *literal;
 } Pattern;
 
 struct _FhLogScanner
@@ -44,6 +48,12 @@ struct _FhLogScanner
   GArray *patterns[FH_LOG_N_CATEGORIES];  /* Pattern */
   pcre2_match_data *match;
   guint32 max_groups;
+  /* The block the lines come from now (fh_log_scanner_set_block), and its
+   * last line with a progress fraction: in the block, progress is
+   * evaluated from that line on. */
+  const char *block;
+  const char *block_end;
+  const char *progress_line;
 };
 
 static const char *const category_names[] = {
@@ -67,6 +77,7 @@ static void
 pattern_clear (gpointer p)
 {
   pcre2_code_free (((Pattern *) p)->code);
+  fh_literal_pattern_free (((Pattern *) p)->literal);
 }
 
 FhLogScanner *
@@ -203,6 +214,9 @@ fh_log_scanner_add (FhLogScanner *self, FhLogCategory category,
   p.jit = g_strcmp0 (g_getenv ("FARMHAND_PCRE2_JIT"), "0") != 0 &&
           pcre2_jit_compile (code, PCRE2_JIT_COMPLETE) == 0;
   learn_prefilter (code, &p);
+  /* Patterns with a value to capture need PCRE2's groups. */
+  if (category != FH_LOG_PROGRESS && category != FH_LOG_OUTPUTS)
+    p.literal = fh_literal_pattern_new (pattern);
   pcre2_pattern_info (code, PCRE2_INFO_CAPTURECOUNT, &n_groups);
   if (n_groups + 1 > self->max_groups || self->match == NULL)
     {
@@ -242,7 +256,8 @@ first_match (FhLogScanner *self, FhLogCategory category, const char *line, gsize
   for (guint i = 0; i < a->len; i++)
     {
       const Pattern *p = &g_array_index (a, Pattern, i);
-      if (may_match (p, line, len) && match (self, p, line, len) > 0)
+      if (p->literal != NULL ? fh_literal_pattern_match (p->literal, line, len)
+                             : may_match (p, line, len) && match (self, p, line, len) > 0)
         return (int) i;
     }
   return -1;
@@ -364,8 +379,9 @@ scan_openjd (const char *line, gsize len, FhLogHit *hit)
   hit->text_len = rest_len;
 }
 
-gboolean
-fh_log_scanner_scan (FhLogScanner *self, const char *line, gsize len, FhLogHit *hit)
+/* Classifies @line; progress patterns only when @progress. */
+static gboolean
+scan_line (FhLogScanner *self, const char *line, gsize len, gboolean progress, FhLogHit *hit)
 {
   static const FhLogCategory simple[] = { FH_LOG_ERRORS, FH_LOG_WARNINGS,
                                           FH_LOG_HIGHLIGHTS, FH_LOG_BAD_RESULT };
@@ -389,7 +405,86 @@ fh_log_scanner_scan (FhLogScanner *self, const char *line, gsize len, FhLogHit *
       if (simple[c] == FH_LOG_ERRORS)
         hit->error_pattern = (guint) i;
     }
-  scan_progress (self, line, len, hit);
+  if (progress)
+    scan_progress (self, line, len, hit);
   scan_outputs (self, line, len, hit);
   return hit->categories != 0;
+}
+
+gboolean
+fh_log_scanner_scan (FhLogScanner *self, const char *line, gsize len, FhLogHit *hit)
+{
+  /* A line of the block (delivered from it, not a copy) before the block's
+   * last line with a progress fraction has its progress skipped: that line
+   * overwrites it anyway.  Lines from it on may still report a frame. */
+  gboolean progress = self->block == NULL || self->progress_line == NULL || line < self->block ||
+                      line >= self->block_end || line >= self->progress_line;
+
+  return scan_line (self, line, len, progress, hit);
+}
+
+/* The line before the one ending at @line_end (a line end: '\n', '\r' or
+ * the '\r' of "\r\n"), or NULL at the start of the block. */
+static const char *
+line_before (const char *block, const char *line_end)
+{
+  const char *nl = memrchr (block, '\n', (gsize) (line_end - block));
+  const char *cr = memrchr (block, '\r', (gsize) (line_end - block));
+
+  return MAX (nl, cr);
+}
+
+/* The start of the block's last complete line that reports a progress
+ * fraction (a percentage, done of total, an OpenJD directive — not a
+ * frame alone, whose meaning depends on the item), as fh_log_scanner_scan
+ * would see it: validated, cut at @max_line, ignore first.  NULL: none. */
+static const char *
+last_progress_line (FhLogScanner *self, const char *block, const char *end, gsize max_line)
+{
+  const char *term = line_before (block, end);
+  FhLogHit hit;
+
+  if (self->patterns[FH_LOG_PROGRESS]->len == 0)
+    return NULL;
+  while (term != NULL)
+    {
+      const char *line_end = term;
+      const char *prev, *start;
+      gsize len;
+
+      if (*term == '\n' && term > block && term[-1] == '\r')
+        line_end = term - 1;
+      prev = line_before (block, line_end);
+      start = prev ? prev + 1 : block;
+      len = MIN ((gsize) (line_end - start), max_line);
+      if (g_utf8_validate_len (start, len, NULL) && scan_line (self, start, len, TRUE, &hit) &&
+          hit.fraction >= 0)
+        return start;
+      term = prev;
+    }
+  return NULL;
+}
+
+void
+fh_log_scanner_set_block (FhLogScanner *self, const char *block, gsize len, gsize max_line)
+{
+  for (int c = 0; c < FH_LOG_N_CATEGORIES; c++)
+    for (guint i = 0; i < self->patterns[c]->len; i++)
+      {
+        Pattern *p = &g_array_index (self->patterns[c], Pattern, i);
+        if (p->literal != NULL)
+          fh_literal_pattern_set_block (p->literal, NULL, 0);
+      }
+  self->block = block;
+  self->block_end = block ? block + len : NULL;
+  /* Found before the literals learn the block: it looks at lines out of
+   * order, and they search forward only. */
+  self->progress_line = block ? last_progress_line (self, block, self->block_end, max_line) : NULL;
+  for (int c = 0; c < FH_LOG_N_CATEGORIES && block != NULL; c++)
+    for (guint i = 0; i < self->patterns[c]->len; i++)
+      {
+        Pattern *p = &g_array_index (self->patterns[c], Pattern, i);
+        if (p->literal != NULL)
+          fh_literal_pattern_set_block (p->literal, block, len);
+      }
 }

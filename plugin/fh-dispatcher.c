@@ -85,6 +85,7 @@ struct _FhDispatcher
   GError *fatal;
 
   FhDispatcherLogFunc log_func;
+  FhDispatcherBlockFunc block_func;
   gpointer log_data;
   FhDispatcherMessageFunc msg_func;
   gpointer msg_data;
@@ -203,6 +204,12 @@ fh_dispatcher_set_log_func (FhDispatcher *self, FhDispatcherLogFunc func,
 }
 
 void
+fh_dispatcher_set_block_func (FhDispatcher *self, FhDispatcherBlockFunc func)
+{
+  self->block_func = func;
+}
+
+void
 fh_dispatcher_set_message_func (FhDispatcher *self, FhDispatcherMessageFunc func,
                                 gpointer user_data)
 {
@@ -251,6 +258,14 @@ on_log_line (FhLogStream stream, const char *line, gsize len, gboolean echo,
 
   if (self->log_func != NULL)
     self->log_func (stream, line, len, echo, self->log_data);
+}
+
+static void
+on_log_block (const char *block, gsize len, gsize max_line, gpointer user_data)
+{
+  FhDispatcher *self = user_data;
+
+  self->block_func (block, len, max_line, self->log_data);
 }
 
 static void note (FhDispatcher *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
@@ -622,6 +637,8 @@ watch_streams (FhDispatcher *self)
       g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (self->log_streams[0])),
       g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (self->log_streams[1])),
       on_log_line, self);
+  if (self->block_func != NULL)
+    fh_executor_log_set_block_func (self->log, on_log_block);
 }
 
 /* ---- waiting ------------------------------------------------------------ */

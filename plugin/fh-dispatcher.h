@@ -38,6 +38,9 @@ typedef struct _FhDispatcher FhDispatcher;
  * not output of it. */
 typedef void (*FhDispatcherLogFunc) (FhLogStream stream, const char *line,
                                      gsize len, gboolean echo, gpointer user_data);
+/* The log lines delivered next lie in @block (see FhExecutorLogBlockFunc). */
+typedef void (*FhDispatcherBlockFunc) (const char *block, gsize len, gsize max_line,
+                                       gpointer user_data);
 /* A progress, output or log message for the command in flight. */
 typedef void (*FhDispatcherMessageFunc) (const FhMessage *msg, gpointer user_data);
 
@@ -58,6 +61,8 @@ void fh_dispatcher_free (FhDispatcher *self);
 
 void fh_dispatcher_set_log_func (FhDispatcher *self, FhDispatcherLogFunc func,
                                  gpointer user_data);
+/* With the log func's user data; before start. */
+void fh_dispatcher_set_block_func (FhDispatcher *self, FhDispatcherBlockFunc func);
 void fh_dispatcher_set_message_func (FhDispatcher *self,
                                      FhDispatcherMessageFunc func,
                                      gpointer user_data);

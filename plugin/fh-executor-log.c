@@ -24,6 +24,7 @@ struct _FhExecutorLog
   GQueue echo_lines;            /* echo an echoing executor will print */
   gint64 last_activity;
   FhExecutorLogFunc func;
+  FhExecutorLogBlockFunc block_func;
   gpointer user_data;
 };
 
@@ -74,10 +75,22 @@ static void
 on_data (FhExecutorLog *self, int i, const char *data, gsize len)
 {
   self->last_activity = g_get_monotonic_time ();
-  if (len > 0)
-    fh_line_splitter_push (self->splitters[i], data, len);
-  else
-    fh_line_splitter_flush (self->splitters[i]);
+  if (len == 0)
+    {
+      fh_line_splitter_flush (self->splitters[i]);
+      return;
+    }
+  if (self->block_func != NULL)
+    self->block_func (data, len, MAX_LINE, self->user_data);
+  fh_line_splitter_push (self->splitters[i], data, len);
+  if (self->block_func != NULL)
+    self->block_func (NULL, 0, 0, self->user_data);
+}
+
+void
+fh_executor_log_set_block_func (FhExecutorLog *self, FhExecutorLogBlockFunc func)
+{
+  self->block_func = func;
 }
 
 static void

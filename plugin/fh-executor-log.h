@@ -21,12 +21,21 @@ typedef struct _FhExecutorLog FhExecutorLog;
 typedef void (*FhExecutorLogFunc) (FhLogStream stream, const char *line,
                                    gsize len, gboolean echo, gpointer user_data);
 
+/* The lines delivered next lie in @block (@len bytes of output as read,
+ * lines cut at @max_line) — or, with @block NULL, the block has ended.
+ * Lines are zero-copy slices of it unless they span reads, were repaired
+ * or cut: see fh_log_scanner_set_block(). */
+typedef void (*FhExecutorLogBlockFunc) (const char *block, gsize len, gsize max_line,
+                                        gpointer user_data);
+
 /* Watches @stdout_fd and @stderr_fd (borrowed) on @context.
  * (transfer full) */
 FhExecutorLog *fh_executor_log_new (GMainContext *context, int stdout_fd,
                                     int stderr_fd, FhExecutorLogFunc func,
                                     gpointer user_data);
 void fh_executor_log_free (FhExecutorLog *self);
+/* Also tell @func (with the log func's user data) about blocks. */
+void fh_executor_log_set_block_func (FhExecutorLog *self, FhExecutorLogBlockFunc func);
 
 /* The prompt an executor that echoes commands itself uses. */
 #define FH_EXECUTOR_LOG_ECHO_PROMPT "farmhand> "

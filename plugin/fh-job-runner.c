@@ -216,6 +216,16 @@ on_log (FhLogStream stream, const char *raw, gsize raw_len, gboolean echo, gpoin
     set_progress (self, fh_item_report_line (self->report, line, len, &hit));
 }
 
+/* Output lines arrive in blocks, as read: the scanner can search a block
+ * once rather than every line of it. */
+static void
+on_block (const char *block, gsize len, gsize max_line, gpointer user_data)
+{
+  FhJobRunner *self = user_data;
+
+  fh_log_scanner_set_block (self->job->log, block, len, max_line);
+}
+
 static void
 on_message (const FhMessage *msg, gpointer user_data)
 {
@@ -286,6 +296,7 @@ start_executor (FhJobRunner *self, GError **error)
   host_note (self, "farmhand: starting executor: %s", shown);
   self->dispatcher = fh_dispatcher_new (self->cancel, self->kill);
   fh_dispatcher_set_log_func (self->dispatcher, on_log, self);
+  fh_dispatcher_set_block_func (self->dispatcher, on_block);
   fh_dispatcher_set_message_func (self->dispatcher, on_message, self);
   fh_dispatcher_set_grace (self->dispatcher, self->job->timeouts.grace_s);
   fh_dispatcher_set_socket_mode (self->dispatcher, self->job->backchannel_socket);

@@ -1,7 +1,11 @@
 /* test-log-scanner.c — log line classification with PCRE2. */
 #include "config.h"
 
+#include <pcre2.h>
+
 #include "fh-error.h"
+#include "fh-line-splitter.h"
+#include "fh-literal-pattern.h"
 #include "fh-log-scanner.h"
 
 static FhLogScanner *
@@ -197,6 +201,178 @@ test_utf8 (void)
   g_assert_true (FH_LOG_HIT (&h, FH_LOG_ERRORS));
 }
 
+/* ---- literal patterns and blocks: properties ---------------------------- */
+
+/* A random line from fragments that the patterns below care about, and
+ * noise: plain and multibyte text, invalid UTF-8. */
+static void
+random_line (GString *out)
+{
+  static const char *const pieces[] = {
+    "ERROR: boom", "ERROR: harmless", "ERROR", "WARN here", "Traceback (most recent call last):",
+    "Segmentation fault", "core dumped", "a|b", "ab", "Sample ", "% done", "openjd_progress: 40",
+    "Saved: 'out/f.png'", "Rendering frame 7", "Rendering frame 42", "seg", "fault", "// Warning: x", "DeprecationWarning",
+    "ü-ß", "x.y", " ", "\xff\xfe", "12", "/128",
+  };
+  int n = g_test_rand_int_range (0, 5);
+
+  for (int i = 0; i < n; i++)
+    {
+      if (g_test_rand_int_range (0, 6) == 0)
+        g_string_append_printf (out, "Fra:1 | Sample %d/128", g_test_rand_int_range (0, 129));
+      else
+        g_string_append (out, pieces[g_test_rand_int_range (0, G_N_ELEMENTS (pieces))]);
+    }
+  if (g_test_rand_int_range (0, 20) == 0)  /* longer than the cap below */
+    for (int i = 0; i < 30; i++)
+      g_string_append (out, "long ");
+}
+
+static void
+test_literal_patterns_agree_with_pcre2 (void)
+{
+  static const struct { const char *pattern; gboolean literal; } cases[] = {
+    { "ERROR", TRUE }, { "^ERROR:", TRUE }, { "Segmentation fault|core dumped", TRUE },
+    { "Traceback \\(most recent call last\\)", TRUE }, { "a\\|b", TRUE }, { "ü-ß", TRUE },
+    { "^// Warning: |DeprecationWarning", TRUE }, { "x.y", FALSE }, { "ab$", FALSE },
+    { "(?i)error", FALSE }, { "a||b", FALSE }, { "\\d+", FALSE }, { "^", FALSE }, { "[ab]", FALSE },
+  };
+
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr (FhLiteralPattern) lit = fh_literal_pattern_new (cases[c].pattern);
+      pcre2_code *code;
+      pcre2_match_data *md;
+      int err;
+      PCRE2_SIZE off;
+
+      g_assert_true ((lit != NULL) == cases[c].literal);
+      if (lit == NULL)
+        continue;
+      code = pcre2_compile ((PCRE2_SPTR) cases[c].pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF, &err, &off, NULL);
+      md = pcre2_match_data_create_from_pattern (code, NULL);
+      for (int i = 0; i < 2000; i++)
+        {
+          g_autoptr (GString) line = g_string_new (NULL);
+          gboolean want, got;
+          random_line (line);
+          if (!g_utf8_validate_len (line->str, line->len, NULL))
+            continue;  /* the scanner only ever sees valid UTF-8 */
+          want = pcre2_match (code, (PCRE2_SPTR) line->str, line->len, 0, 0, md, NULL) >= 0;
+          got = fh_literal_pattern_match (lit, line->str, line->len);
+          if (want != got)
+            g_error ("'%s' on '%s': PCRE2 says %d, literal %d", cases[c].pattern, line->str, want, got);
+        }
+      pcre2_match_data_free (md);
+      pcre2_code_free (code);
+    }
+}
+
+/* What one line was classified as; progress is compared separately. */
+typedef struct
+{
+  FhLogScanner *scanner;
+  GString *records;     /* one line per log line */
+  double progress;      /* the latest, as the item report keeps it */
+} Run;
+
+static void
+on_line (const char *line, gsize len, FhLineFlags flags, gpointer data)
+{
+  Run *run = data;
+  FhLogHit hit;
+
+  g_autofree char *text = g_strndup (line, len);
+  g_autofree char *shown = g_strescape (text, NULL);
+
+  fh_log_scanner_scan (run->scanner, line, len, &hit);
+  g_string_append_printf (run->records, "%x %u %d %d %.*s | %s\n",
+                          hit.categories & ~(1u << FH_LOG_PROGRESS), hit.error_pattern,
+                          hit.openjd_fail, hit.openjd_status, (int) hit.path_len,
+                          FH_LOG_HIT (&hit, FH_LOG_OUTPUTS) ? line + hit.path_start : "", shown);
+  /* As FhItemReport does for an item of frames 1-10: a fraction, else the
+   * frame's place in the item; a frame not in it changes nothing. */
+  if (hit.fraction >= 0)
+    run->progress = hit.fraction;
+  else if (hit.has_frame && hit.frame >= 1 && hit.frame <= 10)
+    run->progress = hit.frame / 10.0;
+}
+
+/* The first line classified differently, if any. */
+static void
+assert_same_records (const char *block, const char *plain)
+{
+  g_auto (GStrv) a = g_strsplit (block, "\n", -1);
+  g_auto (GStrv) b = g_strsplit (plain, "\n", -1);
+
+  for (guint i = 0; a[i] != NULL || b[i] != NULL; i++)
+    if (a[i] == NULL || b[i] == NULL || strcmp (a[i], b[i]) != 0)
+      g_error ("line %u: in a block '%s', alone '%s'", i, a[i] ? a[i] : "(none)", b[i] ? b[i] : "(none)");
+}
+
+static FhLogScanner *
+block_scanner (void)
+{
+  FhLogScanner *s = fh_log_scanner_new ();
+  const struct { FhLogCategory c; const char *p; } patterns[] = {
+    { FH_LOG_ERRORS, "^ERROR:" }, { FH_LOG_ERRORS, "Segmentation fault|core dumped" },
+    { FH_LOG_ERRORS, "seg(fault)?" }, { FH_LOG_WARNINGS, "WARN" }, { FH_LOG_WARNINGS, "^// Warning: " },
+    { FH_LOG_IGNORE, "ERROR: harmless" }, { FH_LOG_HIGHLIGHTS, "Traceback \\(most recent call last\\)" },
+    { FH_LOG_BAD_RESULT, "DeprecationWarning" },
+    { FH_LOG_PROGRESS, "Sample (?<done>\\d+)/(?<total>\\d+)" }, { FH_LOG_PROGRESS, "(\\d+)% done" },
+    { FH_LOG_PROGRESS, "Rendering frame (?<frame>\\d+)" },
+    { FH_LOG_OUTPUTS, "^Saved: '(?<path>[^']+)'" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
+    g_assert_true (fh_log_scanner_add (s, patterns[i].c, patterns[i].p, NULL));
+  return s;
+}
+
+static void
+test_block_mode_same_as_per_line (void)
+{
+  static const char *const ends[] = { "\n", "\r", "\r\n" };
+  const gsize cap = 100;
+
+  for (int round = 0; round < 300; round++)
+    {
+      g_autoptr (GString) log = g_string_new (NULL);
+      Run plain = { block_scanner (), g_string_new (NULL), -1 };
+      Run block = { block_scanner (), g_string_new (NULL), -1 };
+      g_autoptr (FhLineSplitter) s1 = fh_line_splitter_new (cap, on_line, &plain);
+      g_autoptr (FhLineSplitter) s2 = fh_line_splitter_new (cap, on_line, &block);
+
+      for (int i = g_test_rand_int_range (0, 60); i > 0; i--)
+        {
+          random_line (log);
+          g_string_append (log, ends[g_test_rand_int_range (0, 3)]);
+        }
+      for (gsize at = 0; at < log->len;)
+        {
+          /* Drawn first: MIN() evaluates its arguments twice. */
+          gsize want = (gsize) g_test_rand_int_range (1, 400);
+          gsize n = MIN (want, log->len - at);
+          fh_line_splitter_push (s1, log->str + at, n);
+          fh_log_scanner_set_block (block.scanner, log->str + at, n, cap);
+          fh_line_splitter_push (s2, log->str + at, n);
+          fh_log_scanner_set_block (block.scanner, NULL, 0, 0);
+          /* After every block the latest progress is the same. */
+          g_assert_cmpfloat (block.progress, ==, plain.progress);
+          at += n;
+        }
+      fh_line_splitter_flush (s1);
+      fh_line_splitter_flush (s2);
+      assert_same_records (block.records->str, plain.records->str);
+      g_assert_cmpfloat (block.progress, ==, plain.progress);
+      for (Run *r = &plain; r != NULL; r = r == &plain ? &block : NULL)
+        {
+          fh_log_scanner_free (r->scanner);
+          g_string_free (r->records, TRUE);
+        }
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -210,5 +386,7 @@ main (int argc, char **argv)
   g_test_add_func ("/log-scanner/bad-patterns", test_bad_patterns);
   g_test_add_func ("/log-scanner/utf8", test_utf8);
   g_test_add_func ("/log-scanner/prefilter-is-safe", test_prefilter_is_safe);
+  g_test_add_func ("/log-scanner/literal-patterns-agree-with-pcre2", test_literal_patterns_agree_with_pcre2);
+  g_test_add_func ("/log-scanner/block-mode-same-as-per-line", test_block_mode_same_as_per_line);
   return g_test_run ();
 }

@@ -1,0 +1,38 @@
+/* fh-literal-pattern.h — a log pattern that is only literal text, matched
+ * without the regex engine.
+ *
+ * Most log rules are plain text: "DeprecationWarning", "^ERROR:",
+ * "Segmentation fault|core dumped", "Traceback \(most recent call last\)".
+ * For such a pattern PCRE2's answer is exactly whether one of its literals
+ * occurs in the line (or starts it, after ^): memcmp/memmem decide.  And
+ * when the lines come from one block (a chunk of a job's output as read),
+ * each unanchored literal is searched once through the whole block rather
+ * than once per line.
+ *
+ * Literal means: characters other than \ ^ $ . | ? * + ( ) [ ] { }, a
+ * backslash before ASCII punctuation, an optional ^ at the start of each
+ * alternative, and | between alternatives at the top level.  Anything
+ * else is not literal; the caller uses PCRE2.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _FhLiteralPattern FhLiteralPattern;
+
+/* NULL when @pattern is not purely literal.  (transfer full) */
+FhLiteralPattern *fh_literal_pattern_new (const char *pattern);
+void fh_literal_pattern_free (FhLiteralPattern *self);
+
+/* The lines matched next come from [@block, @block + @len) (NULL: none);
+ * lines elsewhere are matched on their own. */
+void fh_literal_pattern_set_block (FhLiteralPattern *self, const char *block, gsize len);
+
+/* Whether @pattern would match @line (@len bytes). */
+gboolean fh_literal_pattern_match (FhLiteralPattern *self, const char *line, gsize len);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhLiteralPattern, fh_literal_pattern_free)
+
+G_END_DECLS
