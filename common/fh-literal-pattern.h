@@ -26,9 +26,20 @@ typedef struct _FhLiteralPattern FhLiteralPattern;
 FhLiteralPattern *fh_literal_pattern_new (const char *pattern);
 void fh_literal_pattern_free (FhLiteralPattern *self);
 
-/* The lines matched next come from [@block, @block + @len) (NULL: none);
- * lines elsewhere are matched on their own. */
-void fh_literal_pattern_set_block (FhLiteralPattern *self, const char *block, gsize len);
+/* How often each byte occurs in a block (a sample is enough): a literal
+ * is searched for by its rarest byte (memchr), then compared. */
+typedef struct
+{
+  guint counts[256];
+} FhByteCounts;
+
+/* Counts every @step-th byte of @block. */
+void fh_byte_counts_sample (FhByteCounts *counts, const char *block, gsize len, gsize step);
+
+/* The lines matched next come from [@block, @block + @len) (NULL: none),
+ * whose bytes are as in @counts; lines elsewhere are matched on their own. */
+void fh_literal_pattern_set_block (FhLiteralPattern *self, const char *block, gsize len,
+                                   const FhByteCounts *counts);
 
 /* Whether @pattern would match @line (@len bytes). */
 gboolean fh_literal_pattern_match (FhLiteralPattern *self, const char *line, gsize len);

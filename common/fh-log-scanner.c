@@ -465,26 +465,34 @@ last_progress_line (FhLogScanner *self, const char *block, const char *end, gsiz
   return NULL;
 }
 
+/* Every byte of a 256 KiB block would cost more than it saves. */
+#define SAMPLE_STEP 64
+
 void
 fh_log_scanner_set_block (FhLogScanner *self, const char *block, gsize len, gsize max_line)
 {
+  FhByteCounts counts;
+
   for (int c = 0; c < FH_LOG_N_CATEGORIES; c++)
     for (guint i = 0; i < self->patterns[c]->len; i++)
       {
         Pattern *p = &g_array_index (self->patterns[c], Pattern, i);
         if (p->literal != NULL)
-          fh_literal_pattern_set_block (p->literal, NULL, 0);
+          fh_literal_pattern_set_block (p->literal, NULL, 0, NULL);
       }
   self->block = block;
   self->block_end = block ? block + len : NULL;
   /* Found before the literals learn the block: it looks at lines out of
    * order, and they search forward only. */
   self->progress_line = block ? last_progress_line (self, block, self->block_end, max_line) : NULL;
-  for (int c = 0; c < FH_LOG_N_CATEGORIES && block != NULL; c++)
+  if (block == NULL)
+    return;
+  fh_byte_counts_sample (&counts, block, len, SAMPLE_STEP);
+  for (int c = 0; c < FH_LOG_N_CATEGORIES; c++)
     for (guint i = 0; i < self->patterns[c]->len; i++)
       {
         Pattern *p = &g_array_index (self->patterns[c], Pattern, i);
         if (p->literal != NULL)
-          fh_literal_pattern_set_block (p->literal, block, len);
+          fh_literal_pattern_set_block (p->literal, block, len, &counts);
       }
 }
