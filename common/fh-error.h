@@ -102,11 +102,13 @@ typedef enum {
  * @FH_JOBDIR_ERROR_EXISTS: a new job directory's path is already in use.
  * @FH_JOBDIR_ERROR_INVALID: it is not a farmhand job directory, or one of
  *   its files is malformed.
+ * @FH_JOBDIR_ERROR_BUSY: workers still run the job (it cannot be resumed).
  */
 typedef enum {
   FH_JOBDIR_ERROR_IO,
   FH_JOBDIR_ERROR_EXISTS,
   FH_JOBDIR_ERROR_INVALID,
+  FH_JOBDIR_ERROR_BUSY,
 } FhJobDirError;
 
 /**

@@ -1,6 +1,7 @@
 /* fh-cli-submit.c — `farmhand submit --slurm JOB.json`: lay the job out in
  * a job directory on a shared filesystem and submit one Slurm array whose
- * tasks run `farmhand worker JOBDIR`. */
+ * tasks run `farmhand worker JOBDIR`.  `--resume JOBDIR` gives an ended
+ * job new workers for the items it did not complete. */
 #include "config.h"
 
 #include <stdio.h>
@@ -14,6 +15,7 @@ typedef struct
 {
   gboolean slurm;
   gboolean prepare;
+  gboolean resume;
   gint workers;
   char *partition;
   char *job_dir;
@@ -40,6 +42,7 @@ parse_args (int *argc, char ***argv, SubmitArgs *a)
   const GOptionEntry entries[] = {
     { "slurm", 0, 0, G_OPTION_ARG_NONE, &a->slurm, "Submit the workers as one Slurm array job (sbatch)", NULL },
     { "prepare", 0, 0, G_OPTION_ARG_NONE, &a->prepare, "Only lay out the job directory; start 'farmhand worker JOBDIR' yourself, anywhere", NULL },
+    { "resume", 'r', 0, G_OPTION_ARG_NONE, &a->resume, "Take a JOBDIR of an earlier submit instead of JOB.json, and run again what it did not complete: failed, cancelled and never-run items (its workers must have ended)", NULL },
     { "workers", 'w', 0, G_OPTION_ARG_INT, &a->workers, "How many workers (default: 4, at most one per item)", "N" },
     { "partition", 'p', 0, G_OPTION_ARG_STRING, &a->partition, "Slurm partition", "P" },
     { "jobdir", 'd', 0, G_OPTION_ARG_FILENAME, &a->job_dir, "The job directory, on a filesystem every worker sees (default: ./farmhand-jobs/NAME-DATE-TIME)", "DIR" },
@@ -50,7 +53,7 @@ parse_args (int *argc, char ***argv, SubmitArgs *a)
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = fh_cli_context (
-      "submit", "JOB.json", "Run a job on many machines: lay it out in a job directory that "
+      "submit", "JOB.json | --resume JOBDIR", "Run a job on many machines: lay it out in a job directory that "
       "every worker sees, and submit the workers to Slurm.\nEach worker starts one executor "
       "(setup once) and takes items one at a time until none is left.\nFollow it with "
       "'farmhand status JOBDIR'; stop it with 'farmhand cancel JOBDIR'.", entries);
@@ -59,7 +62,11 @@ parse_args (int *argc, char ***argv, SubmitArgs *a)
   if (!g_option_context_parse (ctx, argc, argv, &err))
     return fh_cli_usage_error ("submit", "%s", err->message), FALSE;
   if (*argc != 2)
-    return fh_cli_usage_error ("submit", "submit needs exactly one job file"), FALSE;
+    return fh_cli_usage_error ("submit", a->resume ? "submit --resume needs exactly one job directory"
+                                                   : "submit needs exactly one job file"), FALSE;
+  if (a->resume && (a->job_dir || a->output_dir || a->lease_s > 0))
+    return fh_cli_usage_error ("submit", "--resume keeps the job directory's own --jobdir, "
+                               "--output-dir and --lease"), FALSE;
   if (a->slurm == a->prepare)
     return fh_cli_usage_error ("submit", "say where the workers run: --slurm, or --prepare "
                                "to start them yourself"), FALSE;
@@ -113,31 +120,71 @@ submit_slurm (FhJobDir *dir, const SubmitArgs *a, guint workers, GError **error)
   return FH_EXIT_OK;
 }
 
+/* A new job directory for the job file @path.  *@n: its items. */
+static FhJobDir *
+create_dir (const char *path, const SubmitArgs *a, guint *n, GError **error)
+{
+  g_autoptr (FhJob) job = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *dir_path = NULL;
+  FhJobDirOptions opts = { .lease_s = a->lease_s, .output_dir = a->output_dir };
+  FhJobDir *dir;
+
+  if ((job = fh_cli_load_job (path, &text, error)) == NULL)
+    return g_prefix_error (error, "invalid job %s:\n", path), NULL;
+  *n = fh_job_get_n_items (job);
+  dir_path = a->job_dir ? g_strdup (a->job_dir) : default_job_dir (job);
+  if ((dir = fh_job_dir_create (dir_path, job, path, text, &opts, error)) != NULL && !a->quiet)
+    printf ("farmhand: job %s, %u items, in %s\n", job->name, *n, fh_job_dir_get_path (dir));
+  return dir;
+}
+
+/* The job directory @path, made ready to run again.  *@n: the items left
+ * (0: nothing to do). */
+static FhJobDir *
+resume_dir (const char *path, const SubmitArgs *a, guint *n, GError **error)
+{
+  g_autoptr (FhJobDir) dir = fh_job_dir_open (path, error);
+  const char *slurm;
+  gboolean active = FALSE;
+
+  if (dir == NULL)
+    return NULL;
+  /* Array tasks that have not started yet have no heartbeat to count. */
+  slurm = fh_job_dir_get_slurm_job (dir);
+  if (slurm != NULL && fh_slurm_job_active (slurm, &active, NULL) && active)
+    return fh_throw_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_BUSY,
+                          "Slurm job %s still runs job %s: wait for it to end, or 'farmhand "
+                          "cancel %s' first", slurm, fh_job_dir_get_name (dir), fh_job_dir_get_path (dir));
+  if (!fh_job_dir_resume (dir, n, error))
+    return NULL;
+  if (!a->quiet)
+    printf ("farmhand: job %s, resuming %u of %u items, in %s\n", fh_job_dir_get_name (dir), *n,
+            fh_job_dir_get_n_items (dir), fh_job_dir_get_path (dir));
+  return g_steal_pointer (&dir);
+}
+
 int
 fh_cli_submit (int argc, char **argv)
 {
   g_auto (SubmitArgs) a = { 0 };
   g_autoptr (GError) err = NULL;
-  g_autoptr (FhJob) job = NULL;
   g_autoptr (FhJobDir) dir = NULL;
-  g_autofree char *text = NULL;
-  g_autofree char *path = NULL;
-  FhJobDirOptions opts = { 0 };
-  guint n, workers;
+  guint n = 0, workers;
   int code;
 
   if (!parse_args (&argc, &argv, &a))
     return FH_EXIT_USAGE;
-  if ((job = fh_cli_load_job (argv[1], &text, &err)) == NULL)
-    return fh_cli_usage_error (NULL, "invalid job %s:\n%s", argv[1], err->message);
-  n = fh_job_get_n_items (job);
-  workers = MIN ((guint) (a.workers > 0 ? a.workers : 4), n);
-  path = a.job_dir ? g_strdup (a.job_dir) : default_job_dir (job);
-  opts = (FhJobDirOptions) { .lease_s = a.lease_s, .output_dir = a.output_dir };
-  if ((dir = fh_job_dir_create (path, job, argv[1], text, &opts, &err)) == NULL)
+  dir = a.resume ? resume_dir (argv[1], &a, &n, &err) : create_dir (argv[1], &a, &n, &err);
+  if (dir == NULL)
     return fh_cli_usage_error (NULL, "%s", err->message);
-  if (!a.quiet)
-    printf ("farmhand: job %s, %u items, in %s\n", job->name, n, fh_job_dir_get_path (dir));
+  if (n == 0)
+    {
+      if (!a.quiet)
+        printf ("farmhand: nothing to run: every item is complete\n");
+      return FH_EXIT_OK;
+    }
+  workers = MIN ((guint) (a.workers > 0 ? a.workers : 4), n);
   if (a.prepare)
     {
       printf (a.quiet ? "%s\n" : "  start workers, on any machine that sees it:  farmhand worker %s\n",

@@ -32,7 +32,7 @@ struct _FhJobDir
   guint cursor;        /* below it, every item has a first claim */
 };
 
-static const char *const subdirs[] = { "claims", "results", "workers", "logs", "slurm" };
+static const char *const subdirs[] = { "claims", "results", "workers", "logs", "slurm", "history" };
 
 /* ---- paths and files ---------------------------------------------------- */
 
@@ -430,9 +430,12 @@ worker_alive (FhJobDir *self, const char *worker, GHashTable *cache)
 
 /* Whether the claim (@index, @attempt) still holds: its worker lives.  A
  * claim whose text cannot be read yet (its worker is writing it) holds
- * while the file is younger than the lease. */
+ * while the file is younger than the lease.  A claim of @self_worker
+ * (nullable), who is asking for work, is left from an earlier life of that
+ * worker (a Slurm task requeued, a worker restarted by hand): it never
+ * holds, whatever the heartbeat says. */
 static gboolean
-claim_holds (FhJobDir *self, guint index, guint attempt, GHashTable *cache)
+claim_holds (FhJobDir *self, guint index, guint attempt, const char *self_worker, GHashTable *cache)
 {
   g_autofree char *path = claim_path (self, index, attempt);
   g_autoptr (JsonObject) o = read_json (path, NULL);
@@ -443,7 +446,7 @@ claim_holds (FhJobDir *self, guint index, guint attempt, GHashTable *cache)
       double age = age_of (path);
       return age >= 0 && age <= self->lease_s;
     }
-  return worker_alive (self, worker, cache);
+  return g_strcmp0 (worker, self_worker) != 0 && worker_alive (self, worker, cache);
 }
 
 /* After every item has had a first claim: take over one whose worker is
@@ -463,7 +466,7 @@ claim_abandoned (FhJobDir *self, const char *worker, guint *index, guint *attemp
 
       if (g_hash_table_contains (done, GUINT_TO_POINTER (i + 1)))
         continue;
-      if (a > 0 && claim_holds (self, i, a, alive))
+      if (a > 0 && claim_holds (self, i, a, worker, alive))
         {
           *others_running = TRUE;
           continue;
@@ -602,7 +605,7 @@ fh_job_dir_status (FhJobDir *self, FhJobDirCounts *counts, GPtrArray **workers,
               g_ptr_array_add (failed, g_steal_pointer (&r));
             }
         }
-      else if (a > 0 && claim_holds (self, i, a, alive))
+      else if (a > 0 && claim_holds (self, i, a, NULL, alive))
         counts->running++;
       else
         counts->pending++;
@@ -611,5 +614,71 @@ fh_job_dir_status (FhJobDir *self, FhJobDirCounts *counts, GPtrArray **workers,
     *workers = list_workers (self, alive);
   if (failures != NULL)
     *failures = g_steal_pointer (&failed);
+  return TRUE;
+}
+
+/* ---- resume ------------------------------------------------------------- */
+
+static guint
+count_alive (FhJobDir *self)
+{
+  g_autoptr (GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) workers = list_workers (self, cache);
+  guint n = 0;
+
+  for (guint i = 0; i < workers->len; i++)
+    n += json_object_get_boolean_member (g_ptr_array_index (workers, i), "alive");
+  return n;
+}
+
+/* Item @index's result, if it failed, goes to history/ under the attempt
+ * that wrote it.  *@complete: it did not fail. */
+static gboolean
+set_aside_failed (FhJobDir *self, guint index, guint attempt, gboolean *complete, GError **error)
+{
+  g_autofree char *from = result_path (self, index);
+  g_autofree char *name = g_strdup_printf ("%06u.%u.json", index, attempt);
+  g_autofree char *to = g_build_filename (self->path, "history", name, NULL);
+  g_autoptr (JsonObject) r = read_json (from, error);
+
+  if (r == NULL)
+    return FALSE;
+  *complete = g_strcmp0 (json_object_get_string_member_with_default (r, "status", ""), "complete") == 0;
+  if (!*complete && g_rename (from, to) != 0)
+    return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "moving %s to %s", from, to);
+  return TRUE;
+}
+
+gboolean
+fh_job_dir_resume (FhJobDir *self, guint *remaining, GError **error)
+{
+  g_autoptr (GHashTable) done = list_items (self, "results", "json");
+  g_autoptr (GHashTable) latest = list_items (self, "claims", NULL);
+  g_autofree char *history = child (self, "history");
+  g_autofree char *cancelled = child (self, "cancelled");
+  guint alive = count_alive (self);
+
+  /* A live worker could be writing the very results we move. */
+  if (alive > 0)
+    return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_BUSY,
+                     "job %s: %u worker%s still alive ('farmhand status %s' lists them): wait "
+                     "for them to end, or 'farmhand cancel' the job first (a worker killed "
+                     "without a word counts as alive until its heartbeat is %g s old)",
+                     self->name, alive, alive == 1 ? " is" : "s are", self->path, self->lease_s);
+  if (g_mkdir_with_parents (history, 0755) != 0)
+    return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "creating %s", history);
+  *remaining = 0;
+  for (guint i = 0; i < self->n_items; i++)
+    {
+      guint a = GPOINTER_TO_UINT (g_hash_table_lookup (latest, GUINT_TO_POINTER (i + 1)));
+      gboolean complete = FALSE;
+
+      if (g_hash_table_contains (done, GUINT_TO_POINTER (i + 1)) &&
+          !set_aside_failed (self, i, MAX (a, 1), &complete, error))
+        return FALSE;
+      *remaining += !complete;
+    }
+  if (g_unlink (cancelled) != 0 && errno != ENOENT)
+    return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "removing %s", cancelled);
   return TRUE;
 }

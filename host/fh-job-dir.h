@@ -14,6 +14,7 @@
  *   JOBDIR/output/             FARMHAND_OUTPUT_DIR (default)
  *   JOBDIR/slurm/              the Slurm tasks' stdout/stderr
  *   JOBDIR/cancelled           present once the job is cancelled
+ *   JOBDIR/history/NNNNNN.A.json  a failed result set aside by a resume
  *
  * Only operations that are atomic on NFS are used: exclusive create for a
  * claim, rename for everything rewritten.  A claim is live while its
@@ -80,6 +81,13 @@ gboolean fh_job_dir_heartbeat (FhJobDir *self, const char *worker, JsonObject *s
 
 gboolean fh_job_dir_is_cancelled (FhJobDir *self);
 gboolean fh_job_dir_mark_cancelled (FhJobDir *self, GError **error);
+
+/* Makes a job whose workers have all ended run again (`farmhand submit
+ * --resume`): failed results move to history/ so their items are pending
+ * (their next claim counts the attempts so far), and a cancel is lifted.
+ * Complete items stay.  @remaining: the items not complete.  Fails with
+ * FH_JOBDIR_ERROR_BUSY while a worker is alive. */
+gboolean fh_job_dir_resume (FhJobDir *self, guint *remaining, GError **error);
 
 /* The path of @worker's log.  (transfer full) */
 char *fh_job_dir_log_path (FhJobDir *self, const char *worker);

@@ -233,7 +233,7 @@ claimed_item (FhWorker *self, guint index, guint attempt)
   set_state (self, "working", name);
   fh_job_log_marker (self->log, "item %s claimed (attempt %u)", name, attempt);
   if (attempt > 1)
-    printf ("farmhand worker %s: taking over item %s (attempt %u: its worker is gone)\n",
+    printf ("farmhand worker %s: taking over item %s (attempt %u: no earlier attempt completed)\n",
             self->id, name, attempt);
   self->item_started = g_get_monotonic_time ();
   json_object_set_string_member (o, "name", name);

@@ -5,6 +5,8 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
+#include <signal.h>
+#include <sys/prctl.h>
 
 G_BEGIN_DECLS
 
@@ -191,8 +193,16 @@ fh_test_farmhand (const char *cwd, ...)
   return fh_test_spawn (cwd, (const char *const *) argv->pdata);
 }
 
+/* In the child: die with the test (an aborted test leaves no worker). */
+static inline void
+fh_test_die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 /* Starts `farmhand ARGS...` in @cwd without waiting, stdout and stderr to
- * @out_path, with @env ("NAME=VALUE", nullable) added.  (transfer full) */
+ * @out_path, with @env ("NAME=VALUE", nullable) added; it gets SIGTERM if
+ * the test dies first.  (transfer full) */
 static inline GSubprocess *
 fh_test_farmhand_start (const char *cwd, const char *out_path, const char *const *env, ...)
 {
@@ -217,6 +227,7 @@ fh_test_farmhand_start (const char *cwd, const char *out_path, const char *const
     }
   g_subprocess_launcher_set_cwd (launcher, cwd);
   g_subprocess_launcher_set_stdout_file_path (launcher, out_path);
+  g_subprocess_launcher_set_child_setup (launcher, fh_test_die_with_parent, NULL, NULL);
   proc = g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, &err);
   g_assert_no_error (err);
   return proc;

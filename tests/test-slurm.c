@@ -6,6 +6,7 @@
  * the tests skip and say so. */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <signal.h>
 
 #include "fh-test-utils.h"
@@ -160,16 +161,23 @@ test_worker_killed (Fixture *fx, gconstpointer data)
 }
 
 static void
-test_cancel (Fixture *fx, gconstpointer data)
+test_cancel_then_resume (Fixture *fx, gconstpointer data)
 {
   g_autofree char *out = NULL;
+  g_autofree char *hang = g_build_filename (fx->dir, "hang", NULL);
   FhTestRun r;
 
   if (!have_cluster ())
     return;
-  submit (fx, "{\"agenda\": {\"frames\": \"1-30\", \"command\": \"sleep 314.4\"},"
+  g_assert_true (g_file_set_contents (hang, "", 0, NULL));
+  submit (fx, "{\"agenda\": {\"frames\": \"1-30\", \"command\": \"if [ -e hang ]; then sleep 314.4; fi\"},"
               " \"teardown\": \"echo $$ >> teardowns.txt\", \"timeouts\": {\"grace_s\": 2}}", "10");
   g_assert_true (fh_test_await_procs ("sleep 314.4", 3, 60000 * fh_test_time_factor ()));
+  /* A resume while the array runs would race its workers. */
+  r = fh_test_farmhand (fx->dir, "submit", "--resume", "--slurm", fx->jobdir, NULL);
+  g_assert_cmpint (r.exit_code, ==, 2);
+  g_assert_true (strstr (r.err, "still runs job") != NULL);
+  fh_test_run_clear (&r);
   r = fh_test_farmhand (fx->dir, "cancel", "--grace", "30", fx->jobdir, NULL);
   g_assert_cmpint (r.exit_code, ==, 0);
   fh_test_run_clear (&r);
@@ -179,6 +187,18 @@ test_cancel (Fixture *fx, gconstpointer data)
   g_assert_true (fh_test_await_procs (fx->jobdir, 0, 10000));
   g_assert_cmpint (await_end (fx, &out), ==, 1);
   g_assert_true (strstr (out, "cancelled") != NULL);
+  g_clear_pointer (&out, g_free);
+  /* With the cause gone, a new array finishes the job. */
+  g_assert_cmpint (g_unlink (hang), ==, 0);
+  r = fh_test_farmhand (fx->dir, "submit", "--resume", "--slurm", "--workers", "2", "--quiet",
+                        fx->jobdir, NULL);
+  if (r.exit_code != 0)
+    g_error ("resume failed (%d): %s%s", r.exit_code, r.out, r.err);
+  g_free (fx->slurm_job);
+  fx->slurm_job = g_strdup (g_strstrip (r.out));
+  fh_test_run_clear (&r);
+  g_assert_cmpint (await_end (fx, &out), ==, 0);
+  g_assert_true (strstr (out, "30 complete, 0 failed") != NULL);
 }
 
 int
@@ -188,7 +208,7 @@ main (int argc, char **argv)
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/slurm/forty-items-three-workers", test_forty_items);
   ADD ("/slurm/killed-worker-item-runs-again", test_worker_killed);
-  ADD ("/slurm/cancel-leaves-nothing", test_cancel);
+  ADD ("/slurm/cancel-leaves-nothing-then-resume", test_cancel_then_resume);
 #undef ADD
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
  * marker ("sleep 314.N") so the test can prove none is left. */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <signal.h>
 
 #include "fh-test-utils.h"
@@ -193,6 +194,107 @@ test_cancel (Fixture *fx, gconstpointer data)
   g_assert_true (strstr (out, "cancelled") != NULL);
 }
 
+/* `farmhand submit --resume --prepare JOBDIR`: its exit code; @out gets
+ * its stdout, else its stderr. */
+static int
+resume (Fixture *fx, char **out)
+{
+  FhTestRun r = fh_test_farmhand (fx->dir, "submit", "--resume", "--prepare", fx->jobdir, NULL);
+  int code = r.exit_code;
+
+  *out = code == 0 ? g_steal_pointer (&r.out) : g_steal_pointer (&r.err);
+  fh_test_run_clear (&r);
+  return code;
+}
+
+/* Starts the workers and waits for them all to end with @code (-1: any;
+ * a worker whose items failed exits 1). */
+static void
+run_workers (Fixture *fx, int code)
+{
+  start_workers (fx);
+  for (int i = 0; i < N_WORKERS; i++)
+    {
+      int got = finish (fx->workers[i]);
+      if (code >= 0)
+        g_assert_cmpint (got, ==, code);
+      g_clear_object (&fx->workers[i]);
+    }
+}
+
+static void
+test_resume (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *ok = g_build_filename (fx->dir, "ok", NULL);
+  g_autoptr (JsonObject) earlier = NULL;
+
+  /* Frames 5 and 6 fail until the file "ok" exists (a missing asset that
+   * a wrangler then fixes). */
+  prepare (fx, "{\"agenda\": {\"frames\": \"1-6\", \"command\":"
+               " \"echo {frame} >> runs.txt; [ {frame} -le 4 ] || [ -e ok ]\"}}", "5");
+  run_workers (fx, -1);
+  g_assert_cmpint (status (fx, NULL), ==, 1);
+  g_assert_true (g_file_set_contents (ok, "", 0, NULL));
+  g_assert_cmpint (resume (fx, &out), ==, 0);
+  g_assert_true (strstr (out, "resuming 2 of 6 items") != NULL);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (status (fx, &out), ==, 3);
+  g_assert_true (strstr (out, "4 complete, 0 failed, 0 running, 2 pending") != NULL);
+  g_clear_pointer (&out, g_free);
+  run_workers (fx, 0);
+  g_assert_cmpint (status (fx, NULL), ==, 0);
+  /* Only the failed items ran again, as their second attempt; the failed
+   * results are kept. */
+  g_assert_cmpuint (fh_test_count_lines (fx->dir, "runs.txt"), ==, 8);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("results/%06u.json", i);
+      g_autoptr (JsonObject) r = fh_test_read_json (fx->jobdir, name);
+      g_assert_cmpstr (json_object_get_string_member (r, "status"), ==, "complete");
+      g_assert_cmpint (json_object_get_int_member (r, "attempts"), ==, i < 4 ? 1 : 2);
+    }
+  earlier = fh_test_read_json (fx->jobdir, "history/000005.1.json");
+  g_assert_cmpstr (json_object_get_string_member (earlier, "status"), ==, "failed");
+  g_assert_cmpint (resume (fx, &out), ==, 0);
+  g_assert_true (strstr (out, "nothing to run") != NULL);
+}
+
+static void
+test_cancel_then_resume (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *hang = g_build_filename (fx->dir, "hang", NULL);
+  FhTestRun r;
+
+  g_assert_true (g_file_set_contents (hang, "", 0, NULL));
+  prepare (fx, "{\"agenda\": {\"frames\": \"1-12\", \"command\":"
+               " \"if [ -e hang ]; then sleep 314.3; fi\"}, \"timeouts\": {\"grace_s\": 2}}", "5");
+  start_workers (fx);
+  g_assert_true (fh_test_await_procs ("sleep 314.3", N_WORKERS, 20000 * fh_test_time_factor ()));
+  /* Nothing is moved under running workers' feet. */
+  g_assert_cmpint (resume (fx, &out), ==, 2);
+  if (strstr (out, "3 workers are still alive") == NULL)
+    g_error ("%s", out);
+  g_clear_pointer (&out, g_free);
+  r = fh_test_farmhand (fx->dir, "cancel", fx->jobdir, NULL);
+  g_assert_cmpint (r.exit_code, ==, 0);
+  fh_test_run_clear (&r);
+  for (int i = 0; i < N_WORKERS; i++)
+    {
+      g_assert_cmpint (finish (fx->workers[i]), ==, 128 + SIGTERM);
+      g_clear_object (&fx->workers[i]);
+    }
+  /* The cancel is lifted; the interrupted items and the rest run. */
+  g_assert_cmpint (g_unlink (hang), ==, 0);
+  g_assert_cmpint (resume (fx, &out), ==, 0);
+  g_assert_true (strstr (out, "resuming 12 of 12 items") != NULL);
+  g_clear_pointer (&out, g_free);
+  run_workers (fx, 0);
+  g_assert_cmpint (status (fx, &out), ==, 0);
+  g_assert_true (strstr (out, "12 complete, 0 failed") != NULL);
+}
+
 static void
 test_bad_input (Fixture *fx, gconstpointer data)
 {
@@ -211,6 +313,10 @@ test_bad_input (Fixture *fx, gconstpointer data)
   g_assert_cmpint (r.exit_code, ==, 2);
   g_assert_true (strstr (r.err, "--slurm, or --prepare") != NULL);
   fh_test_run_clear (&r);
+  r = fh_test_farmhand (fx->dir, "submit", "--prepare", "--resume", fx->dir, NULL);
+  g_assert_cmpint (r.exit_code, ==, 2);
+  g_assert_true (strstr (r.err, "is not a farmhand job directory") != NULL);
+  fh_test_run_clear (&r);
 }
 
 int
@@ -222,6 +328,8 @@ main (int argc, char **argv)
   ADD ("/workers/dead-worker-item-runs-again", test_dead_worker);
   ADD ("/workers/status-exit-codes", test_status_codes);
   ADD ("/workers/cancel-runs-teardown", test_cancel);
+  ADD ("/workers/resume-failed-items", test_resume);
+  ADD ("/workers/cancel-then-resume", test_cancel_then_resume);
   ADD ("/workers/bad-input", test_bad_input);
 #undef ADD
   return g_test_run ();
