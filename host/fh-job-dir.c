@@ -111,18 +111,61 @@ now_iso (void)
   return g_date_time_format_iso8601 (now);
 }
 
-/* Seconds since @path was last written, by the wall clock (workers on
- * other machines: their clocks are assumed to be in step, as on any farm
- * that runs NTP).  -1 when it does not exist. */
+/* Seconds from @path's last write to @now; -1 when it does not exist. */
 static double
-age_of (const char *path)
+age_of (const char *path, gint64 now)
 {
   GStatBuf st;
 
   if (g_stat (path, &st) != 0)
     return -1;
-  return (double) (g_get_real_time () / G_USEC_PER_SEC - st.st_mtime);
+  return (double) (now - st.st_mtime);
 }
+
+/* "Now" by the clock that stamps the job directory's files: the mtime of
+ * a file just created there.  Heartbeats are stamped by that same clock
+ * (a file server stamps what it writes), so leases hold however far the
+ * workers' own clocks drift apart.  The wall clock only when we may not
+ * write there (a read-only `farmhand status`). */
+static gint64
+fs_now (FhJobDir *self)
+{
+  g_autofree char *name = g_strdup_printf (".clock-%s-%d", g_get_host_name (), (int) getpid ());
+  g_autofree char *path = g_build_filename (self->path, "workers", name, NULL);
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  GStatBuf st;
+  gboolean ok;
+
+  if (fd < 0)
+    return g_get_real_time () / G_USEC_PER_SEC;
+  /* A write, so that the server (not the client's clock) sets the time. */
+  ok = write (fd, "\n", 1) == 1 && fstat (fd, &st) == 0;
+  close (fd);
+  g_unlink (path);
+  return ok ? st.st_mtime : g_get_real_time () / G_USEC_PER_SEC;
+}
+
+/* One look at the job directory: its clock's "now", and which workers
+ * live (cached: each heartbeat is judged once). */
+typedef struct
+{
+  gint64 now;
+  GHashTable *alive;
+} Scan;
+
+static Scan
+scan_start (FhJobDir *self)
+{
+  return (Scan) { fs_now (self), g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL) };
+}
+
+static void
+scan_clear (Scan *scan)
+{
+  g_clear_pointer (&scan->alive, g_hash_table_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Scan, scan_clear)
 
 /* ---- create and open ---------------------------------------------------- */
 
@@ -408,9 +451,9 @@ final_state (const char *state)
 }
 
 /* Whether @worker lives: its heartbeat is younger than the lease and it
- * has not said it ended.  Answers are cached in @cache for one scan. */
+ * has not said it ended. */
 static gboolean
-worker_alive (FhJobDir *self, const char *worker, GHashTable *cache)
+worker_alive (FhJobDir *self, const char *worker, Scan *scan)
 {
   gpointer known;
   g_autofree char *path = worker_path (self, worker);
@@ -418,13 +461,13 @@ worker_alive (FhJobDir *self, const char *worker, GHashTable *cache)
   double age;
   gboolean alive;
 
-  if (g_hash_table_lookup_extended (cache, worker, NULL, &known))
+  if (g_hash_table_lookup_extended (scan->alive, worker, NULL, &known))
     return GPOINTER_TO_INT (known);
-  age = age_of (path);
+  age = age_of (path, scan->now);
   o = age >= 0 ? read_json (path, NULL) : NULL;
   alive = age >= 0 && age <= self->lease_s &&
           !final_state (o ? json_object_get_string_member_with_default (o, "state", NULL) : NULL);
-  g_hash_table_insert (cache, g_strdup (worker), GINT_TO_POINTER (alive));
+  g_hash_table_insert (scan->alive, g_strdup (worker), GINT_TO_POINTER (alive));
   return alive;
 }
 
@@ -435,7 +478,7 @@ worker_alive (FhJobDir *self, const char *worker, GHashTable *cache)
  * worker (a Slurm task requeued, a worker restarted by hand): it never
  * holds, whatever the heartbeat says. */
 static gboolean
-claim_holds (FhJobDir *self, guint index, guint attempt, const char *self_worker, GHashTable *cache)
+claim_holds (FhJobDir *self, guint index, guint attempt, const char *self_worker, Scan *scan)
 {
   g_autofree char *path = claim_path (self, index, attempt);
   g_autoptr (JsonObject) o = read_json (path, NULL);
@@ -443,10 +486,10 @@ claim_holds (FhJobDir *self, guint index, guint attempt, const char *self_worker
 
   if (worker == NULL)
     {
-      double age = age_of (path);
+      double age = age_of (path, scan->now);
       return age >= 0 && age <= self->lease_s;
     }
-  return g_strcmp0 (worker, self_worker) != 0 && worker_alive (self, worker, cache);
+  return g_strcmp0 (worker, self_worker) != 0 && worker_alive (self, worker, scan);
 }
 
 /* After every item has had a first claim: take over one whose worker is
@@ -457,7 +500,7 @@ claim_abandoned (FhJobDir *self, const char *worker, guint *index, guint *attemp
 {
   g_autoptr (GHashTable) done = list_items (self, "results", "json");
   g_autoptr (GHashTable) latest = list_items (self, "claims", NULL);
-  g_autoptr (GHashTable) alive = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto (Scan) scan = scan_start (self);
   gboolean won;
 
   for (guint i = 0; i < self->n_items; i++)
@@ -466,7 +509,7 @@ claim_abandoned (FhJobDir *self, const char *worker, guint *index, guint *attemp
 
       if (g_hash_table_contains (done, GUINT_TO_POINTER (i + 1)))
         continue;
-      if (a > 0 && claim_holds (self, i, a, worker, alive))
+      if (a > 0 && claim_holds (self, i, a, worker, &scan))
         {
           *others_running = TRUE;
           continue;
@@ -554,7 +597,7 @@ fh_job_dir_mark_cancelled (FhJobDir *self, GError **error)
 /* ---- status ------------------------------------------------------------- */
 
 static GPtrArray *
-list_workers (FhJobDir *self, GHashTable *alive_cache)
+list_workers (FhJobDir *self, Scan *scan)
 {
   g_autofree char *dir = child (self, "workers");
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
@@ -570,8 +613,8 @@ list_workers (FhJobDir *self, GHashTable *alive_cache)
       if (!g_str_has_suffix (name, ".json") || (o = read_json (path, NULL)) == NULL)
         continue;
       worker = g_strndup (name, strlen (name) - 5);
-      json_object_set_double_member (o, "age_s", age_of (path));
-      json_object_set_boolean_member (o, "alive", worker_alive (self, worker, alive_cache));
+      json_object_set_double_member (o, "age_s", age_of (path, scan->now));
+      json_object_set_boolean_member (o, "alive", worker_alive (self, worker, scan));
       g_ptr_array_add (out, o);
     }
   return out;
@@ -583,7 +626,7 @@ fh_job_dir_status (FhJobDir *self, FhJobDirCounts *counts, GPtrArray **workers,
 {
   g_autoptr (GHashTable) done = list_items (self, "results", "json");
   g_autoptr (GHashTable) latest = list_items (self, "claims", NULL);
-  g_autoptr (GHashTable) alive = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_auto (Scan) scan = scan_start (self);
   g_autoptr (GPtrArray) failed = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
 
   *counts = (FhJobDirCounts) { .n_items = self->n_items };
@@ -605,13 +648,13 @@ fh_job_dir_status (FhJobDir *self, FhJobDirCounts *counts, GPtrArray **workers,
               g_ptr_array_add (failed, g_steal_pointer (&r));
             }
         }
-      else if (a > 0 && claim_holds (self, i, a, NULL, alive))
+      else if (a > 0 && claim_holds (self, i, a, NULL, &scan))
         counts->running++;
       else
         counts->pending++;
     }
   if (workers != NULL)
-    *workers = list_workers (self, alive);
+    *workers = list_workers (self, &scan);
   if (failures != NULL)
     *failures = g_steal_pointer (&failed);
   return TRUE;
@@ -622,8 +665,8 @@ fh_job_dir_status (FhJobDir *self, FhJobDirCounts *counts, GPtrArray **workers,
 static guint
 count_alive (FhJobDir *self)
 {
-  g_autoptr (GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr (GPtrArray) workers = list_workers (self, cache);
+  g_auto (Scan) scan = scan_start (self);
+  g_autoptr (GPtrArray) workers = list_workers (self, &scan);
   guint n = 0;
 
   for (guint i = 0; i < workers->len; i++)

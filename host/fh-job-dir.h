@@ -19,7 +19,9 @@
  * Only operations that are atomic on NFS are used: exclusive create for a
  * claim, rename for everything rewritten.  A claim is live while its
  * worker's heartbeat is; a stale claim is taken over by the next attempt,
- * so an item runs twice only after its worker died.
+ * so an item runs twice only after its worker died.  Ages are measured
+ * against the mtime of a file just created in the directory, so every
+ * machine judges leases by the same (the file server's) clock.
  */
 #pragma once
 

@@ -295,6 +295,48 @@ test_cancel_then_resume (Fixture *fx, gconstpointer data)
   g_assert_true (strstr (out, "12 complete, 0 failed") != NULL);
 }
 
+#define LIBFAKETIME "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+static void
+test_clock_skew (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *out = g_build_filename (fx->dir, "skewed.out", NULL);
+  g_autofree char *running = g_build_filename (fx->dir, "running-1", NULL);
+  g_autofree char *asan = g_strconcat ("ASAN_OPTIONS=", g_getenv ("ASAN_OPTIONS") ?: "",
+                                       ":verify_asan_link_order=0", NULL);
+  const char *env[] = { "LD_PRELOAD=" LIBFAKETIME, "FAKETIME=+10m", asan, NULL };
+  g_autoptr (JsonObject) result = NULL;
+  g_autofree char *second = NULL;
+
+  if (!g_file_test (LIBFAKETIME, G_FILE_TEST_EXISTS))
+    {
+      g_test_skip ("libfaketime is not installed");
+      return;
+    }
+  if (g_getenv ("FH_TEST_WRAPPER") != NULL)
+    {
+      g_test_skip ("libfaketime's own code is not valgrind-clean");
+      return;
+    }
+  /* Worker w0 runs item 1 (3 s) with a 2 s lease; a second worker whose
+   * clock is 10 minutes ahead (a node whose NTP failed) finishes item 2
+   * and must wait for w0, not take it for dead: leases are judged by the
+   * job directory's clock, not the worker's. */
+  prepare (fx, "{\"agenda\": {\"frames\": \"1-2\", \"command\":"
+               " \"if [ {frame} = 1 ]; then touch running-1; sleep 3; fi\"}}", "2");
+  fx->workers[0] = fh_test_farmhand_start (fx->dir, out, NULL, "worker", "--name", "w0", fx->jobdir, NULL);
+  fh_test_await_file (running, 30000 * fh_test_time_factor ());
+  fx->workers[1] = fh_test_farmhand_start (fx->dir, out, env, "worker", "--name", "skewed", fx->jobdir, NULL);
+  g_assert_cmpint (finish (fx->workers[0]), ==, 0);
+  g_assert_cmpint (finish (fx->workers[1]), ==, 0);
+  g_assert_cmpint (status (fx, NULL), ==, 0);
+  result = fh_test_read_json (fx->jobdir, "results/000000.json");
+  g_assert_cmpstr (json_object_get_string_member (result, "worker"), ==, "w0");
+  g_assert_cmpint (json_object_get_int_member (result, "attempts"), ==, 1);
+  second = g_build_filename (fx->jobdir, "claims", "000000.2", NULL);
+  g_assert_false (g_file_test (second, G_FILE_TEST_EXISTS));
+}
+
 static void
 test_bad_input (Fixture *fx, gconstpointer data)
 {
@@ -330,6 +372,7 @@ main (int argc, char **argv)
   ADD ("/workers/cancel-runs-teardown", test_cancel);
   ADD ("/workers/resume-failed-items", test_resume);
   ADD ("/workers/cancel-then-resume", test_cancel_then_resume);
+  ADD ("/workers/clock-skew", test_clock_skew);
   ADD ("/workers/bad-input", test_bad_input);
 #undef ADD
   return g_test_run ();
