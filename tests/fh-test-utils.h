@@ -316,4 +316,61 @@ fh_test_result_field (GPtrArray *results, guint i, const char *field)
   return json_object_get_string_member_with_default (g_ptr_array_index (results, i), field, NULL);
 }
 
+/* The fixture of tests that run jobs with the built host: a fresh
+ * directory with paths for the job file and the results file in it, and
+ * the results once read back (fh_test_job_dir_load_results). */
+typedef struct
+{
+  char *dir;
+  char *job;          /* DIR/job.json */
+  char *results;      /* DIR/results.jsonl */
+  GPtrArray *lines;   /* nullable: the results' lines, as JsonObjects */
+} FhTestJobDir;
+
+static inline void
+fh_test_job_dir_set_up (FhTestJobDir *fx, gconstpointer data)
+{
+  fx->dir = fh_test_mkdtemp ();
+  fx->job = g_build_filename (fx->dir, "job.json", NULL);
+  fx->results = g_build_filename (fx->dir, "results.jsonl", NULL);
+}
+
+static inline void
+fh_test_job_dir_tear_down (FhTestJobDir *fx, gconstpointer data)
+{
+  fh_test_rmtree (fx->dir);
+  g_free (fx->dir);
+  g_free (fx->job);
+  g_free (fx->results);
+  g_clear_pointer (&fx->lines, g_ptr_array_unref);
+}
+
+/* Writes @json to the job file. */
+static inline void
+fh_test_job_dir_write_job (FhTestJobDir *fx, const char *json)
+{
+  g_autoptr (GError) err = NULL;
+
+  g_file_set_contents (fx->job, json, -1, &err);
+  g_assert_no_error (err);
+}
+
+/* Reads the results file (if there is one) into @fx->lines. */
+static inline void
+fh_test_job_dir_load_results (FhTestJobDir *fx)
+{
+  g_clear_pointer (&fx->lines, g_ptr_array_unref);
+  if (g_file_test (fx->results, G_FILE_TEST_EXISTS))
+    fx->lines = fh_test_read_results (fx->results);
+}
+
+/* Results line @i, which must exist.  (transfer none) */
+static inline JsonObject *
+fh_test_job_dir_result (FhTestJobDir *fx, guint i)
+{
+  g_assert_nonnull (fx->lines);
+  g_assert_cmpuint (i, <, fx->lines->len);
+  return g_ptr_array_index (fx->lines, i);
+}
+
 G_END_DECLS

@@ -8,31 +8,7 @@
 
 #include "fh-test-utils.h"
 
-typedef struct
-{
-  char *dir;
-  char *results;
-  char *log;
-  GPtrArray *lines;
-} Fixture;
-
-static void
-fixture_set_up (Fixture *fx, gconstpointer data)
-{
-  fx->dir = fh_test_mkdtemp ();
-  fx->results = g_build_filename (fx->dir, "results.jsonl", NULL);
-  fx->log = g_build_filename (fx->dir, "job.log", NULL);
-}
-
-static void
-fixture_tear_down (Fixture *fx, gconstpointer data)
-{
-  fh_test_rmtree (fx->dir);
-  g_free (fx->dir);
-  g_free (fx->results);
-  g_free (fx->log);
-  g_clear_pointer (&fx->lines, g_ptr_array_unref);
-}
+typedef FhTestJobDir Fixture;
 
 static gboolean
 have_blender (void)
@@ -44,17 +20,10 @@ have_blender (void)
   return blender != NULL;
 }
 
-static JsonObject *
-line (Fixture *fx, guint i)
-{
-  g_assert_cmpuint (i, <, fx->lines->len);
-  return g_ptr_array_index (fx->lines, i);
-}
-
 static void
 assert_tb (Fixture *fx, guint i, const char *pattern)
 {
-  const char *tb = json_object_get_string_member_with_default (line (fx, i), "traceback", NULL);
+  const char *tb = json_object_get_string_member_with_default (fh_test_job_dir_result (fx, i), "traceback", NULL);
 
   if (tb == NULL || !g_pattern_match_simple (pattern, tb))
     g_error ("item %u: traceback '%s' does not match '%s'", i, tb ? tb : "(none)", pattern);
@@ -64,12 +33,11 @@ static int
 run (Fixture *fx, const char *job, const char *items)
 {
   FhTestRun r = fh_test_farmhand (fx->dir, "run", job, "--items", items, "--results", fx->results,
-                                  "--log", fx->log, "--output-dir", "out", "--plain", NULL);
+                                  "--log", "job.log", "--output-dir", "out", "--plain", NULL);
   int code = r.exit_code;
 
   fh_test_run_clear (&r);
-  g_clear_pointer (&fx->lines, g_ptr_array_unref);
-  fx->lines = fh_test_read_results (fx->results);
+  fh_test_job_dir_load_results (fx);
   return code;
 }
 
@@ -102,7 +70,8 @@ assert_png (const char *path, gint64 bytes)
 static void
 assert_blenders (Fixture *fx, guint blenders, guint frames)
 {
-  g_autofree char *log = fh_test_read (fx->log);
+  g_autofree char *log_path = g_build_filename (fx->dir, "job.log", NULL);
+  g_autofree char *log = fh_test_read (log_path);
   g_auto (GStrv) lines = g_strsplit (log, "\n", -1);
   g_autofree char *pid = NULL;
   guint starts = 0, renders = 0;
@@ -135,13 +104,13 @@ test_example_renders (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (fx->lines->len, ==, 3);
   for (guint i = 0; i < 3; i++)
     {
-      JsonArray *outputs = json_object_get_array_member (line (fx, i), "outputs");
+      JsonArray *outputs = json_object_get_array_member (fh_test_job_dir_result (fx, i), "outputs");
       JsonObject *out;
       g_autofree char *want = g_strdup_printf ("frame_%04u.png", i + 1);
       g_autofree char *base = NULL;
 
-      g_assert_cmpstr (json_object_get_string_member (line (fx, i), "status"), ==, "complete");
-      g_assert_cmpfloat (json_object_get_double_member (line (fx, i), "progress"), ==, 1.0);
+      g_assert_cmpstr (json_object_get_string_member (fh_test_job_dir_result (fx, i), "status"), ==, "complete");
+      g_assert_cmpfloat (json_object_get_double_member (fh_test_job_dir_result (fx, i), "progress"), ==, 1.0);
       /* The output is the one Blender reported ("Saved: '...'"). */
       g_assert_cmpuint (json_array_get_length (outputs), ==, 1);
       out = json_array_get_object_element (outputs, 0);
@@ -176,8 +145,8 @@ test_broken_command (Fixture *fx, gconstpointer data)
       "{\"frames\": \"1-2\", \"command\": \"bpy.data.objects['Suzanne' if {frame} == 1 else 'Nope'].name\"}",
       "{}");
   g_assert_cmpint (run (fx, job, "1-2"), ==, 1);
-  g_assert_cmpstr (json_object_get_string_member (line (fx, 0), "status"), ==, "complete");
-  g_assert_cmpstr (json_object_get_string_member (line (fx, 1), "status"), ==, "failed");
+  g_assert_cmpstr (json_object_get_string_member (fh_test_job_dir_result (fx, 0), "status"), ==, "complete");
+  g_assert_cmpstr (json_object_get_string_member (fh_test_job_dir_result (fx, 1), "status"), ==, "failed");
   /* bpy's own error, raised inside Blender, with the item that ran it. */
   assert_tb (fx, 1, "Traceback (most recent call last):\n  File \"<farmhand item 2>\", line 1*"
                     "KeyError: 'bpy_prop_collection[key]: key \"Nope\" not found'*");
@@ -196,7 +165,7 @@ test_timeout_interrupts (Fixture *fx, gconstpointer data)
   assert_tb (fx, 0, "timeout after 3 s; interrupted:\nTraceback (most recent call last):*KeyboardInterrupt*");
   /* A timed-out session is never trusted again (the command may have left
    * the scene half-changed): frame 2 renders in a fresh Blender. */
-  g_assert_cmpstr (json_object_get_string_member (line (fx, 1), "status"), ==, "complete");
+  g_assert_cmpstr (json_object_get_string_member (fh_test_job_dir_result (fx, 1), "status"), ==, "complete");
   assert_blenders (fx, 2, 1);
 }
 
@@ -227,7 +196,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fh_test_job_dir_set_up, func, fh_test_job_dir_tear_down)
   ADD ("/blender/example-renders", test_example_renders);
   ADD ("/blender/broken-command", test_broken_command);
   ADD ("/blender/timeout-interrupts", test_timeout_interrupts);

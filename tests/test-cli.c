@@ -5,35 +5,7 @@
 
 #include "fh-test-utils.h"
 
-typedef struct
-{
-  char *dir;
-  char *job;
-  char *results;
-} Fixture;
-
-static void
-fixture_set_up (Fixture *fx, gconstpointer data)
-{
-  fx->dir = fh_test_mkdtemp ();
-  fx->results = g_build_filename (fx->dir, "results.jsonl", NULL);
-}
-
-static void
-fixture_tear_down (Fixture *fx, gconstpointer data)
-{
-  fh_test_rmtree (fx->dir);
-  g_free (fx->dir);
-  g_free (fx->job);
-  g_free (fx->results);
-}
-
-static void
-write_job (Fixture *fx, const char *json)
-{
-  g_free (fx->job);
-  fx->job = fh_test_write (fx->dir, "job.json", json);
-}
+typedef FhTestJobDir Fixture;
 
 static char *
 file_text (Fixture *fx, const char *name)
@@ -71,7 +43,7 @@ test_validate_bad (Fixture *fx, gconstpointer data)
       FhTestRun r;
       g_autofree char *want = NULL;
 
-      write_job (fx, bad_jobs[i].json);
+      fh_test_job_dir_write_job (fx, bad_jobs[i].json);
       r = fh_test_farmhand (fx->dir, "validate", fx->job, NULL);
       want = g_strdup_printf ("%s: %s\n", fx->job, bad_jobs[i].error);
       g_assert_cmpint (r.exit_code, ==, 2);
@@ -85,7 +57,7 @@ test_validate_all_errors (Fixture *fx, gconstpointer data)
 {
   FhTestRun r;
 
-  write_job (fx, "{\"nme\": 1, \"agenda\": {\"frames\": \"x\", \"command\": \"{bad}\"}}");
+  fh_test_job_dir_write_job (fx, "{\"nme\": 1, \"agenda\": {\"frames\": \"x\", \"command\": \"{bad}\"}}");
   r = fh_test_farmhand (fx->dir, "validate", fx->job, NULL);
   g_assert_cmpint (r.exit_code, ==, 2);
   g_assert_true (strstr (r.err, "nme: unknown field, did you mean 'name'?") != NULL);
@@ -100,7 +72,7 @@ test_validate_syntax (Fixture *fx, gconstpointer data)
   FhTestRun r;
   g_autofree char *want = NULL;
 
-  write_job (fx, "{\n  \"agenda\": {\n    \"frames\": \"1-3\",\n  }\n}\n");
+  fh_test_job_dir_write_job (fx, "{\n  \"agenda\": {\n    \"frames\": \"1-3\",\n  }\n}\n");
   r = fh_test_farmhand (fx->dir, "validate", fx->job, NULL);
   want = g_strdup_printf ("%s:3:20: Parse error", fx->job);
   g_assert_cmpint (r.exit_code, ==, 2);
@@ -132,7 +104,7 @@ test_expand_chunks_and_padding (Fixture *fx, gconstpointer data)
 {
   FhTestRun r;
 
-  write_job (fx, "{\"name\": \"sh010\", \"agenda\": {\"frames\": \"1-10x3,20\", \"chunk\": 2, "
+  fh_test_job_dir_write_job (fx, "{\"name\": \"sh010\", \"agenda\": {\"frames\": \"1-10x3,20\", \"chunk\": 2, "
                  "\"command\": \"render -o img.{frame:04}.exr -f {frames} -n {name}\"}}");
   r = fh_test_farmhand (fx->dir, "expand", fx->job, NULL);
   g_assert_cmpint (r.exit_code, ==, 0);
@@ -153,7 +125,7 @@ test_path_map (Fixture *fx, gconstpointer data)
 {
   FhTestRun r;
 
-  write_job (fx, "{\"path_map\": [{\"from\": \"/mnt/proj\", \"to\": \"/proj\"}, {\"from\": \"/mnt/proj/cache\", \"to\": \"/fast\"}],"
+  fh_test_job_dir_write_job (fx, "{\"path_map\": [{\"from\": \"/mnt/proj\", \"to\": \"/proj\"}, {\"from\": \"/mnt/proj/cache\", \"to\": \"/fast\"}],"
                  " \"agenda\": {\"frames\": \"1\", \"command\": \"r /mnt/proj/a.ma '/mnt/proj' /mnt/project /x/mnt/proj /mnt/proj/cache/b\"}}");
   r = fh_test_farmhand (fx->dir, "expand", fx->job, NULL);
   g_assert_cmpstr (r.out, ==, "1\t1\tr /proj/a.ma '/proj' /mnt/project /x/mnt/proj /fast/b\n");
@@ -179,7 +151,7 @@ test_resume (Fixture *fx, gconstpointer data)
   g_autoptr (GPtrArray) results = NULL;
   g_autofree char *fixed = NULL;
 
-  write_job (fx, resume_job);
+  fh_test_job_dir_write_job (fx, resume_job);
   first = fh_test_farmhand (fx->dir, "run", fx->job, "--results", fx->results, NULL);
   g_assert_cmpint (first.exit_code, ==, 1);
   fixed = fh_test_write (fx->dir, "fixed", "");
@@ -210,7 +182,7 @@ test_items_subset (Fixture *fx, gconstpointer data)
   FhTestRun r, bad;
   g_autofree char *ran = NULL;
 
-  write_job (fx, "{\"agenda\": {\"frames\": \"101-110\", \"command\": \"echo {frame} >> ran.txt\"}}");
+  fh_test_job_dir_write_job (fx, "{\"agenda\": {\"frames\": \"101-110\", \"command\": \"echo {frame} >> ran.txt\"}}");
   r = fh_test_farmhand (fx->dir, "run", fx->job, "--items", "3-5,9", NULL);
   g_assert_cmpint (r.exit_code, ==, 0);
   ran = file_text (fx, "ran.txt");
@@ -228,7 +200,7 @@ test_dry_run (Fixture *fx, gconstpointer data)
   g_autofree char *marker = g_build_filename (fx->dir, "setup-ran", NULL);
   FhTestRun r;
 
-  write_job (fx, "{\"setup\": \"touch setup-ran\", \"agenda\": {\"frames\": \"1-2\", \"command\": \"touch f{frame:03}\"}, \"teardown\": \"echo {job}\"}");
+  fh_test_job_dir_write_job (fx, "{\"setup\": \"touch setup-ran\", \"agenda\": {\"frames\": \"1-2\", \"command\": \"touch f{frame:03}\"}, \"teardown\": \"echo {job}\"}");
   r = fh_test_farmhand (fx->dir, "run", fx->job, "--dry-run", NULL);
   g_assert_cmpint (r.exit_code, ==, 0);
   g_assert_true (strstr (r.out, "setup[0]: touch setup-ran\nitem 1 (1): touch f001\nitem 2 (2): touch f002\nteardown[0]: echo ") != NULL);
@@ -243,7 +215,7 @@ test_log_file (Fixture *fx, gconstpointer data)
   g_autofree char *log = NULL;
   FhTestRun r;
 
-  write_job (fx, "{\"name\": \"logged\", \"setup\": \"echo loading\", \"agenda\": {\"frames\": \"1-2\", \"command\": \"echo out {frame}; echo err {frame} >&2\"}}");
+  fh_test_job_dir_write_job (fx, "{\"name\": \"logged\", \"setup\": \"echo loading\", \"agenda\": {\"frames\": \"1-2\", \"command\": \"echo out {frame}; echo err {frame} >&2\"}}");
   r = fh_test_farmhand (fx->dir, "run", fx->job, "--log", log_path, NULL);
   g_assert_cmpint (r.exit_code, ==, 0);
   log = fh_test_read (log_path);
@@ -265,7 +237,7 @@ test_output_dir (Fixture *fx, gconstpointer data)
   g_autofree char *seen = NULL;
   FhTestRun r;
 
-  write_job (fx, "{\"name\": \"od\", \"agenda\": {\"frames\": \"1\", \"command\": \"echo $FARMHAND_OUTPUT_DIR > seen.txt\"}}");
+  fh_test_job_dir_write_job (fx, "{\"name\": \"od\", \"agenda\": {\"frames\": \"1\", \"command\": \"echo $FARMHAND_OUTPUT_DIR > seen.txt\"}}");
   r = fh_test_farmhand ("/", "run", fx->job, "--output-dir", out, NULL);
   g_assert_cmpint (r.exit_code, ==, 0);
   seen = file_text (fx, "seen.txt");
@@ -292,7 +264,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fh_test_job_dir_set_up, func, fh_test_job_dir_tear_down)
   ADD ("/cli/validate/bad-inputs", test_validate_bad);
   ADD ("/cli/validate/all-errors", test_validate_all_errors);
   ADD ("/cli/validate/syntax-error", test_validate_syntax);

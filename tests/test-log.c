@@ -5,55 +5,26 @@
 
 #include "fh-test-utils.h"
 
-typedef struct
-{
-  char *dir;
-  char *results;
-  GPtrArray *lines;
-} Fixture;
-
-static void
-fixture_set_up (Fixture *fx, gconstpointer data)
-{
-  fx->dir = fh_test_mkdtemp ();
-  fx->results = g_build_filename (fx->dir, "results.jsonl", NULL);
-}
-
-static void
-fixture_tear_down (Fixture *fx, gconstpointer data)
-{
-  fh_test_rmtree (fx->dir);
-  g_free (fx->dir);
-  g_free (fx->results);
-  g_clear_pointer (&fx->lines, g_ptr_array_unref);
-}
+typedef FhTestJobDir Fixture;
 
 static int
 run_job (Fixture *fx, const char *json)
 {
-  g_autofree char *job = fh_test_write (fx->dir, "job.json", json);
-  FhTestRun r = fh_test_farmhand (fx->dir, "run", job, "--results", fx->results, NULL);
-  int code = r.exit_code;
+  FhTestRun r;
+  int code;
 
+  fh_test_job_dir_write_job (fx, json);
+  r = fh_test_farmhand (fx->dir, "run", fx->job, "--results", fx->results, NULL);
+  code = r.exit_code;
   fh_test_run_clear (&r);
-  g_clear_pointer (&fx->lines, g_ptr_array_unref);
-  if (g_file_test (fx->results, G_FILE_TEST_EXISTS))
-    fx->lines = fh_test_read_results (fx->results);
+  fh_test_job_dir_load_results (fx);
   return code;
-}
-
-static JsonObject *
-result (Fixture *fx, guint i)
-{
-  g_assert_nonnull (fx->lines);
-  g_assert_cmpuint (i, <, fx->lines->len);
-  return g_ptr_array_index (fx->lines, i);
 }
 
 static void
 assert_status (Fixture *fx, guint i, const char *status, const char *traceback_pattern)
 {
-  JsonObject *o = result (fx, i);
+  JsonObject *o = fh_test_job_dir_result (fx, i);
   const char *tb = json_object_get_string_member_with_default (o, "traceback", "");
 
   g_assert_cmpstr (json_object_get_string_member (o, "status"), ==, status);
@@ -88,7 +59,7 @@ test_acceptance (Fixture *fx, gconstpointer data)
   assert_status (fx, 3, "failed", "output */out/empty.png is 0 bytes, less than min_output_bytes (1)");
   assert_status (fx, 4, "failed", "output */out/nope.png does not exist (No such file or directory)");
   /* What the good item's log said is in its result. */
-  good = result (fx, 0);
+  good = fh_test_job_dir_result (fx, 0);
   g_assert_cmpint (json_object_get_int_member (good, "warnings"), ==, 1);
   g_assert_cmpstr (json_array_get_string_element (json_object_get_array_member (good, "highlights"), 0), ==, "Render time 3s");
   g_assert_cmpfloat (json_object_get_double_member (good, "progress"), ==, 1.0);
@@ -96,7 +67,7 @@ test_acceptance (Fixture *fx, gconstpointer data)
   outs0 = json_array_get_object_element (json_object_get_array_member (good, "outputs"), 0);
   g_assert_true (g_str_has_suffix (json_object_get_string_member (outs0, "path"), "/out/good.png"));
   g_assert_cmpint (json_object_get_int_member (outs0, "bytes"), ==, 3);
-  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (result (fx, 1), "errors"), "count"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (fh_test_job_dir_result (fx, 1), "errors"), "count"), ==, 1);
 }
 
 static void
@@ -126,7 +97,7 @@ test_python_api (Fixture *fx, gconstpointer data)
       " \"agenda\": {\"frames\": \"1-2\", \"command\":"
       " \"farmhand.progress(0.5)\\np = 'out/f{frame}.exr'\\nif {frame} == 1:\\n    open(p, 'w').write('pixels')\\n"
       "farmhand.output(p)\\nfarmhand.log('wrote ' + p)\\nfarmhand.progress(1.0)\"}}"), ==, 1);
-  o = result (fx, 0);
+  o = fh_test_job_dir_result (fx, 0);
   assert_status (fx, 0, "complete", NULL);
   g_assert_cmpfloat (json_object_get_double_member (o, "progress"), ==, 1.0);
   outs = json_object_get_array_member (o, "outputs");
@@ -142,8 +113,8 @@ test_openjd_directives (Fixture *fx, gconstpointer data)
       " {\"name\": \"a\", \"command\": \"echo 'openjd_progress: 30'; echo 'openjd_status: tile 3 of 10'\"},"
       " {\"name\": \"b\", \"command\": \"echo 'openjd_fail: scene has no camera'\"}]}}"), ==, 1);
   assert_status (fx, 0, "complete", NULL);
-  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (result (fx, 0), "progress"), 0.3, 1e-9);
-  g_assert_cmpstr (json_object_get_string_member (result (fx, 0), "status_message"), ==, "tile 3 of 10");
+  g_assert_cmpfloat_with_epsilon (json_object_get_double_member (fh_test_job_dir_result (fx, 0), "progress"), 0.3, 1e-9);
+  g_assert_cmpstr (json_object_get_string_member (fh_test_job_dir_result (fx, 0), "status_message"), ==, "tile 3 of 10");
   assert_status (fx, 1, "failed", "openjd_fail: scene has no camera");
 }
 
@@ -159,7 +130,7 @@ test_line_endings_and_utf8 (Fixture *fx, gconstpointer data)
       "{\"log\": {\"errors\": \"^ERR\", \"progress\": \"(\\\\d+)%\", \"fail_on_errors\": false},"
       " \"agenda\": {\"frames\": \"1\", \"command\":"
       " \"printf 'render 10%%\\\\rrender 55%%\\\\rrender 90%%\\\\r\\\\nERR \\\\377\\\\376 bad bytes\\\\r\\\\n'\"}}"), ==, 0);
-  o = result (fx, 0);
+  o = fh_test_job_dir_result (fx, 0);
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (o, "progress"), 0.9, 1e-9);
   line = json_array_get_string_element (json_object_get_array_member (
       json_object_get_object_member (o, "errors"), "lines"), 0);
@@ -177,10 +148,10 @@ test_long_line (Fixture *fx, gconstpointer data)
       "{\"log\": {\"errors\": \"^ERROR:\", \"highlights\": \"^after$\"},"
       " \"agenda\": {\"frames\": \"1\", \"command\":"
       " \"printf 'ERROR: '; head -c 1000000 /dev/zero | tr '\\\\0' x; printf '\\\\nafter\\\\n'\"}}"), ==, 1);
-  errors = json_object_get_object_member (result (fx, 0), "errors");
+  errors = json_object_get_object_member (fh_test_job_dir_result (fx, 0), "errors");
   g_assert_cmpint (json_object_get_int_member (errors, "count"), ==, 1);
   g_assert_cmpuint (strlen (json_array_get_string_element (json_object_get_array_member (errors, "lines"), 0)), <=, 1024);
-  g_assert_nonnull (json_object_get_array_member (result (fx, 0), "highlights"));
+  g_assert_nonnull (json_object_get_array_member (fh_test_job_dir_result (fx, 0), "highlights"));
 }
 
 static void
@@ -193,7 +164,7 @@ test_path_mapped_outputs (Fixture *fx, gconstpointer data)
   JsonObject *out;
 
   g_assert_cmpint (run_job (fx, json), ==, 0);
-  out = json_array_get_object_element (json_object_get_array_member (result (fx, 0), "outputs"), 0);
+  out = json_array_get_object_element (json_object_get_array_member (fh_test_job_dir_result (fx, 0), "outputs"), 0);
   g_assert_cmpstr (json_object_get_string_member (out, "path"), ==, want);
   g_assert_cmpint (json_object_get_int_member (out, "bytes"), ==, 3);
 }
@@ -223,7 +194,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fh_test_job_dir_set_up, func, fh_test_job_dir_tear_down)
   ADD ("/log/acceptance", test_acceptance);
   ADD ("/log/invalid-regex-stops-job", test_invalid_regex_stops_job);
   ADD ("/log/python-api", test_python_api);

@@ -4,33 +4,13 @@
 
 #include "fh-test-utils.h"
 
-typedef struct
-{
-  char *dir;
-  char *results;
-} Fixture;
-
-static void
-fixture_set_up (Fixture *fx, gconstpointer data)
-{
-  fx->dir = fh_test_mkdtemp ();
-  fx->results = g_build_filename (fx->dir, "results.jsonl", NULL);
-}
-
-static void
-fixture_tear_down (Fixture *fx, gconstpointer data)
-{
-  fh_test_rmtree (fx->dir);
-  g_free (fx->dir);
-  g_free (fx->results);
-}
+typedef FhTestJobDir Fixture;
 
 static FhTestRun
 run_job (Fixture *fx, const char *json)
 {
-  g_autofree char *job = fh_test_write (fx->dir, "job.json", json);
-
-  return fh_test_farmhand (fx->dir, "run", job, "--results", fx->results, NULL);
+  fh_test_job_dir_write_job (fx, json);
+  return fh_test_farmhand (fx->dir, "run", fx->job, "--results", fx->results, NULL);
 }
 
 static gboolean
@@ -252,7 +232,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-#define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
+#define ADD(path, func) g_test_add (path, Fixture, NULL, fh_test_job_dir_set_up, func, fh_test_job_dir_tear_down)
   ADD ("/run/shell-frames", test_shell_frames);
   ADD ("/run/failing-frame", test_failing_frame);
   ADD ("/run/python-job", test_python_job);
