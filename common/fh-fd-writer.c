@@ -8,6 +8,8 @@
 
 #include <glib-unix.h>
 
+#include "fh-source.h"
+
 struct _FhFdWriter
 {
   int fd;
@@ -37,11 +39,7 @@ fh_fd_writer_new (int fd, GMainContext *context, FhFdWriterErrorFunc on_error,
 static void
 stop_watching (FhFdWriter *self)
 {
-  if (self->source != NULL)
-    {
-      g_source_destroy (self->source);
-      g_clear_pointer (&self->source, g_source_unref);
-    }
+  fh_source_clear (&self->source);
 }
 
 void

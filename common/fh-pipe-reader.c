@@ -9,6 +9,8 @@
 
 #include <glib-unix.h>
 
+#include "fh-source.h"
+
 /* Big reads from a big pipe: a command that prints fast wakes us once per
  * quarter megabyte, not once per page. */
 #define CHUNK (256 * 1024)
@@ -60,11 +62,7 @@ fh_pipe_reader_set_priority (FhPipeReader *self, int priority)
 static void
 stop (FhPipeReader *self)
 {
-  if (self->source != NULL)
-    {
-      g_source_destroy (self->source);
-      g_clear_pointer (&self->source, g_source_unref);
-    }
+  fh_source_clear (&self->source);
 }
 
 void

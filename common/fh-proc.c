@@ -19,6 +19,20 @@ fh_proc_become_subreaper (void)
   return prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
 }
 
+void
+fh_proc_child_setup (pid_t parent, int death_signal)
+{
+  sigset_t none;
+
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  signal (SIGPIPE, SIG_DFL);
+  prctl (PR_SET_PDEATHSIG, death_signal);
+  /* The parent may have died before prctl: nobody would signal us. */
+  if (getppid () != parent)
+    _exit (127);
+}
+
 /* Parent and process group from /proc/PID/stat: "pid (comm) S ppid pgrp ..."
  * where comm may hold spaces and parentheses, so parse after the last ')'. */
 static gboolean

@@ -17,6 +17,11 @@ G_BEGIN_DECLS
  * descendants are re-parented to it instead of to init. */
 gboolean fh_proc_become_subreaper (void);
 
+/* For a child between fork and exec (async-signal-safe): no signal
+ * blocked, SIGPIPE back to its default, @death_signal when @parent (the
+ * forking process) dies — and exit 127 at once if it died already. */
+void fh_proc_child_setup (pid_t parent, int death_signal);
+
 /* Pids of processes in process group @pgid (skipped when 0) or whose
  * parent is @ppid (skipped when 0), other than ourselves.  (transfer full) */
 GArray *fh_proc_find (pid_t pgid, pid_t ppid);

@@ -20,7 +20,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <gio/gio.h>
@@ -29,6 +28,7 @@
 #include "fh-bash-link.h"
 #include "fh-error.h"
 #include "fh-fd-writer.h"
+#include "fh-proc.h"
 
 #define SCRIPT_FD 3
 /* Direct mode: bash's script (a memfd bash reads at SCRIPT_FD, which the
@@ -127,20 +127,12 @@ on_child_exit (GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 child_setup (gpointer user_data)
 {
-  pid_t parent = (pid_t) GPOINTER_TO_INT (user_data);
-  sigset_t none;
-
   /* Between fork and exec: async-signal-safe calls only. */
-  sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
-  signal (SIGPIPE, SIG_DFL);
   signal (SIGINT, SIG_DFL);
   signal (SIGTERM, SIG_DFL);
   /* The shell stays in the executor's process group: a signal to the group
    * reaches the executor, the shell and every command at once. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-  if (getppid () != parent)
-    _exit (127);
+  fh_proc_child_setup ((pid_t) GPOINTER_TO_INT (user_data), SIGKILL);
 }
 
 static int

@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 
 #include "fh-error.h"
+#include "fh-source.h"
 #include "fh-wire.h"
 
 #define AUTH_TIMEOUT_MS 5000
@@ -49,20 +50,10 @@ struct _FhBackchannelListener
 };
 
 static void
-destroy_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
-static void
 pending_free (Pending *p)
 {
-  destroy_source (&p->source);
-  destroy_source (&p->timer);
+  fh_source_clear (&p->source);
+  fh_source_clear (&p->timer);
   if (p->socket != NULL)
     g_socket_close (p->socket, NULL);
   g_clear_object (&p->socket);
@@ -283,7 +274,7 @@ fh_backchannel_listener_free (FhBackchannelListener *self)
   if (self == NULL)
     return;
   g_list_free_full (self->pending, (GDestroyNotify) pending_free);
-  destroy_source (&self->source);
+  fh_source_clear (&self->source);
   if (self->listener != NULL)
     g_socket_close (self->listener, NULL);
   g_clear_object (&self->listener);

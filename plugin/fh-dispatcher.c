@@ -26,7 +26,6 @@
 
 #include <errno.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -38,6 +37,8 @@
 #include "fh-error.h"
 #include "fh-executor-log.h"
 #include "fh-fd-writer.h"
+#include "fh-proc.h"
+#include "fh-source.h"
 #include "fh-wire.h"
 
 #define READ_CHUNK 65536
@@ -102,16 +103,6 @@ debug_frame (const char *dir, const char *json, gsize len)
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
-static void
-destroy_source (GSource **source)
-{
-  if (*source != NULL)
-    {
-      g_source_destroy (*source);
-      g_clear_pointer (source, g_source_unref);
-    }
-}
-
 /* Runs in the thread that cancels: wakes our loop, whose waits look at the
  * cancellables.  (Not a GCancellableSource: dropping one while another
  * thread is still inside g_cancellable_cancel() leaks it in GLib 2.74.) */
@@ -174,7 +165,7 @@ fh_dispatcher_free (FhDispatcher *self)
     g_cancellable_disconnect (self->kill, self->kill_handler);
   g_clear_pointer (&self->listener, fh_backchannel_listener_free);
   g_clear_pointer (&self->stdin_writer, fh_fd_writer_free);
-  destroy_source (&self->bc_source);
+  fh_source_clear (&self->bc_source);
   g_clear_pointer (&self->log, fh_executor_log_free);
   for (int i = 0; i < 2; i++)
     g_clear_object (&self->log_streams[i]);
@@ -553,7 +544,7 @@ on_child_exit (GObject *source, GAsyncResult *res, gpointer user_data)
     fh_executor_log_drain (self->log);
   if (self->bc_source != NULL && !read_backchannel (self))
     {
-      destroy_source (&self->bc_source);
+      fh_source_clear (&self->bc_source);
       self->bc_eof = TRUE;
     }
 }
@@ -561,19 +552,11 @@ on_child_exit (GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 child_setup (gpointer user_data)
 {
-  pid_t parent = (pid_t) GPOINTER_TO_INT (user_data);
-  sigset_t none;
-
   /* Only async-signal-safe calls here: we are between fork and exec. */
-  sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
-  signal (SIGPIPE, SIG_DFL);
   setpgid (0, 0);
   /* SIGTERM, not SIGKILL: the executor ends everything it started before
    * it goes (see the executors), so a dead host leaves no orphans. */
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-  if (getppid () != parent)
-    _exit (127);
+  fh_proc_child_setup ((pid_t) GPOINTER_TO_INT (user_data), SIGTERM);
 }
 
 /* The plugin writes to pipes: a dead executor must be an EPIPE error, not a
