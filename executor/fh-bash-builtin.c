@@ -12,11 +12,38 @@
  * HIGH_FD with close-on-exec (so commands never inherit them and
  * `exec 4>file` in a job cannot hit them), the variable is removed, and
  * one byte on READY tells the executor the builtins are in.
+ *
+ * Interrupts.  When farmhand stops a command (timeout, stall, cancel) the
+ * dispatcher sends SIGURG, then SIGINT, to the executor's process group.
+ * SIGINT is for the command's programs; SIGURG is for bash: the handler
+ * below does what bash's own SIGINT handler does in an interactive shell
+ * — it sets interrupt_state — so at its next safe point (QUIT) bash throws
+ * to its top level and discards the rest of the command, as Ctrl-C at a
+ * prompt does: not the next statement, not the rest of a loop, a
+ * function, a `source`d file or a && chain.  bash then reads the next
+ * line of its script, which answers the command (interrupted) and waits
+ * for the next one.  The session survives.
+ *
+ * Why not a trap alone: bash runs no SIGINT trap when the program it
+ * waits for catches SIGINT and exits by itself, and then goes on with the
+ * next statement ("wait and cooperative exit").  Why SIGINT is trapped
+ * anyway (`farmhand_step --sigint`): so that bash itself survives it, and
+ * because bash clears interrupt_state after running a SIGINT trap between
+ * commands; in that one case (a command of builtins only, nothing to wait
+ * for) the trap throws to the top level itself.  Inside bash's wait for a
+ * child the trap must not jump, and need not: there bash keeps
+ * interrupt_state.
+ *
+ * The handler is not a bash trap, so bash's forked subshells keep it
+ * (exec'd programs get SIGURG's default action, which ignores it): a
+ * `( ... )` or a pipeline element that is bash stops too.  Background
+ * subshells (`&`) ignore it, as they ignore SIGINT.
  */
 #include <config.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -31,17 +58,86 @@
 #define EXPORT __attribute__ ((visibility ("default")))
 #define HIGH_FD 100
 
+/* In bash (trap.c, jobs.c), without a public header. */
+extern void check_signals_and_traps (void);
+extern int waiting_for_child;
+
 static FhBashLink *link_;
+/* A command of the dispatcher is running (set from taking it until it is
+ * answered); the notice interrupts only then. */
+static volatile sig_atomic_t running;
+/* The notice came while it ran. */
+static volatile sig_atomic_t noticed;
+
+static void
+on_interrupt_notice (int signum)
+{
+  if (!running || (subshell_environment & SUBSHELL_ASYNC))
+    return;
+  noticed = 1;
+  /* What bash's sigint_sighandler() does: bash acts on it at its next
+   * QUIT, the points where an interactive shell's Ctrl-C is safe. */
+  if (interrupt_state == 0)
+    interrupt_state++;
+}
+
+static int
+install_notice_handler (void)
+{
+  struct sigaction sa;
+
+  memset (&sa, 0, sizeof sa);
+  sa.sa_handler = on_interrupt_notice;
+  sigemptyset (&sa.sa_mask);
+  /* Blocking calls restart: the SIGINT that follows interrupts them. */
+  sa.sa_flags = SA_RESTART;
+  return sigaction (SIGURG, &sa, NULL);
+}
+
+/* The command that was running is over.  A notice that came for it has
+ * done its work (bash discarded the rest of the command) or came too late
+ * to matter: either way it must not touch the next one.  Returns whether
+ * the command was interrupted. */
+static int
+command_over (void)
+{
+  int was = noticed;
+
+  running = 0;
+  if (noticed)
+    {
+      noticed = 0;
+      interrupt_state = 0;
+    }
+  return was;
+}
+
+/* farmhand_step --sigint: the session's SIGINT trap. */
+static int
+on_sigint_trap (void)
+{
+  /* A SIGINT without notice (nothing of ours is running) interrupts
+   * nothing, as `trap : INT` would; and within bash's wait for a child,
+   * interrupt_state outlives the trap (see the top of this file). */
+  if (!running || !noticed || waiting_for_child)
+    return EXECUTION_SUCCESS;
+  if (interrupt_state == 0)
+    interrupt_state++;
+  throw_to_top_level ();
+  return EXECUTION_SUCCESS;
+}
 
 /* farmhand_step [STATUS]: answer the previous command with STATUS, take
  * the next into $__fh_command; fails at the end of input (with the exit
  * status for bash in $__fh_exit).  farmhand_step --exit STATUS: answer a
- * command that is ending the shell (the EXIT trap). */
+ * command that is ending the shell (the EXIT trap).  farmhand_step
+ * --sigint: the SIGINT trap. */
 static int
 farmhand_step_builtin (WORD_LIST *list)
 {
   const char *command = NULL, *message = NULL;
-  int has_status = 0, exiting = 0;
+  FhBashAnswer how = FH_BASH_ANSWER_ORPHAN;
+  int exiting = 0;
   intmax_t status = 0;
 
   if (link_ == NULL)
@@ -49,6 +145,8 @@ farmhand_step_builtin (WORD_LIST *list)
       builtin_error ("not started by farmhand-executor");
       return EX_USAGE;
     }
+  if (list != NULL && strcmp (list->word->word, "--sigint") == 0)
+    return on_sigint_trap ();
   if (list != NULL && strcmp (list->word->word, "--exit") == 0)
     {
       exiting = 1;
@@ -61,31 +159,36 @@ farmhand_step_builtin (WORD_LIST *list)
           builtin_usage ();
           return EX_USAGE;
         }
-      has_status = 1;
+      how = FH_BASH_ANSWER_DONE;
     }
+  if (command_over () && !exiting)
+    how = FH_BASH_ANSWER_INTERRUPTED;
   if (exiting)
     {
-      if (fh_bash_link_answer (link_, FH_BASH_ANSWER_EXIT, (int) status, &message) < 0)
+      /* Interrupted or not, the session ends with it. */
+      how = FH_BASH_ANSWER_EXIT;
+      if (fh_bash_link_answer (link_, how, (int) status, &message) < 0)
         builtin_error ("%s", message);
       return EXECUTION_SUCCESS;
     }
   for (;;)
     {
-      switch (fh_bash_link_next (link_, has_status, (int) status, &command, &message))
+      switch (fh_bash_link_next (link_, how, (int) status, &command, &message))
         {
         case FH_BASH_NEXT_COMMAND:
           bind_variable ("__fh_command", (char *) command, 0);
+          running = 1;
           return EXECUTION_SUCCESS;
         case FH_BASH_NEXT_END:
           bind_variable ("__fh_exit", "0", 0);
           return EXECUTION_FAILURE;
         case FH_BASH_NEXT_INTERRUPTED:
           /* A signal while we wait: SIGTERM must end bash now (bash defers
-           * it to a safe point, and this is one); a trapped SIGINT between
-           * commands has nothing to interrupt.  The answer has gone. */
-          CHECK_TERMSIG;
-          QUIT;
-          has_status = 0;
+           * it to a safe point, and this is one); a trap due (`:` for a
+           * SIGINT that came after its command was answered) runs here,
+           * where it has nothing to interrupt, not at the start of the
+           * next command.  The answer has gone. */
+          check_signals_and_traps ();
           break;
         case FH_BASH_NEXT_ERROR:
         default:
@@ -95,7 +198,6 @@ farmhand_step_builtin (WORD_LIST *list)
         }
     }
 }
-
 EXPORT int farmhand_step_builtin_load (char *name);
 EXPORT void farmhand_step_builtin_unload (char *name);
 
@@ -131,6 +233,11 @@ farmhand_step_builtin_load (char *name)
           return 0;
         }
       link_ = fh_bash_link_new (frames, backchannel, script);
+      if (install_notice_handler () < 0)
+        {
+          builtin_error ("cannot handle SIGURG: %s", strerror (errno));
+          return 0;
+        }
     }
   if (write (ready, "1", 1) != 1)
     return 0;
@@ -154,5 +261,5 @@ static char *farmhand_step_doc[] = {
 
 EXPORT struct builtin farmhand_step_struct = {
   "farmhand_step", farmhand_step_builtin, BUILTIN_ENABLED, farmhand_step_doc,
-  "farmhand_step [--exit] [STATUS]", 0
+  "farmhand_step [--exit] [STATUS] | --sigint", 0
 };

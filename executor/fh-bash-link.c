@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "fh-message.h"
-#include "fh-shell-session.h"
+#include "fh-shell-result.h"
 #include "fh-wire.h"
 
 /* One read takes whatever the dispatcher has written, usually one frame. */
@@ -103,37 +103,17 @@ int
 fh_bash_link_answer (FhBashLink *self, FhBashAnswer how, int status, const char **message)
 {
   g_autoptr (FhMessage) result = NULL;
-  g_autofree char *tb = NULL;
-  gint64 seq = self->pending;
+  static const FhShellEnd ends[] = {
+    [FH_BASH_ANSWER_DONE] = FH_SHELL_END_DONE,
+    [FH_BASH_ANSWER_INTERRUPTED] = FH_SHELL_END_INTERRUPTED,
+    [FH_BASH_ANSWER_EXIT] = FH_SHELL_END_SESSION,
+    [FH_BASH_ANSWER_ORPHAN] = FH_SHELL_END_ORPHAN,
+  };
 
-  if (seq == 0)
+  if (self->pending == 0)
     return 0;
+  result = fh_shell_result_new (self->pending, ends[how], status);
   self->pending = 0;
-  if (status == 0)
-    result = fh_message_new_result (seq, FH_STATUS_OK, NULL);
-  else
-    {
-      tb = g_strdup_printf ("%s %d", how == FH_BASH_ANSWER_EXIT ? FH_SHELL_TB_ENDED : FH_SHELL_TB_EXITED,
-                            status);
-      result = fh_message_new_result (seq, FH_STATUS_FAILED, tb);
-      result->stderr_lines = FH_SHELL_STDERR_LINES;
-    }
-  result->has_code = TRUE;
-  result->code = status;
-  /* The shell is on its way out: the next command needs a new session. */
-  result->final = how == FH_BASH_ANSWER_EXIT;
-  return send_result (self, result, message);
-}
-
-/* A command that never reached its answer (it took the next command
- * itself, say). */
-static int
-answer_orphan (FhBashLink *self, const char **message)
-{
-  g_autoptr (FhMessage) result = fh_message_new_result (self->pending, FH_STATUS_FAILED, FH_SHELL_TB_ORPHAN);
-
-  self->pending = 0;
-  result->stderr_lines = FH_SHELL_STDERR_LINES;
   return send_result (self, result, message);
 }
 
@@ -200,7 +180,7 @@ take_frame (FhBashLink *self, const char *payload, gsize len, const char **comma
 }
 
 FhBashNext
-fh_bash_link_next (FhBashLink *self, int has_status, int status, const char **command,
+fh_bash_link_next (FhBashLink *self, FhBashAnswer how, int status, const char **command,
                    const char **message)
 {
   g_autoptr (GError) err = NULL;
@@ -209,9 +189,7 @@ fh_bash_link_next (FhBashLink *self, int has_status, int status, const char **co
   gsize len;
   ssize_t n;
 
-  if (self->pending != 0 &&
-      (has_status ? fh_bash_link_answer (self, FH_BASH_ANSWER_DONE, status, message)
-                  : answer_orphan (self, message)) < 0)
+  if (fh_bash_link_answer (self, how, status, message) < 0)
     return FH_BASH_NEXT_ERROR;
   while (!fh_wire_decoder_next (self->decoder, &payload, &len, &err))
     {

@@ -34,10 +34,14 @@ typedef enum {
   FH_BASH_NEXT_ERROR,        /* a protocol or I/O error (see the message) */
 } FhBashNext;
 
-/* Why a pending command is answered without its own exit status. */
+/* How the pending command ended (plain C for the bash half; the link
+ * maps it to FhShellEnd, fh-shell-result.h). */
 typedef enum {
-  FH_BASH_ANSWER_DONE,       /* it ran: @status is its exit status */
-  FH_BASH_ANSWER_EXIT,       /* it ended the shell: @status is the shell's */
+  FH_BASH_ANSWER_DONE,         /* it ran: the status is its exit status */
+  FH_BASH_ANSWER_INTERRUPTED,  /* farmhand interrupted it and bash discarded
+                                  the rest of it */
+  FH_BASH_ANSWER_EXIT,         /* it ended the shell */
+  FH_BASH_ANSWER_ORPHAN,       /* it never reached its answer */
 } FhBashAnswer;
 
 /* Reads frames from @frames_fd, writes results to @backchannel_fd and
@@ -46,11 +50,11 @@ typedef enum {
 FhBashLink *fh_bash_link_new (int frames_fd, int backchannel_fd, int script_fd);
 void fh_bash_link_free (FhBashLink *self);
 
-/* Answers the pending command, if any, with @status (@has_status; else
- * as one that never reached its answer), then reads the next command.  On
- * FH_BASH_NEXT_COMMAND, *@command stays valid until the next call; on
- * FH_BASH_NEXT_ERROR, *@message says what went wrong.  (transfer none) */
-FhBashNext fh_bash_link_next (FhBashLink *self, int has_status, int status,
+/* Answers the pending command, if any, as @how says, then reads the next
+ * command.  On FH_BASH_NEXT_COMMAND, *@command stays valid until the next
+ * call; on FH_BASH_NEXT_ERROR, *@message says what went wrong.
+ * (transfer none) */
+FhBashNext fh_bash_link_next (FhBashLink *self, FhBashAnswer how, int status,
                               const char **command, const char **message);
 
 /* Answers the pending command, if any.  Returns 0, or -1 with *@message

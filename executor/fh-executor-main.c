@@ -145,8 +145,13 @@ on_input (const char *data, gsize len, gpointer user_data)
 static gboolean
 on_sigint (gpointer user_data)
 {
-  /* The signal went to the whole process group: the shell's foreground
-   * command ends, the session (the shell traps it) and we go on. */
+  Executor *ex = user_data;
+
+  /* The dispatcher is interrupting the command: the signal went to the
+   * whole process group.  bash (direct mode) discards the rest of the
+   * command; a translator-mode shell ends, and its result must say why. */
+  if (ex->shell != NULL)
+    fh_shell_session_note_interrupt (ex->shell);
   return G_SOURCE_CONTINUE;
 }
 
@@ -222,7 +227,9 @@ open_backchannel (Executor *ex)
 static void
 watch_everything (Executor *ex)
 {
-  g_unix_signal_add (SIGINT, on_sigint, ex);
+  /* Before the shell's exit is handled in the same iteration (translator
+   * mode): the interrupt came first. */
+  g_unix_signal_add_full (G_PRIORITY_HIGH, SIGINT, on_sigint, ex, NULL);
   g_unix_signal_add (SIGTERM, on_sigterm, ex);
   g_unix_fd_add (ex->bc_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_backchannel_closed, ex);
 }
@@ -268,11 +275,11 @@ start_direct (Executor *ex, const char *shell)
 }
 
 static void
-start_shell (Executor *ex, const char *shell)
+start_shell (Executor *ex, const char *shell, gboolean translate)
 {
   g_autoptr (GError) err = NULL;
 
-  if ((ex->shell = start_direct (ex, shell)) != NULL)
+  if (!translate && (ex->shell = start_direct (ex, shell)) != NULL)
     return;
   ex->shell = fh_shell_session_new (shell, ex->bc_fd, on_shell_exit, ex, &err);
   if (ex->shell == NULL)
@@ -286,8 +293,10 @@ main (int argc, char **argv)
   g_autofree char *shell = NULL;
   g_autofree char *chosen = NULL;
   gboolean version = FALSE;
+  gboolean translate = FALSE;
   GOptionEntry entries[] = {
     { "shell", 0, 0, G_OPTION_ARG_FILENAME, &shell, "Shell to run commands in (default: $FARMHAND_SHELL, else bash, else /bin/sh)", "PATH" },
+    { "translate", 0, 0, G_OPTION_ARG_NONE, &translate, "Pass commands to the shell through this process (translator mode) even for bash", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL }
   };
@@ -314,7 +323,7 @@ main (int argc, char **argv)
   ex.loop = g_main_loop_new (NULL, FALSE);
   ex.decoder = fh_wire_decoder_new (FH_WIRE_MAX_FRAME);
   watch_everything (&ex);
-  start_shell (&ex, chosen);
+  start_shell (&ex, chosen, translate);
   /* The dispatcher echoes commands into the log for us (echo: false): it
    * costs it no system call, and us one per command. */
   hello = fh_message_new_hello ("shell", getpid (), ex.token);

@@ -28,7 +28,10 @@
 #include "fh-bash-link.h"
 #include "fh-error.h"
 #include "fh-fd-writer.h"
+#include "fh-pipe-reader.h"
 #include "fh-proc.h"
+#include "fh-shell-result.h"
+#include "fh-wire.h"
 
 #define SCRIPT_FD 3
 /* Direct mode: bash's script (a memfd bash reads at SCRIPT_FD, which the
@@ -39,32 +42,15 @@
 #define SCRIPT_W_FD 6
 #define READY_FD 7
 
-/* Run once, first: close the script's own fd so commands cannot read it;
- * define the slow-path result writer (failures, where the frame length
- * depends on the exit status); answer for a command that ends the session
- * (a "final" result: the dispatcher starts a new session for the next).
- * printf "\\ddd" writes the octal byte ddd, so the length header needs no
- * external program. */
+/* Translator mode: run once, first.  Close the script's own fd so
+ * commands cannot read it.  Interrupting a command (SIGURG and SIGINT to
+ * the process group) ends the session: a POSIX shell has no way to
+ * discard the rest of a command and go on, so it exits rather than run
+ * more of it (see docs/protocol.md); farmhand-executor answers the
+ * command.  Between commands ($__fh_seq empty) there is nothing to stop. */
 static const char preamble[] =
   "exec 3<&-\n"
-  /* Interrupting a command (SIGINT to the process group) must not end the
-   * session: only the foreground command dies, as at a terminal. */
-  "trap : INT\n"
-  "__fh_result () {\n"
-  "  __fh_f=\n"
-  "  [ -z \"$4\" ] || __fh_f=',\"final\":true'\n"
-  "  if [ \"$2\" = 0 ]; then\n"
-  "    __fh_j=\"{\\\"type\\\":\\\"result\\\",\\\"seq\\\":$1,\\\"status\\\":0,\\\"code\\\":0$__fh_f}\"\n"
-  "  else\n"
-  "    __fh_j=\"{\\\"type\\\":\\\"result\\\",\\\"seq\\\":$1,\\\"status\\\":1,\\\"code\\\":$2,"
-  "\\\"traceback\\\":\\\"$3 $2\\\",\\\"stderr_lines\\\":" G_STRINGIFY (FH_SHELL_STDERR_LINES) "$__fh_f}\"\n"
-  "  fi\n"
-  "  __fh_n=${#__fh_j}\n"
-  "  printf \"\\\\000\\\\000\\\\$((__fh_n / 16384))$((__fh_n / 2048 % 8))$((__fh_n / 256 % 8))"
-  "\\\\$((__fh_n % 256 / 64))$((__fh_n / 8 % 8))$((__fh_n % 8))%s\" \"$__fh_j\"\n"
-  "}\n"
-  "trap '__fh_s=$?; [ -z \"$__fh_seq\" ] || __fh_result \"$__fh_seq\" \"$__fh_s\" "
-  "\"" FH_SHELL_TB_ENDED "\" final' EXIT\n";
+  "trap '[ -z \"$__fh_seq\" ] || exit 130' INT URG\n";
 
 /* Direct mode: the start of bash's script; the builtin appends the rest
  * (see fh-bash-link.h).  exit 125 when the builtin cannot load, so the
@@ -75,7 +61,7 @@ static const char direct_preamble[] =
   "BASH_ARGV0=farmhand\n"
   "enable -f \"$FARMHAND_BASH_BUILTIN\" farmhand_step || exit 125\n"
   "unset FARMHAND_BASH_BUILTIN\n"
-  "trap : INT\n"
+  "trap 'farmhand_step --sigint' INT\n"
   "trap 'farmhand_step --exit $?' EXIT\n";
 #define DIRECT_SCRIPT_SIZE 8192
 
@@ -98,12 +84,89 @@ struct _FhShellSession
   gboolean direct;
   GCancellable *wait_cancellable;
   pid_t pid;
-  int script_fd;
-  FhFdWriter *script;
   gboolean exited;
   FhShellExitFunc exit_func;
   gpointer user_data;
+  /* Translator mode: the script we write, the shell's answers ("SEQ
+   * STATUS" lines on its stdout) and the results we make of them. */
+  int script_fd;
+  FhFdWriter *script;
+  int answers_fd;
+  FhPipeReader *answers;
+  GString *answer_line;
+  int backchannel_fd;
+  gint64 pending;          /* the command without an answer, or 0 */
+  gboolean interrupted;    /* farmhand interrupted it */
 };
+
+/* ---- translator mode: answers ------------------------------------------- */
+
+static void
+send_result (FhShellSession *self, FhShellEnd how, int status)
+{
+  g_autoptr (FhMessage) result = fh_shell_result_new (self->pending, how, status);
+  g_autoptr (GByteArray) out = g_byte_array_new ();
+  g_autoptr (GError) err = NULL;
+
+  self->pending = 0;
+  self->interrupted = FALSE;
+  /* A dispatcher that is gone cannot be told; the executor notices it
+   * (its end of the backchannel closes) and ends everything. */
+  if (!fh_message_append_frame (result, out, &err) ||
+      !fh_wire_send_all (self->backchannel_fd, out->data, out->len, &err))
+    g_printerr ("farmhand-executor: backchannel: %s\n", err->message);
+}
+
+/* "SEQ STATUS": the shell finished command SEQ. */
+static void
+take_answer (FhShellSession *self, const char *line)
+{
+  char *end;
+  gint64 seq = g_ascii_strtoll (line, &end, 10);
+  gint64 status = g_ascii_strtoll (end, &end, 10);
+
+  if (seq != self->pending || self->pending == 0 || *end != '\0')
+    {
+      g_printerr ("farmhand-executor: the shell answered '%s' for command %" G_GINT64_FORMAT
+                  "; ignored\n", line, self->pending);
+      return;
+    }
+  send_result (self, FH_SHELL_END_DONE, (int) status);
+}
+
+static void
+on_answers (const char *data, gsize len, gpointer user_data)
+{
+  FhShellSession *self = user_data;
+  const char *nl;
+
+  g_string_append_len (self->answer_line, data, (gssize) len);
+  while ((nl = memchr (self->answer_line->str, '\n', self->answer_line->len)) != NULL)
+    {
+      gsize n = (gsize) (nl - self->answer_line->str);
+      self->answer_line->str[n] = '\0';
+      take_answer (self, self->answer_line->str);
+      g_string_erase (self->answer_line, 0, (gssize) n + 1);
+    }
+  /* Only our own short lines reach this pipe. */
+  if (self->answer_line->len > 64)
+    g_string_truncate (self->answer_line, 0);
+}
+
+/* The shell exited in the middle of a command: the command ended the
+ * session (`exit 3`, `set -e`), or farmhand interrupted it.  A shell
+ * killed by a signal is not answered for: the executor dies the same
+ * way, and the dispatcher reports that. */
+static void
+answer_for_exit (FhShellSession *self, int exit_code, int signum)
+{
+  if (self->answers != NULL)
+    fh_pipe_reader_drain (self->answers, 16);
+  if (self->pending == 0 || signum != 0)
+    return;
+  send_result (self, self->interrupted ? FH_SHELL_END_INTERRUPTED_SESSION : FH_SHELL_END_SESSION,
+               exit_code);
+}
 
 static void
 on_child_exit (GObject *source, GAsyncResult *res, gpointer user_data)
@@ -118,10 +181,16 @@ on_child_exit (GObject *source, GAsyncResult *res, gpointer user_data)
   self = user_data;
   self->exited = TRUE;
   if (g_subprocess_get_if_signaled (proc))
-    self->exit_func (128 + g_subprocess_get_term_sig (proc),
-                     g_subprocess_get_term_sig (proc), self->user_data);
+    {
+      answer_for_exit (self, 128 + g_subprocess_get_term_sig (proc), g_subprocess_get_term_sig (proc));
+      self->exit_func (128 + g_subprocess_get_term_sig (proc),
+                       g_subprocess_get_term_sig (proc), self->user_data);
+    }
   else
-    self->exit_func (g_subprocess_get_exit_status (proc), 0, self->user_data);
+    {
+      answer_for_exit (self, g_subprocess_get_exit_status (proc), 0);
+      self->exit_func (g_subprocess_get_exit_status (proc), 0, self->user_data);
+    }
 }
 
 static void
@@ -146,27 +215,24 @@ dup_above (int fd, GError **error)
   return copy;
 }
 
+/* Translator mode: @shell reading its script from @script_r (taken), its
+ * stdout the answers pipe @answers_w (taken). */
 static GSubprocess *
-spawn_shell (const char *shell, int script_r, int backchannel_fd, GError **error)
+spawn_shell (const char *shell, int script_r, int answers_w, GError **error)
 {
-  /* stdout is the backchannel, set below; stderr is inherited. */
+  /* stderr is inherited: the job log's. */
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
   g_autofree char *script_path = g_strdup_printf ("/dev/fd/%d", SCRIPT_FD);
   const char *argv[] = { shell, script_path, NULL };
-  int log_fd, bc_fd;
+  int log_fd;
   GSubprocess *proc;
 
+  g_subprocess_launcher_take_fd (launcher, script_r, SCRIPT_FD);
+  g_subprocess_launcher_take_stdout_fd (launcher, answers_w);
   if ((log_fd = dup_above (STDOUT_FILENO, error)) < 0)
     return NULL;
-  if ((bc_fd = dup_above (backchannel_fd, error)) < 0)
-    {
-      close (log_fd);
-      return NULL;
-    }
-  g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
-  g_subprocess_launcher_take_stdout_fd (launcher, bc_fd);
-  g_subprocess_launcher_take_fd (launcher, script_r, SCRIPT_FD);
   g_subprocess_launcher_take_fd (launcher, log_fd, FH_SHELL_LOG_FD);
+  g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
   g_subprocess_launcher_unsetenv (launcher, "FARMHAND_BACKCHANNEL_FD");
   g_subprocess_launcher_set_child_setup (launcher, child_setup,
                                          GINT_TO_POINTER (getpid ()), NULL);
@@ -238,7 +304,7 @@ fh_shell_session_new_direct (const char *bash, const char *builtin, int frames_f
 
   self->exit_func = on_exit_func;
   self->user_data = user_data;
-  self->script_fd = -1;
+  self->script_fd = self->answers_fd = -1;
   self->direct = TRUE;
   /* A file, not a pipe: bash reads a script it cannot seek one byte at a
    * time (so as not to read past what it runs), a file in blocks. */
@@ -293,24 +359,33 @@ fh_shell_session_new (const char *shell, int backchannel_fd,
                       GError **error)
 {
   g_autoptr (FhShellSession) self = g_new0 (FhShellSession, 1);
-  int fds[2];
+  int script[2] = { -1, -1 }, answers[2] = { -1, -1 };
 
   self->exit_func = on_exit_func;
   self->user_data = user_data;
-  self->script_fd = -1;
-  if (pipe2 (fds, O_CLOEXEC) < 0)
-    return fh_throw_null (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_SPAWN,
-                          "creating the script pipe: %s", g_strerror (errno));
-  self->proc = spawn_shell (shell, fds[0], backchannel_fd, error);
-  if (self->proc == NULL)
+  self->backchannel_fd = backchannel_fd;
+  self->script_fd = self->answers_fd = -1;
+  self->answer_line = g_string_new (NULL);
+  if (pipe2 (script, O_CLOEXEC) < 0 || pipe2 (answers, O_CLOEXEC) < 0)
     {
-      close (fds[1]);
+      int saved = errno;
+
+      /* pipe2() leaves the array alone when it fails. */
+      for (int i = 0; i < 2; i++)
+        if (script[i] >= 0)
+          close (script[i]);
+      fh_throw_errno (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_SPAWN, saved,
+                      "creating the shell's pipes");
       return NULL;
     }
+  self->script_fd = script[1];
+  self->answers_fd = answers[0];
+  if ((self->proc = spawn_shell (shell, script[0], answers[1], error)) == NULL)
+    return NULL;
   self->pid = (pid_t) atoi (g_subprocess_get_identifier (self->proc));
-  self->script_fd = fds[1];
-  self->script = fh_fd_writer_new (fds[1], g_main_context_get_thread_default (),
+  self->script = fh_fd_writer_new (self->script_fd, g_main_context_get_thread_default (),
                                    on_script_error, self);
+  self->answers = fh_pipe_reader_new (self->answers_fd, NULL, on_answers, self);
   self->wait_cancellable = g_cancellable_new ();
   g_subprocess_wait_async (self->proc, self->wait_cancellable, on_child_exit, self);
   fh_fd_writer_write (self->script, preamble, sizeof preamble - 1);
@@ -339,33 +414,26 @@ fh_shell_session_free (FhShellSession *self)
     g_cancellable_cancel (self->wait_cancellable);
   g_clear_object (&self->wait_cancellable);
   close_script (self);
+  g_clear_pointer (&self->answers, fh_pipe_reader_free);
+  if (self->answers_fd >= 0)
+    close (self->answers_fd);
+  if (self->answer_line != NULL)
+    g_string_free (self->answer_line, TRUE);
   g_clear_object (&self->proc);
   g_free (self);
-}
-
-/* printf '<frame>' for a successful result: the common case, built here so
- * the shell only has to print it. */
-static void
-append_ok_frame (GString *line, gint64 seq)
-{
-  g_autofree char *json = g_strdup_printf (
-      "{\"type\":\"result\",\"seq\":%" G_GINT64_FORMAT ",\"status\":0,\"code\":0}", seq);
-  gsize n = strlen (json);
-
-  g_string_append_printf (line, "printf '\\%03o\\%03o\\%03o\\%03o%s'",
-                          (guint) (n >> 24) & 0xff, (guint) (n >> 16) & 0xff,
-                          (guint) (n >> 8) & 0xff, (guint) n & 0xff, json);
 }
 
 void
 fh_shell_session_run (FhShellSession *self, gint64 seq, const char *command)
 {
   GByteArray *buf;
-  g_autoptr (GString) line = g_string_sized_new (strlen (command) + 256);
+  g_autoptr (GString) line = g_string_sized_new (strlen (command) + 128);
 
   g_return_if_fail (!self->direct);
   if (self->script == NULL)
     return;
+  self->pending = seq;
+  self->interrupted = FALSE;
   g_string_append_printf (line, "__fh_seq=%" G_GINT64_FORMAT "; command eval '", seq);
   /* Single-quote the command: ' becomes '\'' and nothing else is special. */
   for (const char *p = command; *p; p++)
@@ -373,14 +441,18 @@ fh_shell_session_run (FhShellSession *self, gint64 seq, const char *command)
       g_string_append (line, "'\\''");
     else
       g_string_append_c (line, *p);
-  g_string_append_printf (line, "' >&%d; __fh_s=$?; __fh_seq=; case $__fh_s in 0) ",
-                          FH_SHELL_LOG_FD);
-  append_ok_frame (line, seq);
-  g_string_append_printf (line, ";; *) __fh_result %" G_GINT64_FORMAT
-                          " $__fh_s '" FH_SHELL_TB_EXITED "';; esac\n", seq);
+  g_string_append_printf (line, "' >&%d; __fh_s=$?; __fh_seq=; echo %" G_GINT64_FORMAT " $__fh_s\n",
+                          FH_SHELL_LOG_FD, seq);
   buf = fh_fd_writer_get_buffer (self->script);
   g_byte_array_append (buf, (const guint8 *) line->str, (guint) line->len);
   fh_fd_writer_flush (self->script);
+}
+
+void
+fh_shell_session_note_interrupt (FhShellSession *self)
+{
+  if (!self->direct && self->pending != 0)
+    self->interrupted = TRUE;
 }
 
 void

@@ -18,25 +18,28 @@
  * builtin moves above fd 99 with close-on-exec.  An EXIT trap answers for
  * a command that ends the shell.
  *
- * Translator mode (any other shell, e.g. --shell /bin/sh): the executor
- * reads the frames and writes one script line per command to the shell;
- * the shell still writes results itself.  File descriptors of the shell:
+ * Interrupts (docs/protocol.md): bash discards the rest of an
+ * interrupted command and the session lives on (see fh-bash-builtin.c).
+ *
+ * Translator mode (any other shell, e.g. --shell /bin/sh, or bash when the
+ * builtin cannot load): the executor reads the frames and writes one
+ * script line per command to the shell, reads the shell's answer and
+ * sends the result frame.  File descriptors of the shell:
  *   0  /dev/null: commands never see the script
- *   1  the backchannel: after each command the shell writes the command's
- *      result frame here itself (printf can write the 4-byte length), so a
- *      result costs no hop through the executor; commands run with fd 1
- *      redirected to the log and cannot reach it
+ *   1  the answers pipe: after each command the shell writes "SEQ STATUS";
+ *      commands run with fd 1 redirected to the log and cannot reach it
  *   2  the job log's stderr (inherited)
  *   7  the job log's stdout
  *   the script: read from /dev/fd/3, which the shell moves above fd 9 with
  *   close-on-exec; fd 3 itself is closed by the first line
  *
  * Each command becomes one script line:
- *   __fh_seq=N; command eval '<cmd>' >&7; __fh_s=$?; __fh_seq=
- *   case $__fh_s in 0) printf '<result frame>';; *) __fh_result N ...;; esac
+ *   __fh_seq=N; command eval '<cmd>' >&7; __fh_s=$?; __fh_seq=; echo N $__fh_s
  * `command eval` keeps a syntax error in the command from ending the
- * session; cd, export, functions and `. ./env.sh` persist.  An EXIT trap
- * answers for a command that ends the session (`exit 3`, `set -e`).
+ * session; cd, export, functions and `. ./env.sh` persist.  A command that
+ * ends the shell (`exit 3`, `set -e`) is answered by the executor when
+ * the shell exits.  An interrupt ends the shell (a POSIX shell cannot
+ * discard the rest of a command and go on), and the executor answers.
  */
 #pragma once
 
@@ -46,14 +49,6 @@
 G_BEGIN_DECLS
 
 #define FH_SHELL_LOG_FD 7
-
-/* Results of failed commands, the same in both modes: the traceback text
- * (followed by the exit status) and how many of the command's last stderr
- * lines the dispatcher appends to it. */
-#define FH_SHELL_STDERR_LINES 20
-#define FH_SHELL_TB_EXITED "command exited with status"
-#define FH_SHELL_TB_ENDED "the command ended the shell session with exit status"
-#define FH_SHELL_TB_ORPHAN "the command did not return to the session: 'break' or 'continue' outside a loop?"
 
 typedef struct _FhShellSession FhShellSession;
 
@@ -78,6 +73,10 @@ void fh_shell_session_free (FhShellSession *self);
 
 /* Translator mode only: queues command @seq for the shell. */
 void fh_shell_session_run (FhShellSession *self, gint64 seq, const char *command);
+/* Translator mode only: farmhand is interrupting the command in flight
+ * (the executor got SIGINT): if the shell ends before it answers, the
+ * result says so. */
+void fh_shell_session_note_interrupt (FhShellSession *self);
 /* Translator mode only: no more commands; the shell exits after the
  * queued ones. */
 void fh_shell_session_end_input (FhShellSession *self);

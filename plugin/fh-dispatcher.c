@@ -82,6 +82,7 @@ struct _FhDispatcher
   gboolean bc_eof;                 /* the executor closed the backchannel */
   gboolean exited;
   gint exit_code;                  /* exit status, or 128 + signal */
+  gint term_sig;                   /* the signal that killed it, or 0 */
   gboolean killed_by_us;
   GError *fatal;
 
@@ -302,9 +303,9 @@ describe_exit (FhDispatcher *self, const char *while_doing)
   g_autofree char *tail = self->log ? fh_executor_log_tail (self->log, "  ") : g_strdup ("");
   g_autofree char *how = NULL;
 
-  if (self->exit_code > 128 && self->exit_code < 128 + 65)
-    how = g_strdup_printf ("was killed by signal %d (%s)", self->exit_code - 128,
-                           g_strsignal (self->exit_code - 128));
+  if (self->term_sig != 0)
+    how = g_strdup_printf ("was killed by signal %d (%s)", self->term_sig,
+                           g_strsignal (self->term_sig));
   else
     how = g_strdup_printf ("exited with code %d", self->exit_code);
   return g_strdup_printf ("executor %s (pid %d) %s %s%s%s", self->kind, self->pid, how,
@@ -536,7 +537,10 @@ on_child_exit (GObject *source, GAsyncResult *res, gpointer user_data)
   kill (-self->pid, SIGKILL);
   self->exited = TRUE;
   if (g_subprocess_get_if_signaled (proc))
-    self->exit_code = 128 + g_subprocess_get_term_sig (proc);
+    {
+      self->term_sig = g_subprocess_get_term_sig (proc);
+      self->exit_code = 128 + self->term_sig;
+    }
   else
     self->exit_code = g_subprocess_get_exit_status (proc);
   /* It is dead: whatever it sent is already in the socket and pipes. */
@@ -804,6 +808,11 @@ interrupt_command (FhDispatcher *self, gboolean hard)
   if (!hard && fh_dispatcher_is_alive (self))
     {
       note (self, "farmhand: interrupting the command (SIGINT)");
+      /* SIGURG first: the shell executor's bash takes it as notice to
+       * discard the rest of the command, and must have it before the
+       * command's programs can react to SIGINT (docs/protocol.md).  Its
+       * default action is to ignore it, so nothing else minds. */
+      kill_group (self, SIGURG);
       kill_group (self, SIGINT);
       w.deadline = g_get_monotonic_time () + self->grace_us;
       switch (wait_until (self, &w))
@@ -945,6 +954,10 @@ stop_command (FhDispatcher *self, Stop stop, const FhRunLimits *limits,
 
   note (self, "farmhand: %s", why);
   alive = interrupt_command (self, stop == STOP_KILL);
+  /* The command was answered, but its session may have ended with it
+   * (translator mode): the next command needs a new one. */
+  if (alive && self->result->final)
+    await_exit (self, "said its session ended");
   if (alive)
     r = take_result (self, started);
   else if (self->log != NULL)

@@ -233,10 +233,22 @@ fh_test_farmhand_start (const char *cwd, const char *out_path, const char *const
   return proc;
 }
 
-/* How many processes have @marker in their command line (a unique
- * argument such as "sleep 313.25" identifies a test's processes). */
+/* A number no other test's processes use, for a command line such as
+ * "sleep <marker>" that fh_test_count_procs() then finds exactly: it holds
+ * this process's pid (unique while it runs) and a counter.
+ * (transfer full) */
+static inline char *
+fh_test_marker (void)
+{
+  static guint counter;
+
+  return g_strdup_printf ("%u.%06d", 3000 + ++counter, (int) getpid ());
+}
+
+/* How many live processes have exactly @cmdline as their command line
+ * (arguments joined by single spaces), e.g. "sleep 3001.012345". */
 static inline guint
-fh_test_count_procs (const char *marker)
+fh_test_count_procs (const char *cmdline)
 {
   g_autoptr (GDir) dir = g_dir_open ("/proc", 0, NULL);
   const char *name;
@@ -245,28 +257,29 @@ fh_test_count_procs (const char *marker)
   while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
     {
       g_autofree char *path = g_strdup_printf ("/proc/%s/cmdline", name);
-      g_autofree char *cmdline = NULL;
+      g_autofree char *text = NULL;
       gsize len = 0;
 
-      if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (path, &cmdline, &len, NULL))
+      if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (path, &text, &len, NULL) || len == 0)
         continue;
+      /* NUL-separated, NUL-terminated; a zombie has none. */
       for (gsize i = 0; i + 1 < len; i++)
-        if (cmdline[i] == '\0')
-          cmdline[i] = ' ';
-      if (strstr (cmdline, marker) != NULL)
+        if (text[i] == '\0')
+          text[i] = ' ';
+      if (text[len - 1] == '\0' && strcmp (text, cmdline) == 0)
         n++;
     }
   return n;
 }
 
-/* Waits up to @timeout_ms for fh_test_count_procs (@marker) to be @want. */
+/* Waits up to @timeout_ms for fh_test_count_procs (@cmdline) to be @want. */
 static inline gboolean
-fh_test_await_procs (const char *marker, guint want, guint timeout_ms)
+fh_test_await_procs (const char *cmdline, guint want, guint timeout_ms)
 {
   gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
 
   /* A test watching other processes has nothing to wait on but time. */
-  while (fh_test_count_procs (marker) != want)
+  while (fh_test_count_procs (cmdline) != want)
     {
       if (g_get_monotonic_time () > deadline)
         return FALSE;
