@@ -8,7 +8,6 @@ G_DEFINE_QUARK (fh-job-error-quark, fh_job_error)
 G_DEFINE_QUARK (fh-executor-error-quark, fh_executor_error)
 G_DEFINE_QUARK (fh-loader-error-quark, fh_loader_error)
 G_DEFINE_QUARK (fh-host-error-quark, fh_host_error)
-G_DEFINE_QUARK (fh-jobdir-error-quark, fh_jobdir_error)
 G_DEFINE_QUARK (fh-slurm-error-quark, fh_slurm_error)
 
 static void set_error_valist (GError **error, GQuark domain, gint code,
@@ -46,15 +45,47 @@ fh_throw_null (GError **error, GQuark domain, gint code, const char *format, ...
 }
 
 gboolean
+fh_propagate (GError **error, GError **local)
+{
+  g_propagate_error (error, g_steal_pointer (local));
+  return FALSE;
+}
+
+static void set_errno_valist (GError **error, GQuark domain, gint code, int saved_errno,
+                              const char *format, va_list args) G_GNUC_PRINTF (5, 0);
+
+static void
+set_errno_valist (GError **error, GQuark domain, gint code, int saved_errno, const char *format,
+                  va_list args)
+{
+  g_autofree char *prefix = NULL;
+
+  if (error == NULL)
+    return;
+  prefix = g_strdup_vprintf (format, args);
+  g_set_error (error, domain, code, "%s: %s", prefix, g_strerror (saved_errno));
+}
+
+gboolean
 fh_throw_errno (GError **error, GQuark domain, gint code, int saved_errno,
                 const char *format, ...)
 {
-  g_autofree char *prefix = NULL;
   va_list args;
 
   va_start (args, format);
-  prefix = g_strdup_vprintf (format, args);
+  set_errno_valist (error, domain, code, saved_errno, format, args);
   va_end (args);
-  g_set_error (error, domain, code, "%s: %s", prefix, g_strerror (saved_errno));
   return FALSE;
+}
+
+gpointer
+fh_throw_errno_null (GError **error, GQuark domain, gint code, int saved_errno,
+                     const char *format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  set_errno_valist (error, domain, code, saved_errno, format, args);
+  va_end (args);
+  return NULL;
 }

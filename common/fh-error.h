@@ -97,21 +97,6 @@ typedef enum {
 } FhHostError;
 
 /**
- * FhJobDirError: errors of a shared job directory (scale-out).
- * @FH_JOBDIR_ERROR_IO: a file in it could not be read or written.
- * @FH_JOBDIR_ERROR_EXISTS: a new job directory's path is already in use.
- * @FH_JOBDIR_ERROR_INVALID: it is not a farmhand job directory, or one of
- *   its files is malformed.
- * @FH_JOBDIR_ERROR_BUSY: workers still run the job (it cannot be resumed).
- */
-typedef enum {
-  FH_JOBDIR_ERROR_IO,
-  FH_JOBDIR_ERROR_EXISTS,
-  FH_JOBDIR_ERROR_INVALID,
-  FH_JOBDIR_ERROR_BUSY,
-} FhJobDirError;
-
-/**
  * FhSlurmError: errors talking to Slurm.
  * @FH_SLURM_ERROR_NOT_FOUND: a Slurm command (sbatch, squeue, scancel) is
  *   not installed.
@@ -128,7 +113,6 @@ typedef enum {
 #define FH_EXECUTOR_ERROR (fh_executor_error_quark ())
 #define FH_LOADER_ERROR (fh_loader_error_quark ())
 #define FH_HOST_ERROR (fh_host_error_quark ())
-#define FH_JOBDIR_ERROR (fh_jobdir_error_quark ())
 #define FH_SLURM_ERROR (fh_slurm_error_quark ())
 
 GQuark fh_protocol_error_quark (void);
@@ -136,7 +120,6 @@ GQuark fh_job_error_quark (void);
 GQuark fh_executor_error_quark (void);
 GQuark fh_loader_error_quark (void);
 GQuark fh_host_error_quark (void);
-GQuark fh_jobdir_error_quark (void);
 GQuark fh_slurm_error_quark (void);
 
 /* Sets @error and returns FALSE, so a failure is one line:
@@ -148,9 +131,16 @@ gboolean fh_throw (GError **error, GQuark domain, gint code,
 gpointer fh_throw_null (GError **error, GQuark domain, gint code,
                         const char *format, ...) G_GNUC_PRINTF (4, 5);
 
+/* Moves *@local into @error; returns FALSE (for "return fh_propagate
+ * (error, &local);" when a callee failed). */
+gboolean fh_propagate (GError **error, GError **local);
+
 /* Same, from errno: "<prefix>: <strerror>", code FH_*_ERROR_IO style. */
 gboolean fh_throw_errno (GError **error, GQuark domain, gint code,
                          int saved_errno, const char *format, ...)
+    G_GNUC_PRINTF (5, 6);
+gpointer fh_throw_errno_null (GError **error, GQuark domain, gint code,
+                              int saved_errno, const char *format, ...)
     G_GNUC_PRINTF (5, 6);
 
 G_END_DECLS

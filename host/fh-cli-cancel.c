@@ -18,7 +18,7 @@ signal_local_workers (FhJobDir *dir)
   g_autoptr (GPtrArray) workers = NULL;
   FhJobDirCounts c;
 
-  if (!fh_job_dir_status (dir, &c, &workers, NULL, NULL))
+  if (!fh_job_dir_status (dir, &c, &workers, NULL, 0, NULL))
     return;
   for (guint i = 0; i < workers->len; i++)
     {

@@ -38,8 +38,10 @@ print_worker (JsonObject *w)
           json_object_get_string_member_with_default (w, "error", ""));
 }
 
+#define SHOWN_FAILURES 20
+
 static void
-print_failures (GPtrArray *failures)
+print_failures (GPtrArray *failures, guint n_failed)
 {
   if (failures->len == 0)
     return;
@@ -52,6 +54,48 @@ print_failures (GPtrArray *failures)
       printf ("  %-10s %s (worker %s)\n", json_object_get_string_member_with_default (r, "name", "?"),
               first, json_object_get_string_member_with_default (r, "worker", "?"));
     }
+  if (n_failed > failures->len)
+    printf ("  ... and %u more ('farmhand status --results' prints every result)\n",
+            n_failed - failures->len);
+}
+
+static gboolean
+print_result (guint index, JsonObject *result, gpointer user_data)
+{
+  g_autofree char *json = fh_json_object_to_string (result);
+
+  printf ("%s\n", json);
+  return TRUE;
+}
+
+/* --json: the counts, the workers and the first failures as one object. */
+static void
+print_json (FhJobDir *dir, const FhJobDirCounts *c, GPtrArray *workers, GPtrArray *failures,
+            int code, const char *why)
+{
+  g_autoptr (JsonObject) o = json_object_new ();
+  g_autoptr (JsonObject) counts = json_object_new ();
+  g_autoptr (JsonArray) w = json_array_new ();
+  g_autoptr (JsonArray) f = json_array_new ();
+  g_autofree char *text = NULL;
+
+  json_object_set_int_member (counts, "items", c->n_items);
+  json_object_set_int_member (counts, "complete", c->complete);
+  json_object_set_int_member (counts, "failed", c->failed);
+  json_object_set_int_member (counts, "running", c->running);
+  json_object_set_int_member (counts, "pending", c->pending);
+  for (guint i = 0; i < workers->len; i++)
+    json_array_add_object_element (w, json_object_ref (g_ptr_array_index (workers, i)));
+  for (guint i = 0; i < failures->len; i++)
+    json_array_add_object_element (f, json_object_ref (g_ptr_array_index (failures, i)));
+  json_object_set_string_member (o, "job", fh_job_dir_get_name (dir));
+  json_object_set_string_member (o, "state", code == 0 ? "complete" : code == FH_EXIT_RUNNING ? "running"
+                                             : why ? why : "failed");
+  json_object_set_object_member (o, "counts", g_steal_pointer (&counts));
+  json_object_set_array_member (o, "workers", g_steal_pointer (&w));
+  json_object_set_array_member (o, "failures", g_steal_pointer (&f));
+  text = fh_json_object_to_string (o);
+  printf ("%s\n", text);
 }
 
 /* The exit status, and why the job is over when it is over unfinished. */
@@ -74,7 +118,12 @@ verdict (FhJobDir *dir, const FhJobDirCounts *c, const char **why)
 int
 fh_cli_status (int argc, char **argv)
 {
-  const GOptionEntry entries[] = { { NULL } };
+  gboolean json = FALSE, results = FALSE;
+  const GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Print one JSON object: counts, workers, the first failures", NULL },
+    { "results", 0, 0, G_OPTION_ARG_NONE, &results, "Print every item's result, one JSON line each (as 'farmhand run --results')", NULL },
+    { NULL }
+  };
   g_autoptr (GOptionContext) ctx = fh_cli_context (
       "status", "JOBDIR", "Where a job submitted with 'farmhand submit' stands: items "
       "pending, running, complete and failed, and each worker.\nExit status: 0 every item "
@@ -92,10 +141,19 @@ fh_cli_status (int argc, char **argv)
     return fh_cli_usage_error ("status", "%s", err->message);
   if (argc != 2)
     return fh_cli_usage_error ("status", "status needs exactly one job directory");
-  if ((dir = fh_job_dir_open (argv[1], &err)) == NULL ||
-      !fh_job_dir_status (dir, &c, &workers, &failures, &err))
+  if ((dir = fh_job_dir_open (argv[1], &err)) == NULL)
+    return fh_cli_usage_error (NULL, "%s", err->message);
+  if (results)
+    return fh_job_dir_foreach_result (dir, print_result, NULL, &err)
+               ? FH_EXIT_OK : fh_cli_usage_error (NULL, "%s", err->message);
+  if (!fh_job_dir_status (dir, &c, &workers, &failures, SHOWN_FAILURES, &err))
     return fh_cli_usage_error (NULL, "%s", err->message);
   code = verdict (dir, &c, &why);
+  if (json)
+    {
+      print_json (dir, &c, workers, failures, code, why);
+      return code;
+    }
   printf ("job %s: %u items: %u complete, %u failed, %u running, %u pending%s%s%s%s\n",
           fh_job_dir_get_name (dir), c.n_items, c.complete, c.failed, c.running, c.pending,
           fh_job_dir_get_slurm_job (dir) ? " (Slurm job " : "",
@@ -106,6 +164,6 @@ fh_cli_status (int argc, char **argv)
     printf ("the job is over unfinished: %s\n", why);
   for (guint i = 0; i < workers->len; i++)
     print_worker (g_ptr_array_index (workers, i));
-  print_failures (failures);
+  print_failures (failures, c.failed);
   return code;
 }

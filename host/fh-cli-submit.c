@@ -9,6 +9,7 @@
 #include "fh-cli.h"
 #include "fh-error.h"
 #include "fh-job-dir.h"
+#include "fh-json.h"
 #include "fh-slurm.h"
 
 typedef struct
@@ -120,6 +121,21 @@ submit_slurm (FhJobDir *dir, const SubmitArgs *a, guint workers, GError **error)
   return FH_EXIT_OK;
 }
 
+/* agenda.jsonl: each item with its expanded command. */
+static gboolean
+agenda_line (guint index, GString *line, gpointer data, GError **error)
+{
+  FhJob *job = data;
+  g_autoptr (JsonObject) o = fh_agenda_item_to_json (job->agenda, index);
+  g_autofree char *command = fh_job_expand_item (job, index);
+  g_autofree char *json = NULL;
+
+  json_object_set_string_member (o, "command", command);
+  json = fh_json_object_to_string (o);
+  g_string_append (line, json);
+  return TRUE;
+}
+
 /* A new job directory for the job file @path.  *@n: its items. */
 static FhJobDir *
 create_dir (const char *path, const SubmitArgs *a, guint *n, GError **error)
@@ -128,13 +144,16 @@ create_dir (const char *path, const SubmitArgs *a, guint *n, GError **error)
   g_autofree char *text = NULL;
   g_autofree char *dir_path = NULL;
   FhJobDirOptions opts = { .lease_s = a->lease_s, .output_dir = a->output_dir };
+  FhJobDirJob desc;
   FhJobDir *dir;
 
   if ((job = fh_cli_load_job (path, &text, error)) == NULL)
     return g_prefix_error (error, "invalid job %s:\n", path), NULL;
   *n = fh_job_get_n_items (job);
+  desc = (FhJobDirJob) { .name = job->name, .source = path, .text = text, .n_items = *n,
+                         .agenda = agenda_line, .agenda_data = job };
   dir_path = a->job_dir ? g_strdup (a->job_dir) : default_job_dir (job);
-  if ((dir = fh_job_dir_create (dir_path, job, path, text, &opts, error)) != NULL && !a->quiet)
+  if ((dir = fh_job_dir_create (dir_path, &desc, &opts, error)) != NULL && !a->quiet)
     printf ("farmhand: job %s, %u items, in %s\n", job->name, *n, fh_job_dir_get_path (dir));
   return dir;
 }

@@ -1,5 +1,6 @@
-/* fh-job-dir.c — the shared job directory (see the header for its layout
- * and the claiming rules). */
+/* fh-job-dir.c — the shared job directory: layout, claims, leases,
+ * results, status and resume.  The protocol is docs/jobdir.md; the
+ * comments here say where each rule of it is kept. */
 #include "config.h"
 
 #include "fh-job-dir.h"
@@ -7,34 +8,58 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fh-error.h"
+#include "fh-item-states.h"
 #include "fh-json.h"
+#include "fh-ledger.h"
 #include "fh-wire.h"
 
-#define FORMAT_VERSION 1
+#define FORMAT_VERSION 2
 #define DEFAULT_LEASE_S 60.0
+/* Items per claims/ shard: a thousand files a directory at most. */
+#define SHARD 1000
+#define NS_PER_S 1000000000.0
+
+G_DEFINE_QUARK (fh-jobdir-error-quark, fh_jobdir_error)
 
 struct _FhJobDir
 {
   char *path;
   char *name;
   char *source;        /* the job file as submitted */
-  char *job_dir;       /* its directory */
+  char *source_dir;    /* its directory */
   char *output_dir;
   char *slurm_job;     /* nullable */
+  char *created;
   guint slurm_workers;
   guint n_items;
   double lease_s;
-  char *created;
-  guint cursor;        /* below it, every item has a first claim */
+  FhJobDirClockFunc clock;
+  gpointer clock_data;
+  /* As a worker (fh_job_dir_join). */
+  char *worker;
+  char *instance;
+  FhLedger *ledger;
+  FhItemStates *states;   /* the ledgers as this worker last read them */
+  guint cursor;           /* fresh items: below it, all have been tried */
+  gint64 last_sweep;      /* monotonic µs of the last look for take-overs */
+  GHashTable *owners;     /* item index + 1 → Owner*: claims seen */
+  GHashTable *held;       /* item index + 1 → attempt: our claims in this
+                             life without a result yet */
+  int hint_fd;            /* claims/next */
+  char *identity;         /* claims/.ids/W.N: our name, hard-linked as
+                             each claim */
+  guint identity_gen;     /* N: a new one when a file has too many links */
 };
 
-static const char *const subdirs[] = { "claims", "results", "workers", "logs", "slurm", "history" };
+static const char *const subdirs[] = { "claims", "ledgers", "workers", "logs", "slurm", "clock" };
 
-/* ---- paths and files ---------------------------------------------------- */
+/* ---- paths and files ------------------------------------------------------- */
 
 static char *
 child (FhJobDir *self, const char *name)
@@ -45,17 +70,7 @@ child (FhJobDir *self, const char *name)
 static char *
 claim_path (FhJobDir *self, guint index, guint attempt)
 {
-  g_autofree char *name = g_strdup_printf ("%06u.%u", index, attempt);
-
-  return g_build_filename (self->path, "claims", name, NULL);
-}
-
-static char *
-result_path (FhJobDir *self, guint index)
-{
-  g_autofree char *name = g_strdup_printf ("%06u.json", index);
-
-  return g_build_filename (self->path, "results", name, NULL);
+  return g_strdup_printf ("%s/claims/%03u/%08u.%u", self->path, index / SHARD, index, attempt);
 }
 
 static char *
@@ -74,16 +89,33 @@ fh_job_dir_log_path (FhJobDir *self, const char *worker)
   return g_build_filename (self->path, "logs", name, NULL);
 }
 
-/* @o as one line of JSON, by rename: readers see all of it or none. */
+/* @o as one line of JSON, by rename: readers see all of it or none.
+ * @durable: synced to disk before the rename (meta.json); a heartbeat is
+ * not — a crash loses nothing it says, and hundreds of workers syncing
+ * their heartbeats would delay them past their lease. */
 static gboolean
-write_json (const char *path, JsonObject *o, GError **error)
+write_json (const char *path, JsonObject *o, gboolean durable, GError **error)
 {
   g_autofree char *text = fh_json_object_to_string (o);
   g_autofree char *line = g_strconcat (text, "\n", NULL);
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *tmp = g_strdup_printf ("%s/.%s.%d.tmp", dir, base, (int) getpid ());
   g_autoptr (GError) local = NULL;
+  int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  gboolean ok;
 
-  if (!g_file_set_contents_full (path, line, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
-    return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, "%s", local->message);
+  if (fd < 0)
+    return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "writing %s", tmp);
+  ok = fh_wire_write_all (fd, line, strlen (line), &local) && (!durable || fsync (fd) == 0);
+  if (close (fd) != 0 || !ok || rename (tmp, path) != 0)
+    {
+      int saved = errno;
+      g_unlink (tmp);
+      if (local != NULL)
+        return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, "writing %s: %s", path, local->message);
+      return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, saved, "writing %s", path);
+    }
   return TRUE;
 }
 
@@ -111,63 +143,69 @@ now_iso (void)
   return g_date_time_format_iso8601 (now);
 }
 
-/* Seconds from @path's last write to @now; -1 when it does not exist. */
-static double
-age_of (const char *path, gint64 now)
-{
-  GStatBuf st;
+/* ---- the clock ------------------------------------------------------------- */
 
-  if (g_stat (path, &st) != 0)
-    return -1;
-  return (double) (now - st.st_mtime);
+/* Nanoseconds of @path's last write; FALSE when it does not exist. */
+static gboolean
+mtime_of (const char *path, gint64 *ns)
+{
+  struct stat st;
+
+  if (stat (path, &st) != 0)
+    return FALSE;
+  *ns = (gint64) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+  return TRUE;
 }
 
-/* "Now" by the clock that stamps the job directory's files: the mtime of
- * a file just created there.  Heartbeats are stamped by that same clock
- * (a file server stamps what it writes), so leases hold however far the
+/* "Now" by the clock that stamps the job directory's files: the mtime of a
+ * file just written there.  Heartbeats are stamped by that same clock (a
+ * file server stamps what it writes), so leases hold however far the
  * workers' own clocks drift apart.  The wall clock only when we may not
  * write there (a read-only `farmhand status`). */
 static gint64
-fs_now (FhJobDir *self)
+fs_clock (gpointer user_data)
 {
+  FhJobDir *self = user_data;
   g_autofree char *name = g_strdup_printf (".clock-%s-%d", g_get_host_name (), (int) getpid ());
-  g_autofree char *path = g_build_filename (self->path, "workers", name, NULL);
+  g_autofree char *path = g_build_filename (self->path, "clock", name, NULL);
   int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  GStatBuf st;
-  gboolean ok;
+  gint64 ns = g_get_real_time () * 1000;
+  struct stat st;
 
   if (fd < 0)
-    return g_get_real_time () / G_USEC_PER_SEC;
+    return ns;
   /* A write, so that the server (not the client's clock) sets the time. */
-  ok = write (fd, "\n", 1) == 1 && fstat (fd, &st) == 0;
+  if (write (fd, "\n", 1) == 1 && fstat (fd, &st) == 0)
+    ns = (gint64) st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
   close (fd);
   g_unlink (path);
-  return ok ? st.st_mtime : g_get_real_time () / G_USEC_PER_SEC;
+  return ns;
 }
 
-/* One look at the job directory: its clock's "now", and which workers
- * live (cached: each heartbeat is judged once). */
-typedef struct
+void
+fh_job_dir_set_clock (FhJobDir *self, FhJobDirClockFunc func, gpointer user_data)
 {
-  gint64 now;
-  GHashTable *alive;
-} Scan;
-
-static Scan
-scan_start (FhJobDir *self)
-{
-  return (Scan) { fs_now (self), g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL) };
+  self->clock = func;
+  self->clock_data = user_data;
 }
 
-static void
-scan_clear (Scan *scan)
+/* Seconds from a write at @mtime to @now.  A write after "now" (the file
+ * was stamped after we read the clock) is fresh, not missing. */
+static double
+age_s (gint64 mtime, gint64 now)
 {
-  g_clear_pointer (&scan->alive, g_hash_table_unref);
+  return now > mtime ? (now - mtime) / NS_PER_S : 0.0;
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Scan, scan_clear)
+/* ---- create and open ------------------------------------------------------- */
 
-/* ---- create and open ---------------------------------------------------- */
+static gboolean
+make_dir (const char *dir, GError **error)
+{
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "creating %s", dir);
+  return TRUE;
+}
 
 static gboolean
 make_dirs (FhJobDir *self, GError **error)
@@ -180,13 +218,16 @@ make_dirs (FhJobDir *self, GError **error)
   for (guint i = 0; i < G_N_ELEMENTS (subdirs); i++)
     {
       g_autofree char *dir = child (self, subdirs[i]);
-      if (g_mkdir_with_parents (dir, 0755) != 0)
-        return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "creating %s", dir);
+      if (!make_dir (dir, error))
+        return FALSE;
     }
-  if (g_mkdir_with_parents (self->output_dir, 0755) != 0)
-    return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "creating %s",
-                           self->output_dir);
-  return TRUE;
+  for (guint s = 0; s * SHARD < self->n_items; s++)
+    {
+      g_autofree char *dir = g_strdup_printf ("%s/claims/%03u", self->path, s);
+      if (!make_dir (dir, error))
+        return FALSE;
+    }
+  return make_dir (self->output_dir, error);
 }
 
 static gboolean
@@ -198,7 +239,7 @@ write_meta (FhJobDir *self, GError **error)
   json_object_set_int_member (o, "farmhand_job_dir", FORMAT_VERSION);
   json_object_set_string_member (o, "name", self->name);
   json_object_set_string_member (o, "source", self->source);
-  json_object_set_string_member (o, "job_dir", self->job_dir);
+  json_object_set_string_member (o, "source_dir", self->source_dir);
   json_object_set_string_member (o, "output_dir", self->output_dir);
   json_object_set_int_member (o, "n_items", self->n_items);
   json_object_set_double_member (o, "lease_s", self->lease_s);
@@ -208,55 +249,79 @@ write_meta (FhJobDir *self, GError **error)
       json_object_set_string_member (o, "slurm_job", self->slurm_job);
       json_object_set_int_member (o, "slurm_workers", self->slurm_workers);
     }
-  return write_json (path, o, error);
+  return write_json (path, o, TRUE, error);
+}
+
+/* agenda.jsonl, written as it is made: a million items are 100 MB. */
+static gboolean
+write_agenda (FhJobDir *self, const FhJobDirJob *job, GError **error)
+{
+  g_autofree char *path = child (self, "agenda.jsonl");
+  g_autoptr (GString) text = g_string_sized_new (1 << 20);
+  int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  gboolean ok = fd >= 0;
+
+  if (!ok)
+    return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "creating %s", path);
+  for (guint i = 0; ok && i < self->n_items; i++)
+    {
+      ok = job->agenda (i, text, job->agenda_data, error);
+      g_string_append_c (text, '\n');
+      if (ok && (text->len >= (1 << 20) || i + 1 == self->n_items))
+        {
+          ok = fh_wire_write_all (fd, text->str, text->len, error);
+          g_string_truncate (text, 0);
+        }
+    }
+  close (fd);
+  if (!ok)
+    g_prefix_error (error, "writing %s: ", path);
+  return ok;
 }
 
 static gboolean
-write_agenda (FhJobDir *self, FhJob *job, GError **error)
+write_hint (FhJobDir *self, int fd, guint next)
 {
-  g_autoptr (GString) text = g_string_new (NULL);
-  g_autofree char *path = child (self, "agenda.jsonl");
-  g_autoptr (GError) local = NULL;
+  char buf[16];
+  int n = g_snprintf (buf, sizeof buf, "%010u\n", next);
 
-  for (guint i = 0; i < self->n_items; i++)
-    {
-      g_autoptr (JsonObject) o = fh_agenda_item_to_json (job->agenda, i);
-      g_autofree char *command = fh_job_expand_item (job, i);
-      g_autofree char *line = NULL;
-
-      json_object_set_string_member (o, "command", command);
-      line = fh_json_object_to_string (o);
-      g_string_append (text, line);
-      g_string_append_c (text, '\n');
-    }
-  if (!g_file_set_contents (path, text->str, (gssize) text->len, &local))
-    return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, "%s", local->message);
-  return TRUE;
+  return pwrite (fd, buf, (size_t) n, 0) == n;
 }
 
 FhJobDir *
-fh_job_dir_create (const char *path, FhJob *job, const char *job_path, const char *job_text,
-                   const FhJobDirOptions *options, GError **error)
+fh_job_dir_create (const char *path, const FhJobDirJob *job, const FhJobDirOptions *options,
+                   GError **error)
 {
   g_autoptr (FhJobDir) self = g_new0 (FhJobDir, 1);
-  g_autofree char *abs_job = g_canonicalize_filename (job_path, NULL);
   g_autofree char *job_file = NULL;
+  g_autofree char *hint = NULL;
   g_autoptr (GError) local = NULL;
+  int fd;
 
   self->path = g_canonicalize_filename (path, NULL);
   self->name = g_strdup (job->name);
-  self->source = g_strdup (abs_job);
-  self->job_dir = g_path_get_dirname (abs_job);
-  self->n_items = fh_job_get_n_items (job);
+  self->source = g_canonicalize_filename (job->source, NULL);
+  self->source_dir = g_path_get_dirname (self->source);
+  self->n_items = job->n_items;
   self->lease_s = options && options->lease_s > 0 ? options->lease_s : DEFAULT_LEASE_S;
   self->output_dir = options && options->output_dir ? g_canonicalize_filename (options->output_dir, NULL)
                                                      : g_build_filename (self->path, "output", NULL);
   self->created = now_iso ();
+  self->hint_fd = -1;
   if (!make_dirs (self, error))
     return NULL;
   job_file = child (self, "job.json");
-  if (!g_file_set_contents (job_file, job_text, -1, &local))
+  hint = child (self, "claims/next");
+  if (!g_file_set_contents (job_file, job->text, -1, &local))
     return fh_throw_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, "%s", local->message);
+  if ((fd = open (hint, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0 || !write_hint (self, fd, 0))
+    {
+      if (fd >= 0)
+        close (fd);
+      return fh_throw_errno_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "writing %s", hint);
+    }
+  close (fd);
+  /* meta.json last: a directory without it is not (yet) a job directory. */
   if (!write_agenda (self, job, error) || !write_meta (self, error))
     return NULL;
   return g_steal_pointer (&self);
@@ -278,7 +343,8 @@ read_meta (FhJobDir *self, GError **error)
 {
   g_autofree char *path = child (self, "meta.json");
   g_autoptr (JsonObject) o = NULL;
-  const char *s;
+  const char *name, *source, *source_dir, *output_dir;
+  gint64 n, version;
 
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_INVALID,
@@ -286,24 +352,27 @@ read_meta (FhJobDir *self, GError **error)
                      "'farmhand submit' makes one)", self->path);
   if ((o = read_json (path, error)) == NULL)
     return FALSE;
-  if (json_object_get_int_member_with_default (o, "farmhand_job_dir", 0) != FORMAT_VERSION)
+  version = json_object_get_int_member_with_default (o, "farmhand_job_dir", 0);
+  if (version != FORMAT_VERSION)
     return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_INVALID,
-                     "%s: farmhand_job_dir: expected %d (made by another farmhand?)", path, FORMAT_VERSION);
-#define STR(field, dest)                                  \
-  if ((s = meta_string (o, field, path, error)) == NULL) \
-    return FALSE;                                         \
-  dest = g_strdup (s)
-  STR ("name", self->name);
-  STR ("source", self->source);
-  STR ("job_dir", self->job_dir);
-  STR ("output_dir", self->output_dir);
-  STR ("created", self->created);
-#undef STR
-  self->n_items = (guint) json_object_get_int_member_with_default (o, "n_items", 0);
+                     "%s: farmhand_job_dir: this farmhand reads format %d, not %" G_GINT64_FORMAT
+                     " (made by another version of farmhand?)", path, FORMAT_VERSION, version);
+  n = json_object_get_int_member_with_default (o, "n_items", -1);
+  if ((name = meta_string (o, "name", path, error)) == NULL ||
+      (source = meta_string (o, "source", path, error)) == NULL ||
+      (source_dir = meta_string (o, "source_dir", path, error)) == NULL ||
+      (output_dir = meta_string (o, "output_dir", path, error)) == NULL)
+    return FALSE;
+  if (n < 0 || n > G_MAXUINT32)
+    return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_INVALID,
+                     "%s: n_items: expected a count of items", path);
+  self->name = g_strdup (name);
+  self->source = g_strdup (source);
+  self->source_dir = g_strdup (source_dir);
+  self->output_dir = g_strdup (output_dir);
+  self->n_items = (guint) n;
   self->lease_s = json_object_get_double_member_with_default (o, "lease_s", DEFAULT_LEASE_S);
-  if (self->n_items == 0 || !(self->lease_s > 0))
-    return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_INVALID,
-                     "%s: n_items and lease_s must be positive", path);
+  self->created = g_strdup (json_object_get_string_member_with_default (o, "created", ""));
   self->slurm_job = g_strdup (json_object_get_string_member_with_default (o, "slurm_job", NULL));
   self->slurm_workers = (guint) json_object_get_int_member_with_default (o, "slurm_workers", 0);
   return TRUE;
@@ -315,9 +384,25 @@ fh_job_dir_open (const char *path, GError **error)
   g_autoptr (FhJobDir) self = g_new0 (FhJobDir, 1);
 
   self->path = g_canonicalize_filename (path, NULL);
+  self->hint_fd = -1;
   if (!read_meta (self, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+typedef struct
+{
+  guint attempt;
+  char *owner;    /* nullable: the claim had no name yet */
+} Owner;
+
+static void
+owner_free (gpointer p)
+{
+  Owner *o = p;
+
+  g_free (o->owner);
+  g_free (o);
 }
 
 void
@@ -325,13 +410,22 @@ fh_job_dir_free (FhJobDir *self)
 {
   if (self == NULL)
     return;
+  g_clear_pointer (&self->ledger, fh_ledger_free);
+  g_clear_pointer (&self->states, fh_item_states_free);
+  g_clear_pointer (&self->owners, g_hash_table_unref);
+  g_clear_pointer (&self->held, g_hash_table_unref);
+  if (self->hint_fd >= 0)
+    close (self->hint_fd);
   g_free (self->path);
   g_free (self->name);
   g_free (self->source);
-  g_free (self->job_dir);
+  g_free (self->source_dir);
   g_free (self->output_dir);
   g_free (self->slurm_job);
   g_free (self->created);
+  g_free (self->worker);
+  g_free (self->instance);
+  g_free (self->identity);
   g_free (self);
 }
 
@@ -340,6 +434,8 @@ const char *fh_job_dir_get_name (FhJobDir *self) { return self->name; }
 guint fh_job_dir_get_n_items (FhJobDir *self) { return self->n_items; }
 double fh_job_dir_get_lease (FhJobDir *self) { return self->lease_s; }
 const char *fh_job_dir_get_output_dir (FhJobDir *self) { return self->output_dir; }
+const char *fh_job_dir_get_source (FhJobDir *self) { return self->source; }
+const char *fh_job_dir_get_source_dir (FhJobDir *self) { return self->source_dir; }
 const char *fh_job_dir_get_slurm_job (FhJobDir *self) { return self->slurm_job; }
 
 gboolean
@@ -351,227 +447,484 @@ fh_job_dir_set_slurm_job (FhJobDir *self, const char *job_id, guint workers, GEr
   return write_meta (self, error);
 }
 
-FhJob *
-fh_job_dir_load_job (FhJobDir *self, char **text, GError **error)
+char *
+fh_job_dir_read_job (FhJobDir *self, GError **error)
 {
   g_autofree char *path = child (self, "job.json");
-  g_autofree char *data = NULL;
   g_autoptr (GError) local = NULL;
-  g_autoptr (FhJob) job = NULL;
-  gsize len = 0;
+  char *text = NULL;
 
-  if (!g_file_get_contents (path, &data, &len, &local))
+  if (!g_file_get_contents (path, &text, NULL, &local))
     return fh_throw_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, "%s", local->message);
-  if ((job = fh_job_new_from_data (data, (gssize) len, self->source, self->job_dir, error)) == NULL)
-    return NULL;
-  if (fh_job_get_n_items (job) != self->n_items)
-    return fh_throw_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_INVALID,
-                          "%s has %u items but meta.json says %u", path, fh_job_get_n_items (job),
-                          self->n_items);
-  if (text != NULL)
-    *text = g_steal_pointer (&data);
-  return g_steal_pointer (&job);
+  return text;
 }
 
-/* ---- claims ------------------------------------------------------------- */
-
-/* Attempt @attempt at item @index, by exclusive create: *@won says whether
- * it was ours to take. */
-static gboolean
-try_claim (FhJobDir *self, guint index, guint attempt, const char *worker, gboolean *won,
-           GError **error)
+static gint64
+now_ns (FhJobDir *self)
 {
-  g_autofree char *path = claim_path (self, index, attempt);
-  g_autofree char *when = now_iso ();
-  g_autoptr (JsonObject) o = json_object_new ();
-  g_autofree char *json = NULL;
-  g_autofree char *text = NULL;
-  g_autoptr (GError) local = NULL;
-  int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-
-  *won = FALSE;
-  if (fd < 0 && errno == EEXIST)
-    return TRUE;
-  if (fd < 0)
-    return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "claiming %s", path);
-  *won = TRUE;
-  /* The claim is the file's existence; its text (who, when) is for people
-   * and for judging whether its worker lives. */
-  json_object_set_string_member (o, "worker", worker);
-  json_object_set_int_member (o, "attempt", attempt);
-  json_object_set_string_member (o, "claimed", when);
-  json = fh_json_object_to_string (o);
-  text = g_strconcat (json, "\n", NULL);
-  if (!fh_wire_write_all (fd, text, strlen (text), &local))
-    g_warning ("writing %s: %s", path, local->message);
-  close (fd);
-  return TRUE;
+  return self->clock != NULL ? self->clock (self->clock_data) : fs_clock (self);
 }
 
-/* Index and attempt from "NNNNNN.A" or "NNNNNN.json". */
-static gboolean
-parse_entry (const char *name, const char *suffix, guint *index, guint *attempt)
-{
-  char *end;
-  guint64 i = g_ascii_strtoull (name, &end, 10);
-
-  if (end == name || *end != '.')
-    return FALSE;
-  *index = (guint) i;
-  if (suffix != NULL)
-    return g_str_equal (end + 1, suffix);
-  *attempt = (guint) g_ascii_strtoull (end + 1, &end, 10);
-  return *end == '\0' && *attempt > 0;
-}
-
-/* The items with an entry in @subdir, each mapped to the highest attempt
- * among its entries: "claims" has NNNNNN.A; "results" (@suffix "json")
- * NNNNNN.json, which counts as 1.  (transfer full) */
-static GHashTable *
-list_items (FhJobDir *self, const char *subdir, const char *suffix)
-{
-  g_autofree char *dir = child (self, subdir);
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  GHashTable *items = g_hash_table_new (NULL, NULL);
-  const char *name;
-  guint index, attempt = 1;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    if (parse_entry (name, suffix, &index, &attempt) &&
-        attempt > GPOINTER_TO_UINT (g_hash_table_lookup (items, GUINT_TO_POINTER (index + 1))))
-      g_hash_table_insert (items, GUINT_TO_POINTER (index + 1), GUINT_TO_POINTER (attempt));
-  return items;
-}
+/* ---- workers and their heartbeats ------------------------------------------ */
 
 static gboolean
 final_state (const char *state)
 {
+  /* "fenced": it found its item taken over and left. */
   return state != NULL && (g_str_equal (state, "done") || g_str_equal (state, "failed") ||
-                           g_str_equal (state, "cancelled"));
+                           g_str_equal (state, "cancelled") || g_str_equal (state, "fenced"));
 }
 
-/* Whether @worker lives: its heartbeat is younger than the lease and it
- * has not said it ended. */
-static gboolean
-worker_alive (FhJobDir *self, const char *worker, Scan *scan)
+/* @worker's heartbeat and its age at @now.  (transfer full) (nullable) */
+static JsonObject *
+read_heartbeat (FhJobDir *self, const char *worker, gint64 now, double *age)
 {
-  gpointer known;
   g_autofree char *path = worker_path (self, worker);
-  g_autoptr (JsonObject) o = NULL;
-  double age;
+  gint64 mtime;
+
+  if (!mtime_of (path, &mtime))
+    return NULL;
+  *age = age_s (mtime, now);
+  return read_json (path, NULL);
+}
+
+static gboolean
+heartbeat_alive (FhJobDir *self, JsonObject *beat, double age)
+{
+  return beat != NULL && age <= self->lease_s &&
+         !final_state (json_object_get_string_member_with_default (beat, "state", NULL));
+}
+
+/* Whether @worker lives: its heartbeat is younger than the lease and it has
+ * not said it ended.  Judged once per look (@cache). */
+static gboolean
+worker_alive (FhJobDir *self, const char *worker, gint64 now, GHashTable *cache)
+{
+  g_autoptr (JsonObject) beat = NULL;
+  gpointer known;
+  double age = 0;
   gboolean alive;
 
-  if (g_hash_table_lookup_extended (scan->alive, worker, NULL, &known))
+  if (g_hash_table_lookup_extended (cache, worker, NULL, &known))
     return GPOINTER_TO_INT (known);
-  age = age_of (path, scan->now);
-  o = age >= 0 ? read_json (path, NULL) : NULL;
-  alive = age >= 0 && age <= self->lease_s &&
-          !final_state (o ? json_object_get_string_member_with_default (o, "state", NULL) : NULL);
-  g_hash_table_insert (scan->alive, g_strdup (worker), GINT_TO_POINTER (alive));
+  beat = read_heartbeat (self, worker, now, &age);
+  alive = heartbeat_alive (self, beat, age);
+  g_hash_table_insert (cache, g_strdup (worker), GINT_TO_POINTER (alive));
   return alive;
 }
 
-/* Whether the claim (@index, @attempt) still holds: its worker lives.  A
- * claim whose text cannot be read yet (its worker is writing it) holds
- * while the file is younger than the lease.  A claim of @self_worker
- * (nullable), who is asking for work, is left from an earlier life of that
- * worker (a Slurm task requeued, a worker restarted by hand): it never
- * holds, whatever the heartbeat says. */
+/* A process of this host that no longer exists. */
 static gboolean
-claim_holds (FhJobDir *self, guint index, guint attempt, const char *self_worker, Scan *scan)
+dead_here (JsonObject *beat)
 {
-  g_autofree char *path = claim_path (self, index, attempt);
-  g_autoptr (JsonObject) o = read_json (path, NULL);
-  const char *worker = o ? json_object_get_string_member_with_default (o, "worker", NULL) : NULL;
+  gint64 pid = json_object_get_int_member_with_default (beat, "pid", 0);
 
-  if (worker == NULL)
-    {
-      double age = age_of (path, scan->now);
-      return age >= 0 && age <= self->lease_s;
-    }
-  return g_strcmp0 (worker, self_worker) != 0 && worker_alive (self, worker, scan);
+  return pid > 0 &&
+         g_strcmp0 (json_object_get_string_member_with_default (beat, "host", ""), g_get_host_name ()) == 0 &&
+         kill ((pid_t) pid, 0) < 0 && errno == ESRCH;
 }
 
-/* After every item has had a first claim: take over one whose worker is
- * gone. */
-static gboolean
-claim_abandoned (FhJobDir *self, const char *worker, guint *index, guint *attempt,
-                 gboolean *others_running, GError **error)
+gboolean
+fh_job_dir_name_in_use (FhJobDir *self, const char *worker, const char *instance, char **holder,
+                        GError **error)
 {
-  g_autoptr (GHashTable) done = list_items (self, "results", "json");
-  g_autoptr (GHashTable) latest = list_items (self, "claims", NULL);
-  g_auto (Scan) scan = scan_start (self);
-  gboolean won;
+  double age = 0;
+  g_autoptr (JsonObject) beat = read_heartbeat (self, worker, now_ns (self), &age);
 
-  for (guint i = 0; i < self->n_items; i++)
+  if (!heartbeat_alive (self, beat, age) ||
+      g_strcmp0 (json_object_get_string_member_with_default (beat, "instance", ""), instance) == 0 ||
+      dead_here (beat))
+    return FALSE;
+  if (holder != NULL)
+    *holder = g_strdup_printf ("pid %" G_GINT64_FORMAT " on %s, heartbeat %.0f s ago",
+                               json_object_get_int_member_with_default (beat, "pid", 0),
+                               json_object_get_string_member_with_default (beat, "host", "?"), age);
+  return TRUE;
+}
+
+/* A file holding our name, which every claim of ours is a hard link to:
+ * a claim is created with its name in it, in one atomic operation. */
+static gboolean
+make_identity (FhJobDir *self, GError **error)
+{
+  g_autofree char *ids = child (self, "claims/.ids");
+  g_autofree char *name = g_strdup_printf ("%s.%u", self->worker, self->identity_gen);
+  g_autofree char *text = g_strconcat (self->worker, "\n", NULL);
+  g_autoptr (GError) local = NULL;
+
+  g_free (self->identity);
+  self->identity = g_build_filename (ids, name, NULL);
+  if (!make_dir (ids, error))
+    return FALSE;
+  if (!g_file_set_contents (self->identity, text, -1, &local))
+    return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, "%s", local->message);
+  return TRUE;
+}
+
+gboolean
+fh_job_dir_join (FhJobDir *self, const char *worker, const char *instance, GError **error)
+{
+  g_autofree char *ledgers = child (self, "ledgers");
+  g_autofree char *hint = child (self, "claims/next");
+
+  g_return_val_if_fail (self->worker == NULL, FALSE);
+  self->worker = g_strdup (worker);
+  self->instance = g_strdup (instance);
+  if (!make_identity (self, error) ||
+      (self->ledger = fh_ledger_open (ledgers, worker, error)) == NULL)
+    return FALSE;
+  if ((self->hint_fd = open (hint, O_RDWR | O_CLOEXEC)) < 0)
+    return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "opening %s", hint);
+  self->states = fh_item_states_new (ledgers, self->n_items, FALSE);
+  self->owners = g_hash_table_new_full (NULL, NULL, NULL, owner_free);
+  self->held = g_hash_table_new (NULL, NULL);
+  self->last_sweep = g_get_monotonic_time ();
+  return TRUE;
+}
+
+gboolean
+fh_job_dir_sync (FhJobDir *self, GError **error)
+{
+  return self->ledger == NULL || fh_ledger_sync (self->ledger, error);
+}
+
+gboolean
+fh_job_dir_heartbeat (FhJobDir *self, JsonObject *state, GError **error)
+{
+  g_autofree char *path = worker_path (self, self->worker);
+  g_autofree char *when = now_iso ();
+  gboolean last = final_state (json_object_get_string_member_with_default (state, "state", NULL));
+
+  g_return_val_if_fail (self->worker != NULL, FALSE);
+  /* Whoever reads a final state must find every result: the ledger goes
+   * to disk first.  Other beats never wait for a disk: with hundreds of
+   * workers syncing, a beat could wait past the lease. */
+  if (last && !fh_job_dir_sync (self, error))
+    return FALSE;
+  json_object_set_string_member (state, "worker", self->worker);
+  json_object_set_string_member (state, "instance", self->instance);
+  json_object_set_string_member (state, "updated", when);
+  return write_json (path, state, FALSE, error);
+}
+
+/* ---- claims ---------------------------------------------------------------- */
+
+typedef enum {
+  CLAIM_WON,       /* it is ours */
+  CLAIM_TAKEN,     /* someone else holds it */
+  CLAIM_NONE,      /* nothing to claim: it has a result after all */
+  CLAIM_FAILED,    /* an error */
+} ClaimOutcome;
+
+/* Whether @path is our identity file under another name: a link(2)
+ * whose reply was lost and whose retry (NFS) said EEXIST made it. */
+static gboolean
+is_ours (FhJobDir *self, const char *path)
+{
+  struct stat a, b;
+
+  return stat (path, &a) == 0 && stat (self->identity, &b) == 0 && a.st_ino == b.st_ino &&
+         a.st_dev == b.st_dev;
+}
+
+/* Attempt @attempt at item @index: a hard link of our identity file, so
+ * the claim is made, exclusively and atomically, with our name in it. */
+static ClaimOutcome
+try_claim (FhJobDir *self, guint index, guint attempt, GError **error)
+{
+  g_autofree char *path = claim_path (self, index, attempt);
+
+  for (;;)
     {
-      guint a = GPOINTER_TO_UINT (g_hash_table_lookup (latest, GUINT_TO_POINTER (i + 1)));
+      if (link (self->identity, path) == 0 || (errno == EEXIST && is_ours (self, path)))
+        break;
+      if (errno == EEXIST)
+        return CLAIM_TAKEN;
+      /* ext4 allows 65,000 links to a file: a new identity file. */
+      if (errno == EMLINK)
+        {
+          self->identity_gen++;
+          if (make_identity (self, error))
+            continue;
+          return CLAIM_FAILED;
+        }
+      fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "claiming %s", path);
+      return CLAIM_FAILED;
+    }
+  g_hash_table_insert (self->held, GUINT_TO_POINTER (index + 1), GUINT_TO_POINTER (attempt));
+  return CLAIM_WON;
+}
 
-      if (g_hash_table_contains (done, GUINT_TO_POINTER (i + 1)))
-        continue;
-      if (a > 0 && claim_holds (self, i, a, worker, &scan))
+static gboolean
+claim_exists (FhJobDir *self, guint index, guint attempt)
+{
+  g_autofree char *path = claim_path (self, index, attempt);
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+gboolean
+fh_job_dir_superseded (FhJobDir *self, guint index, guint attempt)
+{
+  return claim_exists (self, index, attempt + 1);
+}
+
+static guint
+read_hint (FhJobDir *self)
+{
+  char buf[16];
+  ssize_t n = pread (self->hint_fd, buf, sizeof buf - 1, 0);
+
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  return (guint) MIN (g_ascii_strtoull (buf, NULL, 10), self->n_items);
+}
+
+/* After item @taken turned out claimed: where the first unclaimed item is
+ * likely to be.  From the hint or @taken, gallop (1, 2, 4, ... ahead) to an
+ * unclaimed item and bisect back to the first one — O(log gap) stats
+ * however many items are taken.  Concurrent claims can leave an item
+ * behind; the take-over sweep finds it. */
+static guint
+next_fresh (FhJobDir *self, guint taken)
+{
+  guint hint = read_hint (self);
+  guint lo, hi;
+
+  if (hint > taken + 1)
+    taken = hint - 1;
+  for (guint step = 1;; step *= 2)
+    {
+      hi = MIN ((guint64) taken + step, self->n_items);
+      if (hi >= self->n_items || !claim_exists (self, hi, 1))
+        break;
+      taken = hi;
+    }
+  lo = taken + 1;
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2;
+      if (claim_exists (self, mid, 1))
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
+/* A fresh item (attempt 1) at or after the cursor.  FALSE without @error
+ * when the agenda is claimed to its end. */
+static gboolean
+claim_fresh (FhJobDir *self, guint *index, GError **error)
+{
+  guint i = self->cursor;
+
+  while (i < self->n_items)
+    {
+      switch (try_claim (self, i, 1, error))
         {
-          *others_running = TRUE;
-          continue;
-        }
-      if (!try_claim (self, i, a + 1, worker, &won, error))
-        return FALSE;
-      if (won)
-        {
+        case CLAIM_WON:
+          self->cursor = i + 1;
+          /* A hint only: a stale or torn one costs a few more probes. */
+          write_hint (self, self->hint_fd, i + 1);
           *index = i;
-          *attempt = a + 1;
           return TRUE;
+        case CLAIM_FAILED:
+          return FALSE;
+        case CLAIM_TAKEN:
+        case CLAIM_NONE:
+        default:
+          i = next_fresh (self, i);
+          break;
         }
-      *others_running = TRUE;  /* another worker took it over first */
+    }
+  self->cursor = self->n_items;
+  return FALSE;
+}
+
+/* Who holds attempt @attempt at item @index (cached: a claim's name never
+ * changes once written).  (transfer none) (nullable) */
+static const char *
+owner_of (FhJobDir *self, guint index, guint attempt)
+{
+  Owner *o = g_hash_table_lookup (self->owners, GUINT_TO_POINTER (index + 1));
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+
+  if (o != NULL && o->attempt == attempt && o->owner != NULL)
+    return o->owner;
+  path = claim_path (self, index, attempt);
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return NULL;
+  g_strchomp (text);
+  o = g_new0 (Owner, 1);
+  o->attempt = attempt;
+  o->owner = *text ? g_steal_pointer (&text) : NULL;
+  g_hash_table_replace (self->owners, GUINT_TO_POINTER (index + 1), o);
+  return o->owner;
+}
+
+/* Whether the claim (@index, @attempt) still holds: its owner lives.  A
+ * claim whose name cannot be read (farmhand writes none such, a damaged
+ * file might be one) holds while younger than the lease.  A claim of our own name that we did not
+ * make in this life is left from an earlier one (a requeued task): it
+ * does not hold. */
+static gboolean
+claim_holds (FhJobDir *self, guint index, guint attempt, gint64 now, GHashTable *alive)
+{
+  const char *owner = owner_of (self, index, attempt);
+  g_autofree char *path = NULL;
+  gint64 mtime;
+
+  if (owner == NULL)
+    {
+      path = claim_path (self, index, attempt);
+      return mtime_of (path, &mtime) && age_s (mtime, now) <= self->lease_s;
+    }
+  if (g_strcmp0 (owner, self->worker) == 0)
+    return GPOINTER_TO_UINT (g_hash_table_lookup (self->held, GUINT_TO_POINTER (index + 1))) == attempt;
+  return worker_alive (self, owner, now, alive);
+}
+
+/* The highest claim at item @index: the ledgers know @known (0: none);
+ * later claims may not be in them yet. */
+static guint
+highest_claim (FhJobDir *self, guint index, guint known)
+{
+  guint a = MAX (known, 1);
+
+  if (known == 0 && !claim_exists (self, index, 1))
+    return 0;
+  while (claim_exists (self, index, a + 1))
+    a++;
+  return a;
+}
+
+/* Item @index has no result: claim it if its claim does not hold. */
+static ClaimOutcome
+try_take_over (FhJobDir *self, guint index, guint *attempt, gint64 now, GHashTable *alive,
+               GError **error)
+{
+  guint a = highest_claim (self, index, fh_item_states_get_attempt (self->states, index));
+  const char *owner;
+  ClaimOutcome won;
+
+  if (a > 0 && claim_holds (self, index, a, now, alive))
+    return CLAIM_TAKEN;
+  /* Its owner may have finished it just now: read its ledger once more. */
+  if (a > 0 && (owner = owner_of (self, index, a)) != NULL &&
+      !fh_item_states_refresh_one (self->states, owner, error))
+    return CLAIM_FAILED;
+  if (fh_item_states_get (self->states, index) != FH_ITEM_PENDING)
+    return CLAIM_NONE;
+  if (fh_item_states_get_attempt (self->states, index) > a)
+    return CLAIM_TAKEN;
+  if ((won = try_claim (self, index, a + 1, error)) != CLAIM_WON)
+    return won;
+  *attempt = a + 1;
+  fh_item_states_note_claim (self->states, index, a + 1);
+  if (a > 0 && !fh_ledger_add_claim (self->ledger, index, a + 1, error))
+    return CLAIM_FAILED;
+  return CLAIM_WON;
+}
+
+/* Items below @frontier without a result: take over the first whose
+ * worker is gone (or that nobody claimed). */
+static gboolean
+sweep (FhJobDir *self, guint frontier, guint *index, guint *attempt, gboolean *others_running,
+       GError **error)
+{
+  g_autoptr (GHashTable) alive = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gint64 now;
+
+  self->last_sweep = g_get_monotonic_time ();
+  if (!fh_item_states_refresh (self->states, error))
+    return FALSE;
+  now = now_ns (self);
+  for (guint i = 0; i < frontier; i++)
+    {
+      if (fh_item_states_get (self->states, i) != FH_ITEM_PENDING)
+        continue;
+      switch (try_take_over (self, i, attempt, now, alive, error))
+        {
+        case CLAIM_WON:
+          *index = i;
+          return TRUE;
+        case CLAIM_FAILED:
+          return FALSE;
+        case CLAIM_NONE:
+          break;
+        case CLAIM_TAKEN:
+        default:
+          *others_running = TRUE;
+          break;
+        }
     }
   return FALSE;
 }
 
 gboolean
-fh_job_dir_claim (FhJobDir *self, const char *worker, guint *index, guint *attempt,
-                  gboolean *others_running, GError **error)
+fh_job_dir_claim (FhJobDir *self, guint *index, guint *attempt, gboolean *others_running,
+                  GError **error)
 {
-  gboolean won;
+  g_autoptr (GError) local = NULL;
+  gboolean fresh_left = self->cursor < self->n_items;
+  gboolean due = g_get_monotonic_time () - self->last_sweep > (gint64) (self->lease_s * G_USEC_PER_SEC);
 
+  g_return_val_if_fail (self->worker != NULL, FALSE);
   *others_running = FALSE;
-  /* Fresh items first, in agenda order; the cursor spares the files we
-   * already know are taken. */
-  for (; self->cursor < self->n_items; self->cursor++)
+  /* Once a lease, items of gone workers before fresh ones. */
+  if (fresh_left && due)
     {
-      if (!try_claim (self, self->cursor, 1, worker, &won, error))
-        return FALSE;
-      if (won)
+      if (sweep (self, self->cursor, index, attempt, others_running, &local))
+        return TRUE;
+      if (local != NULL)
+        return fh_propagate (error, &local);
+    }
+  if (fresh_left)
+    {
+      if (claim_fresh (self, index, &local))
         {
-          *index = self->cursor++;
           *attempt = 1;
           return TRUE;
         }
+      if (local != NULL)
+        return fh_propagate (error, &local);
     }
-  return claim_abandoned (self, worker, index, attempt, others_running, error);
+  /* The agenda is claimed to its end: every item without a result. */
+  *others_running = FALSE;
+  if (sweep (self, self->n_items, index, attempt, others_running, &local))
+    return TRUE;
+  if (local != NULL)
+    return fh_propagate (error, &local);
+  return FALSE;
 }
 
 gboolean
-fh_job_dir_write_result (FhJobDir *self, guint index, guint attempt, const char *worker,
-                         JsonObject *result, GError **error)
+fh_job_dir_write_result (FhJobDir *self, guint index, guint attempt, JsonObject *result,
+                         GError **error)
 {
-  g_autofree char *path = result_path (self, index);
   gint64 runs = json_object_get_int_member_with_default (result, "attempts", 1);
+  gboolean ok = g_strcmp0 (json_object_get_string_member_with_default (result, "status", ""),
+                           "complete") == 0;
 
+  g_return_val_if_fail (self->worker != NULL, FALSE);
+  /* Fencing: a newer attempt owns the item; ours must not count. */
+  if (fh_job_dir_superseded (self, index, attempt))
+    return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_SUPERSEDED,
+                     "item %u was taken over by attempt %u while this worker ran attempt %u "
+                     "(its heartbeat went stale): the result is discarded", index, attempt + 1, attempt);
   json_object_set_int_member (result, "attempts", runs + (attempt - 1));
-  json_object_set_string_member (result, "worker", worker);
-  return write_json (path, result, error);
+  json_object_set_string_member (result, "worker", self->worker);
+  if (!fh_ledger_add_result (self->ledger, index, attempt, result, error))
+    return FALSE;
+  g_hash_table_remove (self->held, GUINT_TO_POINTER (index + 1));
+  fh_item_states_note_result (self->states, index, attempt, ok);
+  return TRUE;
 }
 
-gboolean
-fh_job_dir_heartbeat (FhJobDir *self, const char *worker, JsonObject *state, GError **error)
-{
-  g_autofree char *path = worker_path (self, worker);
-  g_autofree char *when = now_iso ();
-
-  json_object_set_string_member (state, "worker", worker);
-  json_object_set_string_member (state, "updated", when);
-  return write_json (path, state, error);
-}
+/* ---- cancel ---------------------------------------------------------------- */
 
 gboolean
 fh_job_dir_is_cancelled (FhJobDir *self)
@@ -594,10 +947,11 @@ fh_job_dir_mark_cancelled (FhJobDir *self, GError **error)
   return TRUE;
 }
 
-/* ---- status ------------------------------------------------------------- */
+/* ---- status ---------------------------------------------------------------- */
 
+/* Every worker's last heartbeat, with "age_s" and "alive".  (transfer full) */
 static GPtrArray *
-list_workers (FhJobDir *self, Scan *scan)
+list_workers (FhJobDir *self, gint64 now)
 {
   g_autofree char *dir = child (self, "workers");
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
@@ -606,67 +960,121 @@ list_workers (FhJobDir *self, Scan *scan)
 
   while (d != NULL && (name = g_dir_read_name (d)) != NULL)
     {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
       g_autofree char *worker = NULL;
       JsonObject *o;
+      double age = 0;
 
-      if (!g_str_has_suffix (name, ".json") || (o = read_json (path, NULL)) == NULL)
+      if (!g_str_has_suffix (name, ".json") || name[0] == '.')
         continue;
       worker = g_strndup (name, strlen (name) - 5);
-      json_object_set_double_member (o, "age_s", age_of (path, scan->now));
-      json_object_set_boolean_member (o, "alive", worker_alive (self, worker, scan));
+      if ((o = read_heartbeat (self, worker, now, &age)) == NULL)
+        continue;
+      json_object_set_double_member (o, "age_s", age);
+      json_object_set_boolean_member (o, "alive", heartbeat_alive (self, o, age));
       g_ptr_array_add (out, o);
     }
   return out;
 }
 
+/* Items in progress: one per live worker whose last heartbeat names one
+ * (which may have ended since; that worker then runs another). */
+static guint
+count_running (GPtrArray *workers)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < workers->len; i++)
+    {
+      JsonObject *w = g_ptr_array_index (workers, i);
+      n += json_object_get_boolean_member (w, "alive") &&
+           json_object_get_int_member_with_default (w, "index", -1) >= 0;
+    }
+  return n;
+}
+
+static FhItemStates *
+read_states (FhJobDir *self, GError **error)
+{
+  g_autofree char *ledgers = child (self, "ledgers");
+  g_autoptr (FhItemStates) states = fh_item_states_new (ledgers, self->n_items, TRUE);
+
+  if (!fh_item_states_refresh (states, error))
+    return NULL;
+  return g_steal_pointer (&states);
+}
+
+static GPtrArray *
+first_failures (FhItemStates *states, guint n_items, guint max, GError **error)
+{
+  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  for (guint i = 0; i < n_items && out->len < max; i++)
+    {
+      JsonObject *r;
+      if (fh_item_states_get (states, i) != FH_ITEM_FAILED)
+        continue;
+      if ((r = fh_item_states_read_result (states, i, error)) == NULL)
+        return NULL;
+      g_ptr_array_add (out, r);
+    }
+  return g_steal_pointer (&out);
+}
+
 gboolean
 fh_job_dir_status (FhJobDir *self, FhJobDirCounts *counts, GPtrArray **workers,
-                   GPtrArray **failures, GError **error)
+                   GPtrArray **failures, guint max_failures, GError **error)
 {
-  g_autoptr (GHashTable) done = list_items (self, "results", "json");
-  g_autoptr (GHashTable) latest = list_items (self, "claims", NULL);
-  g_auto (Scan) scan = scan_start (self);
-  g_autoptr (GPtrArray) failed = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr (FhItemStates) states = read_states (self, error);
+  g_autoptr (GPtrArray) beats = NULL;
 
-  *counts = (FhJobDirCounts) { .n_items = self->n_items };
-  for (guint i = 0; i < self->n_items; i++)
-    {
-      guint a = GPOINTER_TO_UINT (g_hash_table_lookup (latest, GUINT_TO_POINTER (i + 1)));
-
-      if (g_hash_table_contains (done, GUINT_TO_POINTER (i + 1)))
-        {
-          g_autofree char *path = result_path (self, i);
-          g_autoptr (JsonObject) r = read_json (path, error);
-          if (r == NULL)
-            return FALSE;
-          if (g_strcmp0 (json_object_get_string_member_with_default (r, "status", ""), "complete") == 0)
-            counts->complete++;
-          else
-            {
-              counts->failed++;
-              g_ptr_array_add (failed, g_steal_pointer (&r));
-            }
-        }
-      else if (a > 0 && claim_holds (self, i, a, NULL, &scan))
-        counts->running++;
-      else
-        counts->pending++;
-    }
+  if (states == NULL)
+    return FALSE;
+  beats = list_workers (self, now_ns (self));
+  *counts = (FhJobDirCounts) {
+    .n_items = self->n_items,
+    .complete = fh_item_states_count (states, FH_ITEM_COMPLETE),
+    .failed = fh_item_states_count (states, FH_ITEM_FAILED),
+  };
+  counts->running = MIN (count_running (beats), self->n_items - counts->complete - counts->failed);
+  counts->pending = self->n_items - counts->complete - counts->failed - counts->running;
+  if (failures != NULL && (*failures = first_failures (states, self->n_items, max_failures, error)) == NULL)
+    return FALSE;
   if (workers != NULL)
-    *workers = list_workers (self, &scan);
-  if (failures != NULL)
-    *failures = g_steal_pointer (&failed);
+    *workers = g_steal_pointer (&beats);
   return TRUE;
 }
 
-/* ---- resume ------------------------------------------------------------- */
+gboolean
+fh_job_dir_foreach_result (FhJobDir *self, FhJobDirResultFunc func, gpointer user_data,
+                           GError **error)
+{
+  g_autoptr (FhItemStates) states = read_states (self, error);
+
+  if (states == NULL)
+    return FALSE;
+  for (guint i = 0; i < self->n_items; i++)
+    {
+      g_autoptr (JsonObject) r = NULL;
+      g_autoptr (GError) local = NULL;
+      if (fh_item_states_get (states, i) == FH_ITEM_PENDING)
+        continue;
+      if ((r = fh_item_states_read_result (states, i, &local)) == NULL)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      if (!func (i, r, user_data))
+        break;
+    }
+  return TRUE;
+}
+
+/* ---- resume ---------------------------------------------------------------- */
 
 static guint
 count_alive (FhJobDir *self)
 {
-  g_auto (Scan) scan = scan_start (self);
-  g_autoptr (GPtrArray) workers = list_workers (self, &scan);
+  g_autoptr (GPtrArray) workers = list_workers (self, now_ns (self));
   guint n = 0;
 
   for (guint i = 0; i < workers->len; i++)
@@ -674,53 +1082,49 @@ count_alive (FhJobDir *self)
   return n;
 }
 
-/* Item @index's result, if it failed, goes to history/ under the attempt
- * that wrote it.  *@complete: it did not fail. */
-static gboolean
-set_aside_failed (FhJobDir *self, guint index, guint attempt, gboolean *complete, GError **error)
+/* A name no worker can have ('+' is not in a worker's safe name), after
+ * the resumes before it. */
+static char *
+resume_ledger_path (FhJobDir *self)
 {
-  g_autofree char *from = result_path (self, index);
-  g_autofree char *name = g_strdup_printf ("%06u.%u.json", index, attempt);
-  g_autofree char *to = g_build_filename (self->path, "history", name, NULL);
-  g_autoptr (JsonObject) r = read_json (from, error);
-
-  if (r == NULL)
-    return FALSE;
-  *complete = g_strcmp0 (json_object_get_string_member_with_default (r, "status", ""), "complete") == 0;
-  if (!*complete && g_rename (from, to) != 0)
-    return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "moving %s to %s", from, to);
-  return TRUE;
+  for (guint n = 1;; n++)
+    {
+      g_autofree char *name = g_strdup_printf ("ledgers/+resume-%u.ledger", n);
+      char *path = child (self, name);
+      if (!g_file_test (path, G_FILE_TEST_EXISTS))
+        return path;
+      g_free (path);
+    }
 }
 
 gboolean
 fh_job_dir_resume (FhJobDir *self, guint *remaining, GError **error)
 {
-  g_autoptr (GHashTable) done = list_items (self, "results", "json");
-  g_autoptr (GHashTable) latest = list_items (self, "claims", NULL);
-  g_autofree char *history = child (self, "history");
   g_autofree char *cancelled = child (self, "cancelled");
+  g_autofree char *path = NULL;
+  g_autoptr (FhItemStates) states = NULL;
+  g_autoptr (GString) lines = g_string_new (NULL);
+  g_autoptr (GError) local = NULL;
   guint alive = count_alive (self);
 
-  /* A live worker could be writing the very results we move. */
+  /* A live worker could be writing the very results we set aside. */
   if (alive > 0)
     return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_BUSY,
                      "job %s: %u worker%s still alive ('farmhand status %s' lists them): wait "
                      "for them to end, or 'farmhand cancel' the job first (a worker killed "
                      "without a word counts as alive until its heartbeat is %g s old)",
                      self->name, alive, alive == 1 ? " is" : "s are", self->path, self->lease_s);
-  if (g_mkdir_with_parents (history, 0755) != 0)
-    return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "creating %s", history);
-  *remaining = 0;
+  if ((states = read_states (self, error)) == NULL)
+    return FALSE;
   for (guint i = 0; i < self->n_items; i++)
-    {
-      guint a = GPOINTER_TO_UINT (g_hash_table_lookup (latest, GUINT_TO_POINTER (i + 1)));
-      gboolean complete = FALSE;
-
-      if (g_hash_table_contains (done, GUINT_TO_POINTER (i + 1)) &&
-          !set_aside_failed (self, i, MAX (a, 1), &complete, error))
-        return FALSE;
-      *remaining += !complete;
-    }
+    if (fh_item_states_get (states, i) == FH_ITEM_FAILED)
+      g_string_append_printf (lines, "retry %u %u\n", i, fh_item_states_get_attempt (states, i));
+  path = resume_ledger_path (self);
+  if (lines->len > 0 &&
+      !g_file_set_contents_full (path, lines->str, (gssize) lines->len,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
+    return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, "%s", local->message);
+  *remaining = self->n_items - fh_item_states_count (states, FH_ITEM_COMPLETE);
   if (g_unlink (cancelled) != 0 && errno != ENOENT)
     return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "removing %s", cancelled);
   return TRUE;

@@ -1,35 +1,38 @@
 /* fh-job-dir.h — a job laid out on a shared filesystem for many workers
- * (`farmhand submit`, `farmhand worker`, `farmhand status`).
+ * (`farmhand submit`, `farmhand worker`, `farmhand status`).  The layout,
+ * the claiming and fencing rules and why they hold on NFS are in
+ * docs/jobdir.md; this is the code of that protocol.
  *
- *   JOBDIR/job.json            the job file, as submitted
- *   JOBDIR/meta.json           how it was submitted: item count, the job's
- *                              own directory, the lease, the Slurm job id
- *   JOBDIR/agenda.jsonl        the expanded agenda, one item per line
- *   JOBDIR/claims/NNNNNN.A     attempt A at item NNNNNN (its index), made
- *                              with O_CREAT|O_EXCL: one worker wins each
- *   JOBDIR/results/NNNNNN.json the item's result, written by rename
- *   JOBDIR/workers/W.json      worker W's heartbeat: rewritten every third
- *                              of the lease; staler than the lease = gone
- *   JOBDIR/logs/W.log          worker W's job log
- *   JOBDIR/output/             FARMHAND_OUTPUT_DIR (default)
- *   JOBDIR/slurm/              the Slurm tasks' stdout/stderr
- *   JOBDIR/cancelled           present once the job is cancelled
- *   JOBDIR/history/NNNNNN.A.json  a failed result set aside by a resume
- *
- * Only operations that are atomic on NFS are used: exclusive create for a
- * claim, rename for everything rewritten.  A claim is live while its
- * worker's heartbeat is; a stale claim is taken over by the next attempt,
- * so an item runs twice only after its worker died.  Ages are measured
- * against the mtime of a file just created in the directory, so every
- * machine judges leases by the same (the file server's) clock.
+ * A process that works on the job joins it under its worker name
+ * (fh_job_dir_join): then it may claim items, write their results and
+ * beat.  Every other operation (status, resume, cancel) needs no name.
  */
 #pragma once
 
 #include <json-glib/json-glib.h>
 
-#include "fh-job.h"
-
 G_BEGIN_DECLS
+
+/**
+ * FhJobDirError: errors of a shared job directory.
+ * @FH_JOBDIR_ERROR_IO: a file in it could not be read or written.
+ * @FH_JOBDIR_ERROR_EXISTS: a new job directory's path is already in use.
+ * @FH_JOBDIR_ERROR_INVALID: it is not a farmhand job directory, or one of
+ *   its files is malformed.
+ * @FH_JOBDIR_ERROR_BUSY: workers still run the job (it cannot be resumed).
+ * @FH_JOBDIR_ERROR_SUPERSEDED: the item's claim was taken over by a newer
+ *   attempt (this worker was taken for dead): its result is refused.
+ */
+typedef enum {
+  FH_JOBDIR_ERROR_IO,
+  FH_JOBDIR_ERROR_EXISTS,
+  FH_JOBDIR_ERROR_INVALID,
+  FH_JOBDIR_ERROR_BUSY,
+  FH_JOBDIR_ERROR_SUPERSEDED,
+} FhJobDirError;
+
+#define FH_JOBDIR_ERROR (fh_jobdir_error_quark ())
+GQuark fh_jobdir_error_quark (void);
 
 typedef struct _FhJobDir FhJobDir;
 
@@ -39,11 +42,25 @@ typedef struct
   const char *output_dir;  /* nullable: JOBDIR/output */
 } FhJobDirOptions;
 
-/* Lays out a new job directory at @path (absent or empty) for @job, read
- * from @job_path with text @job_text.  (transfer full) */
-FhJobDir *fh_job_dir_create (const char *path, FhJob *job, const char *job_path,
-                             const char *job_text, const FhJobDirOptions *options,
-                             GError **error);
+/* Appends item @index's line of agenda.jsonl (a JSON object, no newline)
+ * to @line. */
+typedef gboolean (*FhJobDirAgendaFunc) (guint index, GString *line, gpointer user_data,
+                                        GError **error);
+
+/* What a new job directory is made from. */
+typedef struct
+{
+  const char *name;             /* the job's name */
+  const char *source;           /* the job file's path */
+  const char *text;             /* its contents */
+  guint n_items;
+  FhJobDirAgendaFunc agenda;    /* the expanded agenda, for agenda.jsonl */
+  gpointer agenda_data;
+} FhJobDirJob;
+
+/* Lays out a new job directory at @path (absent or empty).  (transfer full) */
+FhJobDir *fh_job_dir_create (const char *path, const FhJobDirJob *job,
+                             const FhJobDirOptions *options, GError **error);
 /* (transfer full) */
 FhJobDir *fh_job_dir_open (const char *path, GError **error);
 void fh_job_dir_free (FhJobDir *self);
@@ -53,39 +70,69 @@ const char *fh_job_dir_get_name (FhJobDir *self);
 guint fh_job_dir_get_n_items (FhJobDir *self);
 double fh_job_dir_get_lease (FhJobDir *self);
 const char *fh_job_dir_get_output_dir (FhJobDir *self);
+/* The job file as submitted, and its directory (relative paths in the job
+ * mean what they meant there). */
+const char *fh_job_dir_get_source (FhJobDir *self);
+const char *fh_job_dir_get_source_dir (FhJobDir *self);
 /* nullable */
 const char *fh_job_dir_get_slurm_job (FhJobDir *self);
 gboolean fh_job_dir_set_slurm_job (FhJobDir *self, const char *job_id, guint workers,
                                    GError **error);
+/* The job file's text.  (transfer full) */
+char *fh_job_dir_read_job (FhJobDir *self, GError **error);
 
-/* The job, with its original directory as job_dir (relative paths and the
- * default cwd mean what they meant where it was submitted).  @text
- * (nullable) gets the job file's text.  (transfer full) */
-FhJob *fh_job_dir_load_job (FhJobDir *self, char **text, GError **error);
+/* The clock leases are judged by: nanoseconds, by default the modification
+ * time of a file just written in the job directory (the file server's
+ * clock).  Tests set their own.  Not thread-safe: before anything else. */
+typedef gint64 (*FhJobDirClockFunc) (gpointer user_data);
+void fh_job_dir_set_clock (FhJobDir *self, FhJobDirClockFunc func, gpointer user_data);
 
-/* Claims an item for @worker: a fresh one, else one whose worker is gone.
- * TRUE with @index and @attempt (1 for a fresh item) when it got one;
- * FALSE without @error when none is free — then @others_running says
- * whether items are still running elsewhere (worth waiting for: their
- * workers may die). */
-gboolean fh_job_dir_claim (FhJobDir *self, const char *worker, guint *index, guint *attempt,
+/* ---- workers --------------------------------------------------------------- */
+
+/* Whether a live instance other than @instance works under @worker: its
+ * heartbeat is fresh, not final and names another instance.  @holder
+ * (nullable out) describes it.  A holder that is a dead process on this
+ * host does not count. */
+gboolean fh_job_dir_name_in_use (FhJobDir *self, const char *worker, const char *instance,
+                                 char **holder, GError **error);
+
+/* Works on the job as @worker (a safe file name), this process being
+ * @instance: opens the worker's ledger.  Once. */
+gboolean fh_job_dir_join (FhJobDir *self, const char *worker, const char *instance,
+                          GError **error);
+
+/* Claims an item: a fresh one, else one whose worker is gone.  TRUE with
+ * @index and @attempt (1 for a fresh item); FALSE without @error when none
+ * is free — then @others_running says whether items still run elsewhere
+ * (worth waiting for: their workers may die). */
+gboolean fh_job_dir_claim (FhJobDir *self, guint *index, guint *attempt,
                            gboolean *others_running, GError **error);
 
-/* Writes item @index's result (atomically).  @result's "attempts" counts
- * the runs in this worker; claims before @attempt add theirs. */
-gboolean fh_job_dir_write_result (FhJobDir *self, guint index, guint attempt,
-                                  const char *worker, JsonObject *result, GError **error);
+/* Whether attempt @attempt at item @index has been taken over by a newer
+ * one.  Thread-safe. */
+gboolean fh_job_dir_superseded (FhJobDir *self, guint index, guint attempt);
 
-/* Rewrites @worker's heartbeat with @state (its fields, plus "worker",
- * "updated").  */
-gboolean fh_job_dir_heartbeat (FhJobDir *self, const char *worker, JsonObject *state,
-                               GError **error);
+/* Writes item @index's result of attempt @attempt, unless it was taken
+ * over (FH_JOBDIR_ERROR_SUPERSEDED).  @result's "attempts" counts the runs
+ * in this worker; claims before @attempt add theirs.  Sets "worker". */
+gboolean fh_job_dir_write_result (FhJobDir *self, guint index, guint attempt,
+                                  JsonObject *result, GError **error);
+
+/* Rewrites the worker's heartbeat with @state (its fields, plus "worker",
+ * "instance", "updated"); a final state (done, failed, cancelled, fenced)
+ * after flushing the worker's ledger to disk.  Thread-safe against the
+ * calls above. */
+gboolean fh_job_dir_heartbeat (FhJobDir *self, JsonObject *state, GError **error);
+/* Flushes the worker's ledger to disk.  Thread-safe. */
+gboolean fh_job_dir_sync (FhJobDir *self, GError **error);
+
+/* ---- the job as a whole ---------------------------------------------------- */
 
 gboolean fh_job_dir_is_cancelled (FhJobDir *self);
 gboolean fh_job_dir_mark_cancelled (FhJobDir *self, GError **error);
 
 /* Makes a job whose workers have all ended run again (`farmhand submit
- * --resume`): failed results move to history/ so their items are pending
+ * --resume`): failed results are set aside so their items are pending
  * (their next claim counts the attempts so far), and a cancel is lifted.
  * Complete items stay.  @remaining: the items not complete.  Fails with
  * FH_JOBDIR_ERROR_BUSY while a worker is alive. */
@@ -99,15 +146,22 @@ typedef struct
   guint n_items;
   guint complete;
   guint failed;
-  guint running;    /* claimed by a live worker, no result yet */
+  guint running;    /* live workers whose last heartbeat names an item */
   guint pending;    /* neither */
 } FhJobDirCounts;
 
-/* Where the job stands.  @workers (nullable out): each worker's last
- * heartbeat, plus "age_s" and "alive"; @failures (nullable out): the
- * failed items' results.  (transfer full) */
+/* Where the job stands, without reading a file per item.  @workers
+ * (nullable out): each worker's last heartbeat, plus "age_s" and "alive";
+ * @failures (nullable out): the results of the first @max_failures failed
+ * items.  (transfer full) */
 gboolean fh_job_dir_status (FhJobDir *self, FhJobDirCounts *counts, GPtrArray **workers,
-                            GPtrArray **failures, GError **error);
+                            GPtrArray **failures, guint max_failures, GError **error);
+
+/* Calls @func with every item's accepted result, in agenda order; items
+ * without one are skipped.  Stops at @func's FALSE. */
+typedef gboolean (*FhJobDirResultFunc) (guint index, JsonObject *result, gpointer user_data);
+gboolean fh_job_dir_foreach_result (FhJobDir *self, FhJobDirResultFunc func, gpointer user_data,
+                                    GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhJobDir, fh_job_dir_free)
 

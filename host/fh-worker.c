@@ -8,6 +8,7 @@
 
 #include "fh-error.h"
 #include "fh-host-monitor.h"
+#include "fh-job.h"
 #include "fh-job-dir.h"
 #include "fh-job-log.h"
 #include "fh-json.h"
@@ -19,18 +20,23 @@ struct _FhWorker
   FhJobDir *dir;
   FhJob *job;
   char *job_text;
+  char *instance;            /* this process: host, pid, start time */
   FhPluginModule *module;
   const FhPluginDesc *desc;
   FhJobLog *log;
   char *id;
   char *host;
   char *started;
-  GHashTable *attempts;      /* index + 1 -> attempt of our claim */
   gint64 item_started;       /* monotonic µs */
+  guint wait_ms;             /* between looks for items to take over */
+  gint64 last_beat;          /* monotonic µs (monitor thread) */
   /* Shared with the monitor thread (heartbeat, signals). */
   GMutex lock;
   char *state;               /* starting, working, waiting, teardown, done, failed, cancelled */
   char *item;                /* the item running, or NULL */
+  gint64 index;              /* its index, or -1 */
+  guint attempt;             /* its attempt */
+  gboolean lost;             /* its claim was taken over: we were taken for dead */
   double progress;
   guint n_complete;
   guint n_failed;
@@ -69,6 +75,52 @@ default_name (const char *host)
   return g_strdup_printf ("%s-%d", host, (int) getpid ());
 }
 
+/* The job, as parsed where it was submitted (relative paths and the
+ * default cwd mean what they meant there).  (transfer full) */
+static FhJob *
+load_job (FhJobDir *dir, char **text, GError **error)
+{
+  g_autofree char *data = fh_job_dir_read_job (dir, error);
+  FhJob *job;
+
+  if (data == NULL ||
+      (job = fh_job_new_from_data (data, -1, fh_job_dir_get_source (dir),
+                                   fh_job_dir_get_source_dir (dir), error)) == NULL)
+    return NULL;
+  if (fh_job_get_n_items (job) != fh_job_dir_get_n_items (dir))
+    {
+      fh_job_free (job);
+      return fh_throw_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_INVALID,
+                            "%s/job.json has %u items but meta.json says %u",
+                            fh_job_dir_get_path (dir), fh_job_get_n_items (job),
+                            fh_job_dir_get_n_items (dir));
+    }
+  *text = g_steal_pointer (&data);
+  return job;
+}
+
+/* One live worker per name: a worker with our name that still beats (a
+ * task requeued before its old self was seen dead elsewhere) gets its
+ * lease to show it is gone.  Nothing to wait on but its heartbeat file. */
+static gboolean
+await_name (FhWorker *self, GError **error)
+{
+  g_autofree char *holder = NULL;
+  gboolean said = FALSE;
+
+  while (fh_job_dir_name_in_use (self->dir, self->id, self->instance, &holder, error))
+    {
+      if (!said)
+        printf ("farmhand worker %s: another worker of this name is alive (%s); waiting "
+                "until its heartbeat is %g s old\n", self->id, holder, fh_job_dir_get_lease (self->dir));
+      fflush (stdout);
+      said = TRUE;
+      g_clear_pointer (&holder, g_free);
+      g_usleep ((gulong) (MIN (1.0, fh_job_dir_get_lease (self->dir) / 4) * G_USEC_PER_SEC));
+    }
+  return error == NULL || *error == NULL;
+}
+
 FhWorker *
 fh_worker_new (const FhWorkerOptions *options, GError **error)
 {
@@ -78,24 +130,31 @@ fh_worker_new (const FhWorkerOptions *options, GError **error)
   g_autoptr (GDateTime) now = g_date_time_new_now_local ();
 
   g_mutex_init (&self->lock);
-  self->attempts = g_hash_table_new (NULL, NULL);
   self->host = g_strdup (g_get_host_name ());
   self->started = g_date_time_format_iso8601 (now);
+  self->instance = g_strdup_printf ("%s:%d:%" G_GINT64_FORMAT, self->host, (int) getpid (),
+                                    g_get_real_time ());
   self->state = g_strdup ("starting");
   self->progress = -1;
+  self->index = -1;
   name = options->name ? g_strdup (options->name) : default_name (self->host);
   self->id = safe_name (name);
   if ((self->dir = fh_job_dir_open (options->job_dir, error)) == NULL ||
-      (self->job = fh_job_dir_load_job (self->dir, &self->job_text, error)) == NULL)
+      (self->job = load_job (self->dir, &self->job_text, error)) == NULL)
     return NULL;
   self->module = options->plugin ? fh_plugin_module_open (options->plugin, error)
                                  : fh_plugin_module_open_default (error);
   if (self->module == NULL)
     return NULL;
   self->desc = fh_plugin_module_get_desc (self->module);
+  if (!await_name (self, error) || !fh_job_dir_join (self->dir, self->id, self->instance, error))
+    return NULL;
   log_path = fh_job_dir_log_path (self->dir, self->id);
   if ((self->log = fh_job_log_open (log_path, error)) == NULL)
     return NULL;
+  /* Commands may want to know where they run (and the stress harness
+   * does). */
+  g_setenv ("FARMHAND_WORKER", self->id, TRUE);
   return g_steal_pointer (&self);
 }
 
@@ -108,8 +167,8 @@ fh_worker_free (FhWorker *self)
   g_clear_pointer (&self->module, fh_plugin_module_free);
   g_clear_pointer (&self->job, fh_job_free);
   g_clear_pointer (&self->dir, fh_job_dir_free);
-  g_hash_table_unref (self->attempts);
   g_mutex_clear (&self->lock);
+  g_free (self->instance);
   g_free (self->job_text);
   g_free (self->id);
   g_free (self->host);
@@ -129,7 +188,7 @@ fh_worker_get_id (FhWorker *self)
 /* ---- heartbeat ---------------------------------------------------------- */
 
 static void
-set_state (FhWorker *self, const char *state, const char *item)
+set_state (FhWorker *self, const char *state, const char *item, gint64 index, guint attempt)
 {
   g_mutex_lock (&self->lock);
   g_free (self->state);
@@ -140,6 +199,8 @@ set_state (FhWorker *self, const char *state, const char *item)
       self->item = g_strdup (item);
       self->progress = -1;
     }
+  self->index = index;
+  self->attempt = attempt;
   g_mutex_unlock (&self->lock);
 }
 
@@ -156,7 +217,11 @@ state_json (FhWorker *self)
   json_object_set_int_member (o, "pid", getpid ());
   json_object_set_string_member (o, "started", self->started);
   if (self->item != NULL)
-    json_object_set_string_member (o, "item", self->item);
+    {
+      json_object_set_string_member (o, "item", self->item);
+      json_object_set_int_member (o, "index", self->index);
+      json_object_set_int_member (o, "attempt", self->attempt);
+    }
   if (self->progress >= 0)
     json_object_set_double_member (o, "progress", self->progress);
   json_object_set_int_member (o, "complete", self->n_complete);
@@ -179,16 +244,60 @@ heartbeat (FhWorker *self)
   g_autoptr (GError) err = NULL;
 
   /* A missed beat is survivable (the lease is three of them); say so. */
-  if (!fh_job_dir_heartbeat (self->dir, self->id, o, &err))
+  if (!fh_job_dir_heartbeat (self->dir, o, &err))
     g_printerr ("farmhand worker %s: heartbeat: %s\n", self->id, err->message);
 }
 
+/* Our claim on the item running was taken over: we were taken for dead
+ * (frozen past the lease, cut off from the job directory).  Stop working
+ * under it: interrupt the command and leave (docs/jobdir.md). */
+static void
+check_claim (FhWorker *self)
+{
+  gint64 index;
+  guint attempt;
+
+  g_mutex_lock (&self->lock);
+  index = self->index;
+  attempt = self->attempt;
+  g_mutex_unlock (&self->lock);
+  if (index < 0 || !fh_job_dir_superseded (self->dir, (guint) index, attempt))
+    return;
+  g_mutex_lock (&self->lock);
+  if (!self->lost)
+    {
+      self->lost = TRUE;
+      g_printerr ("farmhand worker %s: item %s (attempt %u) was taken over by another worker: "
+                  "this worker's heartbeat went stale; stopping\n", self->id, self->item, attempt);
+      g_atomic_int_set (&self->cancel, 1);
+      if (self->job_running != NULL)
+        self->desc->job_cancel (self->job_running, FH_CANCEL_GRACEFUL);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+/* A heartbeat every third of the lease, and at least every 5 s so that
+ * `farmhand status` and the farm UI see what each worker runs. */
+static gint64
+beat_interval_us (FhWorker *self)
+{
+  return (gint64) (MIN (fh_job_dir_get_lease (self->dir) / 3, 5.0) * G_USEC_PER_SEC);
+}
+
+/* Each tick (at most a second): the heartbeat when due, and whether our
+ * claim still holds. */
 static void
 on_tick (gpointer data)
 {
   FhWorker *self = data;
+  gint64 now = g_get_monotonic_time ();
 
-  heartbeat (self);
+  if (now - self->last_beat >= beat_interval_us (self))
+    {
+      self->last_beat = now;
+      heartbeat (self);
+    }
+  check_claim (self);
   fh_job_log_flush (self->log, NULL);
 }
 
@@ -212,15 +321,21 @@ stopping (FhWorker *self)
   return g_atomic_int_get (&self->cancel) || fh_job_dir_is_cancelled (self->dir);
 }
 
-/* Between looks for an item to take over: a fraction of the lease, so a
- * dead worker's item waits about a lease, not more. */
+/* Between looks for an item to take over: growing from 50 ms to half the
+ * lease, so a dead worker's item waits about a lease, and hundreds of
+ * waiting workers do not flood the job directory with looks. */
 static void
 wait_a_while (FhWorker *self)
 {
-  gint64 until = g_get_monotonic_time () + (gint64) (MIN (1.0, fh_job_dir_get_lease (self->dir) / 4) * G_USEC_PER_SEC);
+  guint most = (guint) MAX (50.0, fh_job_dir_get_lease (self->dir) * 500);
+  gint64 until;
 
+  self->wait_ms = MIN (most, MAX (50, self->wait_ms * 2));
+  until = g_get_monotonic_time () + (gint64) self->wait_ms * 1000;
+  /* Nothing to wait on but the job directory (a shared filesystem has no
+   * notifications), and our own cancel. */
   while (g_get_monotonic_time () < until && !g_atomic_int_get (&self->cancel))
-    g_usleep (50 * 1000);
+    g_usleep (20 * 1000);
 }
 
 static char *
@@ -229,8 +344,8 @@ claimed_item (FhWorker *self, guint index, guint attempt)
   g_autoptr (JsonObject) o = json_object_new ();
   g_autofree char *name = fh_agenda_dup_item_name (self->job->agenda, index);
 
-  g_hash_table_insert (self->attempts, GUINT_TO_POINTER (index + 1), GUINT_TO_POINTER (attempt));
-  set_state (self, "working", name);
+  self->wait_ms = 0;
+  set_state (self, "working", name, index, attempt);
   fh_job_log_marker (self->log, "item %s claimed (attempt %u)", name, attempt);
   if (attempt > 1)
     printf ("farmhand worker %s: taking over item %s (attempt %u: no earlier attempt completed)\n",
@@ -253,7 +368,7 @@ api_next_item (void *data)
     {
       if (stopping (self))
         return NULL;
-      if (fh_job_dir_claim (self->dir, self->id, &index, &attempt, &others_running, &err))
+      if (fh_job_dir_claim (self->dir, &index, &attempt, &others_running, &err))
         return claimed_item (self, index, attempt);
       if (err != NULL)
         {
@@ -262,10 +377,10 @@ api_next_item (void *data)
         }
       if (!others_running)
         {
-          set_state (self, "teardown", NULL);
+          set_state (self, "teardown", NULL, -1, 0);
           return NULL;
         }
-      set_state (self, "waiting", NULL);
+      set_state (self, "waiting", NULL, -1, 0);
       wait_a_while (self);
     }
 }
@@ -305,19 +420,24 @@ api_report_item (void *data, const char *json)
   guint attempt;
   gint64 index;
 
-  if (r == NULL || (index = json_object_get_int_member_with_default (r, "index", -1)) < 0)
+  g_mutex_lock (&self->lock);
+  index = self->index;
+  attempt = self->attempt;
+  g_mutex_unlock (&self->lock);
+  if (r == NULL || json_object_get_int_member_with_default (r, "index", -1) != index || index < 0)
     {
-      g_printerr ("farmhand worker %s: the plugin reported a result without an item index: %s\n",
-                  self->id, json);
+      g_printerr ("farmhand worker %s: the plugin reported a result for another item than "
+                  "the one it was given: %s\n", self->id, json);
       return;
     }
   name = json_object_get_string_member_with_default (r, "name", "?");
-  attempt = GPOINTER_TO_UINT (g_hash_table_lookup (self->attempts, GUINT_TO_POINTER (index + 1)));
   count_result (self, name, g_strcmp0 (json_object_get_string_member_with_default (r, "status", ""),
                                        "complete") == 0, r);
-  if (!fh_job_dir_write_result (self->dir, (guint) index, MAX (attempt, 1), self->id, r, &err))
+  if (!fh_job_dir_write_result (self->dir, (guint) index, attempt, r, &err))
     g_printerr ("farmhand worker %s: item %s: %s\n", self->id, name, err->message);
-  set_state (self, "working", NULL);
+  if (g_error_matches (err, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_SUPERSEDED))
+    check_claim (self);
+  set_state (self, "working", NULL, -1, 0);
 }
 
 static void
@@ -390,14 +510,14 @@ static int
 finish (FhWorker *self, int status, const char *why)
 {
   /* A cancel seen in the job directory ends the agenda like its end. */
-  const char *state = status == FH_RUN_CANCELLED || stopping (self) ? "cancelled"
+  const char *state = self->lost ? "fenced" : status == FH_RUN_CANCELLED || stopping (self) ? "cancelled"
                       : status == FH_RUN_JOB_FAILED ? "failed" : "done";
 
   g_mutex_lock (&self->lock);
   g_free (self->error);
   self->error = g_strdup (why);
   g_mutex_unlock (&self->lock);
-  set_state (self, state, NULL);
+  set_state (self, state, NULL, -1, 0);
   heartbeat (self);
   printf ("farmhand worker %s: %s: %u complete, %u failed%s%s\n", self->id, state,
           self->n_complete, self->n_failed, why ? "; " : "", why ? why : "");
@@ -411,7 +531,7 @@ fh_worker_run (FhWorker *self)
 {
   g_autoptr (FhHostMonitor) monitor = NULL;
   g_autofree char *why = NULL;
-  guint tick_ms = (guint) MAX (200.0, fh_job_dir_get_lease (self->dir) * 1000 / 3);
+  guint tick_ms = (guint) CLAMP (fh_job_dir_get_lease (self->dir) * 1000 / 3, 100, 1000);
   int status;
 
   printf ("farmhand worker %s: job %s in %s (%u items)\n", self->id, fh_job_dir_get_name (self->dir),
@@ -419,6 +539,7 @@ fh_worker_run (FhWorker *self)
   fflush (stdout);
   /* Alive before the first claim, so nobody takes our items over. */
   heartbeat (self);
+  self->last_beat = g_get_monotonic_time ();
   fh_proc_become_subreaper ();
   monitor = fh_host_monitor_start (tick_ms, on_tick, on_signal, self);
   status = run_job (self, &why);

@@ -272,6 +272,33 @@ fh_test_count_procs (const char *cmdline)
   return n;
 }
 
+/* How many live processes have @arg as one of their arguments, exactly
+ * (a test's unique directory, say). */
+static inline guint
+fh_test_count_procs_with_arg (const char *arg)
+{
+  g_autoptr (GDir) dir = g_dir_open ("/proc", 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/%s/cmdline", name);
+      g_autofree char *text = NULL;
+      gsize len = 0;
+
+      if (!g_ascii_isdigit (name[0]) || !g_file_get_contents (path, &text, &len, NULL))
+        continue;
+      for (gsize i = 0; i < len; i += strlen (text + i) + 1)
+        if (strcmp (text + i, arg) == 0)
+          {
+            n++;
+            break;
+          }
+    }
+  return n;
+}
+
 /* Waits up to @timeout_ms for fh_test_count_procs (@cmdline) to be @want. */
 static inline gboolean
 fh_test_await_procs (const char *cmdline, guint want, guint timeout_ms)
@@ -286,6 +313,33 @@ fh_test_await_procs (const char *cmdline, guint want, guint timeout_ms)
       g_usleep (20 * 1000);
     }
   return TRUE;
+}
+
+/* Waits up to @timeout_ms for fh_test_count_procs_with_arg (@arg) to be
+ * @want. */
+static inline gboolean
+fh_test_await_procs_with_arg (const char *arg, guint want, guint timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  /* A test watching other processes has nothing to wait on but time. */
+  while (fh_test_count_procs_with_arg (arg) != want)
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_usleep (20 * 1000);
+    }
+  return TRUE;
+}
+
+/* @text with every "MARKER" replaced by @marker.  (transfer full) */
+static inline char *
+fh_test_with_marker (const char *text, const char *marker)
+{
+  g_autoptr (GString) s = g_string_new (text);
+
+  g_string_replace (s, "MARKER", marker, 0);
+  return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
 /* How much slower than normal this run is allowed to be: time bounds in
@@ -327,6 +381,52 @@ fh_test_result_field (GPtrArray *results, guint i, const char *field)
 {
   g_assert_cmpuint (i, <, results->len);
   return json_object_get_string_member_with_default (g_ptr_array_index (results, i), field, NULL);
+}
+
+/* A job directory's claim file of @attempt at item @index (docs/jobdir.md).
+ * (transfer full) */
+static inline char *
+fh_test_claim_path (const char *jobdir, guint index, guint attempt)
+{
+  return g_strdup_printf ("%s/claims/%03u/%08u.%u", jobdir, index / 1000, index, attempt);
+}
+
+/* The worker that claimed @attempt at item @index.  (transfer full) */
+static inline char *
+fh_test_claim_owner (const char *jobdir, guint index, guint attempt)
+{
+  g_autofree char *path = fh_test_claim_path (jobdir, index, attempt);
+
+  return g_strchomp (fh_test_read (path));
+}
+
+/* Every item's accepted result in job directory @jobdir (`farmhand status
+ * --results`, run in @cwd), in item order; each must have one.
+ * (transfer full) */
+static inline GPtrArray *
+fh_test_jobdir_results (const char *cwd, const char *jobdir)
+{
+  FhTestRun r = fh_test_farmhand (cwd, "status", "--results", jobdir, NULL);
+  g_auto (GStrv) lines = NULL;
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+
+  g_assert_cmpint (r.exit_code, ==, 0);
+  lines = g_strsplit (r.out, "\n", -1);
+  fh_test_run_clear (&r);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (JsonParser) p = json_parser_new ();
+      g_autoptr (GError) err = NULL;
+      JsonObject *o;
+      if (lines[i][0] == '\0')
+        continue;
+      json_parser_load_from_data (p, lines[i], -1, &err);
+      g_assert_no_error (err);
+      o = json_node_get_object (json_parser_get_root (p));
+      g_assert_cmpint (json_object_get_int_member (o, "index"), ==, out->len);
+      g_ptr_array_add (out, json_object_ref (o));
+    }
+  return out;
 }
 
 /* The fixture of tests that run jobs with the built host: a fresh

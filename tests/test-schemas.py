@@ -135,8 +135,9 @@ def worker_results_validate():
         for argv in ([FARMHAND, "submit", "--prepare", "--jobdir", jobdir, job],
                      [FARMHAND, "worker", "--name", "w", jobdir]):
             subprocess.run(argv, capture_output=True, text=True, cwd=tmp)
-        results = sorted(glob.glob(os.path.join(jobdir, "results", "*.json")))
-        lines = [json.load(open(p)) for p in results]
+        out = subprocess.run([FARMHAND, "status", "--results", jobdir], capture_output=True,
+                             text=True, check=True).stdout
+        lines = [json.loads(l) for l in out.splitlines()]
     assert [l["status"] for l in lines] == ["complete", "failed", "complete"], lines
     for line in lines:
         assert line["worker"] == "w", line

@@ -16,6 +16,8 @@ typedef struct
   char *dir;
   char *jobdir;
   char *slurm_job;
+  char *marker;       /* "sleep MARKER" is this test's hanging command */
+  char *sleeper;
 } Fixture;
 
 static gboolean
@@ -47,6 +49,8 @@ fixture_set_up (Fixture *fx, gconstpointer data)
 {
   fx->dir = fh_test_mkdtemp ();
   fx->jobdir = g_build_filename (fx->dir, "jobdir", NULL);
+  fx->marker = fh_test_marker ();
+  fx->sleeper = g_strdup_printf ("sleep %s", fx->marker);
 }
 
 static void
@@ -63,13 +67,28 @@ fixture_tear_down (Fixture *fx, gconstpointer data)
   g_free (fx->dir);
   g_free (fx->jobdir);
   g_free (fx->slurm_job);
+  g_free (fx->marker);
+  g_free (fx->sleeper);
+}
+
+static GPtrArray *
+results (Fixture *fx)
+{
+  return fh_test_jobdir_results (fx->dir, fx->jobdir);
+}
+
+static char *
+claim_owner (Fixture *fx, guint index, guint attempt)
+{
+  return fh_test_claim_owner (fx->jobdir, index, attempt);
 }
 
 /* `farmhand submit --slurm --workers 3` of @json; keeps the job id. */
 static void
 submit (Fixture *fx, const char *json, const char *lease)
 {
-  g_autofree char *job = fh_test_write (fx->dir, "job.json", json);
+  g_autofree char *text = fh_test_with_marker (json, fx->marker);
+  g_autofree char *job = fh_test_write (fx->dir, "job.json", text);
   FhTestRun r = fh_test_farmhand (fx->dir, "submit", "--slurm", "--workers", "3", "--jobdir",
                                   fx->jobdir, "--lease", lease, "--quiet", job, NULL);
 
@@ -106,6 +125,7 @@ static void
 test_forty_items (Fixture *fx, gconstpointer data)
 {
   g_autoptr (GHashTable) by_worker = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) all = NULL;
   g_autofree char *out = NULL;
   gint64 t0 = g_get_monotonic_time ();
 
@@ -116,10 +136,11 @@ test_forty_items (Fixture *fx, gconstpointer data)
   g_assert_cmpint (await_end (fx, &out), ==, 0);
   g_test_message ("40 items over 3 Slurm workers in %.1f s", (g_get_monotonic_time () - t0) / 1e6);
   g_assert_true (strstr (out, "40 complete, 0 failed, 0 running, 0 pending") != NULL);
+  all = results (fx);
+  g_assert_cmpuint (all->len, ==, 40);
   for (guint i = 0; i < 40; i++)
     {
-      g_autofree char *name = g_strdup_printf ("results/%06u.json", i);
-      g_autoptr (JsonObject) r = fh_test_read_json (fx->jobdir, name);
+      JsonObject *r = g_ptr_array_index (all, i);
       const char *worker = json_object_get_string_member (r, "worker");
       g_autofree char *prefix = g_strdup_printf ("slurm-%s_", fx->slurm_job);
       g_assert_true (g_str_has_prefix (worker, prefix));
@@ -137,27 +158,28 @@ test_worker_killed (Fixture *fx, gconstpointer data)
   g_autofree char *first = NULL;
   g_autofree char *out = NULL;
   g_autofree char *worker_file = NULL;
-  g_autoptr (JsonObject) claim = NULL;
+  g_autofree char *holder = NULL;
   g_autoptr (JsonObject) worker = NULL;
-  g_autoptr (JsonObject) result = NULL;
+  g_autoptr (GPtrArray) all = NULL;
+  JsonObject *result;
 
   if (!have_cluster ())
     return;
   /* Item 7's first run hangs; its worker is SIGKILLed (a lost node). */
   submit (fx, "{\"agenda\": {\"frames\": \"1-20\", \"command\":"
-              " \"if [ {frame} = 7 ] && mkdir first-7 2>/dev/null; then sleep 314.3; fi; sleep 0.2\"}}", "2");
+              " \"if [ {frame} = 7 ] && mkdir first-7 2>/dev/null; then sleep MARKER; fi; sleep 0.2\"}}", "2");
   first = g_build_filename (fx->dir, "first-7", NULL);
   fh_test_await_file (first, 60000 * fh_test_time_factor ());
-  claim = fh_test_read_json (fx->jobdir, "claims/000006.1");
-  worker_file = g_strdup_printf ("workers/%s.json", json_object_get_string_member (claim, "worker"));
+  holder = claim_owner (fx, 6, 1);
+  worker_file = g_strdup_printf ("workers/%s.json", holder);
   worker = fh_test_read_json (fx->jobdir, worker_file);
   g_assert_cmpint (kill ((pid_t) json_object_get_int_member (worker, "pid"), SIGKILL), ==, 0);
   g_assert_cmpint (await_end (fx, &out), ==, 0);
-  result = fh_test_read_json (fx->jobdir, "results/000006.json");
+  all = results (fx);
+  result = g_ptr_array_index (all, 6);
   g_assert_cmpint (json_object_get_int_member (result, "attempts"), ==, 2);
-  g_assert_cmpstr (json_object_get_string_member (result, "worker"), !=,
-                   json_object_get_string_member (claim, "worker"));
-  g_assert_true (fh_test_await_procs ("sleep 314.3", 0, 5000));
+  g_assert_cmpstr (json_object_get_string_member (result, "worker"), !=, holder);
+  g_assert_true (fh_test_await_procs (fx->sleeper, 0, 5000 * fh_test_time_factor ()));
 }
 
 static void
@@ -170,9 +192,9 @@ test_cancel_then_resume (Fixture *fx, gconstpointer data)
   if (!have_cluster ())
     return;
   g_assert_true (g_file_set_contents (hang, "", 0, NULL));
-  submit (fx, "{\"agenda\": {\"frames\": \"1-30\", \"command\": \"if [ -e hang ]; then sleep 314.4; fi\"},"
+  submit (fx, "{\"agenda\": {\"frames\": \"1-30\", \"command\": \"if [ -e hang ]; then sleep MARKER; fi\"},"
               " \"teardown\": \"echo $$ >> teardowns.txt\", \"timeouts\": {\"grace_s\": 2}}", "10");
-  g_assert_true (fh_test_await_procs ("sleep 314.4", 3, 60000 * fh_test_time_factor ()));
+  g_assert_true (fh_test_await_procs (fx->sleeper, 3, 60000 * fh_test_time_factor ()));
   /* A resume while the array runs would race its workers. */
   r = fh_test_farmhand (fx->dir, "submit", "--resume", "--slurm", fx->jobdir, NULL);
   g_assert_cmpint (r.exit_code, ==, 2);
@@ -183,8 +205,8 @@ test_cancel_then_resume (Fixture *fx, gconstpointer data)
   fh_test_run_clear (&r);
   /* Each worker ran teardown; nothing of the job is left running. */
   g_assert_cmpuint (fh_test_count_lines (fx->dir, "teardowns.txt"), ==, 3);
-  g_assert_true (fh_test_await_procs ("sleep 314.4", 0, 10000));
-  g_assert_true (fh_test_await_procs (fx->jobdir, 0, 10000));
+  g_assert_true (fh_test_await_procs (fx->sleeper, 0, 10000 * fh_test_time_factor ()));
+  g_assert_true (fh_test_await_procs_with_arg (fx->jobdir, 0, 10000 * fh_test_time_factor ()));
   g_assert_cmpint (await_end (fx, &out), ==, 1);
   g_assert_true (strstr (out, "cancelled") != NULL);
   g_clear_pointer (&out, g_free);
