@@ -112,6 +112,35 @@ command_over (void)
   return was;
 }
 
+/* @name=@value in the environment of what the command runs; unset when
+ * @value is NULL. */
+static void
+export_var (const char *name, const char *value)
+{
+  SHELL_VAR *v;
+
+  if (value == NULL)
+    {
+      unbind_variable (name);
+      return;
+    }
+  if ((v = bind_variable (name, (char *) value, 0)) != NULL)
+    VSETATTR (v, att_exported);
+  array_needs_making = 1;
+}
+
+/* FARMHAND_PHASE, FARMHAND_ITEM, FARMHAND_FRAMES for the command taken. */
+static void
+export_item (void)
+{
+  const char *phase, *item, *frames;
+
+  fh_bash_link_get_vars (link_, &phase, &item, &frames);
+  export_var ("FARMHAND_PHASE", phase);
+  export_var ("FARMHAND_ITEM", item);
+  export_var ("FARMHAND_FRAMES", frames);
+}
+
 /* farmhand_step --sigint: the session's SIGINT trap. */
 static int
 on_sigint_trap (void)
@@ -177,6 +206,7 @@ farmhand_step_builtin (WORD_LIST *list)
         {
         case FH_BASH_NEXT_COMMAND:
           bind_variable ("__fh_command", (char *) command, 0);
+          export_item ();
           running = 1;
           return EXECUTION_SUCCESS;
         case FH_BASH_NEXT_END:

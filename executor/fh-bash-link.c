@@ -10,6 +10,7 @@
 
 #include "fh-message.h"
 #include "fh-shell-result.h"
+#include "fh-shell-vars.h"
 #include "fh-wire.h"
 
 /* One read takes whatever the dispatcher has written, usually one frame. */
@@ -33,6 +34,7 @@ struct _FhBashLink
   FhWireDecoder *decoder;
   gint64 pending;       /* seq of the command without a result, or 0 */
   char *command;        /* the current command, for the caller */
+  FhShellVars vars;     /* and what it knows of its item */
   char *message;        /* the last error */
   GByteArray *out;
 };
@@ -67,6 +69,7 @@ fh_bash_link_free (FhBashLink *self)
   g_byte_array_unref (self->out);
   g_string_free (self->batch, TRUE);
   g_free (self->command);
+  fh_shell_vars_clear (&self->vars);
   g_free (self->message);
   g_free (self);
 }
@@ -174,6 +177,8 @@ take_frame (FhBashLink *self, const char *payload, gsize len, const char **comma
     return FH_BASH_NEXT_ERROR;
   g_free (self->command);
   self->command = g_steal_pointer (&msg->command);
+  fh_shell_vars_clear (&self->vars);
+  fh_shell_vars_init (&self->vars, msg);
   self->pending = msg->seq;
   *command = self->command;
   return FH_BASH_NEXT_COMMAND;
@@ -218,4 +223,12 @@ fh_bash_link_next (FhBashLink *self, FhBashAnswer how, int status, const char **
       fh_wire_decoder_push (self->decoder, buf, n);
     }
   return take_frame (self, payload, len, command, message);
+}
+
+void
+fh_bash_link_get_vars (FhBashLink *self, const char **phase, const char **item, const char **frames)
+{
+  *phase = self->vars.phase;
+  *item = self->vars.item;
+  *frames = self->vars.frames;
 }

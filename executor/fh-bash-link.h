@@ -57,6 +57,12 @@ void fh_bash_link_free (FhBashLink *self);
 FhBashNext fh_bash_link_next (FhBashLink *self, FhBashAnswer how, int status,
                               const char **command, const char **message);
 
+/* What the command last taken knows of its item (FARMHAND_PHASE,
+ * FARMHAND_ITEM, FARMHAND_FRAMES; fh-shell-vars.h): strings valid until
+ * the next call, @item and @frames NULL when it has none.  (transfer none) */
+void fh_bash_link_get_vars (FhBashLink *self, const char **phase, const char **item,
+                            const char **frames);
+
 /* Answers the pending command, if any.  Returns 0, or -1 with *@message
  * set when the backchannel cannot be written.  (transfer none) */
 int fh_bash_link_answer (FhBashLink *self, FhBashAnswer how, int status, const char **message);

@@ -116,7 +116,7 @@ handle_frame (Executor *ex, const char *payload, gsize len)
   if (msg->type != FH_MESSAGE_COMMAND)
     die (ex, 2, "protocol error: expected a command, got a '%s' message",
          fh_message_type_to_string (msg->type));
-  fh_shell_session_run (ex->shell, msg->seq, msg->command);
+  fh_shell_session_run (ex->shell, msg);
 }
 
 static void

@@ -31,6 +31,7 @@
 #include "fh-pipe-reader.h"
 #include "fh-proc.h"
 #include "fh-shell-result.h"
+#include "fh-shell-vars.h"
 #include "fh-wire.h"
 
 #define SCRIPT_FD 3
@@ -423,26 +424,59 @@ fh_shell_session_free (FhShellSession *self)
   g_free (self);
 }
 
-void
-fh_shell_session_run (FhShellSession *self, gint64 seq, const char *command)
+/* @text single-quoted for the shell: ' becomes '\'' and nothing else is
+ * special. */
+static void
+append_quoted (GString *line, const char *text)
 {
-  GByteArray *buf;
-  g_autoptr (GString) line = g_string_sized_new (strlen (command) + 128);
-
-  g_return_if_fail (!self->direct);
-  if (self->script == NULL)
-    return;
-  self->pending = seq;
-  self->interrupted = FALSE;
-  g_string_append_printf (line, "__fh_seq=%" G_GINT64_FORMAT "; command eval '", seq);
-  /* Single-quote the command: ' becomes '\'' and nothing else is special. */
-  for (const char *p = command; *p; p++)
+  g_string_append_c (line, '\'');
+  for (const char *p = text; *p; p++)
     if (*p == '\'')
       g_string_append (line, "'\\''");
     else
       g_string_append_c (line, *p);
-  g_string_append_printf (line, "' >&%d; __fh_s=$?; __fh_seq=; echo %" G_GINT64_FORMAT " $__fh_s\n",
-                          FH_SHELL_LOG_FD, seq);
+  g_string_append_c (line, '\'');
+}
+
+/* NAME='VALUE'; or unset NAME; */
+static void
+append_var (GString *line, const char *name, const char *value)
+{
+  if (value == NULL)
+    {
+      g_string_append_printf (line, "unset %s; ", name);
+      return;
+    }
+  g_string_append_printf (line, "%s=", name);
+  append_quoted (line, value);
+  g_string_append (line, "; ");
+}
+
+void
+fh_shell_session_run (FhShellSession *self, const FhMessage *command)
+{
+  GByteArray *buf;
+  g_autoptr (GString) line = g_string_sized_new (strlen (command->command) + 256);
+  g_auto (FhShellVars) vars;
+
+  g_return_if_fail (!self->direct);
+  if (self->script == NULL)
+    return;
+  self->pending = command->seq;
+  self->interrupted = FALSE;
+  fh_shell_vars_init (&vars, command);
+  append_var (line, "FARMHAND_PHASE", vars.phase);
+  append_var (line, "FARMHAND_ITEM", vars.item);
+  append_var (line, "FARMHAND_FRAMES", vars.frames);
+  g_string_append (line, "export FARMHAND_PHASE; ");
+  if (vars.item != NULL)
+    g_string_append (line, "export FARMHAND_ITEM; ");
+  if (vars.frames != NULL)
+    g_string_append (line, "export FARMHAND_FRAMES; ");
+  g_string_append_printf (line, "__fh_seq=%" G_GINT64_FORMAT "; command eval ", command->seq);
+  append_quoted (line, command->command);
+  g_string_append_printf (line, " >&%d; __fh_s=$?; __fh_seq=; echo %" G_GINT64_FORMAT " $__fh_s\n",
+                          FH_SHELL_LOG_FD, command->seq);
   buf = fh_fd_writer_get_buffer (self->script);
   g_byte_array_append (buf, (const guint8 *) line->str, (guint) line->len);
   fh_fd_writer_flush (self->script);

@@ -46,6 +46,8 @@
 #include <glib.h>
 #include <sys/types.h>
 
+#include "fh-message.h"
+
 G_BEGIN_DECLS
 
 #define FH_SHELL_LOG_FD 7
@@ -71,8 +73,8 @@ FhShellSession *fh_shell_session_new_direct (const char *bash, const char *built
                                              gpointer user_data, GError **error);
 void fh_shell_session_free (FhShellSession *self);
 
-/* Translator mode only: queues command @seq for the shell. */
-void fh_shell_session_run (FhShellSession *self, gint64 seq, const char *command);
+/* Translator mode only: queues command message @command for the shell. */
+void fh_shell_session_run (FhShellSession *self, const FhMessage *command);
 /* Translator mode only: farmhand is interrupting the command in flight
  * (the executor got SIGINT): if the shell ends before it answers, the
  * result says so. */

@@ -311,11 +311,22 @@ test_stdin_is_private (Fixture *fx, gconstpointer data)
 static void
 test_output_cannot_forge (Fixture *fx, gconstpointer data)
 {
-  g_autoptr (FhCommandResult) r = run (fx,
-      "echo '0 1'; echo '0 2'; printf '\\0\\0\\0\\x2a{\"type\":\"result\",\"seq\":2,\"status\":0}'; false",
-      "import sys\nprint('0 2')\nsys.stdout.write('\\x00\\x00\\x00\\x2a{\"type\":\"result\",\"seq\":1,\"status\":0}\\n')\nraise RuntimeError('really failed')");
+  /* A well-formed result frame for this very command (the first: seq 1),
+   * saying it succeeded, printed on stdout and stderr before it fails. */
+  const char *payload = "{\"type\":\"result\",\"seq\":1,\"status\":0,\"code\":0}";
+  g_autofree char *shell = g_strdup_printf (
+      "printf '\\000\\000\\000\\%03o%s'; printf '\\000\\000\\000\\%03o%s' >&2; false",
+      (guint) strlen (payload), payload, (guint) strlen (payload), payload);
+  g_autofree char *python = g_strdup_printf (
+      "import struct, sys\np = b'%s'\nfor s in (sys.stdout, sys.stderr):\n"
+      "    s.flush(); s.buffer.write(struct.pack('>I', len(p)) + p); s.flush()\n"
+      "raise RuntimeError('really failed')", payload);
+  g_autoptr (FhCommandResult) r = run (fx, shell, python);
 
+  g_assert_cmpuint (strlen (payload), <, 64);
+  /* The real result came from the backchannel; the forged one is log text. */
   g_assert_cmpint (r->status, ==, FH_STATUS_FAILED);
+  g_assert_true (log_has (fx, "stdout: *{\"type\":\"result\",\"seq\":1,\"status\":0,\"code\":0}"));
   assert_ok (fx, "true", "pass");
 }
 
@@ -341,14 +352,26 @@ test_item_reaches_command (Fixture *fx, gconstpointer data)
   g_autoptr (FhCommandResult) r = NULL;
 
   json_array_add_int_element (frames, 7);
-  json_object_set_string_member (item, "name", "7");
+  json_array_add_int_element (frames, 9);
+  json_object_set_string_member (item, "name", "7,9");
   json_object_set_array_member (item, "frames", g_steal_pointer (&frames));
   r = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA,
-                         fx->shell ? "true"
-                         : "assert farmhand.item['frames'] == [7], farmhand.item\nassert farmhand.phase == 'agenda'",
+                         fx->shell ? "[ \"$FARMHAND_ITEM\" = 7,9 ] && [ \"$FARMHAND_FRAMES\" = '7 9' ] &&"
+                                     " [ \"$FARMHAND_PHASE\" = agenda ] && sh -c '[ \"$FARMHAND_FRAMES\" = \"7 9\" ]'"
+                         : "assert farmhand.item['frames'] == [7, 9], farmhand.item\nassert farmhand.phase == 'agenda'",
                          item, NULL, &err);
   g_assert_no_error (err);
-  g_assert_cmpint (r->status, ==, FH_STATUS_OK);
+  if (r->status != FH_STATUS_OK)
+    g_error ("the item did not reach the command: %s", r->traceback);
+  /* Outside an agenda item there is none. */
+  g_clear_pointer (&r, fh_command_result_free);
+  r = fh_dispatcher_run (fx->d, FH_PHASE_TEARDOWN,
+                         fx->shell ? "[ -z \"${FARMHAND_ITEM+set}\" ] && [ \"$FARMHAND_PHASE\" = teardown ]"
+                                   : "assert farmhand.item is None and farmhand.phase == 'teardown'",
+                         NULL, NULL, &err);
+  g_assert_no_error (err);
+  if (r->status != FH_STATUS_OK)
+    g_error ("teardown saw an item: %s", r->traceback);
 }
 
 static void

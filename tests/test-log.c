@@ -141,6 +141,7 @@ static void
 test_long_line (Fixture *fx, gconstpointer data)
 {
   JsonObject *errors;
+  JsonArray *highlights;
 
   /* A 1 MB line starting with ERROR: matched on its first part, then the
    * line after it is seen too. */
@@ -151,7 +152,10 @@ test_long_line (Fixture *fx, gconstpointer data)
   errors = json_object_get_object_member (fh_test_job_dir_result (fx, 0), "errors");
   g_assert_cmpint (json_object_get_int_member (errors, "count"), ==, 1);
   g_assert_cmpuint (strlen (json_array_get_string_element (json_object_get_array_member (errors, "lines"), 0)), <=, 1024);
-  g_assert_nonnull (json_object_get_array_member (fh_test_job_dir_result (fx, 0), "highlights"));
+  highlights = json_object_get_array_member (fh_test_job_dir_result (fx, 0), "highlights");
+  g_assert_nonnull (highlights);
+  g_assert_cmpuint (json_array_get_length (highlights), ==, 1);
+  g_assert_cmpstr (json_array_get_string_element (highlights, 0), ==, "after");
 }
 
 static void

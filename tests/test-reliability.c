@@ -1,8 +1,9 @@
 /* test-reliability.c — faults on real processes: timeouts, stalls, dead
  * executors, retries, cancel, orphans (also when the host is SIGKILLed),
  * executors that break the protocol, the socket-and-token backchannel and
- * secrets.  Every process a test starts carries a unique marker argument
- * ("sleep 313.1") so the test can prove none is left. */
+ * secrets.  Every process a test starts carries a marker unique to the
+ * test ("sleep MARKER", fh_test_marker()), matched exactly, so the test
+ * can prove none is left. */
 #include "config.h"
 
 #include <signal.h>
@@ -16,6 +17,8 @@ typedef struct
   char *dir;
   char *results;
   char *out;
+  char *marker;       /* MARKER in a job's text */
+  char *sleeper;      /* "sleep MARKER" */
   GPtrArray *lines;
   char *stdout_text;
 } Fixture;
@@ -26,6 +29,8 @@ fixture_set_up (Fixture *fx, gconstpointer data)
   fx->dir = fh_test_mkdtemp ();
   fx->results = g_build_filename (fx->dir, "results.jsonl", NULL);
   fx->out = g_build_filename (fx->dir, "out.txt", NULL);
+  fx->marker = fh_test_marker ();
+  fx->sleeper = g_strdup_printf ("sleep %s", fx->marker);
 }
 
 static void
@@ -35,6 +40,8 @@ fixture_tear_down (Fixture *fx, gconstpointer data)
   g_free (fx->dir);
   g_free (fx->results);
   g_free (fx->out);
+  g_free (fx->marker);
+  g_free (fx->sleeper);
   g_free (fx->stdout_text);
   g_clear_pointer (&fx->lines, g_ptr_array_unref);
 }
@@ -50,7 +57,8 @@ load_results (Fixture *fx)
 static int
 run_job (Fixture *fx, const char *json, double *seconds)
 {
-  g_autofree char *job = fh_test_write (fx->dir, "job.json", json);
+  g_autofree char *text = fh_test_with_marker (json, fx->marker);
+  g_autofree char *job = fh_test_write (fx->dir, "job.json", text);
   gint64 t0 = g_get_monotonic_time ();
   FhTestRun r = fh_test_farmhand (fx->dir, "run", job, "--results", fx->results, "--plain", NULL);
   int code = r.exit_code;
@@ -90,12 +98,12 @@ test_timeout_ends_tree (Fixture *fx, gconstpointer data)
   g_assert_cmpint (run_job (fx,
       "{\"setup\": \"echo up >> setups.txt\", \"timeouts\": {\"command_s\": 2, \"grace_s\": 1},"
       " \"agenda\": {\"frames\": \"1-3\", \"command\":"
-      " \"if [ {frame} = 2 ]; then sleep 313.1 & trap '' INT; sleep 313.1; fi; echo done {frame}\"}}", &secs), ==, 1);
+      " \"if [ {frame} = 2 ]; then sleep MARKER & trap '' INT; sleep MARKER; fi; echo done {frame}\"}}", &secs), ==, 1);
   g_assert_cmpfloat (secs, <, 10 * fh_test_time_factor ());
   g_assert_cmpstr (field (fx, 1, "status"), ==, "failed");
   assert_tb (fx, 1, "timeout after 2 s; the command did not stop on SIGINT*");
   /* No survivor, and the job went on with a fresh executor. */
-  g_assert_cmpuint (fh_test_count_procs ("sleep 313.1"), ==, 0);
+  g_assert_cmpuint (fh_test_count_procs (fx->sleeper), ==, 0);
   g_assert_cmpstr (field (fx, 0, "status"), ==, "complete");
   g_assert_cmpstr (field (fx, 2, "status"), ==, "complete");
 }
@@ -120,12 +128,12 @@ test_stall (Fixture *fx, gconstpointer data)
   g_assert_cmpint (run_job (fx,
       "{\"timeouts\": {\"stall_s\": 1, \"grace_s\": 1},"
       " \"agenda\": {\"frames\": \"1-2\", \"command\":"
-      " \"if [ {frame} = 1 ]; then for i in 1 2 3; do echo tick; sleep 0.4; done; else echo hung; sleep 313.2; fi\"}}", &secs), ==, 1);
+      " \"if [ {frame} = 1 ]; then for i in 1 2 3; do echo tick; sleep 0.4; done; else echo hung; sleep MARKER; fi\"}}", &secs), ==, 1);
   /* Output keeps an item alive; silence past stall_s ends it. */
   g_assert_cmpstr (field (fx, 0, "status"), ==, "complete");
   assert_tb (fx, 1, "stalled: no output and no result for 1 s*");
   g_assert_cmpfloat (secs, <, 8 * fh_test_time_factor ());
-  g_assert_cmpuint (fh_test_count_procs ("sleep 313.2"), ==, 0);
+  g_assert_cmpuint (fh_test_count_procs (fx->sleeper), ==, 0);
 }
 
 static void
@@ -134,11 +142,11 @@ test_hello_timeout (Fixture *fx, gconstpointer data)
   double secs;
 
   g_assert_cmpint (run_job (fx,
-      "{\"executor\": {\"argv\": [\"sleep\", \"313.3\"]}, \"timeouts\": {\"hello_s\": 1},"
+      "{\"executor\": {\"argv\": [\"sleep\", \"MARKER\"]}, \"timeouts\": {\"hello_s\": 1},"
       " \"agenda\": {\"frames\": \"1-2\", \"command\": \"x\"}}", &secs), ==, 1);
   g_assert_cmpfloat (secs, <, 5 * fh_test_time_factor ());
   assert_tb (fx, 0, "not run: the executor did not start: no hello from executor sleep (pid *) within 1 s (timeouts.hello_s)");
-  g_assert_cmpuint (fh_test_count_procs ("sleep 313.3"), ==, 0);
+  g_assert_cmpuint (fh_test_count_procs (fx->sleeper), ==, 0);
 }
 
 /* ---- dead executors, retries -------------------------------------------- */
@@ -194,7 +202,8 @@ test_retries_then_fail (Fixture *fx, gconstpointer data)
 static GSubprocess *
 start_job (Fixture *fx, const char *json)
 {
-  g_autofree char *job = fh_test_write (fx->dir, "job.json", json);
+  g_autofree char *text = fh_test_with_marker (json, fx->marker);
+  g_autofree char *job = fh_test_write (fx->dir, "job.json", text);
 
   return fh_test_farmhand_start (fx->dir, fx->out, NULL, "run", job, "--results", fx->results, "--plain", "-v", NULL);
 }
@@ -210,16 +219,34 @@ finish (GSubprocess *proc)
                                            : 128 + g_subprocess_get_term_sig (proc);
 }
 
+/* Waits until the host's output says @text.  Nothing to wait on but the
+ * file it writes. */
+static void
+await_output (Fixture *fx, const char *text)
+{
+  gint64 until = g_get_monotonic_time () + 20 * G_USEC_PER_SEC * fh_test_time_factor ();
+
+  for (;;)
+    {
+      g_autofree char *out = NULL;
+      if (g_file_get_contents (fx->out, &out, NULL, NULL) && strstr (out, text) != NULL)
+        return;
+      if (g_get_monotonic_time () > until)
+        g_error ("the host never said '%s'", text);
+      g_usleep (20 * 1000);
+    }
+}
+
 static void
 test_cancel_sigterm (Fixture *fx, gconstpointer data)
 {
   g_autoptr (GSubprocess) host = start_job (fx,
       "{\"timeouts\": {\"grace_s\": 2}, \"teardown\": \"echo cleaned > teardown.txt\","
-      " \"agenda\": {\"frames\": \"1-3\", \"command\": \"sleep 313.4 & sleep 313.4\"}}");
+      " \"agenda\": {\"frames\": \"1-3\", \"command\": \"sleep MARKER & sleep MARKER\"}}");
   g_autofree char *teardown_path = g_build_filename (fx->dir, "teardown.txt", NULL);
   g_autofree char *teardown = NULL;
 
-  g_assert_true (fh_test_await_procs ("sleep 313.4", 2, 10000 * fh_test_time_factor ()));
+  g_assert_true (fh_test_await_procs (fx->sleeper, 2, 10000 * fh_test_time_factor ()));
   g_subprocess_send_signal (host, SIGTERM);
   g_assert_cmpint (finish (host), ==, 143);
   teardown = fh_test_read (teardown_path);
@@ -228,7 +255,7 @@ test_cancel_sigterm (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (fx->lines->len, ==, 3);
   assert_tb (fx, 0, "cancelled; interrupted:*status 130*");
   assert_tb (fx, 1, "not run: the job was cancelled");
-  g_assert_cmpuint (fh_test_count_procs ("sleep 313.4"), ==, 0);
+  g_assert_cmpuint (fh_test_count_procs (fx->sleeper), ==, 0);
 }
 
 static void
@@ -236,18 +263,20 @@ test_cancel_twice_skips_grace (Fixture *fx, gconstpointer data)
 {
   g_autoptr (GSubprocess) host = start_job (fx,
       "{\"timeouts\": {\"grace_s\": 60}, \"teardown\": \"touch teardown\","
-      " \"agenda\": {\"frames\": \"1\", \"command\": \"trap '' INT; sleep 313.5\"}}");
+      " \"agenda\": {\"frames\": \"1\", \"command\": \"trap '' INT; sleep MARKER\"}}");
   gint64 t0;
 
-  g_assert_true (fh_test_await_procs ("sleep 313.5", 1, 10000 * fh_test_time_factor ()));
+  g_assert_true (fh_test_await_procs (fx->sleeper, 1, 10000 * fh_test_time_factor ()));
   t0 = g_get_monotonic_time ();
   g_subprocess_send_signal (host, SIGINT);
-  g_usleep (300 * 1000);
+  /* A second signal counts as one only once the first was handled (two
+   * sent at once are delivered once): the host says so. */
+  await_output (fx, "cancelling");
   g_subprocess_send_signal (host, SIGINT);
   g_assert_cmpint (finish (host), ==, 130);
   /* Not the 60 s grace: the second SIGINT means now. */
   g_assert_cmpint (g_get_monotonic_time () - t0, <, 10 * G_USEC_PER_SEC * fh_test_time_factor ());
-  g_assert_cmpuint (fh_test_count_procs ("sleep 313.5"), ==, 0);
+  g_assert_cmpuint (fh_test_count_procs (fx->sleeper), ==, 0);
 }
 
 static void
@@ -255,9 +284,9 @@ test_nothing_left_at_end (Fixture *fx, gconstpointer data)
 {
   /* Background jobs from setup and items, one escaped with setsid. */
   g_assert_cmpint (run_job (fx,
-      "{\"setup\": \"sleep 313.6 &\", \"agenda\": {\"frames\": \"1-2\", \"command\":"
-      " \"sleep 313.6 & setsid sleep 313.6 & echo ok\"}}", NULL), ==, 0);
-  g_assert_true (fh_test_await_procs ("sleep 313.6", 0, 5000 * fh_test_time_factor ()));
+      "{\"setup\": \"sleep MARKER &\", \"agenda\": {\"frames\": \"1-2\", \"command\":"
+      " \"sleep MARKER & setsid sleep MARKER & echo ok\"}}", NULL), ==, 0);
+  g_assert_true (fh_test_await_procs (fx->sleeper, 0, 5000 * fh_test_time_factor ()));
 }
 
 static void
@@ -265,18 +294,18 @@ test_host_sigkill (Fixture *fx, gconstpointer data)
 {
   const char *kind = data;
   g_autofree char *json = g_strcmp0 (kind, "shell") == 0
-      ? g_strdup ("{\"agenda\": {\"frames\": \"1\", \"command\": \"sleep 313.7 & setsid sleep 313.7 & sleep 313.7\"}}")
+      ? g_strdup ("{\"agenda\": {\"frames\": \"1\", \"command\": \"sleep MARKER & setsid sleep MARKER & sleep MARKER\"}}")
       : g_strdup ("{\"executor\": \"python\", \"agenda\": {\"frames\": \"1\", \"command\":"
-                  " \"import subprocess, time\\nsubprocess.Popen(['sleep', '313.7'])\\n"
-                  "subprocess.Popen(['sleep', '313.7'], start_new_session=True)\\ntime.sleep(300)\"}}");
+                  " \"import subprocess, time\\nsubprocess.Popen(['sleep', 'MARKER'])\\n"
+                  "subprocess.Popen(['sleep', 'MARKER'], start_new_session=True)\\ntime.sleep(300)\"}}");
   g_autoptr (GSubprocess) host = start_job (fx, json);
 
-  g_assert_true (fh_test_await_procs ("sleep 313.7", g_strcmp0 (kind, "shell") == 0 ? 3 : 2, 10000 * fh_test_time_factor ()));
+  g_assert_true (fh_test_await_procs (fx->sleeper, g_strcmp0 (kind, "shell") == 0 ? 3 : 2, 10000 * fh_test_time_factor ()));
   /* The host dies without a chance to clean up; the executor notices (its
    * parent-death signal, the backchannel closing) and ends its tree. */
   g_subprocess_force_exit (host);
   finish (host);
-  g_assert_true (fh_test_await_procs ("sleep 313.7", 0, 10000 * fh_test_time_factor ()));
+  g_assert_true (fh_test_await_procs (fx->sleeper, 0, 10000 * fh_test_time_factor ()));
 }
 
 /* ---- executors that break the protocol ---------------------------------- */
@@ -378,14 +407,15 @@ find_socket (const char *dir)
 }
 
 /* An intruder (same user, so it can reach the socket) without the token
- * is turned away, and the job is not disturbed.  The executor starts a
- * second late so the intruder comes first. */
+ * is turned away, and the job is not disturbed.  The executor starts only
+ * once both intruders have come. */
 static void
 test_socket_rejects_intruder (Fixture *fx, gconstpointer data)
 {
   g_autofree char *log_path = g_build_filename (fx->dir, "job.log", NULL);
   g_autofree char *job = fh_test_write (fx->dir, "job.json",
-      "{\"executor\": {\"argv\": [\"sh\", \"-c\", \"sleep 2; exec python3 -u {farmhand_executor_py}\"],"
+      "{\"executor\": {\"argv\": [\"sh\", \"-c\", \"while [ ! -e intruded ]; do sleep 0.02; done;"
+      " exec python3 -u {farmhand_executor_py}\"],"
       " \"backchannel\": \"socket\"}, \"agenda\": {\"frames\": \"1-2\", \"command\": \"print('frame', {frame})\"}}");
   g_autoptr (GSubprocess) host = NULL;
   g_autofree char *sock = NULL;
@@ -402,6 +432,7 @@ test_socket_rejects_intruder (Fixture *fx, gconstpointer data)
   g_assert_nonnull (sock);
   g_assert_true (intrude (sock, NULL));
   g_assert_true (intrude (sock, "00000000000000000000000000000000"));
+  g_free (fh_test_write (fx->dir, "intruded", ""));
   g_assert_cmpint (finish (host), ==, 0);
   load_results (fx);
   g_assert_cmpuint (fx->lines->len, ==, 2);

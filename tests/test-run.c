@@ -220,9 +220,14 @@ test_example_frames (Fixture *fx, gconstpointer data)
   g_autoptr (GPtrArray) results = fh_test_read_results (fx->results);
 
   g_assert_cmpint (r.exit_code, ==, 0);
-  g_assert_cmpuint (results->len, >, 0);
+  /* 24 frames in chunks of 4. */
+  g_assert_cmpuint (results->len, ==, 6);
   for (guint i = 0; i < results->len; i++)
-    g_assert_cmpstr (fh_test_result_field (results, i, "status"), ==, "complete");
+    {
+      g_autofree char *name = g_strdup_printf ("%u-%u", 4 * i + 1, 4 * i + 4);
+      g_assert_cmpstr (fh_test_result_field (results, i, "status"), ==, "complete");
+      g_assert_cmpstr (fh_test_result_field (results, i, "name"), ==, name);
+    }
   /* Output lands under the current directory, never in the source tree. */
   g_assert_true (exists (fx, "farmhand-out/frames"));
   fh_test_run_clear (&r);

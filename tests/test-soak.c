@@ -11,7 +11,7 @@ static const char soak_job[] =
   "{\"timeouts\": {\"command_s\": 1, \"grace_s\": 0.3}, \"max_restarts\": 20,"
   " \"setup\": \"n=0\","
   " \"agenda\": {\"frames\": \"1-10000\", \"command\":"
-  " \"case {frame} in 1234|4321|5555|7777|9998) sleep 313.9;; 2000|4000|6000|8000|9000) kill -9 $PPID; sleep 5;; esac;"
+  " \"case {frame} in 1234|4321|5555|7777|9998) sleep MARKER;; 2000|4000|6000|8000|9000) kill -9 $PPID; sleep 5;; esac;"
   " n=$((n + 1)); [ $(( {frame} % 37 )) -ne 0 ]\"}}";
 
 typedef struct
@@ -111,7 +111,10 @@ static void
 test_soak (void)
 {
   g_autofree char *dir = fh_test_mkdtemp ();
-  g_autofree char *job = fh_test_write (dir, "job.json", soak_job);
+  g_autofree char *marker = fh_test_marker ();
+  g_autofree char *sleeper = g_strdup_printf ("sleep %s", marker);
+  g_autofree char *text = fh_test_with_marker (soak_job, marker);
+  g_autofree char *job = fh_test_write (dir, "job.json", text);
   g_autofree char *results = g_build_filename (dir, "results.jsonl", NULL);
   g_autofree char *out = g_build_filename (dir, "out.txt", NULL);
   g_autoptr (GSubprocess) host = fh_test_farmhand_start (dir, out, NULL, "run", job, "--results", results, "-q", NULL);
@@ -135,7 +138,7 @@ test_soak (void)
   g_subprocess_wait (host, NULL, NULL);
   g_assert_cmpint (g_subprocess_get_exit_status (host), ==, 1);
   check_results (results);
-  g_assert_cmpuint (fh_test_count_procs ("sleep 313.9"), ==, 0);
+  g_assert_cmpuint (fh_test_count_procs (sleeper), ==, 0);
   n = s.fds->len;
   g_test_message ("%u samples; fds median %u in the first quarter, %u in the last (max %u); "
                   "RSS median %u kB, then %u kB", n, median_of (s.fds, 0, n / 4),
