@@ -248,7 +248,11 @@ class Run(object):
             # the runs' start times bound the window instead.
             for a in range(1, top):
                 owner, taker = attempts[a][0], attempts[a + 1][0]
-                since = min(times.get((i, owner), [0.0]))
+                # A worker restarted under its old name may take over its
+                # own claim: the runs of both attempts then share one list,
+                # and the earlier attempt may have been killed before its
+                # command started, so only "ever since the start" is safe.
+                since = 0.0 if owner == taker else min(times.get((i, owner), [0.0]))
                 until = max(times.get((i, taker), [float("inf")]))
                 if not self.faulted(owner, since, until):
                     problems.append("item %d: attempt %d of live worker %s was taken over"
