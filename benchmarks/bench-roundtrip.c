@@ -22,6 +22,7 @@
 #include "bench-samples.h"
 #include "fh-dispatcher.h"
 #include "fh-plugin-module.h"
+#include "fh-executor-dir.h"
 #include "fh-presets.h"
 
 typedef struct
@@ -126,7 +127,7 @@ run (const char *executor, const char *command, Bench *bench, GError **error)
     return 1;
   desc = fh_plugin_module_get_desc (module);
   job = job_json (executor, command, bench->total);
-  options = g_strdup_printf ("{\"job_dir\":\"%s\"}", cwd);
+  options = g_strdup_printf ("{\"base_dir\":\"%s\"}", cwd);
   if ((pj = desc->job_new (&api, job, options, &msg)) == NULL)
     {
       g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s", msg);
@@ -146,15 +147,21 @@ run (const char *executor, const char *command, Bench *bench, GError **error)
 static int
 run_dispatcher (const char *executor, const char *command, Bench *bench, GError **error)
 {
-  const FhPreset *preset = fh_presets_lookup (executor, error);
+  FhPresets *presets = fh_presets_get_default (error);
+  const FhPreset *preset = presets ? fh_presets_lookup (presets, executor) : NULL;
   g_auto (GStrv) argv = NULL;
   g_autoptr (FhDispatcher) d = fh_dispatcher_new (NULL, NULL);
   FhRunLimits limits = { 0 };
   gint code;
 
-  if (preset == NULL)
+  if (presets == NULL)
     return 1;
-  argv = fh_presets_expand_argv ((const char *const *) preset->argv);
+  if (preset == NULL)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT, "no executor preset '%s'", executor);
+      return 1;
+    }
+  argv = fh_executor_dir_expand_argv ((const char *const *) preset->argv);
   if (!fh_dispatcher_start (d, (const char *const *) argv, NULL, NULL, 60, error))
     return 1;
   for (gint i = 0; i < bench->total; i++)

@@ -4,11 +4,7 @@
 #include "fh-error.h"
 
 G_DEFINE_QUARK (fh-protocol-error-quark, fh_protocol_error)
-G_DEFINE_QUARK (fh-job-error-quark, fh_job_error)
 G_DEFINE_QUARK (fh-executor-error-quark, fh_executor_error)
-G_DEFINE_QUARK (fh-loader-error-quark, fh_loader_error)
-G_DEFINE_QUARK (fh-host-error-quark, fh_host_error)
-G_DEFINE_QUARK (fh-slurm-error-quark, fh_slurm_error)
 
 static void set_error_valist (GError **error, GQuark domain, gint code,
                               const char *format, va_list args) G_GNUC_PRINTF (4, 0);

@@ -1,7 +1,13 @@
-/* fh-error.h — farmhand's error domains and one-line throw helpers.
+/* fh-error.h — the error domains the plugin and the executors share (the
+ * protocol between them, an executor process), and one-line throw
+ * helpers.  Every other domain lives with its module: FH_JOB_ERROR
+ * (plugin/fh-job.h), FH_PLUGIN_ERROR (plugin/fh-plugin-error.h),
+ * FH_LOADER_ERROR (host/fh-plugin-module.h), FH_HOST_ERROR
+ * (host/fh-host-error.h), FH_JOBDIR_ERROR (host/fh-job-dir.h),
+ * FH_SLURM_ERROR (host/fh-slurm.h).
  *
- * One domain per component.  The enums are append-only: a code, once
- * released, keeps its number and meaning so hosts can match on it.
+ * The enums are append-only: a code, once released, keeps its number and
+ * meaning so hosts can match on it.
  */
 #pragma once
 
@@ -37,19 +43,6 @@ typedef enum {
 } FhProtocolError;
 
 /**
- * FhJobError: errors in a job description.
- * @FH_JOB_ERROR_SYNTAX: the file is not well-formed JSON.
- * @FH_JOB_ERROR_INVALID: the JSON does not describe a valid job; the message
- *   lists every problem found, one per line, each starting with its JSON path.
- * @FH_JOB_ERROR_IO: the job file could not be read.
- */
-typedef enum {
-  FH_JOB_ERROR_SYNTAX,
-  FH_JOB_ERROR_INVALID,
-  FH_JOB_ERROR_IO,
-} FhJobError;
-
-/**
  * FhExecutorError: errors of a running executor process.
  * @FH_EXECUTOR_ERROR_SPAWN: the executor could not be started.
  * @FH_EXECUTOR_ERROR_EXITED: the executor exited (or was killed) before it
@@ -66,61 +59,11 @@ typedef enum {
   FH_EXECUTOR_ERROR_IO,
 } FhExecutorError;
 
-/**
- * FhLoaderError: errors loading a job-type plugin.
- * @FH_LOADER_ERROR_OPEN: the module could not be opened.
- * @FH_LOADER_ERROR_NO_SYMBOL: the module lacks the descriptor entry point.
- * @FH_LOADER_ERROR_ABI_MISMATCH: the plugin was built for an incompatible ABI.
- * @FH_LOADER_ERROR_LICENSE: the plugin's license is not on the allow-list.
- * @FH_LOADER_ERROR_NOT_FOUND: no plugin was found where one was looked for.
- * @FH_LOADER_ERROR_INVALID: the descriptor is malformed (missing entry point).
- */
-typedef enum {
-  FH_LOADER_ERROR_OPEN,
-  FH_LOADER_ERROR_NO_SYMBOL,
-  FH_LOADER_ERROR_ABI_MISMATCH,
-  FH_LOADER_ERROR_LICENSE,
-  FH_LOADER_ERROR_NOT_FOUND,
-  FH_LOADER_ERROR_INVALID,
-} FhLoaderError;
-
-/**
- * FhHostError: errors of the reference host (results and log files).
- * @FH_HOST_ERROR_IO: a results or log file could not be read or written.
- * @FH_HOST_ERROR_USAGE: bad command-line usage.
- * @FH_HOST_ERROR_PLUGIN: the plugin refused or failed the job.
- */
-typedef enum {
-  FH_HOST_ERROR_IO,
-  FH_HOST_ERROR_USAGE,
-  FH_HOST_ERROR_PLUGIN,
-} FhHostError;
-
-/**
- * FhSlurmError: errors talking to Slurm.
- * @FH_SLURM_ERROR_NOT_FOUND: a Slurm command (sbatch, squeue, scancel) is
- *   not installed.
- * @FH_SLURM_ERROR_FAILED: a Slurm command failed; the message has its
- *   output.
- */
-typedef enum {
-  FH_SLURM_ERROR_NOT_FOUND,
-  FH_SLURM_ERROR_FAILED,
-} FhSlurmError;
-
 #define FH_PROTOCOL_ERROR (fh_protocol_error_quark ())
-#define FH_JOB_ERROR (fh_job_error_quark ())
 #define FH_EXECUTOR_ERROR (fh_executor_error_quark ())
-#define FH_LOADER_ERROR (fh_loader_error_quark ())
-#define FH_HOST_ERROR (fh_host_error_quark ())
-#define FH_SLURM_ERROR (fh_slurm_error_quark ())
 
 GQuark fh_protocol_error_quark (void);
-GQuark fh_job_error_quark (void);
 GQuark fh_executor_error_quark (void);
-GQuark fh_loader_error_quark (void);
-GQuark fh_host_error_quark (void);
-GQuark fh_slurm_error_quark (void);
 
 /* Sets @error and returns FALSE, so a failure is one line:
  *   return fh_throw (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID, "...", ...); */

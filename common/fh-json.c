@@ -4,6 +4,7 @@
 #include "fh-json.h"
 
 #include "fh-error.h"
+#include "fh-json-writer.h"
 
 const char *
 fh_json_kind (JsonNode *node)
@@ -53,15 +54,16 @@ JsonObject *
 fh_json_parse_object (const char *data, gssize len, GError **error)
 {
   g_autoptr (JsonParser) parser = get_parser (len);
-  g_autoptr (GError) local = NULL;
   JsonNode *root;
 
-  if (!json_parser_load_from_data (parser, data, len, &local))
-    return fh_throw_null (error, FH_PROTOCOL_ERROR, FH_PROTOCOL_ERROR_BAD_JSON,
-                          "not JSON: %s", local->message);
+  if (!json_parser_load_from_data (parser, data, len, error))
+    {
+      g_prefix_error (error, "not JSON: ");
+      return NULL;
+    }
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return fh_throw_null (error, FH_PROTOCOL_ERROR, FH_PROTOCOL_ERROR_BAD_JSON,
+    return fh_throw_null (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
                           "expected a JSON object, got %s", fh_json_kind (root));
   return json_object_ref (json_node_get_object (root));
 }
@@ -72,5 +74,5 @@ fh_json_object_to_string (JsonObject *o)
   g_autoptr (JsonNode) node = json_node_alloc ();
 
   json_node_init_object (node, o);
-  return json_to_string (node, FALSE);
+  return fh_json_writer_to_string (node);
 }

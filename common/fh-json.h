@@ -9,11 +9,13 @@ G_BEGIN_DECLS
  * or "nothing" for NULL — for error messages. */
 const char *fh_json_kind (JsonNode *node);
 
-/* Parses @data as one JSON object.  Errors are FH_PROTOCOL_ERROR_BAD_JSON.
- * (transfer full) */
+/* Parses @data as one JSON object.  Errors are json-glib's
+ * (JSON_PARSER_ERROR; JSON_PARSER_ERROR_INVALID_DATA for JSON that is not
+ * an object), for the caller to put in its own terms.  (transfer full) */
 JsonObject *fh_json_parse_object (const char *data, gssize len, GError **error);
 
-/* Compact JSON text of @o.  (transfer full) */
+/* Compact JSON text of @o, doubles in their shortest form
+ * (fh-json-writer.h).  (transfer full) */
 char *fh_json_object_to_string (JsonObject *o);
 
 G_END_DECLS

@@ -255,6 +255,7 @@ static JsonObject *
 parse_object (const char *payload, gsize len, GError **error)
 {
   const char *end = NULL;
+  g_autoptr (GError) local = NULL;
   JsonObject *o;
 
   if (!g_utf8_validate_len (payload, len, &end))
@@ -262,8 +263,9 @@ parse_object (const char *payload, gsize len, GError **error)
                           "payload of %" G_GSIZE_FORMAT " bytes is not valid UTF-8 "
                           "(bad byte 0x%02x at offset %" G_GSIZE_FORMAT ")",
                           len, (guint8) *end, (gsize) (end - payload));
-  if ((o = fh_json_parse_object (payload, (gssize) len, error)) == NULL)
-    g_prefix_error (error, "payload of %" G_GSIZE_FORMAT " bytes: ", len);
+  if ((o = fh_json_parse_object (payload, (gssize) len, &local)) == NULL)
+    return fh_throw_null (error, FH_PROTOCOL_ERROR, FH_PROTOCOL_ERROR_BAD_JSON,
+                          "payload of %" G_GSIZE_FORMAT " bytes: %s", len, local->message);
   return o;
 }
 

@@ -38,7 +38,6 @@
 #include "fh-error.h"
 #include "fh-message.h"
 #include "fh-pipe-reader.h"
-#include "fh-presets.h"
 #include "fh-proc.h"
 #include "fh-shell-session.h"
 #include "fh-wire.h"
@@ -251,21 +250,30 @@ choose_shell (const char *asked)
   return g_strdup ("/bin/sh");
 }
 
+/* The bash builtin is installed (and built) beside this program, wherever
+ * that is: on the far side of a transport as much as here. */
+static char *
+builtin_path (void)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *dir = self ? g_path_get_dirname (self) : g_strdup (FH_LIBEXECDIR);
+
+  return g_build_filename (dir, BASH_BUILTIN, NULL);
+}
+
 /* Direct mode when @shell is bash and our builtin is installed beside us;
  * if bash cannot load it, say so in the log and translate instead. */
 static FhShellSession *
 start_direct (Executor *ex, const char *shell)
 {
   g_autofree char *base = g_path_get_basename (shell);
-  g_autofree char *dir = NULL;
   g_autofree char *builtin = NULL;
   g_autoptr (GError) err = NULL;
   FhShellSession *session;
 
   if (!g_str_equal (base, "bash"))
     return NULL;
-  dir = fh_presets_executor_dir ();
-  builtin = g_build_filename (dir, BASH_BUILTIN, NULL);
+  builtin = builtin_path ();
   if (!g_file_test (builtin, G_FILE_TEST_EXISTS))
     return NULL;
   session = fh_shell_session_new_direct (shell, builtin, STDIN_FILENO, ex->bc_fd, on_shell_exit, ex, &err);

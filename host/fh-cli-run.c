@@ -7,9 +7,8 @@
 
 #include "fh-cli.h"
 #include "fh-error.h"
-#include "fh-frame-list.h"
+#include "fh-host-error.h"
 #include "fh-host-run.h"
-#include "fh-plugin-module.h"
 #include "fh-proc.h"
 
 typedef struct
@@ -38,84 +37,78 @@ run_args_clear (RunArgs *a)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunArgs, run_args_clear)
 
-/* --items: 1-based item numbers in frame-list syntax ("3-7", "1,4,10-12"). */
+/* The items to run, by index: --items (numbers from 1, as the plugin
+ * lists them) or all, less those complete in the results file when
+ * resuming. */
 static GArray *
-parse_items (FhJob *job, const char *spec, GError **error)
+select_items (FhPluginSession *session, const RunArgs *a, GPtrArray *names,
+              FhResultsFile *results, GError **error)
 {
-  guint n = fh_job_get_n_items (job);
-  g_autoptr (FhFrameList) list = fh_frame_list_parse_full (spec, "item", error);
-  GArray *out;
+  g_autoptr (GArray) out = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (JsonArray) chosen = NULL;
+  guint n = names->len;
 
-  if (list == NULL)
+  if (a->items != NULL)
     {
-      g_prefix_error (error, "--items: ");
-      return NULL;
-    }
-  out = g_array_new (FALSE, FALSE, sizeof (guint));
-  for (guint i = 0; i < fh_frame_list_get_length (list); i++)
-    {
-      gint64 k = fh_frame_list_get_frames (list)[i];
-      guint index = (guint) (k - 1);
-      if (k < 1 || k > n)
+      if ((chosen = fh_plugin_session_agenda (session, a->items, FALSE, error)) == NULL)
         {
-          g_array_unref (out);
-          return fh_throw_null (error, FH_HOST_ERROR, FH_HOST_ERROR_USAGE,
-                                "--items: there is no item %" G_GINT64_FORMAT "; the job has "
-                                "%u (numbered from 1, see 'farmhand expand')", k, n);
+          g_prefix_error (error, "--items: ");
+          return NULL;
         }
-      g_array_append_val (out, index);
+      n = json_array_get_length (chosen);
     }
-  return out;
-}
-
-/* The items to run: --items (or all), less those complete in the results
- * file when resuming. */
-static GArray *
-select_items (FhJob *job, const RunArgs *a, FhResultsFile *results, GError **error)
-{
-  g_autoptr (GArray) chosen = NULL;
-  GArray *out = g_array_new (FALSE, FALSE, sizeof (guint));
-
-  if (a->items != NULL && (chosen = parse_items (job, a->items, error)) == NULL)
+  for (guint k = 0; k < n; k++)
     {
-      g_array_unref (out);
-      return NULL;
-    }
-  for (guint k = 0; k < (chosen ? chosen->len : fh_job_get_n_items (job)); k++)
-    {
-      guint i = chosen ? g_array_index (chosen, guint, k) : k;
-      g_autofree char *name = fh_agenda_dup_item_name (job->agenda, i);
-      JsonObject *prior = a->resume ? fh_results_file_lookup (results, name) : NULL;
+      guint i = chosen ? (guint) json_object_get_int_member (json_array_get_object_element (chosen, k),
+                                                             "index")
+                       : k;
+      JsonObject *prior = a->resume ? fh_results_file_lookup (results, g_ptr_array_index (names, i)) : NULL;
 
       if (prior == NULL ||
           g_strcmp0 (json_object_get_string_member_with_default (prior, "status", ""), "complete") != 0)
         g_array_append_val (out, i);
     }
-  return out;
+  return g_steal_pointer (&out);
 }
 
-static int
-dry_run (FhJob *job, GArray *indices)
+static void
+print_hooks (JsonObject *described, const char *which)
 {
-  printf ("executor: %s\ncwd: %s\n", job->executor ? job->executor : job->executor_argv[0],
-          job->cwd);
-  for (guint i = 0; i < job->setup->len; i++)
-    {
-      g_autofree char *cmd = fh_job_expand_hook (job, g_ptr_array_index (job->setup, i));
-      printf ("setup[%u]: %s\n", i, cmd);
-    }
-  for (guint k = 0; k < indices->len; k++)
-    {
-      guint i = g_array_index (indices, guint, k);
-      g_autofree char *name = fh_agenda_dup_item_name (job->agenda, i);
-      g_autofree char *cmd = fh_job_expand_item (job, i);
-      printf ("item %u (%s): %s\n", i + 1, name, cmd);
-    }
-  for (guint i = 0; i < job->teardown->len; i++)
-    {
-      g_autofree char *cmd = fh_job_expand_hook (job, g_ptr_array_index (job->teardown, i));
-      printf ("teardown[%u]: %s\n", i, cmd);
-    }
+  JsonArray *hooks = json_object_get_array_member (described, which);
+
+  for (guint i = 0; hooks != NULL && i < json_array_get_length (hooks); i++)
+    printf ("%s[%u]: %s\n", which, i, json_array_get_string_element (hooks, i));
+}
+
+static gboolean
+print_item (JsonObject *item, gpointer unused, GError **error)
+{
+  printf ("item %" G_GINT64_FORMAT " (%s): %s\n", json_object_get_int_member (item, "number"),
+          json_object_get_string_member_with_default (item, "name", "?"),
+          json_object_get_string_member_with_default (item, "command", ""));
+  return TRUE;
+}
+
+/* --dry-run: what would run, as the plugin describes and lists it. */
+static int
+dry_run (FhPluginSession *session, const char *items)
+{
+  JsonObject *d = fh_plugin_session_describe (session);
+  g_autoptr (JsonArray) chosen = NULL;
+  g_autoptr (GError) err = NULL;
+  gboolean ok = TRUE;
+
+  printf ("executor: %s\ncwd: %s\n", fh_cli_executor_name (d),
+          json_object_get_string_member_with_default (d, "cwd", "?"));
+  print_hooks (d, "setup");
+  if (items == NULL)
+    ok = fh_plugin_session_foreach_item (session, TRUE, print_item, NULL, &err);
+  else if ((ok = (chosen = fh_plugin_session_agenda (session, items, TRUE, &err)) != NULL))
+    for (guint k = 0; k < json_array_get_length (chosen); k++)
+      print_item (json_array_get_object_element (chosen, k), NULL, NULL);
+  if (!ok)
+    return fh_cli_usage_error ("run", "--items: %s", err->message);
+  print_hooks (d, "teardown");
   return FH_EXIT_OK;
 }
 
@@ -157,45 +150,43 @@ fh_cli_run (int argc, char **argv)
 {
   g_auto (RunArgs) a = { 0 };
   g_autoptr (GError) err = NULL;
-  g_autoptr (FhJob) job = NULL;
-  g_autoptr (FhPluginModule) plugin = NULL;
+  g_autoptr (FhPluginSession) session = NULL;
   g_autoptr (FhResultsFile) results = NULL;
   g_autoptr (FhJobLog) log = NULL;
+  g_autoptr (GPtrArray) names = NULL;
   g_autoptr (GArray) indices = NULL;
   g_autoptr (FhHostRun) run = NULL;
-  g_autofree char *text = NULL;
   FhHostRunOptions opts = { 0 };
   int code;
 
   if (!parse_args (&argc, &argv, &a))
     return FH_EXIT_USAGE;
-  if ((job = fh_cli_load_job (argv[1], &text, &err)) == NULL)
-    return fh_cli_usage_error (NULL, "invalid job %s:\n%s", argv[1], err->message);
-  if (a.results != NULL && !a.dry_run &&
-      (results = fh_results_file_open (a.results, a.resume, &err)) == NULL)
-    return fh_cli_usage_error (NULL, "%s", err->message);
-  if ((indices = select_items (job, &a, results, &err)) == NULL)
-    return fh_cli_usage_error ("run", "%s", err->message);
+  session = fh_cli_open_job (argv[1], a.plugin, a.output_dir, !a.dry_run, NULL, &err);
+  if (session == NULL)
+    return fh_cli_open_job_failed (argv[1], err);
   if (a.dry_run)
-    return dry_run (job, indices);
-  plugin = a.plugin ? fh_plugin_module_open (a.plugin, &err) : fh_plugin_module_open_default (&err);
-  if (plugin == NULL)
+    return dry_run (session, a.items);
+  if (a.results != NULL && (results = fh_results_file_open (a.results, a.resume, &err)) == NULL)
     return fh_cli_usage_error (NULL, "%s", err->message);
+  if ((names = fh_plugin_session_item_names (session, &err)) == NULL)
+    return fh_cli_usage_error (NULL, "%s", err->message);
+  if ((indices = select_items (session, &a, names, results, &err)) == NULL)
+    return fh_cli_usage_error ("run", "%s", err->message);
   if (a.log != NULL && (log = fh_job_log_open (a.log, &err)) == NULL)
     return fh_cli_usage_error (NULL, "%s", err->message);
   opts = (FhHostRunOptions) {
     .level = a.quiet ? FH_PROGRESS_QUIET : a.verbose ? FH_PROGRESS_VERBOSE : FH_PROGRESS_NORMAL,
     .tty = !a.plain && isatty (STDOUT_FILENO),
-    .output_dir = a.output_dir, .indices = indices, .results = results, .log = log,
+    .indices = indices, .results = results, .log = log,
   };
   if (a.resume)
     printf ("farmhand: resuming from %s: %u of %u items to run\n", a.results, indices->len,
-            fh_job_get_n_items (job));
+            names->len);
   /* Orphans of a job that escaped its executor come back to us, and go
    * when we do: a job leaves nothing behind. */
   fh_proc_become_subreaper ();
-  run = fh_host_run_new (job, fh_plugin_module_get_desc (plugin), &opts);
-  code = fh_host_run_execute (run, text, &err);
+  run = fh_host_run_new (session, names, &opts);
+  code = fh_host_run_execute (run, &err);
   fh_proc_end_tree (0, getpid (), 2000);
   if (results != NULL && !fh_results_file_close (results, err ? NULL : &err))
     code = MAX (code, FH_EXIT_FAILED);

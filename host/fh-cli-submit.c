@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "fh-agenda-pager.h"
 #include "fh-cli.h"
 #include "fh-error.h"
 #include "fh-job-dir.h"
@@ -77,11 +78,11 @@ parse_args (int *argc, char ***argv, SubmitArgs *a)
 }
 
 static char *
-default_job_dir (FhJob *job)
+default_job_dir (const char *job_name)
 {
   g_autoptr (GDateTime) now = g_date_time_new_now_local ();
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
-  g_autofree char *name = g_strdup_printf ("%s-%s", job->name, stamp);
+  g_autofree char *name = g_strdup_printf ("%s-%s", job_name, stamp);
 
   return g_build_filename ("farmhand-jobs", name, NULL);
 }
@@ -121,17 +122,17 @@ submit_slurm (FhJobDir *dir, const SubmitArgs *a, guint workers, GError **error)
   return FH_EXIT_OK;
 }
 
-/* agenda.jsonl: each item with its expanded command. */
+/* Line @index of agenda.jsonl: the item as the plugin lists it, with its
+ * expanded command. */
 static gboolean
-agenda_line (guint index, GString *line, gpointer data, GError **error)
+agenda_line (guint index, GString *line, gpointer pager, GError **error)
 {
-  FhJob *job = data;
-  g_autoptr (JsonObject) o = fh_agenda_item_to_json (job->agenda, index);
-  g_autofree char *command = fh_job_expand_item (job, index);
+  JsonObject *item = fh_agenda_pager_get (pager, index, error);
   g_autofree char *json = NULL;
 
-  json_object_set_string_member (o, "command", command);
-  json = fh_json_object_to_string (o);
+  if (item == NULL)
+    return FALSE;
+  json = fh_json_object_to_string (item);
   g_string_append (line, json);
   return TRUE;
 }
@@ -140,21 +141,26 @@ agenda_line (guint index, GString *line, gpointer data, GError **error)
 static FhJobDir *
 create_dir (const char *path, const SubmitArgs *a, guint *n, GError **error)
 {
-  g_autoptr (FhJob) job = NULL;
+  g_autoptr (FhPluginSession) session = NULL;
   g_autofree char *text = NULL;
   g_autofree char *dir_path = NULL;
   FhJobDirOptions opts = { .lease_s = a->lease_s, .output_dir = a->output_dir };
+  g_autoptr (FhAgendaPager) pager = NULL;
   FhJobDirJob desc;
   FhJobDir *dir;
+  const char *name;
 
-  if ((job = fh_cli_load_job (path, &text, error)) == NULL)
-    return g_prefix_error (error, "invalid job %s:\n", path), NULL;
-  *n = fh_job_get_n_items (job);
-  desc = (FhJobDirJob) { .name = job->name, .source = path, .text = text, .n_items = *n,
-                         .agenda = agenda_line, .agenda_data = job };
-  dir_path = a->job_dir ? g_strdup (a->job_dir) : default_job_dir (job);
-  if ((dir = fh_job_dir_create (dir_path, &desc, &opts, error)) != NULL && !a->quiet)
-    printf ("farmhand: job %s, %u items, in %s\n", job->name, *n, fh_job_dir_get_path (dir));
+  if ((session = fh_cli_open_job (path, NULL, NULL, FALSE, &text, error)) == NULL)
+    return NULL;
+  name = fh_plugin_session_get_name (session);
+  *n = fh_plugin_session_get_n_items (session);
+  pager = fh_agenda_pager_new (session, 10000, TRUE);
+  desc = (FhJobDirJob) { .name = name, .source = path, .text = text, .n_items = *n,
+                         .agenda = agenda_line, .agenda_data = pager };
+  dir_path = a->job_dir ? g_strdup (a->job_dir) : default_job_dir (name);
+  dir = fh_job_dir_create (dir_path, &desc, &opts, error);
+  if (dir != NULL && !a->quiet)
+    printf ("farmhand: job %s, %u items, in %s\n", name, *n, fh_job_dir_get_path (dir));
   return dir;
 }
 
@@ -196,7 +202,7 @@ fh_cli_submit (int argc, char **argv)
     return FH_EXIT_USAGE;
   dir = a.resume ? resume_dir (argv[1], &a, &n, &err) : create_dir (argv[1], &a, &n, &err);
   if (dir == NULL)
-    return fh_cli_usage_error (NULL, "%s", err->message);
+    return fh_cli_open_job_failed (argv[1], err);
   if (n == 0)
     {
       if (!a.quiet)

@@ -5,25 +5,47 @@
 #include <stdio.h>
 
 #include "fh-cli.h"
-#include "fh-error.h"
+#include "fh-host-error.h"
 
 static void
-describe (const char *path, FhJob *job)
+describe (const char *path, FhPluginSession *session)
 {
-  guint n = fh_job_get_n_items (job);
+  JsonObject *d = fh_plugin_session_describe (session);
+  guint n = fh_plugin_session_get_n_items (session);
+  gint64 chunk = json_object_get_int_member_with_default (d, "chunk", 1);
 
-  printf ("%s: valid: job '%s', %u item%s", path, job->name, n, n == 1 ? "" : "s");
-  if (fh_agenda_has_frames (job->agenda) && fh_agenda_get_chunk (job->agenda) > 1)
-    printf (" (chunks of %u frames)", fh_agenda_get_chunk (job->agenda));
-  printf (", executor %s\n", job->executor ? job->executor : job->executor_argv[0]);
+  printf ("%s: valid: job '%s', %u item%s", path, fh_plugin_session_get_name (session), n,
+          n == 1 ? "" : "s");
+  if (chunk > 1)
+    printf (" (chunks of %" G_GINT64_FORMAT " frames)", chunk);
+  printf (", executor %s\n", fh_cli_executor_name (d));
+}
+
+/* The plugin's problems, one per line, each with the file's name (syntax
+ * errors already start with it and line:column). */
+static void
+print_problems (const char *path, const GError *error)
+{
+  g_auto (GStrv) lines = g_strsplit (error->message, "\n", -1);
+
+  for (guint l = 0; lines[l] != NULL; l++)
+    if (g_str_has_prefix (lines[l], path))
+      g_printerr ("%s\n", lines[l]);
+    else
+      g_printerr ("%s: %s\n", path, lines[l]);
 }
 
 int
 fh_cli_validate (int argc, char **argv)
 {
+  g_autofree char *plugin = NULL;
+  const GOptionEntry entries[] = {
+    { "plugin", 0, 0, G_OPTION_ARG_FILENAME, &plugin, "Check with the job type at PATH", "PATH" },
+    { NULL }
+  };
   g_autoptr (GOptionContext) ctx = fh_cli_context (
       "validate", "JOB.json...", "Check job files against the job description rules; "
-      "print every problem, one per line, named by its JSON path.", NULL);
+      "print every problem, one per line, named by its JSON path.", entries);
   g_autoptr (GError) err = NULL;
   int code = FH_EXIT_OK;
 
@@ -34,22 +56,22 @@ fh_cli_validate (int argc, char **argv)
   for (int i = 1; i < argc; i++)
     {
       g_autoptr (GError) job_err = NULL;
-      g_autoptr (FhJob) job = fh_cli_load_job (argv[i], NULL, &job_err);
-      g_auto (GStrv) lines = NULL;
+      g_autoptr (FhPluginSession) session =
+          fh_cli_open_job (argv[i], plugin, NULL, FALSE, NULL, &job_err);
 
-      if (job != NULL)
+      if (session != NULL)
         {
-          describe (argv[i], job);
+          describe (argv[i], session);
           continue;
         }
+      /* Without a job type nothing can be checked: stop at once. */
+      if (job_err->domain == FH_LOADER_ERROR)
+        return fh_cli_open_job_failed (argv[i], job_err);
+      if (job_err->domain == G_FILE_ERROR)
+        g_printerr ("%s\n", job_err->message);   /* names the file */
+      else
+        print_problems (argv[i], job_err);
       code = FH_EXIT_USAGE;
-      lines = g_strsplit (job_err->message, "\n", -1);
-      /* Syntax errors already start with the file name and line:column. */
-      for (guint l = 0; lines[l] != NULL; l++)
-        if (g_str_has_prefix (lines[l], argv[i]))
-          g_printerr ("%s\n", lines[l]);
-        else
-          g_printerr ("%s: %s\n", argv[i], lines[l]);
     }
   return code;
 }

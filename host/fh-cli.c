@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-#include "fh-error.h"
+#include "fh-host-error.h"
 
 int
 fh_cli_usage_error (const char *cmd, const char *fmt, ...)
@@ -36,20 +36,47 @@ fh_cli_context (const char *cmd, const char *param, const char *summary,
   return ctx;
 }
 
-FhJob *
-fh_cli_load_job (const char *path, char **text, GError **error)
+FhPluginSession *
+fh_cli_open_job (const char *path, const char *plugin, const char *output_dir,
+                 gboolean runnable, char **text, GError **error)
 {
   g_autofree char *data = NULL;
   g_autofree char *dir = NULL;
-  g_autoptr (GError) local = NULL;
-  gsize len = 0;
-  FhJob *job;
+  g_autoptr (FhPluginModule) module = NULL;
+  FhPluginSessionOptions options;
+  FhPluginSession *session;
 
-  if (!g_file_get_contents (path, &data, &len, &local))
-    return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_IO, "%s", local->message);
+  if (!g_file_get_contents (path, &data, NULL, error))
+    return NULL;
+  module = plugin ? fh_plugin_module_open (plugin, error) : fh_plugin_module_open_default (error);
+  if (module == NULL)
+    return NULL;
   dir = g_path_get_dirname (path);
-  job = fh_job_new_from_data (data, (gssize) len, path, dir, error);
-  if (job != NULL && text != NULL)
+  options = (FhPluginSessionOptions) { .base_dir = dir, .source = path, .output_dir = output_dir };
+  session = fh_plugin_session_new (module, data, &options, runnable, error);
+  if (session != NULL && text != NULL)
     *text = g_steal_pointer (&data);
-  return job;
+  return session;
+}
+
+int
+fh_cli_open_job_failed (const char *path, const GError *error)
+{
+  if (g_error_matches (error, FH_HOST_ERROR, FH_HOST_ERROR_INVALID_JOB))
+    return fh_cli_usage_error (NULL, "invalid job %s:\n%s", path, error->message);
+  return fh_cli_usage_error (NULL, "%s", error->message);
+}
+
+const char *
+fh_cli_executor_name (JsonObject *described)
+{
+  JsonObject *e = json_object_get_object_member (described, "executor");
+  JsonArray *argv;
+
+  if (e == NULL)
+    return "?";
+  if (json_object_has_member (e, "preset"))
+    return json_object_get_string_member (e, "preset");
+  argv = json_object_get_array_member (e, "argv");
+  return argv && json_array_get_length (argv) ? json_array_get_string_element (argv, 0) : "?";
 }

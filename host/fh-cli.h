@@ -5,7 +5,7 @@
 
 #include <glib.h>
 
-#include "fh-job.h"
+#include "fh-plugin-session.h"
 
 G_BEGIN_DECLS
 
@@ -21,9 +21,21 @@ int fh_cli_usage_error (const char *cmd, const char *fmt, ...) G_GNUC_PRINTF (2,
 GOptionContext *fh_cli_context (const char *cmd, const char *param,
                                 const char *summary, const GOptionEntry *entries);
 
-/* Reads and validates a job file; @text (nullable) gets the file's text.
+/* The job file @path through the job-type plugin at @plugin (NULL: the
+ * default one), runnable or only to describe and list; @output_dir
+ * (nullable) is its FARMHAND_OUTPUT_DIR, and @text (nullable out) gets
+ * the file's text.  Errors: G_FILE_ERROR reading, FH_LOADER_ERROR
+ * loading, FH_HOST_ERROR_INVALID_JOB for a job the plugin refused.
  * (transfer full) */
-FhJob *fh_cli_load_job (const char *path, char **text, GError **error);
+FhPluginSession *fh_cli_open_job (const char *path, const char *plugin, const char *output_dir,
+                                  gboolean runnable, char **text, GError **error);
+/* Prints why fh_cli_open_job() failed ("invalid job PATH:" and its
+ * problems, or what went wrong loading) and returns FH_EXIT_USAGE. */
+int fh_cli_open_job_failed (const char *path, const GError *error);
+
+/* The executor a job description (job_describe) names: its preset, or
+ * its program.  (transfer none) */
+const char *fh_cli_executor_name (JsonObject *described);
 
 int fh_cli_run (int argc, char **argv);
 int fh_cli_validate (int argc, char **argv);

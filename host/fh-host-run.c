@@ -14,15 +14,14 @@
 #include <json-glib/json-glib.h>
 
 #include "fh-error.h"
-#include "fh-host-monitor.h"
+#include "fh-host-error.h"
 #include "fh-json.h"
 
 struct _FhHostRun
 {
-  FhJob *job;
-  const FhPluginDesc *desc;
+  FhPluginSession *session;
+  GPtrArray *names;       /* every item's name, by index */
   FhHostRunOptions options;
-  FhHostApi api;
   FhProgress *progress;
   GArray *indices;        /* guint: the items to serve */
   guint next;             /* position in indices */
@@ -32,9 +31,6 @@ struct _FhHostRun
   guint n_failed;
   GError *write_error;    /* first results-file failure */
   gint64 started;
-  FhPluginJob *job_running;   /* while job_run() runs, for the monitor */
-  GMutex lock;
-  int signum;             /* the signal that cancelled the job, or 0 */
 };
 
 /* ---- recording ---------------------------------------------------------- */
@@ -52,9 +48,9 @@ record (FhHostRun *self, JsonObject *o, gboolean ran)
 {
   const char *name = json_object_get_string_member_with_default (o, "name", "");
   gboolean ok = g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "complete") == 0;
-  guint index;
+  gint64 index = json_object_get_int_member_with_default (o, "index", -1);
 
-  if (fh_agenda_lookup (self->job->agenda, name, &index))
+  if (index >= 0 && index < self->names->len)
     self->reported[index] = 1;
   if (ok)
     self->n_complete++;
@@ -71,12 +67,12 @@ record (FhHostRun *self, JsonObject *o, gboolean ran)
     fh_results_file_write (self->options.results, o, &self->write_error);
 }
 
-/* ---- FhHostApi ---------------------------------------------------------- */
+/* ---- the host's callbacks ----------------------------------------------- */
 
 static char *
-api_next_item (void *host_data)
+api_next_item (gpointer data)
 {
-  FhHostRun *self = host_data;
+  FhHostRun *self = data;
   g_autoptr (JsonObject) o = NULL;
   guint index;
 
@@ -84,9 +80,8 @@ api_next_item (void *host_data)
     return NULL;
   index = g_array_index (self->indices, guint, self->next++);
   g_free (self->current);
-  self->current = fh_agenda_dup_item_name (self->job->agenda, index);
+  self->current = g_strdup (g_ptr_array_index (self->names, index));
   o = json_object_new ();
-  json_object_set_string_member (o, "name", self->current);
   json_object_set_int_member (o, "index", index);
   fh_progress_item_started (self->progress, self->current);
   if (self->options.log != NULL)
@@ -96,24 +91,10 @@ api_next_item (void *host_data)
 }
 
 static void
-api_free_item (void *host_data, char *item_json)
+api_report_item (gpointer data, JsonObject *o)
 {
-  g_free (item_json);
-}
+  FhHostRun *self = data;
 
-static void
-api_report_item (void *host_data, const char *result_json)
-{
-  FhHostRun *self = host_data;
-  g_autoptr (GError) err = NULL;
-  g_autoptr (JsonObject) o = fh_json_parse_object (result_json, -1, &err);
-
-  if (o == NULL)
-    {
-      fh_progress_note (self->progress, "farmhand: the plugin reported a malformed result (%s): %s",
-                        err->message, result_json);
-      return;
-    }
   record (self, o, TRUE);
   fh_progress_item_done (self->progress,
                          json_object_get_string_member_with_default (o, "name", "?"),
@@ -123,10 +104,9 @@ api_report_item (void *host_data, const char *result_json)
 }
 
 static void
-api_log_line (void *host_data, const char *item_name, FhLogStream stream,
-              const char *line, size_t len)
+api_log_line (gpointer data, const char *item_name, FhLogStream stream, const char *line, gsize len)
 {
-  FhHostRun *self = host_data;
+  FhHostRun *self = data;
 
   if (self->options.log != NULL)
     fh_job_log_line (self->options.log, item_name, stream, line, len);
@@ -134,9 +114,9 @@ api_log_line (void *host_data, const char *item_name, FhLogStream stream,
 }
 
 static void
-api_progress (void *host_data, const char *item_name, double fraction)
+api_progress (gpointer data, const char *item_name, double fraction)
 {
-  fh_progress_item_fraction (((FhHostRun *) host_data)->progress, item_name, fraction);
+  fh_progress_item_fraction (((FhHostRun *) data)->progress, item_name, fraction);
 }
 
 static GArray *
@@ -150,29 +130,16 @@ all_indices (guint n)
 }
 
 FhHostRun *
-fh_host_run_new (FhJob *job, const FhPluginDesc *desc, const FhHostRunOptions *options)
+fh_host_run_new (FhPluginSession *session, GPtrArray *names, const FhHostRunOptions *options)
 {
   FhHostRun *self = g_new0 (FhHostRun, 1);
-  guint n_items = fh_job_get_n_items (job);
 
-  self->job = job;
-  self->desc = desc;
+  self->session = session;
+  self->names = names;
   self->options = *options;
-  self->indices = options->indices ? g_array_ref (options->indices) : all_indices (n_items);
-  self->reported = g_new0 (guint8, n_items);
-  g_mutex_init (&self->lock);
+  self->indices = options->indices ? g_array_ref (options->indices) : all_indices (names->len);
+  self->reported = g_new0 (guint8, names->len);
   self->progress = fh_progress_new (stdout, options->tty, options->level, self->indices->len);
-  self->api = (FhHostApi) {
-    .struct_size = sizeof (FhHostApi),
-    .abi_major = FH_PLUGIN_ABI_MAJOR,
-    .abi_minor = FH_PLUGIN_ABI_MINOR,
-    .host_data = self,
-    .next_item = api_next_item,
-    .free_item = api_free_item,
-    .report_item = api_report_item,
-    .log_line = api_log_line,
-    .progress = api_progress,
-  };
   return self;
 }
 
@@ -182,7 +149,6 @@ fh_host_run_free (FhHostRun *self)
   if (self == NULL)
     return;
   g_array_unref (self->indices);
-  g_mutex_clear (&self->lock);
   g_free (self->reported);
   g_free (self->current);
   fh_progress_free (self->progress);
@@ -206,7 +172,7 @@ record_unrun (FhHostRun *self, const char *why)
 
       if (self->reported[i])
         continue;
-      name = fh_agenda_dup_item_name (self->job->agenda, i);
+      name = g_strdup (g_ptr_array_index (self->names, i));
       o = json_object_new ();
       json_object_set_string_member (o, "name", name);
       json_object_set_int_member (o, "index", i);
@@ -239,7 +205,7 @@ print_summary (FhHostRun *self, JsonObject *summary)
           printf ("            %s\n", lines[i]);
     }
   g_string_printf (line, "job %s: %u complete, %u failed (%u item%s) in %.2f s",
-                   self->job->name, self->n_complete, self->n_failed, self->indices->len,
+                   fh_plugin_session_get_name (self->session), self->n_complete, self->n_failed, self->indices->len,
                    self->indices->len == 1 ? "" : "s", secs);
   if (ex != NULL && json_object_has_member (ex, "exit_code"))
     g_string_append_printf (line, "; executor exited with code %" G_GINT64_FORMAT,
@@ -262,89 +228,37 @@ on_tick (gpointer data)
     fh_job_log_flush (self->options.log, NULL);
 }
 
-static char *
-plugin_options (FhHostRun *self)
-{
-  g_autoptr (JsonObject) opts = json_object_new ();
-
-  json_object_set_string_member (opts, "job_dir", self->job->job_dir);
-  json_object_set_string_member (opts, "source", self->job->source);
-  if (self->options.output_dir != NULL)
-    json_object_set_string_member (opts, "output_dir", self->options.output_dir);
-  return fh_json_object_to_string (opts);
-}
-
-/* SIGINT or SIGTERM: cancel gracefully (interrupt the command, teardown);
- * the same signal again: now. */
+/* A signal is cancelling the job: say so above the live line. */
 static void
-on_signal (int signum, guint count, gpointer data)
+on_cancelled (gpointer data, int signum, gboolean now)
 {
   FhHostRun *self = data;
-  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
-  if (self->job_running == NULL)
-    return;
-  self->signum = self->signum ? self->signum : signum;
-  fh_progress_note (self->progress, count == 1
-                        ? "farmhand: %s: cancelling — interrupting the command, then teardown "
-                          "(again to skip the grace periods)"
-                        : "farmhand: %s again: stopping now",
+  fh_progress_note (self->progress, now ? "farmhand: %s again: stopping now"
+                                        : "farmhand: %s: cancelling — interrupting the command, then "
+                                          "teardown (again to skip the grace periods)",
                     g_strsignal (signum));
-  self->desc->job_cancel (self->job_running, count == 1 ? FH_CANCEL_GRACEFUL : FH_CANCEL_NOW);
-}
-
-/* Runs @pj with the timer/signal thread beside it; returns its FhRunStatus
- * and summary. */
-static int
-run_plugin_job (FhHostRun *self, FhPluginJob *pj, JsonObject **summary)
-{
-  g_autoptr (FhHostMonitor) monitor = NULL;
-  char *raw = NULL;
-  int status;
-
-  g_mutex_lock (&self->lock);
-  self->job_running = pj;
-  g_mutex_unlock (&self->lock);
-  monitor = fh_host_monitor_start (self->options.tty ? 250 : 1000, on_tick, on_signal, self);
-  status = self->desc->job_run (pj, &raw);
-  g_clear_pointer (&monitor, fh_host_monitor_stop);
-  g_mutex_lock (&self->lock);
-  self->job_running = NULL;
-  g_mutex_unlock (&self->lock);
-
-  *summary = raw ? fh_json_parse_object (raw, -1, NULL) : NULL;
-  if (*summary == NULL)
-    *summary = json_object_new ();
-  self->desc->free_string (raw);
-  return status;
 }
 
 int
-fh_host_run_execute (FhHostRun *self, const char *job_json, GError **error)
+fh_host_run_execute (FhHostRun *self, GError **error)
 {
-  g_autofree char *opts_json = plugin_options (self);
+  const FhPluginSessionFuncs funcs = {
+    .next_item = api_next_item, .report_item = api_report_item, .log_line = api_log_line,
+    .progress = api_progress, .tick = on_tick, .tick_ms = self->options.tty ? 250 : 1000,
+    .cancelled = on_cancelled,
+  };
+  const char *name = fh_plugin_session_get_name (self->session);
   g_autoptr (JsonObject) summary = NULL;
-  char *err_msg = NULL;
-  FhPluginJob *pj;
-  int status;
+  int status, signum;
 
-  pj = self->desc->job_new (&self->api, job_json, opts_json, &err_msg);
-  if (pj == NULL)
-    {
-      fh_throw (error, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN, "%s",
-                err_msg ? err_msg : "the plugin refused the job");
-      self->desc->free_string (err_msg);
-      return 2;
-    }
   self->started = g_get_monotonic_time ();
-  fh_progress_note (self->progress, "farmhand: job %s, %u item%s", self->job->name,
-                    self->indices->len, self->indices->len == 1 ? "" : "s");
+  fh_progress_note (self->progress, "farmhand: job %s, %u item%s", name, self->indices->len,
+                    self->indices->len == 1 ? "" : "s");
   if (self->options.log != NULL)
-    fh_job_log_marker (self->options.log, "job %s started: %u items", self->job->name,
-                       self->indices->len);
-  status = run_plugin_job (self, pj, &summary);
-  self->desc->job_free (pj);
-  if (status == FH_RUN_JOB_FAILED || status == FH_RUN_CANCELLED)
+    fh_job_log_marker (self->options.log, "job %s started: %u items", name, self->indices->len);
+  status = fh_plugin_session_run (self->session, &funcs, self, TRUE, &summary);
+  if (status == FH_RUN_JOB_FAILED || status == FH_RUN_CANCELLED || status == FH_RUN_REFUSED)
     record_unrun (self, json_object_get_string_member_with_default (
                             summary, "error", status == FH_RUN_CANCELLED ? "the job was cancelled"
                                                                          : "the job stopped early"));
@@ -355,7 +269,8 @@ fh_host_run_execute (FhHostRun *self, const char *job_json, GError **error)
       return 1;
     }
   /* Cancelled by a signal: the shell convention, 128 + the signal. */
-  if (status == FH_RUN_CANCELLED && self->signum != 0)
-    return 128 + self->signum;
+  signum = fh_plugin_session_get_signal (self->session);
+  if (status == FH_RUN_CANCELLED && signum != 0)
+    return 128 + signum;
   return status == FH_RUN_OK && self->n_failed == 0 ? 0 : 1;
 }

@@ -2,16 +2,15 @@
  * selected agenda items to the plugin, records each result, shows
  * progress, writes the log, and says what happened.
  *
- * It implements FhHostApi for farmhand's own host; a farm's host would
- * implement the same callbacks against its queue.
+ * It implements the host's callbacks (FhPluginSessionFuncs) for farmhand's
+ * own host; a farm's host would implement the same against its queue.
  */
 #pragma once
 
 #include <glib.h>
 
 #include "fh-job-log.h"
-#include "fh-job.h"
-#include "fh-plugin.h"
+#include "fh-plugin-session.h"
 #include "fh-progress.h"
 #include "fh-results-file.h"
 
@@ -21,7 +20,6 @@ typedef struct
 {
   FhProgressLevel level;
   gboolean tty;             /* draw a live progress line */
-  const char *output_dir;   /* nullable: FARMHAND_OUTPUT_DIR */
   GArray *indices;          /* guint item indices to run, in order;
                                nullable: every item */
   FhResultsFile *results;   /* nullable */
@@ -30,17 +28,17 @@ typedef struct
 
 typedef struct _FhHostRun FhHostRun;
 
-/* Borrows @job, @desc and what @options points to; they must outlive the
- * run.  (transfer full) */
-FhHostRun *fh_host_run_new (FhJob *job, const FhPluginDesc *desc,
+/* Borrows @session, @names (every item's name, by index) and what
+ * @options points to; they must outlive the run.  (transfer full) */
+FhHostRun *fh_host_run_new (FhPluginSession *session, GPtrArray *names,
                             const FhHostRunOptions *options);
 void fh_host_run_free (FhHostRun *self);
 
-/* Runs the job through the plugin.  @job_json is the job file's text.
- * SIGINT and SIGTERM cancel it (a second one: at once).  Returns the
- * process exit code: 0 every item complete, 1 any failed, 2 the plugin
- * refused the job (@error set), 130/143 cancelled by SIGINT/SIGTERM. */
-int fh_host_run_execute (FhHostRun *self, const char *job_json, GError **error);
+/* Runs the job.  SIGINT and SIGTERM cancel it (a second one: at once).
+ * Returns the process exit code: 0 every item complete, 1 any failed,
+ * 130/143 cancelled by SIGINT/SIGTERM; @error is set when the results
+ * could not be written. */
+int fh_host_run_execute (FhHostRun *self, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhHostRun, fh_host_run_free)
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fh-error.h"
+#include "fh-host-error.h"
 
 struct _FhJobLog
 {

@@ -16,8 +16,11 @@
 
 #include "fh-error.h"
 
+G_DEFINE_QUARK (fh-loader-error-quark, fh_loader_error)
+
 struct _FhPluginModule
 {
+  gint refs;
   GModule *module;
   const FhPluginDesc *desc;
   char *path;
@@ -32,7 +35,7 @@ static const char *const known_licenses[] = {
 };
 
 /* The descriptor fields of ABI 1.0, which every 1.x plugin has. */
-#define DESC_MIN_SIZE (offsetof (FhPluginDesc, free_string) + sizeof (void *))
+#define DESC_MIN_SIZE (offsetof (FhPluginDesc, job_agenda) + sizeof (void *))
 
 static char *
 expected_name (const char *path)
@@ -79,9 +82,18 @@ check_desc (const FhPluginDesc *d, const char *path, GError **error)
     return fh_throw (error, FH_LOADER_ERROR, FH_LOADER_ERROR_LICENSE,
                      "%s: license '%s' is not a known SPDX identifier",
                      path, d->license ? d->license : "(null)");
-  if (!d->job_new || !d->job_run || !d->job_cancel || !d->job_free || !d->free_string)
-    return fh_throw (error, FH_LOADER_ERROR, FH_LOADER_ERROR_INVALID,
-                     "%s: descriptor lacks an entry point", path);
+  {
+    const struct { const char *name; gboolean present; } entries[] = {
+      { "job_new", d->job_new != NULL }, { "job_run", d->job_run != NULL },
+      { "job_cancel", d->job_cancel != NULL }, { "job_free", d->job_free != NULL },
+      { "free_string", d->free_string != NULL }, { "job_describe", d->job_describe != NULL },
+      { "job_agenda", d->job_agenda != NULL },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (entries); i++)
+      if (!entries[i].present)
+        return fh_throw (error, FH_LOADER_ERROR, FH_LOADER_ERROR_INVALID,
+                         "%s: descriptor lacks the %s entry point", path, entries[i].name);
+  }
   return TRUE;
 }
 
@@ -92,6 +104,7 @@ fh_plugin_module_open (const char *path, GError **error)
   FhPluginGetDescFunc get_desc = NULL;
 
   g_return_val_if_fail (path != NULL, NULL);
+  self->refs = 1;
   self->path = g_strdup (path);
   self->module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
   if (self->module == NULL)
@@ -120,20 +133,12 @@ find_default (void)
 {
   const char *env = g_getenv ("FARMHAND_PLUGIN");
   g_autofree char *exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *build_root = g_strconcat (FH_BUILD_ROOT, G_DIR_SEPARATOR_S, NULL);
 
   if (env != NULL && *env != '\0')
     return g_strdup (env);
-  if (exe != NULL)
-    {
-      g_autofree char *dir = g_path_get_dirname (exe);
-      const char *const rel[] = { "../plugin", ".", NULL };
-      for (guint i = 0; rel[i] != NULL; i++)
-        {
-          g_autofree char *p = g_build_filename (dir, rel[i], FH_JOBTYPE_MODULE, NULL);
-          if (g_file_test (p, G_FILE_TEST_EXISTS))
-            return g_canonicalize_filename (p, NULL);
-        }
-    }
+  if (exe != NULL && g_str_has_prefix (exe, build_root))
+    return g_build_filename (FH_BUILD_ROOT, "plugin", FH_JOBTYPE_MODULE, NULL);
   return g_build_filename (FH_PLUGINDIR, FH_JOBTYPE_MODULE, NULL);
 }
 
@@ -149,10 +154,17 @@ fh_plugin_module_open_default (GError **error)
   return fh_plugin_module_open (path, error);
 }
 
-void
-fh_plugin_module_free (FhPluginModule *self)
+FhPluginModule *
+fh_plugin_module_ref (FhPluginModule *self)
 {
-  if (self == NULL)
+  g_atomic_int_inc (&self->refs);
+  return self;
+}
+
+void
+fh_plugin_module_unref (FhPluginModule *self)
+{
+  if (self == NULL || !g_atomic_int_dec_and_test (&self->refs))
     return;
   if (self->module != NULL)
     g_module_close (self->module);

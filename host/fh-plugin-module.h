@@ -13,6 +13,27 @@
 
 G_BEGIN_DECLS
 
+/**
+ * FhLoaderError: errors loading a job-type plugin.
+ * @FH_LOADER_ERROR_OPEN: the module could not be opened.
+ * @FH_LOADER_ERROR_NO_SYMBOL: the module lacks the descriptor entry point.
+ * @FH_LOADER_ERROR_ABI_MISMATCH: the plugin was built for an incompatible ABI.
+ * @FH_LOADER_ERROR_LICENSE: the plugin's license is not on the allow-list.
+ * @FH_LOADER_ERROR_NOT_FOUND: no plugin was found where one was looked for.
+ * @FH_LOADER_ERROR_INVALID: the descriptor is malformed (missing entry point).
+ */
+typedef enum {
+  FH_LOADER_ERROR_OPEN,
+  FH_LOADER_ERROR_NO_SYMBOL,
+  FH_LOADER_ERROR_ABI_MISMATCH,
+  FH_LOADER_ERROR_LICENSE,
+  FH_LOADER_ERROR_NOT_FOUND,
+  FH_LOADER_ERROR_INVALID,
+} FhLoaderError;
+
+#define FH_LOADER_ERROR (fh_loader_error_quark ())
+GQuark fh_loader_error_quark (void);
+
 /* The module file name of farmhand's own job type. */
 #define FH_JOBTYPE_MODULE "libfarmhand-jobtype.so"
 
@@ -21,17 +42,20 @@ typedef struct _FhPluginModule FhPluginModule;
 /* (transfer full) */
 FhPluginModule *fh_plugin_module_open (const char *path, GError **error);
 
-/* Finds and opens farmhand's job type: $FARMHAND_PLUGIN, else next to the
- * host binary (a build tree's ../plugin/, or the same directory), else the
- * installed plugin directory.  (transfer full) */
+/* Finds and opens farmhand's job type: $FARMHAND_PLUGIN, else for a host
+ * run from a build tree (config.h's FH_BUILD_ROOT) that tree's plugin/,
+ * else the installed plugin directory.  (transfer full) */
 FhPluginModule *fh_plugin_module_open_default (GError **error);
 
-void fh_plugin_module_free (FhPluginModule *self);
+/* A loaded plugin stays loaded (see the .c); the reference is to this
+ * handle.  (transfer full) */
+FhPluginModule *fh_plugin_module_ref (FhPluginModule *self);
+void fh_plugin_module_unref (FhPluginModule *self);
 
 /* (transfer none) */
 const FhPluginDesc *fh_plugin_module_get_desc (FhPluginModule *self);
 const char *fh_plugin_module_get_path (FhPluginModule *self);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhPluginModule, fh_plugin_module_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhPluginModule, fh_plugin_module_unref)
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fh-error.h"
+#include "fh-host-error.h"
 #include "fh-json.h"
 #include "fh-wire.h"
 

@@ -7,6 +7,8 @@
 
 #include "fh-error.h"
 
+G_DEFINE_QUARK (fh-slurm-error-quark, fh_slurm_error)
+
 /* Runs @argv (NULL-terminated) to the end; its stdout in @out (nullable).
  * A command that fails is an error with what it said. */
 static gboolean

@@ -9,6 +9,21 @@
 
 G_BEGIN_DECLS
 
+/**
+ * FhSlurmError: errors talking to Slurm.
+ * @FH_SLURM_ERROR_NOT_FOUND: a Slurm command (sbatch, squeue, scancel) is
+ *   not installed.
+ * @FH_SLURM_ERROR_FAILED: a Slurm command failed; the message has its
+ *   output.
+ */
+typedef enum {
+  FH_SLURM_ERROR_NOT_FOUND,
+  FH_SLURM_ERROR_FAILED,
+} FhSlurmError;
+
+#define FH_SLURM_ERROR (fh_slurm_error_quark ())
+GQuark fh_slurm_error_quark (void);
+
 typedef struct
 {
   guint tasks;                    /* the array: tasks 0 .. tasks - 1 */

@@ -6,23 +6,20 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "fh-agenda-pager.h"
 #include "fh-error.h"
-#include "fh-host-monitor.h"
-#include "fh-job.h"
 #include "fh-job-dir.h"
 #include "fh-job-log.h"
 #include "fh-json.h"
-#include "fh-plugin-module.h"
+#include "fh-plugin-session.h"
 #include "fh-proc.h"
 
 struct _FhWorker
 {
   FhJobDir *dir;
-  FhJob *job;
-  char *job_text;
+  FhPluginSession *session;
+  FhAgendaPager *agenda;     /* item names, from the plugin */
   char *instance;            /* this process: host, pid, start time */
-  FhPluginModule *module;
-  const FhPluginDesc *desc;
   FhJobLog *log;
   char *id;
   char *host;
@@ -41,9 +38,7 @@ struct _FhWorker
   guint n_complete;
   guint n_failed;
   char *error;
-  FhPluginJob *job_running;
-  int signum;
-  gint cancel;               /* atomic: a signal asked us to stop */
+  gint cancel;               /* atomic: a signal, or losing the claim, asks us to stop */
 };
 
 /* ---- identity ----------------------------------------------------------- */
@@ -75,28 +70,31 @@ default_name (const char *host)
   return g_strdup_printf ("%s-%d", host, (int) getpid ());
 }
 
-/* The job, as parsed where it was submitted (relative paths and the
- * default cwd mean what they meant there).  (transfer full) */
-static FhJob *
-load_job (FhJobDir *dir, char **text, GError **error)
+/* The job through the plugin, as it was where it was submitted (relative
+ * paths and the default cwd mean what they meant there).  (transfer full) */
+static FhPluginSession *
+open_job (FhJobDir *dir, const char *plugin, GError **error)
 {
-  g_autofree char *data = fh_job_dir_read_job (dir, error);
-  FhJob *job;
+  g_autofree char *text = fh_job_dir_read_job (dir, error);
+  g_autoptr (FhPluginModule) module = NULL;
+  g_autoptr (FhPluginSession) session = NULL;
+  FhPluginSessionOptions options = {
+    .base_dir = fh_job_dir_get_source_dir (dir), .source = fh_job_dir_get_source (dir),
+    .output_dir = fh_job_dir_get_output_dir (dir),
+  };
 
-  if (data == NULL ||
-      (job = fh_job_new_from_data (data, -1, fh_job_dir_get_source (dir),
-                                   fh_job_dir_get_source_dir (dir), error)) == NULL)
+  if (text == NULL)
     return NULL;
-  if (fh_job_get_n_items (job) != fh_job_dir_get_n_items (dir))
-    {
-      fh_job_free (job);
-      return fh_throw_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_INVALID,
-                            "%s/job.json has %u items but meta.json says %u",
-                            fh_job_dir_get_path (dir), fh_job_get_n_items (job),
-                            fh_job_dir_get_n_items (dir));
-    }
-  *text = g_steal_pointer (&data);
-  return job;
+  module = plugin ? fh_plugin_module_open (plugin, error) : fh_plugin_module_open_default (error);
+  if (module == NULL ||
+      (session = fh_plugin_session_new (module, text, &options, TRUE, error)) == NULL)
+    return NULL;
+  if (fh_plugin_session_get_n_items (session) != fh_job_dir_get_n_items (dir))
+    return fh_throw_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_INVALID,
+                          "%s/job.json has %u items but meta.json says %u",
+                          fh_job_dir_get_path (dir), fh_plugin_session_get_n_items (session),
+                          fh_job_dir_get_n_items (dir));
+  return g_steal_pointer (&session);
 }
 
 /* One live worker per name: a worker with our name that still beats (a
@@ -140,13 +138,9 @@ fh_worker_new (const FhWorkerOptions *options, GError **error)
   name = options->name ? g_strdup (options->name) : default_name (self->host);
   self->id = safe_name (name);
   if ((self->dir = fh_job_dir_open (options->job_dir, error)) == NULL ||
-      (self->job = load_job (self->dir, &self->job_text, error)) == NULL)
+      (self->session = open_job (self->dir, options->plugin, error)) == NULL)
     return NULL;
-  self->module = options->plugin ? fh_plugin_module_open (options->plugin, error)
-                                 : fh_plugin_module_open_default (error);
-  if (self->module == NULL)
-    return NULL;
-  self->desc = fh_plugin_module_get_desc (self->module);
+  self->agenda = fh_agenda_pager_new (self->session, 1000, FALSE);
   if (!await_name (self, error) || !fh_job_dir_join (self->dir, self->id, self->instance, error))
     return NULL;
   log_path = fh_job_dir_log_path (self->dir, self->id);
@@ -164,12 +158,11 @@ fh_worker_free (FhWorker *self)
   if (self == NULL)
     return;
   g_clear_pointer (&self->log, fh_job_log_free);
-  g_clear_pointer (&self->module, fh_plugin_module_free);
-  g_clear_pointer (&self->job, fh_job_free);
+  g_clear_pointer (&self->agenda, fh_agenda_pager_free);
+  g_clear_pointer (&self->session, fh_plugin_session_free);
   g_clear_pointer (&self->dir, fh_job_dir_free);
   g_mutex_clear (&self->lock);
   g_free (self->instance);
-  g_free (self->job_text);
   g_free (self->id);
   g_free (self->host);
   g_free (self->started);
@@ -270,8 +263,7 @@ check_claim (FhWorker *self)
       g_printerr ("farmhand worker %s: item %s (attempt %u) was taken over by another worker: "
                   "this worker's heartbeat went stale; stopping\n", self->id, self->item, attempt);
       g_atomic_int_set (&self->cancel, 1);
-      if (self->job_running != NULL)
-        self->desc->job_cancel (self->job_running, FH_CANCEL_GRACEFUL);
+      fh_plugin_session_cancel (self->session, FALSE);
     }
   g_mutex_unlock (&self->lock);
 }
@@ -301,16 +293,11 @@ on_tick (gpointer data)
   fh_job_log_flush (self->log, NULL);
 }
 
+/* The session cancels the job; no new item is claimed meanwhile. */
 static void
-on_signal (int signum, guint count, gpointer data)
+on_cancelled (gpointer data, int signum, gboolean now)
 {
-  FhWorker *self = data;
-  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
-
-  g_atomic_int_set (&self->cancel, 1);
-  self->signum = self->signum ? self->signum : signum;
-  if (self->job_running != NULL)
-    self->desc->job_cancel (self->job_running, count == 1 ? FH_CANCEL_GRACEFUL : FH_CANCEL_NOW);
+  g_atomic_int_set (&((FhWorker *) data)->cancel, 1);
 }
 
 /* ---- the host API ------------------------------------------------------- */
@@ -339,10 +326,15 @@ wait_a_while (FhWorker *self)
 }
 
 static char *
-claimed_item (FhWorker *self, guint index, guint attempt)
+claimed_item (FhWorker *self, guint index, guint attempt, GError **error)
 {
   g_autoptr (JsonObject) o = json_object_new ();
-  g_autofree char *name = fh_agenda_dup_item_name (self->job->agenda, index);
+  JsonObject *item = fh_agenda_pager_get (self->agenda, index, error);
+  const char *name;
+
+  if (item == NULL)
+    return NULL;
+  name = json_object_get_string_member_with_default (item, "name", "?");
 
   self->wait_ms = 0;
   set_state (self, "working", name, index, attempt);
@@ -351,7 +343,6 @@ claimed_item (FhWorker *self, guint index, guint attempt)
     printf ("farmhand worker %s: taking over item %s (attempt %u: no earlier attempt completed)\n",
             self->id, name, attempt);
   self->item_started = g_get_monotonic_time ();
-  json_object_set_string_member (o, "name", name);
   json_object_set_int_member (o, "index", index);
   return fh_json_object_to_string (o);
 }
@@ -363,13 +354,15 @@ api_next_item (void *data)
   g_autoptr (GError) err = NULL;
   guint index, attempt;
   gboolean others_running;
+  char *item;
 
   for (;;)
     {
       if (stopping (self))
         return NULL;
-      if (fh_job_dir_claim (self->dir, &index, &attempt, &others_running, &err))
-        return claimed_item (self, index, attempt);
+      if (fh_job_dir_claim (self->dir, &index, &attempt, &others_running, &err) &&
+          (item = claimed_item (self, index, attempt, &err)) != NULL)
+        return item;
       if (err != NULL)
         {
           g_printerr ("farmhand worker %s: %s\n", self->id, err->message);
@@ -383,12 +376,6 @@ api_next_item (void *data)
       set_state (self, "waiting", NULL, -1, 0);
       wait_a_while (self);
     }
-}
-
-static void
-api_free_item (void *data, char *item)
-{
-  g_free (item);
 }
 
 static void
@@ -411,11 +398,10 @@ count_result (FhWorker *self, const char *name, gboolean ok, JsonObject *r)
 }
 
 static void
-api_report_item (void *data, const char *json)
+api_report_item (void *data, JsonObject *r)
 {
   FhWorker *self = data;
   g_autoptr (GError) err = NULL;
-  g_autoptr (JsonObject) r = fh_json_parse_object (json, -1, &err);
   const char *name;
   guint attempt;
   gint64 index;
@@ -424,8 +410,9 @@ api_report_item (void *data, const char *json)
   index = self->index;
   attempt = self->attempt;
   g_mutex_unlock (&self->lock);
-  if (r == NULL || json_object_get_int_member_with_default (r, "index", -1) != index || index < 0)
+  if (json_object_get_int_member_with_default (r, "index", -1) != index || index < 0)
     {
+      g_autofree char *json = fh_json_object_to_string (r);
       g_printerr ("farmhand worker %s: the plugin reported a result for another item than "
                   "the one it was given: %s\n", self->id, json);
       return;
@@ -441,7 +428,7 @@ api_report_item (void *data, const char *json)
 }
 
 static void
-api_log_line (void *data, const char *item, FhLogStream stream, const char *line, size_t len)
+api_log_line (void *data, const char *item, FhLogStream stream, const char *line, gsize len)
 {
   fh_job_log_line (((FhWorker *) data)->log, item, stream, line, len);
 }
@@ -458,50 +445,19 @@ api_progress (void *data, const char *item, double fraction)
 
 /* ---- running ------------------------------------------------------------ */
 
-static char *
-plugin_options (FhWorker *self)
-{
-  g_autoptr (JsonObject) o = json_object_new ();
-
-  json_object_set_string_member (o, "job_dir", self->job->job_dir);
-  json_object_set_string_member (o, "source", self->job->source);
-  json_object_set_string_member (o, "output_dir", fh_job_dir_get_output_dir (self->dir));
-  return fh_json_object_to_string (o);
-}
-
 /* The job through the plugin; returns its FhRunStatus and error text. */
 static int
 run_job (FhWorker *self, char **why)
 {
-  FhHostApi api = {
-    .struct_size = sizeof (FhHostApi), .abi_major = FH_PLUGIN_ABI_MAJOR,
-    .abi_minor = FH_PLUGIN_ABI_MINOR, .host_data = self, .next_item = api_next_item,
-    .free_item = api_free_item, .report_item = api_report_item, .log_line = api_log_line,
-    .progress = api_progress,
+  const FhPluginSessionFuncs funcs = {
+    .next_item = api_next_item, .report_item = api_report_item, .log_line = api_log_line,
+    .progress = api_progress, .tick = on_tick, .cancelled = on_cancelled,
+    .tick_ms = (guint) CLAMP (fh_job_dir_get_lease (self->dir) * 1000 / 3, 100, 1000),
   };
-  g_autofree char *options = plugin_options (self);
   g_autoptr (JsonObject) summary = NULL;
-  char *msg = NULL;
-  FhPluginJob *pj;
-  int status;
+  int status = fh_plugin_session_run (self->session, &funcs, self, TRUE, &summary);
 
-  if ((pj = self->desc->job_new (&api, self->job_text, options, &msg)) == NULL)
-    {
-      *why = g_strdup (msg ? msg : "the plugin refused the job");
-      self->desc->free_string (msg);
-      return FH_RUN_JOB_FAILED;
-    }
-  g_mutex_lock (&self->lock);
-  self->job_running = pj;
-  g_mutex_unlock (&self->lock);
-  status = self->desc->job_run (pj, &msg);
-  g_mutex_lock (&self->lock);
-  self->job_running = NULL;
-  g_mutex_unlock (&self->lock);
-  self->desc->job_free (pj);
-  summary = msg ? fh_json_parse_object (msg, -1, NULL) : NULL;
-  *why = g_strdup (summary ? json_object_get_string_member_with_default (summary, "error", NULL) : NULL);
-  self->desc->free_string (msg);
+  *why = g_strdup (json_object_get_string_member_with_default (summary, "error", NULL));
   return status;
 }
 
@@ -521,17 +477,15 @@ finish (FhWorker *self, int status, const char *why)
   heartbeat (self);
   printf ("farmhand worker %s: %s: %u complete, %u failed%s%s\n", self->id, state,
           self->n_complete, self->n_failed, why ? "; " : "", why ? why : "");
-  if (status == FH_RUN_CANCELLED && self->signum != 0)
-    return 128 + self->signum;
+  if (status == FH_RUN_CANCELLED && fh_plugin_session_get_signal (self->session) != 0)
+    return 128 + fh_plugin_session_get_signal (self->session);
   return status == FH_RUN_OK && self->n_failed == 0 && g_str_equal (state, "done") ? 0 : 1;
 }
 
 int
 fh_worker_run (FhWorker *self)
 {
-  g_autoptr (FhHostMonitor) monitor = NULL;
   g_autofree char *why = NULL;
-  guint tick_ms = (guint) CLAMP (fh_job_dir_get_lease (self->dir) * 1000 / 3, 100, 1000);
   int status;
 
   printf ("farmhand worker %s: job %s in %s (%u items)\n", self->id, fh_job_dir_get_name (self->dir),
@@ -541,9 +495,7 @@ fh_worker_run (FhWorker *self)
   heartbeat (self);
   self->last_beat = g_get_monotonic_time ();
   fh_proc_become_subreaper ();
-  monitor = fh_host_monitor_start (tick_ms, on_tick, on_signal, self);
   status = run_job (self, &why);
-  g_clear_pointer (&monitor, fh_host_monitor_stop);
   fh_proc_end_tree (0, getpid (), 2000);
   fh_job_log_flush (self->log, NULL);
   return finish (self, status, why);

@@ -25,7 +25,8 @@
 
 #include "fh-dispatcher.h"
 #include "fh-error.h"
-#include "fh-presets.h"
+#include "fh-executor-dir.h"
+#include "fh-plugin-error.h"
 #include "fh-item-report.h"
 #include "fh-json.h"
 #include "fh-redactor.h"
@@ -97,7 +98,6 @@ fh_job_runner_free (FhJobRunner *self)
   g_free (self->error);
   g_free (self->executor_kind);
   g_free (self->output_dir);
-  fh_job_free (self->job);
   g_free (self);
 }
 
@@ -274,7 +274,7 @@ build_env (FhJobRunner *self)
   g_autoptr (GStrvBuilder) env = g_strv_builder_new ();
   g_autofree char *out = g_strdup_printf ("FARMHAND_OUTPUT_DIR=%s", self->output_dir);
   g_autofree char *name = g_strdup_printf ("FARMHAND_JOB_NAME=%s", self->job->name);
-  g_autofree char *dir = g_strdup_printf ("FARMHAND_JOB_DIR=%s", self->job->job_dir);
+  g_autofree char *dir = g_strdup_printf ("FARMHAND_JOB_DIR=%s", self->job->base_dir);
 
   g_strv_builder_add (env, out);
   for (guint i = 0; i < self->job->env->len; i++)
@@ -422,10 +422,9 @@ report (FhJobRunner *self, JsonObject *result)
 }
 
 static void
-report_unknown (FhJobRunner *self, const char *name)
+report_unknown (FhJobRunner *self, const char *name, const char *tb)
 {
   g_autoptr (JsonObject) o = json_object_new ();
-  g_autofree char *tb = g_strdup_printf ("the job's agenda has no item named '%s'", name);
 
   json_object_set_string_member (o, "name", name);
   json_object_set_string_member (o, "status", "failed");
@@ -517,18 +516,39 @@ run_item (FhJobRunner *self, guint index, const char *name)
   return fh_dispatcher_is_alive (self->dispatcher) || bring_up (self, FALSE);
 }
 
-static JsonObject *
-parse_work (const char *json, GError **error)
+/* The host's work item: {"name": ...} or {"index": ...}.  *@index: the
+ * agenda item it names; FALSE when it names none. */
+static gboolean
+parse_work (FhJobRunner *self, const char *json, guint *index, char **name, GError **error)
 {
-  g_autoptr (JsonObject) o = fh_json_parse_object (json, -1, error);
+  g_autoptr (JsonObject) o = json ? fh_json_parse_object (json, -1, NULL) : NULL;
+  const char *by_name = o ? json_object_get_string_member_with_default (o, "name", NULL) : NULL;
+  gint64 by_index = o ? json_object_get_int_member_with_default (o, "index", -1) : -1;
+  guint n = fh_job_get_n_items (self->job);
 
-  if (o == NULL || json_object_get_string_member_with_default (o, "name", NULL) == NULL)
+  if (by_name != NULL)
     {
-      g_clear_error (error);
-      return fh_throw_null (error, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN,
-                            "the host's work item is not an object with a \"name\": %s", json);
+      *name = g_strdup (by_name);
+      if (fh_agenda_lookup (self->job->agenda, by_name, index))
+        return TRUE;
+      return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+                       "the job's agenda has no item named '%s'", by_name);
     }
-  return g_steal_pointer (&o);
+  if (by_index >= 0 && by_index < n)
+    {
+      *index = (guint) by_index;
+      *name = fh_agenda_dup_item_name (self->job->agenda, *index);
+      return TRUE;
+    }
+  *name = g_strdup_printf ("#%" G_GINT64_FORMAT, by_index);
+  if (o != NULL && json_object_has_member (o, "index"))
+    return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+                     "the job's agenda has no item %" G_GINT64_FORMAT " (it has %u, from 0)",
+                     by_index, n);
+  g_clear_pointer (name, g_free);
+  return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+                   "the host's work item is not an object with a \"name\" or an \"index\": %s",
+                   json ? json : "(NULL)");
 }
 
 static void
@@ -537,23 +557,19 @@ run_agenda (FhJobRunner *self)
   while (!cancelled (self))
     {
       char *work = self->host->next_item (self->host->host_data);
-      g_autoptr (JsonObject) obj = NULL;
       g_autoptr (GError) err = NULL;
-      const char *name;
+      g_autofree char *name = NULL;
+      gboolean found;
       guint index;
 
       if (work == NULL)
         return;
-      obj = parse_work (work, &err);
+      found = parse_work (self, work, &index, &name, &err);
       self->host->free_item (self->host->host_data, work);
-      if (obj == NULL)
-        {
-          host_note (self, "farmhand: %s", err->message);
-          continue;
-        }
-      name = json_object_get_string_member (obj, "name");
-      if (!fh_agenda_lookup (self->job->agenda, name, &index))
-        report_unknown (self, name);
+      if (!found && name == NULL)
+        host_note (self, "farmhand: %s", err->message);
+      else if (!found)
+        report_unknown (self, name, err->message);
       else if (!run_item (self, index, name))
         return;
     }
@@ -599,31 +615,16 @@ close_executor (FhJobRunner *self)
   host_note (self, "farmhand: executor exited with code %d", self->exit_code);
 }
 
-/* The preset's argv, or the job's own, with farmhand's executors named. */
-static char **
-executor_argv (const FhJob *job, GError **error)
-{
-  const FhPreset *preset;
-
-  if (job->executor_argv != NULL)
-    return fh_presets_expand_argv ((const char *const *) job->executor_argv);
-  if ((preset = fh_presets_lookup (job->executor, error)) == NULL)
-    return error && *error ? NULL
-                           : fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID,
-                                            "executor: no such preset '%s'", job->executor);
-  return fh_presets_expand_argv ((const char *const *) preset->argv);
-}
-
 static FhRunStatus
 run_job (FhJobRunner *self)
 {
-  g_autoptr (GError) err = NULL;
-
-  if ((self->argv = executor_argv (self->job, &err)) == NULL)
+  /* Cancelled before it ran: it runs nothing. */
+  if (cancelled (self))
     {
-      set_error (self, "%s", err->message);
-      return FH_RUN_JOB_FAILED;
+      set_error (self, "the job was cancelled before it ran");
+      return FH_RUN_CANCELLED;
     }
+  self->argv = fh_executor_dir_expand_argv ((const char *const *) self->job->executor_argv);
   self->env = build_env (self);
   self->cwd = fh_job_map_path (self->job, self->job->cwd);
   self->report = fh_item_report_new (self->job, self->cwd);

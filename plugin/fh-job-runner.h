@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 
 typedef struct _FhJobRunner FhJobRunner;
 
-/* Takes ownership of @job; @host is borrowed and must outlive the runner.
+/* @job and @host are borrowed and must outlive the runner.
  * @output_dir (nullable) is exported as FARMHAND_OUTPUT_DIR; by default
  * ./farmhand-out/<job name> of the process.  (transfer full) */
 FhJobRunner *fh_job_runner_new (FhJob *job, const FhHostApi *host,

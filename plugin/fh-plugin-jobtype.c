@@ -1,6 +1,10 @@
 /* fh-plugin-jobtype.c — the farmhand-jobtype plugin: the ABI glue around
- * FhJobRunner.  Everything of substance lives in the runner and the
- * dispatcher; this file only translates between C strings and GLib. */
+ * FhJobRunner.  It checks everything a host passes (the ABI promises no
+ * crash on bad input), keeps a job's life straight (run once; freed
+ * running: cancelled, then freed when the run ends), and translates
+ * between C strings and GLib.  Everything of substance lives in the
+ * runner and the executor connection.
+ */
 #include "config.h"
 
 #include <stddef.h>
@@ -8,72 +12,143 @@
 #include <json-glib/json-glib.h>
 
 #include "fh-error.h"
+#include "fh-job-listing.h"
 #include "fh-job-runner.h"
+#include "fh-json.h"
+#include "fh-json-writer.h"
+#include "fh-plugin-error.h"
 #include "fh-plugin.h"
+
+typedef enum { JOB_READY, JOB_RUNNING, JOB_DONE } JobState;
 
 struct FhPluginJob
 {
+  GMutex lock;
+  GCond ended;
+  JobState state;
+  GThread *runner_thread;    /* the thread in job_run() */
+  gboolean free_when_done;   /* job_free() came from inside the run */
+  gboolean cancelled;        /* before the run: run nothing */
+  gboolean runnable;         /* made with a host */
+  FhHostApi host;            /* the host's, copied up to its size */
+  FhJob *job;
   FhJobRunner *runner;
 };
 
 /* The host fields this plugin calls, all present since ABI 1.0. */
 #define HOST_API_MIN_SIZE (offsetof (FhHostApi, progress) + sizeof (void *))
 
+/* A copy of @host, zeroed where the host's struct ends. */
 static gboolean
-check_host (const FhHostApi *host, GError **error)
+copy_host (const FhHostApi *host, FhHostApi *out, GError **error)
 {
-  if (host == NULL || host->struct_size < HOST_API_MIN_SIZE)
-    return fh_throw (error, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN,
-                     "host API struct is too small (%u bytes, need %zu)",
-                     host ? host->struct_size : 0, HOST_API_MIN_SIZE);
+  if (host->struct_size < HOST_API_MIN_SIZE)
+    return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_HOST,
+                     "the host API struct is %u bytes; ABI %d.0 needs at least %zu",
+                     host->struct_size, FH_PLUGIN_ABI_MAJOR, HOST_API_MIN_SIZE);
   if (host->abi_major != FH_PLUGIN_ABI_MAJOR)
-    return fh_throw (error, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN,
-                     "host speaks plugin ABI %u, this plugin ABI %d",
-                     host->abi_major, FH_PLUGIN_ABI_MAJOR);
-  if (!host->next_item || !host->free_item || !host->report_item ||
-      !host->log_line || !host->progress)
-    return fh_throw (error, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN,
-                     "host API lacks a callback");
+    return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_HOST,
+                     "the host speaks plugin ABI %u.%u, this plugin ABI %d.%d",
+                     host->abi_major, host->abi_minor, FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR);
+  memset (out, 0, sizeof *out);
+  memcpy (out, host, MIN (host->struct_size, sizeof *out));
+  {
+    const struct { const char *name; gboolean present; } callbacks[] = {
+      { "next_item", out->next_item != NULL }, { "free_item", out->free_item != NULL },
+      { "report_item", out->report_item != NULL }, { "log_line", out->log_line != NULL },
+      { "progress", out->progress != NULL },
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (callbacks); i++)
+      if (!callbacks[i].present)
+        return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_HOST,
+                         "the host API has no %s callback", callbacks[i].name);
+  }
   return TRUE;
 }
 
-/* options_json: {"job_dir", "source", "output_dir"}, all optional. */
+/* A string from the host: present, UTF-8, not empty. */
 static gboolean
-read_options (const char *options_json, char **job_dir, char **source,
-              char **output_dir, GError **error)
+check_text (const char *text, const char *what, GError **error)
 {
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  JsonObject *o;
+  const char *end;
+
+  if (text == NULL)
+    return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT, "%s is NULL", what);
+  if (!g_utf8_validate (text, -1, &end))
+    return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+                     "%s is not valid UTF-8 (byte %zu)", what, (gsize) (end - text));
+  if (*text == '\0')
+    return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT, "%s is empty", what);
+  return TRUE;
+}
+
+typedef struct
+{
+  char *base_dir;
+  char *source;
+  char *output_dir;
+} Options;
+
+static void
+options_clear (Options *o)
+{
+  g_free (o->base_dir);
+  g_free (o->source);
+  g_free (o->output_dir);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
+
+/* options_json: {"base_dir", "source", "output_dir"}, all optional
+ * strings; anything else is refused, so a typo is not silently ignored. */
+static gboolean
+read_options (const char *options_json, Options *out, GError **error)
+{
+  static const char *const known[] = { "base_dir", "source", "output_dir", NULL };
+  g_autoptr (JsonObject) o = NULL;
+  g_autoptr (GList) members = NULL;
 
   if (options_json == NULL)
     return TRUE;
-  if (!json_parser_load_from_data (parser, options_json, -1, error))
+  if (!check_text (options_json, "options_json", error))
     return FALSE;
-  if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return fh_throw (error, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN,
-                     "options must be a JSON object");
-  o = json_node_get_object (json_parser_get_root (parser));
-  *job_dir = g_strdup (json_object_get_string_member_with_default (o, "job_dir", NULL));
-  *source = g_strdup (json_object_get_string_member_with_default (o, "source", NULL));
-  *output_dir = g_strdup (json_object_get_string_member_with_default (o, "output_dir", NULL));
+  if ((o = fh_json_parse_object (options_json, -1, error)) == NULL)
+    {
+      g_prefix_error (error, "options_json: ");
+      return FALSE;
+    }
+  members = json_object_get_members (o);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *v = json_object_get_member (o, l->data);
+      if (!g_strv_contains (known, l->data))
+        return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+                         "options_json: unknown field '%s' (known: base_dir, source, output_dir)",
+                         (const char *) l->data);
+      if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_STRING)
+        return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+                         "options_json: %s must be a string", (const char *) l->data);
+    }
+  out->base_dir = g_strdup (json_object_get_string_member_with_default (o, "base_dir", NULL));
+  out->source = g_strdup (json_object_get_string_member_with_default (o, "source", NULL));
+  out->output_dir = g_strdup (json_object_get_string_member_with_default (o, "output_dir", NULL));
   return TRUE;
 }
 
 static FhPluginJob *
-jobtype_job_new (const FhHostApi *host, const char *job_json,
-                 const char *options_json, char **error_out)
+jobtype_job_new (const FhHostApi *host, const char *job_json, const char *options_json,
+                 char **error_out)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *job_dir = NULL;
-  g_autofree char *source = NULL;
-  g_autofree char *output_dir = NULL;
+  g_auto (Options) opts = { 0 };
+  FhHostApi copy;
   FhJob *job = NULL;
   FhPluginJob *pj;
 
-  if (check_host (host, &error) &&
-      read_options (options_json, &job_dir, &source, &output_dir, &error))
-    job = fh_job_new_from_data (job_json, -1, source ? source : "job.json",
-                                job_dir, &error);
+  if ((host == NULL || copy_host (host, &copy, &error)) &&
+      check_text (job_json, "job_json", &error) && read_options (options_json, &opts, &error))
+    job = fh_job_new_from_data (job_json, -1, opts.source ? opts.source : "job.json",
+                                opts.base_dir, NULL, &error);
   if (job == NULL)
     {
       if (error_out != NULL)
@@ -81,20 +156,105 @@ jobtype_job_new (const FhHostApi *host, const char *job_json,
       return NULL;
     }
   pj = g_new0 (FhPluginJob, 1);
-  pj->runner = fh_job_runner_new (job, host, output_dir);
+  g_mutex_init (&pj->lock);
+  g_cond_init (&pj->ended);
+  pj->job = job;
+  pj->runnable = host != NULL;
+  if (pj->runnable)
+    {
+      pj->host = copy;
+      pj->runner = fh_job_runner_new (job, &pj->host, opts.output_dir);
+    }
   return pj;
 }
+
+static char *
+refusal (const char *why)
+{
+  g_autoptr (JsonObject) o = json_object_new ();
+
+  json_object_set_string_member (o, "status", "refused");
+  json_object_set_int_member (o, "items_complete", 0);
+  json_object_set_int_member (o, "items_failed", 0);
+  json_object_set_string_member (o, "error", why);
+  return fh_json_object_to_string (o);
+}
+
+/* Whether @job may run now; if not, @why says why. */
+static gboolean
+start_running (FhPluginJob *job, const char **why)
+{
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&job->lock);
+
+  if (!job->runnable)
+    *why = "this job was made without a host API: it can be described and listed, not run";
+  else if (job->state != JOB_READY)
+    *why = "job_run was already called for this job";
+  else
+    {
+      job->state = JOB_RUNNING;
+      job->runner_thread = g_thread_self ();
+      if (job->cancelled)
+        fh_job_runner_cancel (job->runner, FH_CANCEL_NOW);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void free_now (FhPluginJob *job);
 
 static int
 jobtype_job_run (FhPluginJob *job, char **summary_json)
 {
-  return fh_job_runner_run (job->runner, summary_json);
+  const char *why = NULL;
+  char *summary = NULL;
+  gboolean free_it;
+  int status;
+
+  if (job == NULL || !start_running (job, &why))
+    {
+      if (summary_json != NULL)
+        *summary_json = refusal (job == NULL ? "job_run: the job is NULL" : why);
+      return FH_RUN_REFUSED;
+    }
+  status = fh_job_runner_run (job->runner, &summary);
+  g_mutex_lock (&job->lock);
+  job->state = JOB_DONE;
+  job->runner_thread = NULL;
+  free_it = job->free_when_done;
+  g_cond_broadcast (&job->ended);
+  g_mutex_unlock (&job->lock);
+  if (free_it)
+    free_now (job);
+  if (summary_json != NULL)
+    *summary_json = summary;
+  else
+    g_free (summary);
+  return status;
 }
 
 static void
 jobtype_job_cancel (FhPluginJob *job, int flags)
 {
-  fh_job_runner_cancel (job->runner, flags);
+  if (job == NULL)
+    return;
+  g_mutex_lock (&job->lock);
+  /* Before the run: it will run nothing.  During: it stops.  After: no
+   * effect. */
+  job->cancelled = TRUE;
+  if (job->state == JOB_RUNNING)
+    fh_job_runner_cancel (job->runner, flags);
+  g_mutex_unlock (&job->lock);
+}
+
+static void
+free_now (FhPluginJob *job)
+{
+  g_clear_pointer (&job->runner, fh_job_runner_free);
+  g_clear_pointer (&job->job, fh_job_free);
+  g_mutex_clear (&job->lock);
+  g_cond_clear (&job->ended);
+  g_free (job);
 }
 
 static void
@@ -102,8 +262,22 @@ jobtype_job_free (FhPluginJob *job)
 {
   if (job == NULL)
     return;
-  fh_job_runner_free (job->runner);
-  g_free (job);
+  g_mutex_lock (&job->lock);
+  if (job->state == JOB_RUNNING)
+    {
+      fh_job_runner_cancel (job->runner, FH_CANCEL_NOW);
+      /* From inside the run (a host callback): free when it returns. */
+      if (job->runner_thread == g_thread_self ())
+        {
+          job->free_when_done = TRUE;
+          g_mutex_unlock (&job->lock);
+          return;
+        }
+      while (job->state == JOB_RUNNING)
+        g_cond_wait (&job->ended, &job->lock);
+    }
+  g_mutex_unlock (&job->lock);
+  free_now (job);
 }
 
 static void
@@ -112,8 +286,41 @@ jobtype_free_string (char *str)
   g_free (str);
 }
 
+static char *
+jobtype_job_describe (FhPluginJob *job)
+{
+  g_autoptr (JsonObject) o = NULL;
+
+  if (job == NULL)
+    return NULL;
+  o = fh_job_listing_describe (job->job);
+  return fh_json_object_to_string (o);
+}
+
+static char *
+jobtype_job_agenda (FhPluginJob *job, const char *items, uint32_t flags, char **error_out)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonArray) agenda = NULL;
+  g_autoptr (JsonNode) node = NULL;
+
+  if (job == NULL)
+    g_set_error (&error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT, "job_agenda: the job is NULL");
+  else if (items == NULL || check_text (items, "items", &error))
+    agenda = fh_job_listing_agenda (job->job, items, (flags & FH_AGENDA_COMMANDS) != 0, &error);
+  if (agenda == NULL)
+    {
+      if (error_out != NULL)
+        *error_out = g_strdup (error->message);
+      return NULL;
+    }
+  node = json_node_init_array (json_node_alloc (), agenda);
+  return fh_json_writer_to_string (node);
+}
+
 FH_PLUGIN_DEFINE ("farmhand-jobtype", FH_VERSION, "MIT",
                   "Persistent-executor job type: one executor per job, "
                   "commands streamed in, results over a private backchannel",
                   jobtype_job_new, jobtype_job_run, jobtype_job_cancel,
-                  jobtype_job_free, jobtype_free_string)
+                  jobtype_job_free, jobtype_free_string, jobtype_job_describe,
+                  jobtype_job_agenda)

@@ -13,7 +13,7 @@
 
 #include "fh-dispatcher.h"
 #include "fh-error.h"
-#include "fh-presets.h"
+#include "fh-executor-dir.h"
 #include "fh-test-utils.h"
 
 typedef enum { KIND_SHELL, KIND_SHELL_POSIX, KIND_PYTHON } Kind;
@@ -46,7 +46,7 @@ on_log (FhLogStream stream, const char *line, gsize len, gboolean echo, gpointer
 static char **
 argv_for (Kind kind)
 {
-  g_autofree char *dir = fh_presets_executor_dir ();
+  g_autofree char *dir = fh_executor_dir ();
   g_autofree char *shell = g_build_filename (dir, "farmhand-executor", NULL);
   g_autofree char *py = g_build_filename (dir, "farmhand_executor.py", NULL);
 
@@ -57,11 +57,10 @@ argv_for (Kind kind)
   return g_strdupv ((char *[]) { "python3", "-u", py, NULL });
 }
 
-/* Starts the executor of @fx->kind with @env ("NAME=VALUE", nullable). */
+/* Starts the executor @argv with @env ("NAME=VALUE", nullable). */
 static void
-start (Fixture *fx, const char *const *env)
+start_argv (Fixture *fx, const char *const *argv, const char *const *env)
 {
-  g_auto (GStrv) argv = argv_for (fx->kind);
   g_autoptr (GError) err = NULL;
 
   fx->d = fh_dispatcher_new (NULL, NULL);
@@ -69,6 +68,15 @@ start (Fixture *fx, const char *const *env)
   g_assert_true (fh_dispatcher_start (fx->d, (const char *const *) argv, fx->tmp, env, 30, &err));
   g_assert_no_error (err);
   g_assert_cmpstr (fh_dispatcher_get_hello (fx->d)->kind, ==, fx->shell ? "shell" : "python");
+}
+
+/* Starts the executor of @fx->kind with @env ("NAME=VALUE", nullable). */
+static void
+start (Fixture *fx, const char *const *env)
+{
+  g_auto (GStrv) argv = argv_for (fx->kind);
+
+  start_argv (fx, (const char *const *) argv, env);
 }
 
 static void
@@ -509,23 +517,26 @@ test_exit_zero_is_final (Fixture *fx, gconstpointer data)
   g_assert_error (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_EXITED);
 }
 
-/* An executor directory whose bash builtin is broken: farmhand-executor
+/* An executor whose bash builtin (beside it) is broken: farmhand-executor
  * says so in the log and translates commands instead. */
 static void
 test_builtin_fallback (Fixture *fx, gconstpointer data)
 {
-  g_autofree char *real_dir = fh_presets_executor_dir ();
+  g_autofree char *real_dir = fh_executor_dir ();
   g_autofree char *real = g_build_filename (real_dir, "farmhand-executor", NULL);
   g_autofree char *dir = g_build_filename (fx->tmp, "executors", NULL);
   g_autofree char *exe = g_build_filename (dir, "farmhand-executor", NULL);
-  g_autofree char *env_dir = g_strdup_printf ("FARMHAND_EXECUTOR_DIR=%s", dir);
-  const char *env[] = { env_dir, NULL };
+  g_autoptr (GFile) from = g_file_new_for_path (real);
+  g_autoptr (GFile) to = g_file_new_for_path (exe);
+  g_autoptr (GError) err = NULL;
   g_autofree char *junk = NULL;
 
+  /* A copy, not a link: the executor looks beside its real self. */
   g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
-  g_assert_cmpint (symlink (real, exe), ==, 0);
+  g_file_copy (from, to, G_FILE_COPY_ALL_METADATA, NULL, NULL, NULL, &err);
+  g_assert_no_error (err);
   junk = fh_test_write (dir, "libfarmhand-bash.so", "not a shared object");
-  start (fx, env);
+  start_argv (fx, (const char *const *) (char *[]) { exe, NULL }, NULL);
   assert_ok (fx, "x=1; source /dev/null; [ $x = 1 ]", NULL);
   g_assert_true (log_has (fx, "stderr: farmhand-executor: * could not load the farmhand builtin *; "
                               "commands go through this process instead"));

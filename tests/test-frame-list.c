@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "fh-error.h"
+#include "fh-job-error.h"
 #include "fh-frame-list.h"
 
 static char *

@@ -4,6 +4,7 @@
 #include <pcre2.h>
 
 #include "fh-error.h"
+#include "fh-job-error.h"
 #include "fh-line-splitter.h"
 #include "fh-literal-pattern.h"
 #include "fh-log-scanner.h"

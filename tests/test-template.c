@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "fh-error.h"
+#include "fh-job-error.h"
 #include "fh-template.h"
 
 static char *

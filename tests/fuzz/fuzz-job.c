@@ -13,7 +13,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   g_autoptr (GError) err = NULL;
   g_autoptr (FhJob) job = fh_job_new_from_data ((const char *) data, (gssize) size,
-                                                "fuzz.json", "/fuzz", &err);
+                                                "fuzz.json", "/fuzz", NULL, &err);
 
   g_assert ((job == NULL) != (err == NULL));
   if (job == NULL)

@@ -2,6 +2,7 @@
  * module per VARIANT: each breaks exactly one rule of the ABI. */
 #include "fh-plugin.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 #ifndef VARIANT_NO_SYMBOL
@@ -15,6 +16,10 @@ static int t_job_run (FhPluginJob *job, char **summary) { return FH_RUN_JOB_FAIL
 static void t_job_cancel (FhPluginJob *job, int flags) { }
 static void t_job_free (FhPluginJob *job) { }
 static void t_free_string (char *s) { free (s); }
+static char *t_job_describe (FhPluginJob *job) { return NULL; }
+#ifndef VARIANT_NO_AGENDA
+static char *t_job_agenda (FhPluginJob *job, const char *items, uint32_t flags, char **error) { return NULL; }
+#endif
 
 static const FhPluginDesc desc = {
 #ifdef VARIANT_BAD_MAJOR
@@ -24,7 +29,11 @@ static const FhPluginDesc desc = {
 #else
   FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR,
 #endif
+#ifdef VARIANT_SMALL_DESC
+  offsetof (FhPluginDesc, job_describe), 0,
+#else
   sizeof (FhPluginDesc), 0,
+#endif
   PLUGIN_NAME, "0.0.1",
 #ifdef VARIANT_BAD_LICENSE
   "Do-What-You-Like",
@@ -32,7 +41,13 @@ static const FhPluginDesc desc = {
   "MIT",
 #endif
   "a test plugin",
-  t_job_new, t_job_run, t_job_cancel, t_job_free, t_free_string, { 0 }
+  t_job_new, t_job_run, t_job_cancel, t_job_free, t_free_string,
+#ifdef VARIANT_NO_AGENDA
+  t_job_describe, NULL,
+#else
+  t_job_describe, t_job_agenda,
+#endif
+  { 0 }
 };
 
 FH_PLUGIN_EXPORT const FhPluginDesc *fh_plugin_get_desc (void);

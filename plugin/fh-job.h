@@ -5,7 +5,9 @@
  * path of the field ("agenda.frames: ..."); an unknown field suggests the
  * closest known one.  Nothing runs from an invalid job.
  *
- * Fields are read-only after parsing; the struct owns everything in it.
+ * The struct owns everything in it.  Fields are read-only after parsing,
+ * but for the log scanner's per-block state (fh_log_scanner_set_block()),
+ * which the job runner updates as the log streams in.
  */
 #pragma once
 
@@ -15,9 +17,12 @@
 #include "fh-agenda.h"
 #include "fh-log-scanner.h"
 #include "fh-path-map.h"
+#include "fh-job-error.h"
+#include "fh-presets.h"
 #include "fh-template.h"
 
 G_BEGIN_DECLS
+
 
 typedef struct
 {
@@ -40,11 +45,11 @@ typedef struct
 typedef struct
 {
   char *name;            /* "name", or derived from the file name */
-  char *job_dir;         /* absolute directory of the job file */
+  char *base_dir;        /* absolute: what relative paths in the job
+                            mean (the job file's directory) */
   char *source;          /* file path (or "<data>") for messages */
-  char *executor;        /* preset name (executor/presets.json); NULL
-                            when executor_argv is set */
-  char **executor_argv;  /* nullable */
+  char *executor;        /* the preset's name; NULL for an argv */
+  char **executor_argv;  /* the command: the preset's, or the job's own */
   gboolean backchannel_socket;  /* fallback: a Unix socket + token instead
                                    of an inherited socketpair end */
   char *cwd;             /* absolute; default: the job file's directory */
@@ -63,12 +68,13 @@ typedef struct
   guint max_restarts;        /* executor restarts after it died or hung */
 } FhJob;
 
-/* (transfer full) */
-FhJob *fh_job_new_from_file (const char *path, GError **error);
-/* @source names the data in messages; @job_dir (nullable: the current
- * directory) anchors relative paths.  (transfer full) */
+/* @source names the data in messages; @base_dir (nullable: the current
+ * directory) anchors relative paths; @presets (nullable: the default
+ * ones) are the executor presets a job may name.  (transfer full) */
 FhJob *fh_job_new_from_data (const char *data, gssize len, const char *source,
-                             const char *job_dir, GError **error);
+                             const char *base_dir, FhPresets *presets, GError **error);
+/* The job file @path (relative paths from its directory).  (transfer full) */
+FhJob *fh_job_new_from_file (const char *path, FhPresets *presets, GError **error);
 void fh_job_free (FhJob *job);
 
 guint fh_job_get_n_items (const FhJob *job);

@@ -16,6 +16,7 @@
 #include <pcre2.h>
 
 #include "fh-error.h"
+#include "fh-job-error.h"
 #include "fh-literal-pattern.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (pcre2_code, pcre2_code_free)

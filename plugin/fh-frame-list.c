@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "fh-error.h"
+#include "fh-job-error.h"
 
 struct _FhFrameList
 {

@@ -14,8 +14,8 @@
 #include "fh-error.h"
 #include "fh-frame-list.h"
 #include "fh-json.h"
-#include "fh-presets.h"
 #include "fh-suggest.h"
+
 
 static const char *const job_fields[] = {
   "$schema", "name", "description", "executor", "cwd", "env", "path_map",
@@ -39,6 +39,8 @@ typedef struct
 {
   GPtrArray *errors;  /* char*: "path: problem" */
   FhJob *job;
+  FhPresets *presets; /* nullable: none could be read, */
+  GError *no_presets; /* and this says why (to jobs naming a preset) */
 } Checker;
 
 static void complain (Checker *c, const char *path, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
@@ -235,40 +237,32 @@ parse_env (Checker *c, JsonNode *node)
     parse_env_var (c, l->data, json_object_get_member (o, l->data));
 }
 
-static char **
-preset_names (void)
-{
-  GPtrArray *all = fh_presets_get (NULL);
-  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
-
-  for (guint i = 0; all != NULL && i < all->len; i++)
-    g_strv_builder_add (names, ((FhPreset *) g_ptr_array_index (all, i))->name);
-  return g_strv_builder_end (names);
-}
-
 static gboolean
 set_preset (Checker *c, JsonNode *node, const char *path, gboolean *socket)
 {
   const char *name = want_string (c, node, path, TRUE);
-  g_autoptr (GError) err = NULL;
   const FhPreset *preset;
 
   if (name == NULL)
     return FALSE;
-  if ((preset = fh_presets_lookup (name, &err)) == NULL)
+  if (c->presets == NULL)
     {
-      g_auto (GStrv) names = preset_names ();
+      complain (c, path, "preset '%s': %s", name, c->no_presets->message);
+      return FALSE;
+    }
+  if ((preset = fh_presets_lookup (c->presets, name)) == NULL)
+    {
+      g_auto (GStrv) names = fh_presets_names (c->presets);
       g_autofree char *hint = fh_suggest_phrase (name, (const char *const *) names);
       g_autofree char *known = g_strjoinv (", ", names);
-      if (err != NULL)
-        complain (c, path, "%s", err->message);
-      else
-        complain (c, path, "unknown executor preset '%s'%s (presets: %s; or give "
-                  "{\"argv\": [...]})", name, hint, known);
+      complain (c, path, "unknown executor preset '%s'%s (presets: %s; or give "
+                "{\"argv\": [...]})", name, hint, known);
       return FALSE;
     }
   g_free (c->job->executor);
   c->job->executor = g_strdup (name);
+  g_strfreev (c->job->executor_argv);
+  c->job->executor_argv = g_strdupv (preset->argv);
   *socket = preset->socket;
   return TRUE;
 }
@@ -475,7 +469,7 @@ parse_timeouts (Checker *c, JsonNode *node)
 }
 
 static void
-parse_retries (Checker *c, JsonObject *root)
+parse_timeouts_and_retries (Checker *c, JsonObject *root)
 {
   JsonNode *n;
   gint64 v;
@@ -644,8 +638,9 @@ default_name (const char *source)
   return g_steal_pointer (&base);
 }
 
+/* name, description, $schema, cwd. */
 static void
-parse_simple_fields (Checker *c, JsonObject *root)
+parse_identity (Checker *c, JsonObject *root)
 {
   JsonNode *node;
   const char *s;
@@ -664,10 +659,33 @@ parse_simple_fields (Checker *c, JsonObject *root)
       (s = want_string (c, node, "cwd", TRUE)) != NULL)
     {
       g_free (c->job->cwd);
-      c->job->cwd = g_canonicalize_filename (s, c->job->job_dir);
+      c->job->cwd = g_canonicalize_filename (s, c->job->base_dir);
     }
-  if ((node = json_object_get_member (root, "executor")) != NULL)
-    parse_executor (c, node);
+}
+
+/* "executor", or the "shell" preset. */
+static void
+parse_executor_field (Checker *c, JsonObject *root)
+{
+  JsonNode *node = json_object_get_member (root, "executor");
+  g_autoptr (JsonNode) shell = NULL;
+
+  if (node == NULL)
+    node = shell = json_node_init_string (json_node_alloc (), "shell");
+  parse_executor (c, node);
+}
+
+static void
+check_job (Checker *c, JsonNode *root_node)
+{
+  JsonObject *root = want_object (c, root_node, "");
+  JsonNode *node;
+
+  if (root == NULL)
+    return;
+  check_members (c, root, "", job_fields);
+  parse_identity (c, root);
+  parse_executor_field (c, root);
   if ((node = json_object_get_member (root, "env")) != NULL)
     parse_env (c, node);
   if ((node = json_object_get_member (root, "path_map")) != NULL)
@@ -675,18 +693,7 @@ parse_simple_fields (Checker *c, JsonObject *root)
   if ((node = json_object_get_member (root, "log")) != NULL)
     parse_log (c, node);
   parse_outputs (c, root);
-  parse_retries (c, root);
-}
-
-static void
-check_job (Checker *c, JsonNode *root_node)
-{
-  JsonObject *root = want_object (c, root_node, "");
-
-  if (root == NULL)
-    return;
-  check_members (c, root, "", job_fields);
-  parse_simple_fields (c, root);
+  parse_timeouts_and_retries (c, root);
   g_ptr_array_unref (c->job->setup);
   c->job->setup = parse_hooks (c, root, "setup");
   parse_agenda (c, json_object_get_member (root, "agenda"));
@@ -705,17 +712,17 @@ env_var_free (gpointer p)
 }
 
 static FhJob *
-job_new (const char *source, const char *job_dir)
+job_new (const char *source, const char *base_dir)
 {
   FhJob *job = g_new0 (FhJob, 1);
   g_autofree char *cwd = g_get_current_dir ();
 
   job->source = g_strdup (source);
-  job->job_dir = g_canonicalize_filename (job_dir != NULL ? job_dir : ".", cwd);
+  job->base_dir = g_canonicalize_filename (base_dir != NULL ? base_dir : ".", cwd);
   job->name = default_name (source);
   /* Relative things in a job are relative to the job file, so a job runs
    * the same from anywhere. */
-  job->cwd = g_strdup (job->job_dir);
+  job->cwd = g_strdup (job->base_dir);
   job->path_map = fh_path_map_new ();
   job->log = fh_log_scanner_new ();
   job->fail_on_errors = TRUE;
@@ -725,7 +732,6 @@ job_new (const char *source, const char *job_dir)
    * a farm may legitimately take hours. */
   job->timeouts = (FhTimeouts) { .hello_s = 120, .teardown_s = 600, .grace_s = 10 };
   job->max_restarts = 3;
-  job->executor = g_strdup ("shell");
   job->env = g_ptr_array_new_with_free_func (env_var_free);
   job->setup = g_ptr_array_new_with_free_func ((GDestroyNotify) fh_template_free);
   job->teardown = g_ptr_array_new_with_free_func ((GDestroyNotify) fh_template_free);
@@ -754,18 +760,20 @@ parse_json (const char *data, gssize len, const char *source, GError **error)
 
 FhJob *
 fh_job_new_from_data (const char *data, gssize len, const char *source,
-                      const char *job_dir, GError **error)
+                      const char *base_dir, FhPresets *presets, GError **error)
 {
   g_autoptr (JsonNode) root = NULL;
   g_autoptr (FhJob) job = NULL;
   g_autoptr (GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GError) no_presets = NULL;
   Checker c;
 
   g_return_val_if_fail (data != NULL && source != NULL, NULL);
   if ((root = parse_json (data, len, source, error)) == NULL)
     return NULL;
-  job = job_new (source, job_dir);
-  c = (Checker) { errors, job };
+  job = job_new (source, base_dir);
+  c = (Checker) { errors, job, presets ? presets : fh_presets_get_default (&no_presets) };
+  c.no_presets = no_presets;
   check_job (&c, root);
   if (errors->len > 0)
     {
@@ -778,7 +786,7 @@ fh_job_new_from_data (const char *data, gssize len, const char *source,
 }
 
 FhJob *
-fh_job_new_from_file (const char *path, GError **error)
+fh_job_new_from_file (const char *path, FhPresets *presets, GError **error)
 {
   g_autofree char *data = NULL;
   g_autofree char *dir = NULL;
@@ -786,9 +794,13 @@ fh_job_new_from_file (const char *path, GError **error)
   g_autoptr (GError) local = NULL;
 
   if (!g_file_get_contents (path, &data, &len, &local))
-    return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_IO, "%s", local->message);
+    {
+      /* G_FILE_ERROR and its code, with what we were doing. */
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "reading the job: ");
+      return NULL;
+    }
   dir = g_path_get_dirname (path);
-  return fh_job_new_from_data (data, (gssize) len, path, dir, error);
+  return fh_job_new_from_data (data, (gssize) len, path, dir, presets, error);
 }
 
 void
@@ -797,7 +809,7 @@ fh_job_free (FhJob *job)
   if (job == NULL)
     return;
   g_free (job->name);
-  g_free (job->job_dir);
+  g_free (job->base_dir);
   g_free (job->source);
   g_free (job->executor);
   g_strfreev (job->executor_argv);
@@ -826,7 +838,7 @@ fh_job_map_path (const FhJob *job, const char *path)
 char *
 fh_job_expand_hook (const FhJob *job, const FhTemplate *tmpl)
 {
-  FhTemplateVars vars = { .job = job->name, .job_dir = job->job_dir };
+  FhTemplateVars vars = { .job = job->name, .job_dir = job->base_dir };
   g_autofree char *text = fh_template_expand (tmpl, &vars);
 
   return fh_path_map_apply (job->path_map, text);
@@ -836,7 +848,7 @@ char *
 fh_job_expand_item (const FhJob *job, guint index)
 {
   g_autofree char *name = fh_agenda_dup_item_name (job->agenda, index);
-  FhTemplateVars vars = { .job = job->name, .job_dir = job->job_dir, .name = name };
+  FhTemplateVars vars = { .job = job->name, .job_dir = job->base_dir, .name = name };
   g_autofree char *text = NULL;
 
   vars.frames = fh_agenda_get_item_frames (job->agenda, index, &vars.n_frames);

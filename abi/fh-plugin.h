@@ -1,5 +1,6 @@
-/* fh-plugin.h — farmhand's job-type plugin ABI (installed; pkg-config
- * "farmhand-plugin").
+/* fh-plugin.h — farmhand's job-type plugin ABI, version 1.0 (installed;
+ * pkg-config "farmhand-plugin").  docs/abi.md has the rules in one place
+ * and a minimal host to copy.
  *
  * A farm host loads a job-type plugin (a shared module) and drives jobs
  * through it the way a farm's job type works: the plugin asks the host
@@ -10,6 +11,8 @@
  *   dlopen(), fh_plugin_get_desc()  -->   const FhPluginDesc *
  *   check abi_major/abi_minor/license
  *   desc->job_new(host_api, job_json)-->  FhPluginJob *  (job validated)
+ *   desc->job_describe(job)         -->   name, item count, executor, ...
+ *   desc->job_agenda(job, "1-10")   -->   items: names, frames, commands
  *   desc->job_run(job)  ------------->    start executor, setup
  *            <-- host->next_item()        (request work)
  *            <-- host->log_line() ...     (job log, as it streams)
@@ -20,18 +23,33 @@
  *   <--------------------------------     FhRunStatus + summary JSON
  *   desc->job_free(job)
  *
- * Compatibility.  A host accepts a plugin whose abi_major equals its own
- * and whose abi_minor is not newer than its own.  Structs start with their
- * size and only grow at the end (before the reserved slots), so either
- * side reads a field only when the other's struct_size covers it.
+ * Structs.  Every struct of this ABI starts with the ABI version it was
+ * built for (abi_major, abi_minor), then its own size in bytes
+ * (struct_size), then flags — the version first, as GStreamer's and
+ * PipeWire SPA's descriptors put it.  Fields are only ever added at the
+ * end, before the reserved slots, so either side reads a field only when
+ * the other's struct_size covers it.  A host accepts a plugin whose
+ * abi_major equals its own and whose abi_minor is not newer; a plugin
+ * refuses a host of another major.
  *
- * Threads.  job_run() blocks.  Every host callback is called on the thread
- * that called job_run().  job_cancel() may be called from any thread, also
- * from inside a host callback, but not from a signal handler.
+ * Data.  Jobs, work items, results and summaries cross the ABI as UTF-8
+ * JSON strings (schemas/), so adding a field never breaks the ABI.  No
+ * GLib type appears here.  Strings the plugin returns are the caller's,
+ * freed with desc->free_string(); strings passed in are borrowed for the
+ * call.
  *
- * Data.  Work items, results and summaries cross the ABI as UTF-8 JSON
- * strings (schemas/result.schema.json), so adding a field never breaks
- * the ABI.  No GLib type appears here.
+ * Threads and lifetime: see docs/abi.md.  In short: job_run() blocks and
+ * every host callback is called on the thread that called it;
+ * job_cancel() may be called from any thread (not a signal handler),
+ * also from inside a host callback; job_free() of a running job cancels
+ * it and frees it when job_run() has returned.
+ *
+ * Bad input.  No entry point crashes on what a host passes: NULL or empty
+ * strings, invalid UTF-8 or JSON, a host struct that is too small or
+ * lacks a callback, job_run() twice, job_free() of a running job,
+ * job_cancel() before job_run() or after its end.  Each says what was
+ * wrong (an error string, or a refused run with the reason in its
+ * summary).
  *
  * Signals.  The plugin writes to pipes; if SIGPIPE is at its default
  * disposition when a job starts, the plugin sets it to SIG_IGN (write
@@ -74,23 +92,34 @@ typedef enum {
                                died, or setup failed; items not yet served
                                were not run (the summary says why) */
   FH_RUN_CANCELLED = 3,     /* job_cancel() was called */
+  FH_RUN_REFUSED = 4,       /* nothing ran: no job, a job made without a
+                               host (for job_describe/job_agenda only), or
+                               job_run() called again (the summary says
+                               which) */
 } FhRunStatus;
 
 /* Flags for job_cancel(). */
 typedef enum {
-  FH_CANCEL_GRACEFUL = 0,   /* SIGTERM the running command, grace, SIGKILL;
+  FH_CANCEL_GRACEFUL = 0,   /* interrupt the running command (SIGURG and
+                               SIGINT), grace, SIGTERM, grace, SIGKILL;
                                then teardown */
-  FH_CANCEL_NOW = 1 << 0,   /* skip the grace period */
+  FH_CANCEL_NOW = 1 << 0,   /* skip the grace periods and teardown */
 } FhCancelFlags;
+
+/* Flags for job_agenda(). */
+typedef enum {
+  FH_AGENDA_COMMANDS = 1 << 0,   /* each item's expanded command too */
+} FhAgendaFlags;
 
 /**
  * FhHostApi:
  * What the host offers the plugin.  Allocated and owned by the host; must
  * stay valid until job_free() returns.
  *
- * @next_item: the next work item as a JSON object with at least "name"
- *   (an item name of the job's agenda, e.g. "1-4"), or NULL when there is
- *   no more work.  The plugin releases it with @free_item.
+ * @next_item: the next work item as a JSON object naming an item of the
+ *   job's agenda, by "name" (as job_agenda() gives it, e.g. "1-4") or by
+ *   "index" (its position from 0), or NULL when there is no more work.
+ *   The plugin releases it with @free_item.
  * @report_item: the result of one item, a JSON object (see
  *   schemas/result.schema.json).  Borrowed for the call.
  * @log_line: one line of the job log (no line terminator, valid UTF-8,
@@ -100,9 +129,9 @@ typedef enum {
  */
 typedef struct FhHostApi
 {
+  uint32_t abi_major;       /* FH_PLUGIN_ABI_MAJOR the host was built with */
+  uint32_t abi_minor;       /* FH_PLUGIN_ABI_MINOR the host was built with */
   uint32_t struct_size;     /* sizeof (FhHostApi) as the host was built */
-  uint32_t abi_major;
-  uint32_t abi_minor;
   uint32_t reserved_flags;
   void *host_data;          /* passed back to every callback */
   char *(*next_item) (void *host_data);
@@ -121,17 +150,30 @@ typedef struct FhPluginJob FhPluginJob;
  * FhPluginDesc:
  * A plugin's constant descriptor.
  *
- * @job_new: validates @job_json and prepares a job.  @options_json is a
- *   JSON object or NULL: "job_dir" anchors relative paths (default: the
- *   current directory), "source" names the job in messages, "output_dir"
- *   becomes FARMHAND_OUTPUT_DIR (default: ./farmhand-out/<job name>).
- *   On failure returns NULL and sets *@error to a message (free with
- *   @free_string) listing every problem, one per line.
+ * @job_new: validates @job_json and prepares a job.  @host (nullable):
+ *   without one the job can be described and listed, not run.
+ *   @options_json is a JSON object or NULL: "base_dir" anchors relative
+ *   paths (default: the current directory), "source" names the job in
+ *   messages, "output_dir" becomes FARMHAND_OUTPUT_DIR (default:
+ *   ./farmhand-out/<job name>).  On failure returns NULL and sets
+ *   *@error (nullable) to a message (free with @free_string) listing
+ *   every problem, one per line, each starting with its JSON path.
  * @job_run: runs the job to the end (blocking).  Sets *@summary_json
  *   (nullable; free with @free_string) to {"status", "items_complete",
  *   "items_failed", "error"?, "executor": {...}}.
- * @job_cancel: asks a running job to stop (FhCancelFlags); thread-safe.
- * @job_free: releases a job that is not running.
+ * @job_cancel: asks a job to stop (FhCancelFlags): a running one stops,
+ *   one not yet run will run nothing; thread-safe.
+ * @job_free: releases a job; a running one is cancelled (now) and freed
+ *   once its job_run() has returned.
+ * @free_string: frees a string the plugin returned.
+ * @job_describe: the job as a JSON object: "name", "items" (how many),
+ *   "executor", "cwd", "setup" and "teardown" (expanded commands),
+ *   "frames" and "chunk" (frame agendas).  NULL only for a NULL job.
+ * @job_agenda: the agenda items @items names — a list of item numbers
+ *   from 1 in frame-list syntax ("3-7,10"), or NULL for all — as a JSON
+ *   array of {"number", "index", "name", "frames"} (and "command" with
+ *   FH_AGENDA_COMMANDS), in the order given.  On a bad list returns NULL
+ *   and sets *@error (nullable).
  */
 typedef struct FhPluginDesc
 {
@@ -150,6 +192,8 @@ typedef struct FhPluginDesc
   void (*job_cancel) (FhPluginJob *job, int flags);
   void (*job_free) (FhPluginJob *job);
   void (*free_string) (char *str);
+  char *(*job_describe) (FhPluginJob *job);
+  char *(*job_agenda) (FhPluginJob *job, const char *items, uint32_t flags, char **error);
   void *reserved[8];
 } FhPluginDesc;
 
@@ -157,14 +201,17 @@ typedef const FhPluginDesc *(*FhPluginGetDescFunc) (void);
 
 /* Defines the descriptor and the exported entry point, e.g.
  *   FH_PLUGIN_DEFINE ("farmhand-jobtype", "0.1.0", "MIT", "Persistent executor",
- *                     my_job_new, my_job_run, my_job_cancel, my_job_free, free);
+ *                     my_job_new, my_job_run, my_job_cancel, my_job_free, free,
+ *                     my_job_describe, my_job_agenda);
  */
 #define FH_PLUGIN_DEFINE(name_, version_, license_, description_, job_new_,   \
-                         job_run_, job_cancel_, job_free_, free_string_)      \
+                         job_run_, job_cancel_, job_free_, free_string_,      \
+                         job_describe_, job_agenda_)                          \
   static const FhPluginDesc fh_plugin_desc_ = {                               \
     FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR, sizeof (FhPluginDesc), 0,       \
     name_, version_, license_, description_,                                  \
-    job_new_, job_run_, job_cancel_, job_free_, free_string_, { 0 }           \
+    job_new_, job_run_, job_cancel_, job_free_, free_string_,                 \
+    job_describe_, job_agenda_, { 0 }                                         \
   };                                                                          \
   FH_PLUGIN_EXPORT const FhPluginDesc *fh_plugin_get_desc (void);             \
   const FhPluginDesc *fh_plugin_get_desc (void) { return &fh_plugin_desc_; }

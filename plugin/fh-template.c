@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fh-error.h"
+#include "fh-job-error.h"
 #include "fh-suggest.h"
 
 typedef struct

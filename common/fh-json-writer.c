@@ -1,0 +1,141 @@
+/* fh-json-writer.c — JSON text with shortest doubles (see the header). */
+#include "config.h"
+
+#include "fh-json-writer.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+const char *
+fh_json_writer_format_double (char *buf, double d)
+{
+  static const char *const formats[] = {
+    "%.1g", "%.2g", "%.3g", "%.4g", "%.5g", "%.6g", "%.7g", "%.8g", "%.9g",
+    "%.10g", "%.11g", "%.12g", "%.13g", "%.14g", "%.15g", "%.16g", "%.17g",
+  };
+  /* A normal double has 53 bits, so %.15g finds its form of 15 digits or
+   * fewer when it has one (%g drops trailing zeros): start there.  A
+   * subnormal one has fewer bits, and a shorter form than %.15g's. */
+  guint first = fabs (d) < DBL_MIN ? 0 : 14;
+
+  for (guint i = first; i < G_N_ELEMENTS (formats); i++)
+    {
+      g_ascii_formatd (buf, G_ASCII_DTOSTR_BUF_SIZE, formats[i], d);
+      if (g_ascii_strtod (buf, NULL) == d)
+        break;
+    }
+  if (strpbrk (buf, ".eEn") == NULL)
+    strcat (buf, ".0");
+  return buf;
+}
+
+static void
+append_string (GString *out, const char *s)
+{
+  const char *run = s;
+
+  g_string_append_c (out, '"');
+  for (const char *p = s; *p != '\0'; p++)
+    {
+      guchar c = (guchar) *p;
+      const char *escape = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n"
+                           : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b"
+                           : c == '\f' ? "\\f" : NULL;
+
+      if (escape == NULL && c >= 0x20)
+        continue;
+      g_string_append_len (out, run, p - run);
+      if (escape != NULL)
+        g_string_append (out, escape);
+      else
+        g_string_append_printf (out, "\\u%04x", c);
+      run = p + 1;
+    }
+  g_string_append (out, run);
+  g_string_append_c (out, '"');
+}
+
+static void
+append_value (GString *out, JsonNode *node)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_STRING:
+      append_string (out, json_node_get_string (node));
+      break;
+    case G_TYPE_BOOLEAN:
+      g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+      break;
+    case G_TYPE_DOUBLE:
+      if (!isfinite (json_node_get_double (node)))
+        g_string_append (out, "null");
+      else
+        g_string_append (out, fh_json_writer_format_double (buf, json_node_get_double (node)));
+      break;
+    default:
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+      break;
+    }
+}
+
+void
+fh_json_writer_append (GString *out, JsonNode *node)
+{
+  switch (json_node_get_node_type (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        const char *name;
+        JsonNode *member;
+        gboolean first = TRUE;
+
+        g_string_append_c (out, '{');
+        json_object_iter_init_ordered (&iter, json_node_get_object (node));
+        while (json_object_iter_next_ordered (&iter, &name, &member))
+          {
+            if (!first)
+              g_string_append_c (out, ',');
+            first = FALSE;
+            append_string (out, name);
+            g_string_append_c (out, ':');
+            fh_json_writer_append (out, member);
+          }
+        g_string_append_c (out, '}');
+        break;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *a = json_node_get_array (node);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < json_array_get_length (a); i++)
+          {
+            if (i > 0)
+              g_string_append_c (out, ',');
+            fh_json_writer_append (out, json_array_get_element (a, i));
+          }
+        g_string_append_c (out, ']');
+        break;
+      }
+    case JSON_NODE_VALUE:
+      append_value (out, node);
+      break;
+    case JSON_NODE_NULL:
+    default:
+      g_string_append (out, "null");
+      break;
+    }
+}
+
+char *
+fh_json_writer_to_string (JsonNode *node)
+{
+  GString *out = g_string_sized_new (256);
+
+  fh_json_writer_append (out, node);
+  return g_string_free (out, FALSE);
+}

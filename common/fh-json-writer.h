@@ -1,0 +1,29 @@
+/* fh-json-writer.h — compact JSON text of a json-glib tree, with every
+ * double in the shortest form that reads back as the same double.
+ *
+ * json-glib prints doubles with %.17g ("elapsed_s":
+ * 0.00032499999999999999); people read farmhand's results and logs, and
+ * other languages print 0.000325 for the same double (JavaScript,
+ * Python's repr).  json-glib still reads every document; this writes
+ * them.  Members keep their order; strings are escaped as json-glib
+ * escapes them; a double that is not finite, which JSON cannot express,
+ * is written as null.
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* Appends @node's JSON text to @out. */
+void fh_json_writer_append (GString *out, JsonNode *node);
+
+/* (transfer full) */
+char *fh_json_writer_to_string (JsonNode *node);
+
+/* The shortest text of @d (up to 17 significant digits) that g_ascii_strtod
+ * reads back as @d, with ".0" when it would look like an integer:
+ * "0.000325", "1.0", "1e+300".  @buf holds G_ASCII_DTOSTR_BUF_SIZE. */
+const char *fh_json_writer_format_double (char *buf, double d);
+
+G_END_DECLS

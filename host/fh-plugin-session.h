@@ -1,0 +1,91 @@
+/* fh-plugin-session.h — one job inside the job-type plugin, as the host
+ * sees it: the one place farmhand's host drives the ABI (abi/fh-plugin.h).
+ * `farmhand run`, `farmhand worker` and every later host use it.
+ *
+ * A session is made from a job's text (job_new).  It describes the job
+ * and lists its agenda through the ABI (the host never parses a job
+ * itself, so its item names are always the plugin's), and runs it with
+ * the host's callbacks beside a monitor thread that ticks (progress
+ * redraw, syncing, heartbeats) and turns SIGINT/SIGTERM into cancels:
+ * the first graceful, the second now.
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "fh-plugin-module.h"
+#include "fh-plugin.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  const char *base_dir;    /* nullable: what relative paths in the job mean
+                              (the job file's directory); default: cwd */
+  const char *source;      /* nullable: the job's file, in messages */
+  const char *output_dir;  /* nullable: FARMHAND_OUTPUT_DIR */
+} FhPluginSessionOptions;
+
+/* The host's side of a run.  All but @tick and @cancelled are called on
+ * the thread running fh_plugin_session_run(); those two on the monitor
+ * thread.  Any may be NULL. */
+typedef struct
+{
+  /* The next work item: JSON naming an item by "name" or "index" (freed
+   * with g_free); NULL when there is no more. */
+  char *(*next_item) (gpointer user_data);
+  void (*report_item) (gpointer user_data, JsonObject *result);
+  void (*log_line) (gpointer user_data, const char *item, FhLogStream stream,
+                    const char *line, gsize len);
+  void (*progress) (gpointer user_data, const char *item, double fraction);
+  void (*tick) (gpointer user_data);
+  guint tick_ms;
+  /* A signal cancelled the run (@now: the second one, skipping grace). */
+  void (*cancelled) (gpointer user_data, int signum, gboolean now);
+} FhPluginSessionFuncs;
+
+typedef struct _FhPluginSession FhPluginSession;
+
+/* The job @job_json through @module (the session holds a reference).
+ * Unless @runnable, the session can describe and list the job, not run
+ * it.  An invalid job fails with FH_HOST_ERROR_INVALID_JOB and the
+ * plugin's message (one problem a line).  (transfer full) */
+FhPluginSession *fh_plugin_session_new (FhPluginModule *module, const char *job_json,
+                                        const FhPluginSessionOptions *options,
+                                        gboolean runnable, GError **error);
+void fh_plugin_session_free (FhPluginSession *self);
+
+/* job_describe: "name", "items", "executor", "cwd", "setup", "teardown",
+ * "frames", "chunk".  (transfer none) */
+JsonObject *fh_plugin_session_describe (FhPluginSession *self);
+const char *fh_plugin_session_get_name (FhPluginSession *self);
+guint fh_plugin_session_get_n_items (FhPluginSession *self);
+
+/* job_agenda: the items @items names (numbers from 1, "3-7,10"; NULL:
+ * all), each {"number", "index", "name", "frames"} (and "command" with
+ * @commands).  (transfer full) */
+JsonArray *fh_plugin_session_agenda (FhPluginSession *self, const char *items,
+                                     gboolean commands, GError **error);
+/* Calls @func on every agenda item in order (read in pages), as
+ * fh_plugin_session_agenda() gives them; stops at the first that fails. */
+typedef gboolean (*FhPluginSessionItemFunc) (JsonObject *item, gpointer user_data,
+                                             GError **error);
+gboolean fh_plugin_session_foreach_item (FhPluginSession *self, gboolean commands,
+                                         FhPluginSessionItemFunc func, gpointer user_data,
+                                         GError **error);
+/* Every item's name, by index.  (transfer full) */
+GPtrArray *fh_plugin_session_item_names (FhPluginSession *self, GError **error);
+
+/* Runs the job to the end (job_run) with @funcs and @user_data (borrowed
+ * for the call); with @signals, SIGINT and SIGTERM cancel it meanwhile.
+ * @summary (nullable out): the plugin's summary.  Returns an FhRunStatus. */
+int fh_plugin_session_run (FhPluginSession *self, const FhPluginSessionFuncs *funcs,
+                           gpointer user_data, gboolean signals, JsonObject **summary);
+/* Asks the run to stop (graceful, or @now).  Thread-safe. */
+void fh_plugin_session_cancel (FhPluginSession *self, gboolean now);
+/* The signal that cancelled the run, or 0. */
+int fh_plugin_session_get_signal (FhPluginSession *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhPluginSession, fh_plugin_session_free)
+
+G_END_DECLS

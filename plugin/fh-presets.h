@@ -1,0 +1,41 @@
+/* fh-presets.h — executor presets, as data: a JSON object of named
+ * presets, each {"argv": [...], "description", "backchannel", "tested"}
+ * (executor/presets.json; a studio points FARMHAND_PRESETS at its own).
+ * Where farmhand's executors are is fh-executor-dir.h's business.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char *name;
+  char *description;
+  char **argv;          /* with {farmhand_executor}, {farmhand_executor_py} */
+  gboolean socket;      /* "backchannel": "socket" */
+  gboolean tested;      /* exercised by farmhand's own tests */
+} FhPreset;
+
+typedef struct _FhPresets FhPresets;
+
+/* Presets from the JSON text @data; @source names it in errors
+ * (FH_JOB_ERROR_INVALID naming the preset and field).  (transfer full) */
+FhPresets *fh_presets_new_from_data (const char *data, const char *source, GError **error);
+void fh_presets_free (FhPresets *self);
+
+/* The presets farmhand runs with, read once per process (thread-safe):
+ * $FARMHAND_PRESETS, else presets.json in the executor directory, else
+ * the installed one.  NULL with @error when missing or malformed.
+ * (transfer none) */
+FhPresets *fh_presets_get_default (GError **error);
+
+/* (transfer none) (nullable) */
+const FhPreset *fh_presets_lookup (FhPresets *self, const char *name);
+/* Every preset's name.  (transfer full) */
+char **fh_presets_names (FhPresets *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhPresets, fh_presets_free)
+
+G_END_DECLS
