@@ -5,11 +5,11 @@
  * to the plugin reporting its result (report_item) — the command framed,
  * written, run, answered, read, judged and reported.
  *
- * --layer dispatcher drives the dispatcher (FhDispatcher) directly instead:
+ * --layer connection drives the executor connection (FhExecutorConnection) directly:
  * the same executor and backchannel without the job runner, the item
  * report and the host API — to show what each layer costs.
  *
- *   bench-roundtrip [--executor PRESET] [--command CMD] [--layer plugin|dispatcher]
+ *   bench-roundtrip [--executor PRESET] [--command CMD] [--layer plugin|connection]
  *                   [-n N] [--warmup W] [--samples FILE]
  * prints {"n", "median", "p99", "mean", "min"} in µs. */
 #include "config.h"
@@ -20,7 +20,7 @@
 #include <json-glib/json-glib.h>
 
 #include "bench-samples.h"
-#include "fh-dispatcher.h"
+#include "fh-executor-connection.h"
 #include "fh-plugin-module.h"
 #include "fh-executor-dir.h"
 #include "fh-presets.h"
@@ -143,14 +143,14 @@ run (const char *executor, const char *command, Bench *bench, GError **error)
   return status;
 }
 
-/* The same commands straight through FhDispatcher. */
+/* The same commands straight through FhExecutorConnection. */
 static int
-run_dispatcher (const char *executor, const char *command, Bench *bench, GError **error)
+run_connection (const char *executor, const char *command, Bench *bench, GError **error)
 {
   FhPresets *presets = fh_presets_get_default (error);
   const FhPreset *preset = presets ? fh_presets_lookup (presets, executor) : NULL;
   g_auto (GStrv) argv = NULL;
-  g_autoptr (FhDispatcher) d = fh_dispatcher_new (NULL, NULL);
+  g_autoptr (FhExecutorConnection) d = fh_executor_connection_new (NULL, NULL);
   FhRunLimits limits = { 0 };
   gint code;
 
@@ -162,12 +162,12 @@ run_dispatcher (const char *executor, const char *command, Bench *bench, GError 
       return 1;
     }
   argv = fh_executor_dir_expand_argv ((const char *const *) preset->argv);
-  if (!fh_dispatcher_start (d, (const char *const *) argv, NULL, NULL, 60, error))
+  if (!fh_executor_connection_start (d, (const char *const *) argv, NULL, NULL, 60, error))
     return 1;
   for (gint i = 0; i < bench->total; i++)
     {
       gint64 t0 = bench_now_ns ();
-      g_autoptr (FhCommandResult) r = fh_dispatcher_run (d, FH_PHASE_AGENDA, command, NULL, &limits, error);
+      g_autoptr (FhCommandResult) r = fh_executor_connection_run (d, FH_PHASE_AGENDA, command, NULL, &limits, error);
       gint64 ns = bench_now_ns () - t0;
 
       if (r == NULL)
@@ -180,7 +180,10 @@ run_dispatcher (const char *executor, const char *command, Bench *bench, GError 
       if (i >= bench->warmup)
         bench_samples_add (bench->samples, ns);
     }
-  return fh_dispatcher_close (d, 10, &code, error) ? 0 : 1;
+  if ((code = fh_executor_connection_close (d, 10)) == 0)
+    return 0;
+  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "the executor exited with code %d", code);
+  return 1;
 }
 
 int
@@ -195,7 +198,7 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "executor", 'e', 0, G_OPTION_ARG_STRING, &executor, "Executor preset (default: shell)", "PRESET" },
     { "command", 'c', 0, G_OPTION_ARG_STRING, &command, "The no-op command (default: ':', or 'pass' for Python)", "CMD" },
-    { "layer", 0, 0, G_OPTION_ARG_STRING, &layer, "plugin (default): through the plugin ABI; dispatcher: FhDispatcher alone", "LAYER" },
+    { "layer", 0, 0, G_OPTION_ARG_STRING, &layer, "plugin (default): through the plugin ABI; connection: FhExecutorConnection alone", "LAYER" },
     { "count", 'n', 0, G_OPTION_ARG_INT, &n, "Round trips to measure", "N" },
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Round trips before measuring", "W" },
     { "samples", 0, 0, G_OPTION_ARG_FILENAME, &samples_path, "Write every sample (µs) to FILE", "FILE" },
@@ -215,7 +218,7 @@ main (int argc, char **argv)
         layer = g_strdup ("plugin");
     }
   if (err != NULL || n < 1 || warmup < 0 ||
-      (!g_str_equal (layer, "plugin") && !g_str_equal (layer, "dispatcher")))
+      (!g_str_equal (layer, "plugin") && !g_str_equal (layer, "connection")))
     {
       g_printerr ("bench-roundtrip: %s\n", err ? err->message : "bad --count, --warmup or --layer");
       return 2;
@@ -225,7 +228,7 @@ main (int argc, char **argv)
   samples = bench_samples_new (n);
   bench = (Bench) { .total = warmup + n, .warmup = warmup, .samples = samples };
   if ((g_str_equal (layer, "plugin") ? run (executor, command, &bench, &err)
-                                      : run_dispatcher (executor, command, &bench, &err)) != 0 ||
+                                      : run_connection (executor, command, &bench, &err)) != 0 ||
       bench.failed > 0 ||
       !bench_samples_report (samples, samples_path, &err))
     {

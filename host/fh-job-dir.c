@@ -113,7 +113,10 @@ write_json (const char *path, JsonObject *o, gboolean durable, GError **error)
       int saved = errno;
       g_unlink (tmp);
       if (local != NULL)
-        return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, "writing %s: %s", path, local->message);
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local), "writing %s: ", path);
+          return FALSE;
+        }
       return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, saved, "writing %s", path);
     }
   return TRUE;
@@ -127,8 +130,8 @@ read_json (const char *path, GError **error)
   gsize len = 0;
   JsonObject *o;
 
-  if (!g_file_get_contents (path, &text, &len, &local))
-    return fh_throw_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, "%s", local->message);
+  if (!g_file_get_contents (path, &text, &len, error))
+    return NULL;
   if ((o = fh_json_parse_object (text, (gssize) len, &local)) == NULL)
     return fh_throw_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_INVALID, "%s: %s", path,
                           local->message);
@@ -295,7 +298,6 @@ fh_job_dir_create (const char *path, const FhJobDirJob *job, const FhJobDirOptio
   g_autoptr (FhJobDir) self = g_new0 (FhJobDir, 1);
   g_autofree char *job_file = NULL;
   g_autofree char *hint = NULL;
-  g_autoptr (GError) local = NULL;
   int fd;
 
   self->path = g_canonicalize_filename (path, NULL);
@@ -312,8 +314,8 @@ fh_job_dir_create (const char *path, const FhJobDirJob *job, const FhJobDirOptio
     return NULL;
   job_file = child (self, "job.json");
   hint = child (self, "claims/next");
-  if (!g_file_set_contents (job_file, job->text, -1, &local))
-    return fh_throw_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, "%s", local->message);
+  if (!g_file_set_contents (job_file, job->text, -1, error))
+    return NULL;
   if ((fd = open (hint, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0 || !write_hint (self, fd, 0))
     {
       if (fd >= 0)
@@ -451,11 +453,10 @@ char *
 fh_job_dir_read_job (FhJobDir *self, GError **error)
 {
   g_autofree char *path = child (self, "job.json");
-  g_autoptr (GError) local = NULL;
   char *text = NULL;
 
-  if (!g_file_get_contents (path, &text, NULL, &local))
-    return fh_throw_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, "%s", local->message);
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return NULL;
   return text;
 }
 
@@ -550,14 +551,13 @@ make_identity (FhJobDir *self, GError **error)
   g_autofree char *ids = child (self, "claims/.ids");
   g_autofree char *name = g_strdup_printf ("%s.%u", self->worker, self->identity_gen);
   g_autofree char *text = g_strconcat (self->worker, "\n", NULL);
-  g_autoptr (GError) local = NULL;
 
   g_free (self->identity);
   self->identity = g_build_filename (ids, name, NULL);
   if (!make_dir (ids, error))
     return FALSE;
-  if (!g_file_set_contents (self->identity, text, -1, &local))
-    return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, "%s", local->message);
+  if (!g_file_set_contents (self->identity, text, -1, error))
+    return FALSE;
   return TRUE;
 }
 
@@ -940,10 +940,9 @@ fh_job_dir_mark_cancelled (FhJobDir *self, GError **error)
   g_autofree char *path = child (self, "cancelled");
   g_autofree char *when = now_iso ();
   g_autofree char *text = g_strconcat (when, "\n", NULL);
-  g_autoptr (GError) local = NULL;
 
-  if (!g_file_set_contents (path, text, -1, &local))
-    return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, "%s", local->message);
+  if (!g_file_set_contents (path, text, -1, error))
+    return FALSE;
   return TRUE;
 }
 
@@ -1104,7 +1103,6 @@ fh_job_dir_resume (FhJobDir *self, guint *remaining, GError **error)
   g_autofree char *path = NULL;
   g_autoptr (FhItemStates) states = NULL;
   g_autoptr (GString) lines = g_string_new (NULL);
-  g_autoptr (GError) local = NULL;
   guint alive = count_alive (self);
 
   /* A live worker could be writing the very results we set aside. */
@@ -1122,8 +1120,8 @@ fh_job_dir_resume (FhJobDir *self, guint *remaining, GError **error)
   path = resume_ledger_path (self);
   if (lines->len > 0 &&
       !g_file_set_contents_full (path, lines->str, (gssize) lines->len,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0644, &local))
-    return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, "%s", local->message);
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
+    return FALSE;
   *remaining = self->n_items - fh_item_states_count (states, FH_ITEM_COMPLETE);
   if (g_unlink (cancelled) != 0 && errno != ENOENT)
     return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "removing %s", cancelled);

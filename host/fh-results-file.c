@@ -38,24 +38,27 @@ read_existing (FhResultsFile *self, GError **error)
     {
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return TRUE;
-      return fh_throw (error, FH_HOST_ERROR, FH_HOST_ERROR_IO, "%s", local->message);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
     }
   lines = g_strsplit (text, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     {
       g_autoptr (JsonObject) o = NULL;
+      g_autoptr (GError) bad = NULL;
       const char *name;
 
       if (lines[i][0] == '\0')
         continue;
-      o = fh_json_parse_object (lines[i], -1, NULL);
+      o = fh_json_parse_object (lines[i], -1, &bad);
       name = o ? json_object_get_string_member_with_default (o, "name", NULL) : NULL;
+      /* The last line may be torn (a run killed mid-write): it reran. */
       if (name == NULL && lines[i + 1] == NULL)
         break;
       if (name == NULL)
         return fh_throw (error, FH_HOST_ERROR, FH_HOST_ERROR_IO,
-                         "%s:%u: not a results line (an object with a \"name\")",
-                         self->path, i + 1);
+                         "%s:%u: not a results line (an object with a \"name\"): %s",
+                         self->path, i + 1, bad ? bad->message : "it has no \"name\"");
       g_hash_table_replace (self->latest, g_strdup (name), g_steal_pointer (&o));
     }
   return TRUE;
@@ -149,7 +152,6 @@ compact (FhResultsFile *self, GError **error)
 {
   g_autoptr (GPtrArray) all = g_ptr_array_new ();
   g_autoptr (GString) text = g_string_new (NULL);
-  g_autoptr (GError) local = NULL;
   GHashTableIter iter;
   gpointer value;
 
@@ -165,8 +167,8 @@ compact (FhResultsFile *self, GError **error)
     }
   if (!g_file_set_contents_full (self->path, text->str, (gssize) text->len,
                                  G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                 0644, &local))
-    return fh_throw (error, FH_HOST_ERROR, FH_HOST_ERROR_IO, "%s", local->message);
+                                 0644, error))
+    return FALSE;
   return TRUE;
 }
 

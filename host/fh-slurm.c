@@ -26,7 +26,11 @@ run (const char *const *argv, char **out, GError **error)
   proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
                             &local);
   if (proc == NULL || !g_subprocess_communicate_utf8 (proc, NULL, NULL, &stdout_text, &stderr_text, &local))
-    return fh_throw (error, FH_SLURM_ERROR, FH_SLURM_ERROR_FAILED, "%s: %s", argv[0], local->message);
+    {
+      /* G_SPAWN_ERROR or G_IO_ERROR, and its code, with the program. */
+      g_propagate_prefixed_error (error, g_steal_pointer (&local), "%s: ", argv[0]);
+      return FALSE;
+    }
   if (!g_subprocess_get_successful (proc))
     {
       g_autofree char *cmd = g_strjoinv (" ", (char **) argv);

@@ -15,6 +15,7 @@ G_BEGIN_DECLS
  *   not installed.
  * @FH_SLURM_ERROR_FAILED: a Slurm command failed; the message has its
  *   output.
+ * A command that cannot be run at all keeps its G_SPAWN_ERROR and code.
  */
 typedef enum {
   FH_SLURM_ERROR_NOT_FOUND,

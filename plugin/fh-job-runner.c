@@ -23,7 +23,7 @@
 
 #include <json-glib/json-glib.h>
 
-#include "fh-dispatcher.h"
+#include "fh-executor-connection.h"
 #include "fh-error.h"
 #include "fh-executor-dir.h"
 #include "fh-plugin-error.h"
@@ -37,7 +37,7 @@ struct _FhJobRunner
   const FhHostApi *host;
   GCancellable *cancel;        /* graceful */
   GCancellable *kill;          /* now */
-  FhDispatcher *dispatcher;    /* the current executor */
+  FhExecutorConnection *connection;  /* to the current executor */
   FhItemReport *report;        /* findings of the command running */
   FhRedactor *redactor;
   char **argv;
@@ -87,7 +87,7 @@ fh_job_runner_free (FhJobRunner *self)
 {
   if (self == NULL)
     return;
-  g_clear_pointer (&self->dispatcher, fh_dispatcher_free);
+  g_clear_pointer (&self->connection, fh_executor_connection_free);
   g_clear_pointer (&self->report, fh_item_report_free);
   g_clear_pointer (&self->redactor, fh_redactor_free);
   g_clear_object (&self->cancel);
@@ -292,20 +292,20 @@ start_executor (FhJobRunner *self, GError **error)
 {
   g_autofree char *shown = g_strjoinv (" ", self->argv);
 
-  g_clear_pointer (&self->dispatcher, fh_dispatcher_free);
+  g_clear_pointer (&self->connection, fh_executor_connection_free);
   host_note (self, "farmhand: starting executor: %s", shown);
-  self->dispatcher = fh_dispatcher_new (self->cancel, self->kill);
-  fh_dispatcher_set_log_func (self->dispatcher, on_log, self);
-  fh_dispatcher_set_block_func (self->dispatcher, on_block);
-  fh_dispatcher_set_message_func (self->dispatcher, on_message, self);
-  fh_dispatcher_set_grace (self->dispatcher, self->job->timeouts.grace_s);
-  fh_dispatcher_set_socket_mode (self->dispatcher, self->job->backchannel_socket);
-  if (!fh_dispatcher_start (self->dispatcher, (const char *const *) self->argv, self->cwd,
+  self->connection = fh_executor_connection_new (self->cancel, self->kill);
+  fh_executor_connection_set_log_func (self->connection, on_log, self);
+  fh_executor_connection_set_block_func (self->connection, on_block);
+  fh_executor_connection_set_message_func (self->connection, on_message, self);
+  fh_executor_connection_set_grace (self->connection, self->job->timeouts.grace_s);
+  fh_executor_connection_set_socket_mode (self->connection, self->job->backchannel_socket);
+  if (!fh_executor_connection_start (self->connection, (const char *const *) self->argv, self->cwd,
                             (const char *const *) self->env, self->job->timeouts.hello_s, error))
     return FALSE;
   g_free (self->executor_kind);
-  self->executor_kind = g_strdup (fh_dispatcher_get_hello (self->dispatcher)->kind);
-  self->executor_pid = fh_dispatcher_get_hello (self->dispatcher)->pid;
+  self->executor_kind = g_strdup (fh_executor_connection_get_hello (self->connection)->kind);
+  self->executor_pid = fh_executor_connection_get_hello (self->connection)->pid;
   return TRUE;
 }
 
@@ -323,31 +323,53 @@ combine_reasons (const FhCommandResult *r, char *verdict)
   return g_strdup_printf ("%s\n%s", r->traceback, v);
 }
 
-/* Runs one command; returns why it failed (NULL: it did not) and sets
- * @result (nullable out).  @died (nullable out): the executor died or
- * broke the protocol under it — not a timeout, not a cancel. */
-static char *
-run_command (FhJobRunner *self, FhPhase phase, const char *command, JsonObject *item,
-             double timeout_s, gboolean check_outputs, FhCommandResult **result,
-             gboolean *died)
-{
-  FhRunLimits limits = { timeout_s, self->job->timeouts.stall_s, phase != FH_PHASE_TEARDOWN };
-  g_autoptr (GError) err = NULL;
-  g_autoptr (FhCommandResult) r = NULL;
-  char *why;
+/* How one command ended. */
+typedef enum {
+  OUTCOME_OK,        /* it succeeded (and its log and outputs agree) */
+  OUTCOME_FAILED,    /* it failed: its traceback, or what its log says */
+  OUTCOME_STOPPED,   /* farmhand stopped it: timeout, stall, cancel */
+  OUTCOME_LOST,      /* the executor died or broke the protocol under it */
+} OutcomeKind;
 
-  r = fh_dispatcher_run (self->dispatcher, phase, command, item, &limits, &err);
-  if (died != NULL)
-    *died = r == NULL && !g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT) &&
-            !g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_CANCELLED);
-  why = r == NULL ? g_strdup (err->message)
-                  : combine_reasons (r, fh_item_report_verdict (self->report, check_outputs));
+typedef struct
+{
+  OutcomeKind kind;
+  char *why;                 /* NULL for OUTCOME_OK */
+  FhCommandResult *result;   /* NULL unless the executor answered */
+} Outcome;
+
+static void
+outcome_clear (Outcome *o)
+{
+  g_clear_pointer (&o->why, g_free);
+  g_clear_pointer (&o->result, fh_command_result_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Outcome, outcome_clear)
+
+/* Runs one command (@check_outputs: judge its declared outputs too). */
+static void
+run_command (FhJobRunner *self, FhPhase phase, const char *command, JsonObject *item,
+             double timeout_s, gboolean check_outputs, Outcome *out)
+{
+  FhRunLimits limits = { .timeout_s = timeout_s, .stall_s = self->job->timeouts.stall_s,
+                         .cancellable = phase != FH_PHASE_TEARDOWN };
+  g_autoptr (GError) err = NULL;
+
+  out->result = fh_executor_connection_run (self->connection, phase, command, item, &limits, &err);
+  if (out->result != NULL)
+    {
+      out->why = combine_reasons (out->result, fh_item_report_verdict (self->report, check_outputs));
+      out->kind = out->why == NULL ? OUTCOME_OK : OUTCOME_FAILED;
+      return;
+    }
+  out->why = g_strdup (err->message);
+  out->kind = g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT) ||
+              g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_CANCELLED)
+                  ? OUTCOME_STOPPED : OUTCOME_LOST;
   /* After a timeout the session cannot be trusted: end it. */
   if (g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT))
-    fh_dispatcher_terminate (self->dispatcher);
-  if (result != NULL)
-    *result = g_steal_pointer (&r);
-  return why;
+    fh_executor_connection_terminate (self->connection);
 }
 
 /* Runs the setup commands.  FALSE: setup failed (self->setup_failed, the
@@ -359,21 +381,19 @@ run_setup (FhJobRunner *self)
   for (guint i = 0; i < self->job->setup->len; i++)
     {
       g_autofree char *command = fh_job_expand_hook (self->job, g_ptr_array_index (self->job->setup, i));
-      g_autofree char *why = NULL;
-      gboolean died = FALSE;
+      g_auto (Outcome) out = { 0 };
 
       fh_item_report_reset (self->report, NULL, 0);
-      why = run_command (self, FH_PHASE_SETUP, command, NULL, self->job->timeouts.setup_s,
-                         FALSE, NULL, &died);
-      if (why == NULL)
+      run_command (self, FH_PHASE_SETUP, command, NULL, self->job->timeouts.setup_s, FALSE, &out);
+      if (out.kind == OUTCOME_OK)
         continue;
-      host_note (self, "farmhand: setup[%u] failed: %s", i, why);
+      host_note (self, "farmhand: setup[%u] failed: %s", i, out.why);
       /* A failing (or hanging) setup command will fail again; a crash
        * may not. */
-      if (!died || cancelled (self))
+      if (out.kind != OUTCOME_LOST || cancelled (self))
         {
           self->setup_failed = TRUE;
-          set_error (self, "setup[%u] failed: %s", i, why);
+          set_error (self, "setup[%u] failed: %s", i, out.why);
         }
       return FALSE;
     }
@@ -461,8 +481,7 @@ attempt_item (FhJobRunner *self, guint index, const char *name, JsonObject *item
               guint attempt, gboolean *ok)
 {
   g_autofree char *command = fh_job_expand_item (self->job, index);
-  g_autoptr (FhCommandResult) r = NULL;
-  g_autofree char *why = NULL;
+  g_auto (Outcome) out = { 0 };
   gint64 started = g_get_monotonic_time ();
   const gint64 *frames;
   guint n_frames;
@@ -472,12 +491,12 @@ attempt_item (FhJobRunner *self, guint index, const char *name, JsonObject *item
   self->current_item = name;
   self->progress_unsent = -1;
   self->progress_sent_at = 0;
-  why = run_command (self, FH_PHASE_AGENDA, command, item, self->job->timeouts.command_s,
-                     TRUE, &r, NULL);
+  run_command (self, FH_PHASE_AGENDA, command, item, self->job->timeouts.command_s, TRUE, &out);
   flush_progress (self);
   self->current_item = NULL;
-  *ok = why == NULL;
-  return item_result (self, item, name, r, why, g_get_monotonic_time () - started, attempt);
+  *ok = out.kind == OUTCOME_OK;
+  return item_result (self, item, name, out.result, out.why, g_get_monotonic_time () - started,
+                      attempt);
 }
 
 /* Runs item @index, re-running it after a failure up to `retries` times
@@ -503,7 +522,7 @@ run_item (FhJobRunner *self, guint index, const char *name)
         host_note (self, "farmhand: item %s failed (attempt %u of %u): %s; retrying", name,
                    attempt, self->job->retries + 1, first);
       }
-      if (!fh_dispatcher_is_alive (self->dispatcher) && !bring_up (self, FALSE))
+      if (!fh_executor_connection_is_alive (self->connection) && !bring_up (self, FALSE))
         break;
     }
   if (ok)
@@ -513,7 +532,7 @@ run_item (FhJobRunner *self, guint index, const char *name)
   report (self, result);
   if (cancelled (self))
     return FALSE;
-  return fh_dispatcher_is_alive (self->dispatcher) || bring_up (self, FALSE);
+  return fh_executor_connection_is_alive (self->connection) || bring_up (self, FALSE);
 }
 
 /* The host's work item: {"name": ...} or {"index": ...}.  *@index: the
@@ -585,20 +604,20 @@ run_teardown (FhJobRunner *self)
   for (guint i = 0; i < self->job->teardown->len; i++)
     {
       g_autofree char *command = fh_job_expand_hook (self->job, g_ptr_array_index (self->job->teardown, i));
-      g_autofree char *why = NULL;
+      g_auto (Outcome) out = { 0 };
 
-      if (!fh_dispatcher_is_alive (self->dispatcher))
+      if (!fh_executor_connection_is_alive (self->connection))
         {
           host_note (self, "farmhand: teardown not run: the executor is gone");
           self->teardown_failed = self->job->teardown->len > 0;
           return;
         }
       fh_item_report_reset (self->report, NULL, 0);
-      why = run_command (self, FH_PHASE_TEARDOWN, command, NULL, self->job->timeouts.teardown_s,
-                         FALSE, NULL, NULL);
-      if (why == NULL)
+      run_command (self, FH_PHASE_TEARDOWN, command, NULL, self->job->timeouts.teardown_s, FALSE,
+                   &out);
+      if (out.kind == OUTCOME_OK)
         continue;
-      host_note (self, "farmhand: teardown[%u] failed: %s", i, why);
+      host_note (self, "farmhand: teardown[%u] failed: %s", i, out.why);
       self->teardown_failed = TRUE;
     }
 }
@@ -606,12 +625,10 @@ run_teardown (FhJobRunner *self)
 static void
 close_executor (FhJobRunner *self)
 {
-  g_autoptr (GError) err = NULL;
-
-  if (self->dispatcher == NULL || self->closed)
+  if (self->connection == NULL || self->closed)
     return;
   self->closed = TRUE;
-  fh_dispatcher_close (self->dispatcher, self->job->timeouts.grace_s, &self->exit_code, &err);
+  self->exit_code = fh_executor_connection_close (self->connection, self->job->timeouts.grace_s);
   host_note (self, "farmhand: executor exited with code %d", self->exit_code);
 }
 
@@ -630,7 +647,7 @@ run_job (FhJobRunner *self)
   self->report = fh_item_report_new (self->job, self->cwd);
   if (bring_up (self, TRUE))
     run_agenda (self);
-  if (self->dispatcher != NULL)
+  if (self->connection != NULL)
     run_teardown (self);
   close_executor (self);
   if (cancelled (self))
@@ -694,8 +711,8 @@ fh_job_runner_run (FhJobRunner *self, char **summary_json)
 
   g_main_context_push_thread_default (context);
   status = run_job (self);
-  /* Sources of the dispatcher live on this context: free it here. */
-  g_clear_pointer (&self->dispatcher, fh_dispatcher_free);
+  /* Sources of the connection live on this context: free it here. */
+  g_clear_pointer (&self->connection, fh_executor_connection_free);
   g_main_context_pop_thread_default (context);
   g_main_context_unref (context);
   if (summary_json != NULL)

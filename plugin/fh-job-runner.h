@@ -1,4 +1,4 @@
-/* fh-job-runner.h — runs one job through a dispatcher, the way a farm's
+/* fh-job-runner.h — runs one job through an executor connection, the way a farm's
  * job type does: start the executor, run setup, then request work from
  * the host, execute it and report it until there is no more, then run
  * teardown and close the executor.

@@ -19,7 +19,7 @@ for module in ("execnet", "mitogen"):
         print("1..0 # SKIP python3-%s is not installed (apt-get install python3-%s)" % (module, module))
         sys.exit(0)
 
-ROUNDTRIPS = ["limit_pipe_socketpair", "limit_3_processes", "farmhand_shell_dispatcher",
+ROUNDTRIPS = ["limit_pipe_socketpair", "limit_3_processes", "farmhand_shell_connection",
               "farmhand_shell", "farmhand_python", "spawn_sh_c", "spawn_python_c", "execnet",
               "execnet_remote_exec", "mitogen", "poll_0_2s_tcp"]
 

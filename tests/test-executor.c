@@ -1,5 +1,5 @@
 /* test-executor.c — one conformance table, run against every executor
- * through the real dispatcher, on real processes and sockets:
+ * through the real executor connection, on real processes and sockets:
  * farmhand-executor in direct mode (bash with farmhand's builtin, the
  * default), in translator mode (--shell /bin/sh), and farmhand_executor.py.
  *
@@ -11,7 +11,7 @@
 
 #include <signal.h>
 
-#include "fh-dispatcher.h"
+#include "fh-executor-connection.h"
 #include "fh-error.h"
 #include "fh-executor-dir.h"
 #include "fh-test-utils.h"
@@ -25,7 +25,7 @@ typedef struct
   Kind kind;
   gboolean shell;          /* either shell mode */
   GMainContext *context;
-  FhDispatcher *d;
+  FhExecutorConnection *conn;
   GPtrArray *log;          /* "stdout: line" / "stderr: line" */
   char *tmp;
   char *mark;              /* file the streaming test creates */
@@ -63,11 +63,11 @@ start_argv (Fixture *fx, const char *const *argv, const char *const *env)
 {
   g_autoptr (GError) err = NULL;
 
-  fx->d = fh_dispatcher_new (NULL, NULL);
-  fh_dispatcher_set_log_func (fx->d, on_log, fx);
-  g_assert_true (fh_dispatcher_start (fx->d, (const char *const *) argv, fx->tmp, env, 30, &err));
+  fx->conn = fh_executor_connection_new (NULL, NULL);
+  fh_executor_connection_set_log_func (fx->conn, on_log, fx);
+  g_assert_true (fh_executor_connection_start (fx->conn, (const char *const *) argv, fx->tmp, env, 30, &err));
   g_assert_no_error (err);
-  g_assert_cmpstr (fh_dispatcher_get_hello (fx->d)->kind, ==, fx->shell ? "shell" : "python");
+  g_assert_cmpstr (fh_executor_connection_get_hello (fx->conn)->kind, ==, fx->shell ? "shell" : "python");
 }
 
 /* Starts the executor of @fx->kind with @env ("NAME=VALUE", nullable). */
@@ -100,7 +100,7 @@ fixture_set_up (Fixture *fx, gconstpointer data)
 static void
 fixture_tear_down (Fixture *fx, gconstpointer data)
 {
-  g_clear_pointer (&fx->d, fh_dispatcher_free);
+  g_clear_pointer (&fx->conn, fh_executor_connection_free);
   g_main_context_pop_thread_default (fx->context);
   g_main_context_unref (fx->context);
   if (g_test_verbose ())
@@ -116,7 +116,7 @@ static FhCommandResult *
 run (Fixture *fx, const char *shell, const char *python)
 {
   g_autoptr (GError) err = NULL;
-  FhCommandResult *r = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA,
+  FhCommandResult *r = fh_executor_connection_run (fx->conn, FH_PHASE_AGENDA,
                                           fx->shell ? shell : python, NULL, NULL, &err);
 
   g_assert_no_error (err);
@@ -144,12 +144,7 @@ log_has (Fixture *fx, const char *pattern)
 static int
 close_executor (Fixture *fx)
 {
-  g_autoptr (GError) err = NULL;
-  int code = -1;
-
-  g_assert_true (fh_dispatcher_close (fx->d, 10, &code, &err));
-  g_assert_no_error (err);
-  return code;
+  return fh_executor_connection_close (fx->conn, 10);
 }
 
 /* ---- the table ---------------------------------------------------------- */
@@ -246,7 +241,7 @@ test_big_output (Fixture *fx, gconstpointer data)
 {
   guint lines = 0;
 
-  /* 2 MB of output: far more than a pipe holds, so the dispatcher must
+  /* 2 MB of output: far more than a pipe holds, so the connection must
    * read while the command runs. */
   assert_ok (fx, "i=0; while [ $i -lt 40000 ]; do echo \"line $i 0123456789012345678901234567890123456789\"; i=$((i+1)); done",
              "for i in range(40000):\n    print('line %d 0123456789012345678901234567890123456789' % i)");
@@ -261,7 +256,7 @@ test_exit_code_on_close (Fixture *fx, gconstpointer data)
 {
   assert_ok (fx, "true", "pass");
   g_assert_cmpint (close_executor (fx), ==, 0);
-  g_assert_false (fh_dispatcher_is_alive (fx->d));
+  g_assert_false (fh_executor_connection_is_alive (fx->conn));
 }
 
 static void
@@ -276,7 +271,7 @@ test_command_ends_session (Fixture *fx, gconstpointer data)
   g_assert_cmpint (r->code, ==, 3);
   /* The session is over: the executor exits with the command's code. */
   g_assert_cmpint (close_executor (fx), ==, 3);
-  after = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA, "true", NULL, NULL, &err);
+  after = fh_executor_connection_run (fx->conn, FH_PHASE_AGENDA, "true", NULL, NULL, &err);
   g_assert_null (after);
   g_assert_error (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_EXITED);
   g_assert_true (strstr (err->message, "exited with code 3") != NULL);
@@ -291,7 +286,7 @@ test_early_exit (Fixture *fx, gconstpointer data)
 
   assert_ok (fx, "echo 'loading scene'", "print('loading scene')");
   /* The executor dies (as on an OOM kill) while running a command. */
-  r = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA,
+  r = fh_executor_connection_run (fx->conn, FH_PHASE_AGENDA,
                          fx->shell ? "echo 'about to die'; kill -9 $PPID; sleep 5"
                                                 : "import os, signal\nprint('about to die')\nos.kill(os.getpid(), signal.SIGKILL)",
                          NULL, NULL, &err);
@@ -301,9 +296,9 @@ test_early_exit (Fixture *fx, gconstpointer data)
   g_assert_true (strstr (err->message, "while running this command") != NULL);
   /* The report carries the last lines of the log. */
   g_assert_true (strstr (err->message, "about to die") != NULL);
-  g_assert_false (fh_dispatcher_is_alive (fx->d));
+  g_assert_false (fh_executor_connection_is_alive (fx->conn));
   /* Every later command fails the same way, at once. */
-  g_assert_null (fh_dispatcher_run (fx->d, FH_PHASE_AGENDA, "true", NULL, NULL, &err2));
+  g_assert_null (fh_executor_connection_run (fx->conn, FH_PHASE_AGENDA, "true", NULL, NULL, &err2));
   g_assert_error (err2, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_EXITED);
 }
 
@@ -363,7 +358,7 @@ test_item_reaches_command (Fixture *fx, gconstpointer data)
   json_array_add_int_element (frames, 9);
   json_object_set_string_member (item, "name", "7,9");
   json_object_set_array_member (item, "frames", g_steal_pointer (&frames));
-  r = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA,
+  r = fh_executor_connection_run (fx->conn, FH_PHASE_AGENDA,
                          fx->shell ? "[ \"$FARMHAND_ITEM\" = 7,9 ] && [ \"$FARMHAND_FRAMES\" = '7 9' ] &&"
                                      " [ \"$FARMHAND_PHASE\" = agenda ] && sh -c '[ \"$FARMHAND_FRAMES\" = \"7 9\" ]'"
                          : "assert farmhand.item['frames'] == [7, 9], farmhand.item\nassert farmhand.phase == 'agenda'",
@@ -373,7 +368,7 @@ test_item_reaches_command (Fixture *fx, gconstpointer data)
     g_error ("the item did not reach the command: %s", r->traceback);
   /* Outside an agenda item there is none. */
   g_clear_pointer (&r, fh_command_result_free);
-  r = fh_dispatcher_run (fx->d, FH_PHASE_TEARDOWN,
+  r = fh_executor_connection_run (fx->conn, FH_PHASE_TEARDOWN,
                          fx->shell ? "[ -z \"${FARMHAND_ITEM+set}\" ] && [ \"$FARMHAND_PHASE\" = teardown ]"
                                    : "assert farmhand.item is None and farmhand.phase == 'teardown'",
                          NULL, NULL, &err);
@@ -510,10 +505,10 @@ test_exit_zero_is_final (Fixture *fx, gconstpointer data)
   g_autoptr (GError) err = NULL;
   g_autoptr (FhCommandResult) after = NULL;
 
-  /* It succeeded, and the session is over: the dispatcher knows at once. */
+  /* It succeeded, and the session is over: the connection knows at once. */
   g_assert_cmpint (r->status, ==, FH_STATUS_OK);
-  g_assert_false (fh_dispatcher_is_alive (fx->d));
-  after = fh_dispatcher_run (fx->d, FH_PHASE_AGENDA, "true", NULL, NULL, &err);
+  g_assert_false (fh_executor_connection_is_alive (fx->conn));
+  after = fh_executor_connection_run (fx->conn, FH_PHASE_AGENDA, "true", NULL, NULL, &err);
   g_assert_error (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_EXITED);
 }
 

@@ -343,7 +343,7 @@ static const char *const bad_cases[][2] = {
   { "bad-utf8", "not run: the executor did not start: backchannel frame 1: payload of 6 bytes is not valid UTF-8*" },
   { "truncated", "not run: the executor did not start: backchannel: stream ended inside frame 1: 8 of 100 payload bytes received" },
   { "duplicate-hello", "*executor sent a second hello*" },
-  { "wrong-version", "not run: the executor did not start: backchannel frame 1: executor speaks protocol 2, this dispatcher speaks protocol 1" },
+  { "wrong-version", "not run: the executor did not start: backchannel frame 1: executor speaks protocol 2, this plugin speaks protocol 1" },
   { "unknown-seq", "backchannel frame 2: executor sent a 'result' message for command 101, but the command in flight is 1" },
   { "progress-flood", "complete" },
   { "binary-stdout", "complete" },

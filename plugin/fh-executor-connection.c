@@ -1,10 +1,10 @@
-/* fh-dispatcher.c — one executor process and the conversation with it.
+/* fh-executor-connection.c — one executor process and the conversation with it.
  *
- * State model.  After fh_dispatcher_start() the executor runs and four
+ * State model.  After fh_executor_connection_start() the executor runs and four
  * event sources feed the state: the backchannel (frames → messages), its
  * stdout and stderr (FhExecutorLog), and the child watch (exit).  At most
  * one command is in flight (pending_seq != 0); its result is parked in
- * `result` until fh_dispatcher_run() collects it.
+ * `result` until fh_executor_connection_run() collects it.
  *
  * Ordering.  An executor writes a command's output before it sends the
  * command's result, and the log readers outrank the backchannel in the
@@ -22,7 +22,7 @@
  */
 #include "config.h"
 
-#include "fh-dispatcher.h"
+#include "fh-executor-connection.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -47,7 +47,7 @@
 /* After SIGKILL a process is gone unless the kernel is stuck on it. */
 #define KILL_WAIT_US (30 * G_USEC_PER_SEC)
 
-struct _FhDispatcher
+struct _FhExecutorConnection
 {
   GMainContext *context;
   GCancellable *cancel;            /* graceful stop requested */
@@ -86,10 +86,10 @@ struct _FhDispatcher
   gboolean killed_by_us;
   GError *fatal;
 
-  FhDispatcherLogFunc log_func;
-  FhDispatcherBlockFunc block_func;
+  FhExecutorConnectionLogFunc log_func;
+  FhExecutorConnectionBlockFunc block_func;
   gpointer log_data;
-  FhDispatcherMessageFunc msg_func;
+  FhExecutorConnectionMessageFunc msg_func;
   gpointer msg_data;
 };
 
@@ -114,7 +114,7 @@ on_cancelled (GCancellable *cancellable, gpointer context)
 }
 
 static gulong
-watch_cancellable (FhDispatcher *self, GCancellable *c)
+watch_cancellable (FhExecutorConnection *self, GCancellable *c)
 {
   if (c == NULL)
     return 0;
@@ -122,10 +122,10 @@ watch_cancellable (FhDispatcher *self, GCancellable *c)
                                 (GDestroyNotify) g_main_context_unref);
 }
 
-FhDispatcher *
-fh_dispatcher_new (GCancellable *cancel, GCancellable *kill)
+FhExecutorConnection *
+fh_executor_connection_new (GCancellable *cancel, GCancellable *kill)
 {
-  FhDispatcher *self = g_new0 (FhDispatcher, 1);
+  FhExecutorConnection *self = g_new0 (FhExecutorConnection, 1);
   const char *dbg = g_getenv ("FARMHAND_DEBUG");
 
   debug_protocol = dbg != NULL && strstr (dbg, "protocol") != NULL;
@@ -141,7 +141,7 @@ fh_dispatcher_new (GCancellable *cancel, GCancellable *kill)
 }
 
 static void
-kill_group (FhDispatcher *self, int signum)
+kill_group (FhExecutorConnection *self, int signum)
 {
   if (self->pid <= 0 || self->exited)
     return;
@@ -153,7 +153,7 @@ kill_group (FhDispatcher *self, int signum)
 }
 
 void
-fh_dispatcher_free (FhDispatcher *self)
+fh_executor_connection_free (FhExecutorConnection *self)
 {
   if (self == NULL)
     return;
@@ -188,7 +188,7 @@ fh_dispatcher_free (FhDispatcher *self)
 }
 
 void
-fh_dispatcher_set_log_func (FhDispatcher *self, FhDispatcherLogFunc func,
+fh_executor_connection_set_log_func (FhExecutorConnection *self, FhExecutorConnectionLogFunc func,
                             gpointer user_data)
 {
   self->log_func = func;
@@ -196,13 +196,13 @@ fh_dispatcher_set_log_func (FhDispatcher *self, FhDispatcherLogFunc func,
 }
 
 void
-fh_dispatcher_set_block_func (FhDispatcher *self, FhDispatcherBlockFunc func)
+fh_executor_connection_set_block_func (FhExecutorConnection *self, FhExecutorConnectionBlockFunc func)
 {
   self->block_func = func;
 }
 
 void
-fh_dispatcher_set_message_func (FhDispatcher *self, FhDispatcherMessageFunc func,
+fh_executor_connection_set_message_func (FhExecutorConnection *self, FhExecutorConnectionMessageFunc func,
                                 gpointer user_data)
 {
   self->msg_func = func;
@@ -210,32 +210,32 @@ fh_dispatcher_set_message_func (FhDispatcher *self, FhDispatcherMessageFunc func
 }
 
 void
-fh_dispatcher_set_grace (FhDispatcher *self, double grace_s)
+fh_executor_connection_set_grace (FhExecutorConnection *self, double grace_s)
 {
   self->grace_us = (gint64) (grace_s * G_USEC_PER_SEC);
 }
 
 void
-fh_dispatcher_set_socket_mode (FhDispatcher *self, gboolean socket_mode)
+fh_executor_connection_set_socket_mode (FhExecutorConnection *self, gboolean socket_mode)
 {
   g_return_if_fail (self->proc == NULL);
   self->socket_mode = socket_mode;
 }
 
 gboolean
-fh_dispatcher_is_alive (FhDispatcher *self)
+fh_executor_connection_is_alive (FhExecutorConnection *self)
 {
   return self->proc != NULL && !self->exited && self->fatal == NULL;
 }
 
 const FhMessage *
-fh_dispatcher_get_hello (FhDispatcher *self)
+fh_executor_connection_get_hello (FhExecutorConnection *self)
 {
   return self->hello;
 }
 
 gint
-fh_dispatcher_get_pid (FhDispatcher *self)
+fh_executor_connection_get_pid (FhExecutorConnection *self)
 {
   return self->pid;
 }
@@ -246,7 +246,7 @@ static void
 on_log_line (FhLogStream stream, const char *line, gsize len, gboolean echo,
              gpointer user_data)
 {
-  FhDispatcher *self = user_data;
+  FhExecutorConnection *self = user_data;
 
   if (self->log_func != NULL)
     self->log_func (stream, line, len, echo, self->log_data);
@@ -255,16 +255,16 @@ on_log_line (FhLogStream stream, const char *line, gsize len, gboolean echo,
 static void
 on_log_block (const char *block, gsize len, gsize max_line, gpointer user_data)
 {
-  FhDispatcher *self = user_data;
+  FhExecutorConnection *self = user_data;
 
   self->block_func (block, len, max_line, self->log_data);
 }
 
-static void note (FhDispatcher *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+static void note (FhExecutorConnection *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
 
 /* A line of farmhand's own in the job log. */
 static void
-note (FhDispatcher *self, const char *fmt, ...)
+note (FhExecutorConnection *self, const char *fmt, ...)
 {
   g_autofree char *msg = NULL;
   va_list args;
@@ -281,7 +281,7 @@ note (FhDispatcher *self, const char *fmt, ...)
 /* ---- failure ------------------------------------------------------------ */
 
 static void
-set_fatal (FhDispatcher *self, GError *error)
+set_fatal (FhExecutorConnection *self, GError *error)
 {
   if (self->fatal != NULL)
     {
@@ -298,7 +298,7 @@ set_fatal (FhDispatcher *self, GError *error)
 /* "executor shell (pid 12) was killed by signal 9 (Killed) <while>; last
  * log lines: ..." */
 static char *
-describe_exit (FhDispatcher *self, const char *while_doing)
+describe_exit (FhExecutorConnection *self, const char *while_doing)
 {
   g_autofree char *tail = self->log ? fh_executor_log_tail (self->log, "  ") : g_strdup ("");
   g_autofree char *how = NULL;
@@ -314,7 +314,7 @@ describe_exit (FhDispatcher *self, const char *while_doing)
 
 /* Why there is no answer: the executor died or broke the protocol. */
 static gboolean
-throw_no_answer (FhDispatcher *self, const char *while_doing, GError **error)
+throw_no_answer (FhExecutorConnection *self, const char *while_doing, GError **error)
 {
   if (self->fatal != NULL && !(self->exited && !self->killed_by_us))
     {
@@ -348,21 +348,21 @@ unexpected (const char *fmt, ...)
 }
 
 static GError *
-check_hello (FhDispatcher *self, const FhMessage *msg)
+check_hello (FhExecutorConnection *self, const FhMessage *msg)
 {
   if (self->hello != NULL)
     return unexpected ("executor sent a second hello");
   if (msg->protocol != FH_PROTOCOL_VERSION)
     return g_error_new (FH_PROTOCOL_ERROR, FH_PROTOCOL_ERROR_VERSION,
                         "executor speaks protocol %" G_GINT64_FORMAT
-                        ", this dispatcher speaks protocol %d",
+                        ", this plugin speaks protocol %d",
                         msg->protocol, FH_PROTOCOL_VERSION);
   return NULL;
 }
 
 /* Takes ownership of @msg.  Returns an error when @msg breaks the protocol. */
 static GError *
-handle_message (FhDispatcher *self, FhMessage *msg)
+handle_message (FhExecutorConnection *self, FhMessage *msg)
 {
   g_autoptr (FhMessage) owned = msg;
   GError *err;
@@ -395,7 +395,7 @@ handle_message (FhDispatcher *self, FhMessage *msg)
 }
 
 static void
-process_frames (FhDispatcher *self)
+process_frames (FhExecutorConnection *self)
 {
   const char *payload;
   gsize len;
@@ -428,7 +428,7 @@ process_frames (FhDispatcher *self)
 
 /* Reads what the backchannel holds.  Returns FALSE at end of stream. */
 static gboolean
-read_backchannel (FhDispatcher *self)
+read_backchannel (FhExecutorConnection *self)
 {
   char buf[READ_CHUNK];
 
@@ -465,7 +465,7 @@ read_backchannel (FhDispatcher *self)
 static gboolean
 on_backchannel (GSocket *socket, GIOCondition cond, gpointer user_data)
 {
-  FhDispatcher *self = user_data;
+  FhExecutorConnection *self = user_data;
 
   if (read_backchannel (self))
     return G_SOURCE_CONTINUE;
@@ -475,7 +475,7 @@ on_backchannel (GSocket *socket, GIOCondition cond, gpointer user_data)
 }
 
 static void
-watch_backchannel (FhDispatcher *self, GSocket *socket)
+watch_backchannel (FhExecutorConnection *self, GSocket *socket)
 {
   self->bc = socket;
   g_socket_set_blocking (self->bc, FALSE);
@@ -489,7 +489,7 @@ watch_backchannel (FhDispatcher *self, GSocket *socket)
 static void
 on_accept (GSocket *socket, FhMessage *hello, GBytes *rest, gpointer user_data)
 {
-  FhDispatcher *self = user_data;
+  FhExecutorConnection *self = user_data;
   g_autoptr (GBytes) owned_rest = rest;
   GError *err;
 
@@ -527,11 +527,11 @@ on_child_exit (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   GSubprocess *proc = G_SUBPROCESS (source);
   g_autoptr (GError) err = NULL;
-  FhDispatcher *self;
+  FhExecutorConnection *self;
 
   if (!g_subprocess_wait_finish (proc, res, &err) &&
       g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;  /* the dispatcher is gone */
+    return;  /* the connection is gone */
   self = user_data;
   /* Whatever it left in its process group goes with it. */
   kill (-self->pid, SIGKILL);
@@ -575,7 +575,7 @@ ignore_sigpipe (void)
 }
 
 static GSubprocessLauncher *
-make_launcher (FhDispatcher *self, const char *cwd, const char *const *env, int child_bc_fd)
+make_launcher (FhExecutorConnection *self, const char *cwd, const char *const *env, int child_bc_fd)
 {
   GSubprocessLauncher *launcher = g_subprocess_launcher_new (
       G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
@@ -611,7 +611,7 @@ make_launcher (FhDispatcher *self, const char *cwd, const char *const *env, int 
 }
 
 static void
-watch_streams (FhDispatcher *self)
+watch_streams (FhExecutorConnection *self)
 {
   self->stdin_stream = g_object_ref (g_subprocess_get_stdin_pipe (self->proc));
   self->stdin_writer = fh_fd_writer_new (
@@ -630,9 +630,10 @@ watch_streams (FhDispatcher *self)
 
 /* ---- waiting ------------------------------------------------------------ */
 
-typedef gboolean (*DoneFunc) (FhDispatcher *self);
+typedef gboolean (*DoneFunc) (FhExecutorConnection *self);
 
 typedef enum {
+  STOP_NOT_YET,    /* keep waiting */
   STOP_DONE,
   STOP_EXITED,
   STOP_FATAL,
@@ -654,25 +655,25 @@ typedef struct
 } Wait;
 
 static gboolean
-has_hello (FhDispatcher *self)
+has_hello (FhExecutorConnection *self)
 {
   return self->hello != NULL;
 }
 
 static gboolean
-has_result (FhDispatcher *self)
+has_result (FhExecutorConnection *self)
 {
   return self->result != NULL;
 }
 
 static gboolean
-has_exited (FhDispatcher *self)
+has_exited (FhExecutorConnection *self)
 {
   return self->exited;
 }
 
 static gint64
-last_activity (FhDispatcher *self)
+last_activity (FhExecutorConnection *self)
 {
   gint64 log = self->log ? fh_executor_log_get_last_activity (self->log) : 0;
 
@@ -680,7 +681,7 @@ last_activity (FhDispatcher *self)
 }
 
 static Stop
-check (FhDispatcher *self, const Wait *w, gint64 now)
+check (FhExecutorConnection *self, const Wait *w, gint64 now)
 {
   if (w->done (self))
     return STOP_DONE;
@@ -698,7 +699,7 @@ check (FhDispatcher *self, const Wait *w, gint64 now)
     return STOP_DEADLINE;
   if (w->stall_us != 0 && now - last_activity (self) >= w->stall_us)
     return STOP_STALL;
-  return -1;
+  return STOP_NOT_YET;
 }
 
 static gboolean
@@ -711,7 +712,7 @@ on_wake (gpointer flag)
 /* When the loop must wake by itself: the deadline, or when the command
  * would have stalled if nothing happens before then. */
 static gint64
-next_wake (FhDispatcher *self, const Wait *w)
+next_wake (FhExecutorConnection *self, const Wait *w)
 {
   gint64 t = w->deadline;
 
@@ -724,7 +725,7 @@ next_wake (FhDispatcher *self, const Wait *w)
 }
 
 static Stop
-wait_until (FhDispatcher *self, const Wait *w)
+wait_until (FhExecutorConnection *self, const Wait *w)
 {
   g_autoptr (GSource) timer = NULL;
   gboolean fired = TRUE;
@@ -735,7 +736,7 @@ wait_until (FhDispatcher *self, const Wait *w)
       gint64 now = (w->deadline || w->stall_us) ? g_get_monotonic_time () : 0;
       gint64 wake;
 
-      if ((stop = check (self, w, now)) != (Stop) -1)
+      if ((stop = check (self, w, now)) != STOP_NOT_YET)
         break;
       /* A timer only when there is a time limit, re-armed when it fires. */
       if (fired && (wake = next_wake (self, w)) != 0)
@@ -759,9 +760,9 @@ wait_until (FhDispatcher *self, const Wait *w)
  * last result said so (final).  Give it a moment to do so; one that
  * lingers is killed. */
 static void
-await_exit (FhDispatcher *self, const char *what)
+await_exit (FhExecutorConnection *self, const char *what)
 {
-  Wait w = { has_exited, g_get_monotonic_time () + EOF_GRACE_US, 0, FALSE, FALSE, TRUE };
+  Wait w = { .done = has_exited, .deadline = g_get_monotonic_time () + EOF_GRACE_US, .on_kill = TRUE };
 
   if (wait_until (self, &w) == STOP_DEADLINE)
     set_fatal (self, unexpected ("executor %s but did not exit", what));
@@ -774,9 +775,9 @@ await_exit (FhDispatcher *self, const char *what)
 /* Ends the executor's process group: SIGTERM, grace, SIGKILL (at once
  * when @hard or when a kill is requested during the grace). */
 static void
-end_group (FhDispatcher *self, gboolean hard)
+end_group (FhExecutorConnection *self, gboolean hard)
 {
-  Wait w = { has_exited, 0, 0, FALSE, FALSE, TRUE };
+  Wait w = { .done = has_exited, .on_kill = TRUE };
 
   if (self->exited || self->proc == NULL)
     return;
@@ -801,11 +802,11 @@ end_group (FhDispatcher *self, gboolean hard)
  * and the grace period for its result.  Returns TRUE when the result came:
  * the session is alive.  Otherwise the group is ended. */
 static gboolean
-interrupt_command (FhDispatcher *self, gboolean hard)
+interrupt_command (FhExecutorConnection *self, gboolean hard)
 {
-  Wait w = { has_result, 0, 0, FALSE, FALSE, TRUE };
+  Wait w = { .done = has_result, .on_kill = TRUE };
 
-  if (!hard && fh_dispatcher_is_alive (self))
+  if (!hard && fh_executor_connection_is_alive (self))
     {
       note (self, "farmhand: interrupting the command (SIGINT)");
       /* SIGURG first: the shell executor's bash takes it as notice to
@@ -829,7 +830,7 @@ interrupt_command (FhDispatcher *self, gboolean hard)
 /* ---- public operations -------------------------------------------------- */
 
 static gboolean
-spawn (FhDispatcher *self, const char *const *argv, const char *cwd,
+spawn (FhExecutorConnection *self, const char *const *argv, const char *cwd,
        const char *const *env, GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
@@ -862,10 +863,10 @@ spawn (FhDispatcher *self, const char *const *argv, const char *cwd,
 }
 
 gboolean
-fh_dispatcher_start (FhDispatcher *self, const char *const *argv, const char *cwd,
+fh_executor_connection_start (FhExecutorConnection *self, const char *const *argv, const char *cwd,
                      const char *const *env, double hello_s, GError **error)
 {
-  Wait w = { has_hello, 0, 0, TRUE, TRUE, TRUE };
+  Wait w = { .done = has_hello, .on_eof = TRUE, .on_cancel = TRUE, .on_kill = TRUE };
   Stop stop;
 
   g_return_val_if_fail (self->proc == NULL, FALSE);
@@ -903,7 +904,7 @@ fh_dispatcher_start (FhDispatcher *self, const char *const *argv, const char *cw
  * to be part of its traceback: the shell executor does, since its commands
  * write stderr straight into our pipe. */
 static char *
-traceback_of (FhDispatcher *self, const FhMessage *msg)
+traceback_of (FhExecutorConnection *self, const FhMessage *msg)
 {
   g_autofree char *tail = NULL;
 
@@ -914,7 +915,7 @@ traceback_of (FhDispatcher *self, const FhMessage *msg)
 }
 
 static FhCommandResult *
-take_result (FhDispatcher *self, gint64 started)
+take_result (FhExecutorConnection *self, gint64 started)
 {
   g_autoptr (FhMessage) msg = g_steal_pointer (&self->result);
   g_autofree char *traceback = traceback_of (self, msg);
@@ -945,7 +946,7 @@ describe_stop (Stop stop, const FhRunLimits *limits)
  * interrupted command has failed whatever its result says: a shell runs
  * the rest of a command list after SIGINT killed one part of it. */
 static FhCommandResult *
-stop_command (FhDispatcher *self, Stop stop, const FhRunLimits *limits,
+stop_command (FhExecutorConnection *self, Stop stop, const FhRunLimits *limits,
               gint64 started, GError **error)
 {
   g_autofree char *why = describe_stop (stop, limits);
@@ -974,19 +975,19 @@ stop_command (FhDispatcher *self, Stop stop, const FhRunLimits *limits,
 }
 
 FhCommandResult *
-fh_dispatcher_run (FhDispatcher *self, FhPhase phase, const char *command,
+fh_executor_connection_run (FhExecutorConnection *self, FhPhase phase, const char *command,
                    JsonObject *item, const FhRunLimits *limits, GError **error)
 {
   static const FhRunLimits no_limits = { 0, 0, TRUE };
   g_autoptr (FhMessage) msg = NULL;
-  Wait w = { has_result, 0, 0, TRUE, TRUE, TRUE };
+  Wait w = { .done = has_result, .on_eof = TRUE, .on_cancel = TRUE, .on_kill = TRUE };
   gint64 started;
   Stop stop;
 
   g_return_val_if_fail (self->proc != NULL && self->pending_seq == 0, NULL);
   if (limits == NULL)
     limits = &no_limits;
-  if (!fh_dispatcher_is_alive (self))
+  if (!fh_executor_connection_is_alive (self))
     {
       throw_no_answer (self, "before this command was sent", error);
       return NULL;
@@ -1027,14 +1028,13 @@ fh_dispatcher_run (FhDispatcher *self, FhPhase phase, const char *command,
   return NULL;
 }
 
-gboolean
-fh_dispatcher_close (FhDispatcher *self, double timeout_s, gint *exit_code,
-                     GError **error)
+gint
+fh_executor_connection_close (FhExecutorConnection *self, double timeout_s)
 {
-  Wait w = { has_exited, 0, 0, FALSE, FALSE, TRUE };
+  Wait w = { .done = has_exited, .on_kill = TRUE };
   Stop stop;
 
-  g_return_val_if_fail (self->proc != NULL, FALSE);
+  g_return_val_if_fail (self->proc != NULL, -1);
   if (!self->exited)
     {
       g_clear_pointer (&self->stdin_writer, fh_fd_writer_free);
@@ -1046,12 +1046,11 @@ fh_dispatcher_close (FhDispatcher *self, double timeout_s, gint *exit_code,
       if (stop != STOP_DONE)
         end_group (self, stop == STOP_KILL);
     }
-  *exit_code = self->exit_code;
-  return TRUE;
+  return self->exit_code;
 }
 
 void
-fh_dispatcher_terminate (FhDispatcher *self)
+fh_executor_connection_terminate (FhExecutorConnection *self)
 {
   end_group (self, g_cancellable_is_cancelled (self->kill));
 }

@@ -1,6 +1,6 @@
-/* fh-dispatcher.h — one executor process and the conversation with it.
+/* fh-executor-connection.h — one executor process and the conversation with it.
  *
- * The dispatcher spawns an executor in its own process group with a
+ * The connection spawns an executor in its own process group with a
  * private backchannel — one end of a socketpair, inherited as fd 3 and
  * announced in FARMHAND_BACKCHANNEL_FD, or, in socket mode, a Unix socket
  * in a 0700 directory plus a token (FARMHAND_BACKCHANNEL_PATH/_TOKEN) —
@@ -9,7 +9,7 @@
  * are the job log.
  *
  * Everything is event-driven on the thread-default GMainContext of the
- * thread that created the dispatcher; the blocking calls below iterate
+ * thread that created the connection; the blocking calls below iterate
  * that context until their answer arrives (like g_subprocess_wait()).
  *
  * Stopping a command (timeout, stall, cancel) escalates on the executor's
@@ -31,18 +31,18 @@ G_BEGIN_DECLS
 /* Fd number of the backchannel in the executor. */
 #define FH_BACKCHANNEL_CHILD_FD 3
 
-typedef struct _FhDispatcher FhDispatcher;
+typedef struct _FhExecutorConnection FhExecutorConnection;
 
 /* A job log line: valid UTF-8, @len bytes, not NUL-terminated.  @echo:
  * the line is the echo of a command ("farmhand$ ...", "farmhand> ..."),
  * not output of it. */
-typedef void (*FhDispatcherLogFunc) (FhLogStream stream, const char *line,
+typedef void (*FhExecutorConnectionLogFunc) (FhLogStream stream, const char *line,
                                      gsize len, gboolean echo, gpointer user_data);
 /* The log lines delivered next lie in @block (see FhExecutorLogBlockFunc). */
-typedef void (*FhDispatcherBlockFunc) (const char *block, gsize len, gsize max_line,
+typedef void (*FhExecutorConnectionBlockFunc) (const char *block, gsize len, gsize max_line,
                                        gpointer user_data);
 /* A progress, output or log message for the command in flight. */
-typedef void (*FhDispatcherMessageFunc) (const FhMessage *msg, gpointer user_data);
+typedef void (*FhExecutorConnectionMessageFunc) (const FhMessage *msg, gpointer user_data);
 
 typedef struct
 {
@@ -55,28 +55,28 @@ typedef struct
  * interrupted (see above), and waits that are cancellable return.  @kill
  * (nullable) asks for an immediate stop: no grace, SIGKILL.
  * (transfer full) */
-FhDispatcher *fh_dispatcher_new (GCancellable *cancel, GCancellable *kill);
+FhExecutorConnection *fh_executor_connection_new (GCancellable *cancel, GCancellable *kill);
 /* Kills the executor's process group if it still runs. */
-void fh_dispatcher_free (FhDispatcher *self);
+void fh_executor_connection_free (FhExecutorConnection *self);
 
-void fh_dispatcher_set_log_func (FhDispatcher *self, FhDispatcherLogFunc func,
+void fh_executor_connection_set_log_func (FhExecutorConnection *self, FhExecutorConnectionLogFunc func,
                                  gpointer user_data);
 /* With the log func's user data; before start. */
-void fh_dispatcher_set_block_func (FhDispatcher *self, FhDispatcherBlockFunc func);
-void fh_dispatcher_set_message_func (FhDispatcher *self,
-                                     FhDispatcherMessageFunc func,
+void fh_executor_connection_set_block_func (FhExecutorConnection *self, FhExecutorConnectionBlockFunc func);
+void fh_executor_connection_set_message_func (FhExecutorConnection *self,
+                                     FhExecutorConnectionMessageFunc func,
                                      gpointer user_data);
 /* Seconds between SIGINT, SIGTERM and SIGKILL (default 10). */
-void fh_dispatcher_set_grace (FhDispatcher *self, double grace_s);
+void fh_executor_connection_set_grace (FhExecutorConnection *self, double grace_s);
 /* Socket mode: the backchannel is a Unix socket + token (for executors in
  * applications that close inherited fds).  Before start. */
-void fh_dispatcher_set_socket_mode (FhDispatcher *self, gboolean socket_mode);
+void fh_executor_connection_set_socket_mode (FhExecutorConnection *self, gboolean socket_mode);
 
 /* Spawns @argv in its own process group (cwd @cwd, nullable; @env,
  * nullable, is a list of "NAME=VALUE" added to the inherited environment)
  * and waits for the executor's hello, at most @hello_s (0: no limit).
  * Errors: FH_EXECUTOR_ERROR_*, FH_PROTOCOL_ERROR_*. */
-gboolean fh_dispatcher_start (FhDispatcher *self, const char *const *argv,
+gboolean fh_executor_connection_start (FhExecutorConnection *self, const char *const *argv,
                               const char *cwd, const char *const *env,
                               double hello_s, GError **error);
 
@@ -86,27 +86,27 @@ gboolean fh_dispatcher_start (FhDispatcher *self, const char *const *argv,
  * with its exit status and last log lines), broke the protocol, the
  * command ran out of time or stalled (_TIMEOUT) or was cancelled
  * (_CANCELLED).  After a timeout or cancel the command has been
- * interrupted; fh_dispatcher_is_alive() says whether the session survived.
+ * interrupted; fh_executor_connection_is_alive() says whether the session survived.
  * (transfer full) */
-FhCommandResult *fh_dispatcher_run (FhDispatcher *self, FhPhase phase,
+FhCommandResult *fh_executor_connection_run (FhExecutorConnection *self, FhPhase phase,
                                     const char *command, JsonObject *item,
                                     const FhRunLimits *limits, GError **error);
 
 /* Sends end of input and waits for the executor to exit, at most
  * @timeout_s (0: no limit) before ending its group (SIGTERM, grace,
- * SIGKILL).  Sets @exit_code to the exit status, or 128 + signal. */
-gboolean fh_dispatcher_close (FhDispatcher *self, double timeout_s,
-                              gint *exit_code, GError **error);
+ * SIGKILL).  Returns its exit status, or 128 + the signal that ended
+ * it.  (An executor that will not go is killed: closing cannot fail.) */
+gint fh_executor_connection_close (FhExecutorConnection *self, double timeout_s);
 /* Ends the executor's process group now: SIGTERM, grace, SIGKILL. */
-void fh_dispatcher_terminate (FhDispatcher *self);
+void fh_executor_connection_terminate (FhExecutorConnection *self);
 
 /* TRUE from a successful start until the executor exits or is killed. */
-gboolean fh_dispatcher_is_alive (FhDispatcher *self);
+gboolean fh_executor_connection_is_alive (FhExecutorConnection *self);
 /* The executor's hello.  (transfer none) (nullable) */
-const FhMessage *fh_dispatcher_get_hello (FhDispatcher *self);
+const FhMessage *fh_executor_connection_get_hello (FhExecutorConnection *self);
 /* The executor's process id (and process group). */
-gint fh_dispatcher_get_pid (FhDispatcher *self);
+gint fh_executor_connection_get_pid (FhExecutorConnection *self);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhDispatcher, fh_dispatcher_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhExecutorConnection, fh_executor_connection_free)
 
 G_END_DECLS
