@@ -149,7 +149,11 @@ main (int argc, char **argv)
   samples = bench_samples_new (n);
   for (int i = 0; i < warmup + n; i++)
     {
-      gint64 t0 = bench_now_ns ();
+      gint64 t0;
+
+      if (i == warmup)
+        bench_samples_begin (samples, n);
+      t0 = bench_now_ns ();
       if (!ping (in[1], sv[0]))
         {
           g_printerr ("bench-limit: the child stopped answering\n");

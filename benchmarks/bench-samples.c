@@ -1,12 +1,18 @@
 /* bench-samples.c — latency samples: collect, summarize, write. */
 #include "bench-samples.h"
 
+#include "bench-usage.h"
+
 #include <stdio.h>
 #include <time.h>
 
 struct _BenchSamples
 {
   GArray *ns;   /* gint64 */
+  guint expected;
+  BenchUsage begin;
+  BenchUsage end;
+  gboolean have_usage;
 };
 
 BenchSamples *
@@ -37,9 +43,22 @@ bench_now_ns (void)
 }
 
 void
+bench_samples_begin (BenchSamples *self, guint n)
+{
+  self->expected = n;
+  bench_usage_place_apart ();
+  bench_usage_now (&self->begin);
+}
+
+void
 bench_samples_add (BenchSamples *self, gint64 ns)
 {
   g_array_append_val (self->ns, ns);
+  if (self->expected != 0 && self->ns->len == self->expected)
+    {
+      bench_usage_now (&self->end);
+      self->have_usage = TRUE;
+    }
 }
 
 static int
@@ -87,9 +106,14 @@ bench_samples_report (BenchSamples *self, const char *path, GError **error)
   g_array_sort (sorted, cmp_i64);
   for (guint i = 0; i < sorted->len; i++)
     sum += g_array_index (sorted, gint64, i);
-  printf ("{\"n\": %u, \"median\": %.2f, \"p99\": %.2f, \"mean\": %.2f, \"min\": %.2f}\n",
+  printf ("{\"n\": %u, \"median\": %.2f, \"p99\": %.2f, \"mean\": %.2f, \"min\": %.2f",
           sorted->len, quantile_us (sorted, 0.5), quantile_us (sorted, 0.99),
           sum / sorted->len / 1000.0, quantile_us (sorted, 0.0));
+  if (self->have_usage)
+    printf (", \"cs_per_cmd\": %.2f, \"cpu_us_per_cmd\": %.1f",
+            (double) (self->end.switches - self->begin.switches) / sorted->len,
+            (self->end.cpu_ns - self->begin.cpu_ns) / 1000.0 / sorted->len);
+  printf ("}\n");
   fflush (stdout);
   return TRUE;
 }

@@ -69,7 +69,11 @@ main (int argc, char **argv)
   samples = bench_samples_new (n);
   for (int i = 0; i < warmup + n; i++)
     {
-      gint64 t0 = bench_now_ns ();
+      gint64 t0;
+
+      if (i == warmup)
+        bench_samples_begin (samples, n);
+      t0 = bench_now_ns ();
       if (!spawn_wait (argv + 1, &err))
         break;
       if (i >= warmup)

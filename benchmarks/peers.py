@@ -13,11 +13,15 @@ python3-mitogen belong to it).
                                               connection per result, the dispatcher polls
                                               the received buffer every 0.2 s
 
-Prints {"n", "median", "p99", "mean", "min"} in µs, like the C benchmarks.
+Prints {"n", "median", "p99", "mean", "min", "cs_per_cmd", "cpu_us_per_cmd"}
+in µs, like the C benchmarks (bench-usage.c: the switches and CPU time of
+this process and every process below it, between the first measured
+command and the last).
 """
 import argparse
 import json
 import os
+import resource
 import socket
 import statistics
 import struct
@@ -28,6 +32,77 @@ import time
 
 PYTHON = sys.executable
 NAMESPACE = {}
+
+
+class Usage(object):
+    """CPU time and context switches of this process tree over the measured
+    commands, from /proc as bench-usage.c reads it."""
+
+    def __init__(self):
+        self.begin_at = self.end_at = None
+
+    @staticmethod
+    def now():
+        cpu_ns = switches = 0
+        pids, seen = [os.getpid()], 0
+        while seen < len(pids):
+            task_dir = "/proc/%d/task" % pids[seen]
+            seen += 1
+            try:
+                tids = os.listdir(task_dir)
+            except OSError:
+                continue
+            for tid in tids:
+                base = os.path.join(task_dir, tid)
+                try:
+                    with open(base + "/schedstat") as f:
+                        cpu_ns += int(f.read().split()[0])
+                    with open(base + "/status") as f:
+                        for line in f:
+                            if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                                switches += int(line.split()[1])
+                    with open(base + "/children") as f:
+                        pids.extend(int(x) for x in f.read().split())
+                except (OSError, ValueError, IndexError):
+                    continue
+        reaped = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_ns += int((reaped.ru_utime + reaped.ru_stime) * 1e9)
+        switches += reaped.ru_nvcsw + reaped.ru_nivcsw
+        return cpu_ns, switches
+
+    @staticmethod
+    def place_apart():
+        """With FH_BENCH_APART set, as bench-usage.c does: this process on
+        CPU 0, every thread of every process below it on CPU 1."""
+        if "FH_BENCH_APART" not in os.environ:
+            return
+        pids, seen = [os.getpid()], 0
+        while seen < len(pids):
+            pid = pids[seen]
+            seen += 1
+            try:
+                for tid in os.listdir("/proc/%d/task" % pid):
+                    os.sched_setaffinity(int(tid), {0 if pid == os.getpid() else 1})
+                    with open("/proc/%d/task/%s/children" % (pid, tid)) as f:
+                        pids.extend(int(x) for x in f.read().split())
+            except OSError:
+                continue
+
+    def begin(self):
+        self.place_apart()
+        self.begin_at = self.now()
+
+    def end(self):
+        self.end_at = self.now()
+
+    def per_command(self, n):
+        if self.begin_at is None or self.end_at is None or n == 0:
+            return {}
+        return {"cs_per_cmd": round((self.end_at[1] - self.begin_at[1]) / n, 2),
+                "cpu_us_per_cmd": round((self.end_at[0] - self.begin_at[0]) / n / 1000.0, 1)}
+
+
+USAGE = Usage()
 
 
 def run_command(source):
@@ -58,6 +133,8 @@ def bench_execnet(n, warmup):
     ch = gw.remote_exec(EXECNET_REMOTE)
     samples = []
     for i in range(warmup + n):
+        if i == warmup:
+            USAGE.begin()
         t0 = time.perf_counter_ns()
         ch.send("pass")
         status = ch.receive()
@@ -65,6 +142,7 @@ def bench_execnet(n, warmup):
         assert status == 0, status
         if i >= warmup:
             samples.append(t1 - t0)
+    USAGE.end()
     ch.send(None)
     ch.waitclose()
     gw.exit()
@@ -77,12 +155,15 @@ def bench_execnet_remote_exec(n, warmup):
     gw = execnet.makegateway("popen//python=%s" % PYTHON)
     samples = []
     for i in range(warmup + n):
+        if i == warmup:
+            USAGE.begin()
         t0 = time.perf_counter_ns()
         ch = gw.remote_exec("pass")
         ch.waitclose()
         t1 = time.perf_counter_ns()
         if i >= warmup:
             samples.append(t1 - t0)
+    USAGE.end()
     gw.exit()
     return samples
 
@@ -96,12 +177,15 @@ def bench_mitogen(n, warmup):
         ctx = router.local(python_path=PYTHON)
         samples = []
         for i in range(warmup + n):
+            if i == warmup:
+                USAGE.begin()
             t0 = time.perf_counter_ns()
             status = ctx.call(run_command, "pass")
             t1 = time.perf_counter_ns()
             assert status == 0, status
             if i >= warmup:
                 samples.append(t1 - t0)
+        USAGE.end()
         return samples
     finally:
         broker.shutdown()
@@ -173,6 +257,8 @@ def bench_qube_poll(n, warmup):
     samples = []
     try:
         for i in range(warmup + n):
+            if i == warmup:
+                USAGE.begin()
             t0 = time.perf_counter_ns()
             child.stdin.write(struct.pack(">I", 4) + b"pass")
             child.stdin.flush()
@@ -185,6 +271,7 @@ def bench_qube_poll(n, warmup):
             assert reply == struct.pack(">I", 0), reply
             if i >= warmup:
                 samples.append(t1 - t0)
+        USAGE.end()
     finally:
         child.stdin.close()
         child.wait()
@@ -222,7 +309,9 @@ def main():
     if args.samples:
         with open(args.samples, "w") as f:
             f.writelines("%.3f\n" % (s / 1000.0) for s in samples)
-    print(json.dumps(summary(samples)))
+    out = summary(samples)
+    out.update(USAGE.per_command(len(samples)))
+    print(json.dumps(out))
 
 
 if __name__ == "__main__":

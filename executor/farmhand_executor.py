@@ -21,7 +21,6 @@ import os
 import select
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
@@ -29,6 +28,10 @@ import traceback
 
 PROTOCOL = 1
 MAX_FRAME = 16 * 1024 * 1024
+# One encoder and decoder for every frame: json.dumps() with options builds
+# a new encoder per call, which costs a no-op command a tenth of its time.
+ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+DECODER = json.JSONDecoder()
 
 
 class ProtocolError(Exception):
@@ -91,12 +94,11 @@ class Backchannel(object):
         self._lock = threading.Lock()
 
     def send(self, message):
-        data = json.dumps(message, separators=(",", ":"),
-                          ensure_ascii=False).encode("utf-8", "surrogatepass")
+        data = ENCODER.encode(message).encode("utf-8", "surrogatepass")
         if len(data) > MAX_FRAME:
             raise ValueError("message of %d bytes exceeds the maximum frame "
                              "size of %d" % (len(data), MAX_FRAME))
-        frame = struct.pack(">I", len(data)) + data
+        frame = len(data).to_bytes(4, "big") + data
         # An interrupt must not land in the middle of a frame.
         was = Interrupts.hold()
         try:
@@ -289,7 +291,7 @@ class FrameReader(object):
                     raise ProtocolError("stream ended inside the header of frame %d"
                                         % (self.count + 1))
                 return None
-        (length,) = struct.unpack(">I", bytes(self._buf[:4]))
+        length = int.from_bytes(self._buf[:4], "big")
         if length == 0:
             raise ProtocolError("frame %d has length 0" % (self.count + 1))
         if length > MAX_FRAME:
@@ -304,7 +306,7 @@ class FrameReader(object):
         del self._buf[:4 + length]
         self.count += 1
         try:
-            message = json.loads(payload.decode("utf-8"))
+            message = DECODER.decode(payload.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as e:
             raise ProtocolError("frame %d is not UTF-8 JSON: %s" % (self.count, e))
         if (not isinstance(message, dict) or message.get("type") != "command"
@@ -345,6 +347,10 @@ class Session(object):
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__,
                           "farmhand": self.farmhand}
 
+    @staticmethod
+    def _remember_source(filename, command):
+        linecache.cache[filename] = (len(command), None, command.splitlines(True), filename)
+
     def _traceback(self):
         etype, value, tb = sys.exc_info()
         # Drop our own frames — the exec call at the top, the SIGINT handler
@@ -370,14 +376,17 @@ class Session(object):
             filename = "<farmhand item %s>" % item["name"]
         else:
             filename = "<farmhand %s %d>" % (message.get("phase"), seq)
-        # Register the source so tracebacks can quote the failing line.
-        linecache.cache[filename] = (len(command), None,
-                                     command.splitlines(True), filename)
+        # Register the source so tracebacks can quote the failing line: for
+        # good when later commands may call into it (setup defines the
+        # functions items use), else only when this command fails.
+        agenda = message.get("phase") == "agenda"
+        if not agenda:
+            self._remember_source(filename, command)
         result = {"type": "result", "seq": seq, "status": 0}
         exit_code = None
         try:
             try:
-                flush_output()
+                # (Output of earlier commands went out with their results.)
                 exec(compile(command, filename, "exec"), self.namespace)
                 # From here to the result going out, an interrupt must not
                 # cut in (it would leave the command unanswered).
@@ -393,6 +402,8 @@ class Session(object):
                 result["final"] = True
             except BaseException:
                 Interrupts.hold()
+                if agenda:
+                    self._remember_source(filename, command)
                 tb = self._traceback()
                 result.update(status=1, traceback=tb)
                 try:
@@ -404,9 +415,7 @@ class Session(object):
             Interrupts.hold()
             result.update(status=1, traceback="KeyboardInterrupt (interrupted while "
                                               "reporting an earlier failure)\n")
-        # Setup code (functions later commands call) stays quotable in
-        # tracebacks; an agenda command's source is dropped with it.
-        if message.get("phase") == "agenda":
+        if agenda:
             linecache.cache.pop(filename, None)
         flush_output()
         try:
