@@ -3,7 +3,9 @@
 DIR` run, as a PNG (log-scale time axis: from the kernel's limit to
 Qube-style polling is four orders of magnitude).
 
-  benchmarks/plot.py SAMPLES_DIR OUT.png
+  benchmarks/plot.py SAMPLES_DIR OUT.png [PLACEMENT]
+
+PLACEMENT is free (the default), apart or pinned (see benchmarks/run).
 
 Needs python3-matplotlib (Debian); not needed to run the benchmarks.
 """
@@ -28,12 +30,13 @@ SERIES = [
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
-    samples_dir, out = sys.argv[1:]
+    samples_dir, out = sys.argv[1:3]
+    placement = sys.argv[3] if len(sys.argv) == 4 else "free"
     fig, ax = plt.subplots(figsize=(9, 5.2), dpi=110)
     for key, label, color, style in SERIES:
-        path = os.path.join(samples_dir, key + ".txt")
+        path = os.path.join(samples_dir, "%s.%s.txt" % (key, placement))
         if not os.path.exists(path):
             continue
         with open(path) as f:
