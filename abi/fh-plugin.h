@@ -118,8 +118,9 @@ typedef enum {
  *
  * @next_item: the next work item as a JSON object naming an item of the
  *   job's agenda, by "name" (as job_agenda() gives it, e.g. "1-4") or by
- *   "index" (its position from 0), or NULL when there is no more work.
- *   The plugin releases it with @free_item.
+ *   "index" (its position from 0) — or a command of the host's own,
+ *   {"command", "name"?, "frames"?}, run as it is — or NULL when there
+ *   is no more work.  The plugin releases it with @free_item.
  * @report_item: the result of one item, a JSON object (see
  *   schemas/result.schema.json).  Borrowed for the call.
  * @log_line: one line of the job log (no line terminator, valid UTF-8,

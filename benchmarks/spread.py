@@ -11,6 +11,7 @@ import statistics
 import sys
 
 ROWS = ["limit_3_processes", "farmhand_shell_connection", "farmhand_shell", "farmhand_python",
+        "farmhand_shell_python_host",
         "execnet", "execnet_remote_exec", "mitogen", "spawn_sh_c", "spawn_python_c"]
 
 

@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 import traceback
+import types
 
 PROTOCOL = 1
 MAX_FRAME = 16 * 1024 * 1024
@@ -316,6 +317,15 @@ class FrameReader(object):
         return message
 
 
+ANONYMOUS = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>"}
+
+
+def defines_code(code):
+    """Whether a command defines a function or a class that later
+    commands may call (whose tracebacks will then quote this source)."""
+    return any(isinstance(c, types.CodeType) and c.co_name not in ANONYMOUS for c in code.co_consts)
+
+
 def flush_output():
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -377,17 +387,21 @@ class Session(object):
         else:
             filename = "<farmhand %s %d>" % (message.get("phase"), seq)
         # Register the source so tracebacks can quote the failing line: for
-        # good when later commands may call into it (setup defines the
-        # functions items use), else only when this command fails.
-        agenda = message.get("phase") == "agenda"
-        if not agenda:
+        # good when later commands may call into it (setup, or any command
+        # that defines a function or class), else only when it fails.
+        transient = message.get("phase") == "agenda"
+        if not transient:
             self._remember_source(filename, command)
         result = {"type": "result", "seq": seq, "status": 0}
         exit_code = None
         try:
             try:
+                code = compile(command, filename, "exec")
+                if transient and defines_code(code):
+                    transient = False
+                    self._remember_source(filename, command)
                 # (Output of earlier commands went out with their results.)
-                exec(compile(command, filename, "exec"), self.namespace)
+                exec(code, self.namespace)
                 # From here to the result going out, an interrupt must not
                 # cut in (it would leave the command unanswered).
                 Interrupts.hold()
@@ -402,7 +416,7 @@ class Session(object):
                 result["final"] = True
             except BaseException:
                 Interrupts.hold()
-                if agenda:
+                if transient:
                     self._remember_source(filename, command)
                 tb = self._traceback()
                 result.update(status=1, traceback=tb)
@@ -415,7 +429,7 @@ class Session(object):
             Interrupts.hold()
             result.update(status=1, traceback="KeyboardInterrupt (interrupted while "
                                               "reporting an earlier failure)\n")
-        if agenda:
+        if transient:
             linecache.cache.pop(filename, None)
         flush_output()
         try:

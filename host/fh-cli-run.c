@@ -182,6 +182,9 @@ fh_cli_run (int argc, char **argv)
   if (a.resume)
     printf ("farmhand: resuming from %s: %u of %u items to run\n", a.results, indices->len,
             names->len);
+  if (names->len == 0 && !a.quiet)
+    printf ("farmhand: job %s has no agenda: setup and teardown only\n",
+            fh_plugin_session_get_name (session));
   /* Orphans of a job that escaped its executor come back to us, and go
    * when we do: a job leaves nothing behind. */
   fh_proc_become_subreaper ();

@@ -16,6 +16,8 @@ describe (const char *path, FhPluginSession *session)
 
   printf ("%s: valid: job '%s', %u item%s", path, fh_plugin_session_get_name (session), n,
           n == 1 ? "" : "s");
+  if (n == 0)
+    printf (" (no agenda: setup, teardown and what its host sends)");
   if (chunk > 1)
     printf (" (chunks of %" G_GINT64_FORMAT " frames)", chunk);
   printf (", executor %s\n", fh_cli_executor_name (d));

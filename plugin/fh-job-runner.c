@@ -49,6 +49,7 @@ struct _FhJobRunner
   gint64 progress_sent_at;     /* monotonic µs */
   guint n_complete;
   guint n_failed;
+  guint n_adhoc;        /* the host's own commands run, for their names */
   guint restarts;
   char *error;                 /* why the job stopped early */
   gboolean setup_failed;
@@ -454,16 +455,39 @@ report_unknown (FhJobRunner *self, const char *name, const char *tb)
   report (self, o);
 }
 
+/* One item the host served: an item of the agenda, or a command of the
+ * host's own (an ad-hoc item, as a Qube-style job type sends them). */
+typedef struct
+{
+  char *name;
+  char *command;        /* as it runs */
+  JsonObject *item;     /* what the executor and the result see:
+                           "index" (agenda items only), "name", "frames" */
+  GArray *frames;       /* gint64 */
+} Work;
+
+static void
+work_clear (Work *w)
+{
+  g_clear_pointer (&w->name, g_free);
+  g_clear_pointer (&w->command, g_free);
+  g_clear_pointer (&w->item, json_object_unref);
+  g_clear_pointer (&w->frames, g_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Work, work_clear)
+
 static JsonObject *
-item_result (FhJobRunner *self, JsonObject *item, const char *name,
-             const FhCommandResult *r, const char *why, gint64 elapsed_us, guint attempts)
+item_result (FhJobRunner *self, const Work *w, const FhCommandResult *r, const char *why,
+             gint64 elapsed_us, guint attempts)
 {
   JsonObject *o = json_object_new ();
   g_autofree char *masked = redact (self, why);
 
-  json_object_set_string_member (o, "name", name);
-  json_object_set_int_member (o, "index", json_object_get_int_member (item, "index"));
-  json_object_set_member (o, "frames", json_node_copy (json_object_get_member (item, "frames")));
+  json_object_set_string_member (o, "name", w->name);
+  if (json_object_has_member (w->item, "index"))
+    json_object_set_int_member (o, "index", json_object_get_int_member (w->item, "index"));
+  json_object_set_member (o, "frames", json_node_copy (json_object_get_member (w->item, "frames")));
   json_object_set_string_member (o, "status", why == NULL ? "complete" : "failed");
   json_object_set_double_member (o, "elapsed_s", elapsed_us / 1e6);
   json_object_set_int_member (o, "attempts", attempts);
@@ -475,37 +499,31 @@ item_result (FhJobRunner *self, JsonObject *item, const char *name,
   return o;
 }
 
-/* One attempt at item @index: returns its result object. */
+/* One attempt at @w: returns its result object. */
 static JsonObject *
-attempt_item (FhJobRunner *self, guint index, const char *name, JsonObject *item,
-              guint attempt, gboolean *ok)
+attempt_item (FhJobRunner *self, const Work *w, guint attempt, gboolean *ok)
 {
-  g_autofree char *command = fh_job_expand_item (self->job, index);
   g_auto (Outcome) out = { 0 };
   gint64 started = g_get_monotonic_time ();
-  const gint64 *frames;
-  guint n_frames;
 
-  frames = fh_agenda_get_item_frames (self->job->agenda, index, &n_frames);
-  fh_item_report_reset (self->report, frames, n_frames);
-  self->current_item = name;
+  fh_item_report_reset (self->report, (const gint64 *) w->frames->data, w->frames->len);
+  self->current_item = w->name;
   self->progress_unsent = -1;
   self->progress_sent_at = 0;
-  run_command (self, FH_PHASE_AGENDA, command, item, self->job->timeouts.command_s, TRUE, &out);
+  run_command (self, FH_PHASE_AGENDA, w->command, w->item, self->job->timeouts.command_s, TRUE,
+               &out);
   flush_progress (self);
   self->current_item = NULL;
   *ok = out.kind == OUTCOME_OK;
-  return item_result (self, item, name, out.result, out.why, g_get_monotonic_time () - started,
-                      attempt);
+  return item_result (self, w, out.result, out.why, g_get_monotonic_time () - started, attempt);
 }
 
-/* Runs item @index, re-running it after a failure up to `retries` times
- * and replacing a dead executor on the way.  FALSE when the job cannot go
- * on (no executor, or cancelled). */
+/* Runs @w, re-running it after a failure up to `retries` times and
+ * replacing a dead executor on the way.  FALSE when the job cannot go on
+ * (no executor, or cancelled). */
 static gboolean
-run_item (FhJobRunner *self, guint index, const char *name)
+run_item (FhJobRunner *self, const Work *w)
 {
-  g_autoptr (JsonObject) item = fh_agenda_item_to_json (self->job->agenda, index);
   g_autoptr (JsonObject) result = NULL;
   gboolean ok = FALSE;
   guint attempt;
@@ -513,13 +531,13 @@ run_item (FhJobRunner *self, guint index, const char *name)
   for (attempt = 1;; attempt++)
     {
       g_clear_pointer (&result, json_object_unref);
-      result = attempt_item (self, index, name, item, attempt, &ok);
+      result = attempt_item (self, w, attempt, &ok);
       if (ok || cancelled (self) || attempt > self->job->retries)
         break;
       {
         const char *tb = json_object_get_string_member_with_default (result, "traceback", "");
         g_autofree char *first = g_strndup (tb, strcspn (tb, "\n"));
-        host_note (self, "farmhand: item %s failed (attempt %u of %u): %s; retrying", name,
+        host_note (self, "farmhand: item %s failed (attempt %u of %u): %s; retrying", w->name,
                    attempt, self->job->retries + 1, first);
       }
       if (!fh_executor_connection_is_alive (self->connection) && !bring_up (self, FALSE))
@@ -535,39 +553,94 @@ run_item (FhJobRunner *self, guint index, const char *name)
   return fh_executor_connection_is_alive (self->connection) || bring_up (self, FALSE);
 }
 
-/* The host's work item: {"name": ...} or {"index": ...}.  *@index: the
- * agenda item it names; FALSE when it names none. */
 static gboolean
-parse_work (FhJobRunner *self, const char *json, guint *index, char **name, GError **error)
+agenda_work (FhJobRunner *self, guint index, Work *w)
+{
+  const gint64 *frames;
+  guint n;
+
+  w->item = fh_agenda_item_to_json (self->job->agenda, index);
+  w->name = g_strdup (json_object_get_string_member (w->item, "name"));
+  w->command = fh_job_expand_item (self->job, index);
+  frames = fh_agenda_get_item_frames (self->job->agenda, index, &n);
+  w->frames = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
+  g_array_append_vals (w->frames, frames, n);
+  return TRUE;
+}
+
+/* {"command": TEXT, "name"?: NAME, "frames"?: [N, ...]}: run TEXT as it
+ * is (no template), named NAME (default "command-N"). */
+static gboolean
+adhoc_work (FhJobRunner *self, JsonObject *o, Work *w, GError **error)
+{
+  JsonNode *command = json_object_get_member (o, "command");
+  JsonNode *frames = json_object_get_member (o, "frames");
+  JsonArray *list = frames && JSON_NODE_HOLDS_ARRAY (frames) ? json_node_get_array (frames) : NULL;
+  const char *name = json_object_get_string_member_with_default (o, "name", NULL);
+
+  w->name = name && *name ? g_strdup (name) : g_strdup_printf ("command-%u", ++self->n_adhoc);
+  if (!JSON_NODE_HOLDS_VALUE (command) || json_node_get_value_type (command) != G_TYPE_STRING ||
+      *json_node_get_string (command) == '\0')
+    return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+                     "the host's work item: \"command\" must be a non-empty string");
+  if (frames != NULL && list == NULL)
+    return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+                     "the host's work item: \"frames\" must be an array of integers");
+  w->frames = g_array_new (FALSE, FALSE, sizeof (gint64));
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonNode *f = json_array_get_element (list, i);
+      gint64 frame;
+      if (!JSON_NODE_HOLDS_VALUE (f) || json_node_get_value_type (f) != G_TYPE_INT64)
+        return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+                         "the host's work item: frames[%u] is not an integer", i);
+      frame = json_node_get_int (f);
+      g_array_append_val (w->frames, frame);
+    }
+  w->command = g_strdup (json_node_get_string (command));
+  w->item = json_object_new ();
+  json_object_set_string_member (w->item, "name", w->name);
+  if (frames != NULL)
+    json_object_set_member (w->item, "frames", json_node_copy (frames));
+  else
+    json_object_set_array_member (w->item, "frames", json_array_new ());
+  return TRUE;
+}
+
+/* The host's work item: {"name": ...} or {"index": ...} for an agenda
+ * item, {"command": ...} for one of its own.  FALSE when it names none
+ * (w->name set when there is a name to report the failure under). */
+static gboolean
+parse_work (FhJobRunner *self, const char *json, Work *w, GError **error)
 {
   g_autoptr (JsonObject) o = json ? fh_json_parse_object (json, -1, NULL) : NULL;
   const char *by_name = o ? json_object_get_string_member_with_default (o, "name", NULL) : NULL;
   gint64 by_index = o ? json_object_get_int_member_with_default (o, "index", -1) : -1;
   guint n = fh_job_get_n_items (self->job);
+  guint index;
 
+  if (o != NULL && json_object_has_member (o, "command"))
+    return adhoc_work (self, o, w, error);
   if (by_name != NULL)
     {
-      *name = g_strdup (by_name);
-      if (fh_agenda_lookup (self->job->agenda, by_name, index))
-        return TRUE;
+      if (fh_agenda_lookup (self->job->agenda, by_name, &index))
+        return agenda_work (self, index, w);
+      w->name = g_strdup (by_name);
       return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
                        "the job's agenda has no item named '%s'", by_name);
     }
   if (by_index >= 0 && by_index < n)
-    {
-      *index = (guint) by_index;
-      *name = fh_agenda_dup_item_name (self->job->agenda, *index);
-      return TRUE;
-    }
-  *name = g_strdup_printf ("#%" G_GINT64_FORMAT, by_index);
+    return agenda_work (self, (guint) by_index, w);
   if (o != NULL && json_object_has_member (o, "index"))
-    return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
-                     "the job's agenda has no item %" G_GINT64_FORMAT " (it has %u, from 0)",
-                     by_index, n);
-  g_clear_pointer (name, g_free);
+    {
+      w->name = g_strdup_printf ("#%" G_GINT64_FORMAT, by_index);
+      return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+                       "the job's agenda has no item %" G_GINT64_FORMAT " (it has %u, from 0)",
+                       by_index, n);
+    }
   return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
-                   "the host's work item is not an object with a \"name\" or an \"index\": %s",
-                   json ? json : "(NULL)");
+                   "the host's work item is not an object with a \"name\", an \"index\" or a "
+                   "\"command\": %s", json ? json : "(NULL)");
 }
 
 static void
@@ -575,21 +648,20 @@ run_agenda (FhJobRunner *self)
 {
   while (!cancelled (self))
     {
-      char *work = self->host->next_item (self->host->host_data);
+      char *json = self->host->next_item (self->host->host_data);
       g_autoptr (GError) err = NULL;
-      g_autofree char *name = NULL;
+      g_auto (Work) w = { 0 };
       gboolean found;
-      guint index;
 
-      if (work == NULL)
+      if (json == NULL)
         return;
-      found = parse_work (self, work, &index, &name, &err);
-      self->host->free_item (self->host->host_data, work);
-      if (!found && name == NULL)
+      found = parse_work (self, json, &w, &err);
+      self->host->free_item (self->host->host_data, json);
+      if (!found && w.name == NULL)
         host_note (self, "farmhand: %s", err->message);
       else if (!found)
-        report_unknown (self, name, err->message);
-      else if (!run_item (self, index, name))
+        report_unknown (self, w.name, err->message);
+      else if (!run_item (self, &w))
         return;
     }
 }

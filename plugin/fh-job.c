@@ -595,10 +595,11 @@ parse_agenda (Checker *c, JsonNode *node)
   JsonObject *o;
   gboolean has_frames, has_items;
 
+  /* Without an agenda the job has no items of its own: setup, teardown,
+   * and the commands its host sends (a Qube-style job type). */
   if (node == NULL)
     {
-      complain (c, "agenda", "is required: {\"frames\": \"1-10\", \"command\": ...} "
-                "or {\"items\": [...]}");
+      c->job->agenda = fh_agenda_new_items ();
       return;
     }
   if ((o = want_object (c, node, "agenda")) == NULL)

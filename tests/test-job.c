@@ -154,7 +154,7 @@ static void
 test_agenda_errors (void)
 {
   const struct { const char *json, *pattern; } cases[] = {
-    { "{}", "agenda: is required*" },
+    { "{\"agenda\": 3}", "agenda: must be an object*" },
     { "{\"agenda\": []}", "agenda: must be an object, not an array" },
     { "{\"agenda\": {}}", "agenda: needs 'frames' (with 'command') or 'items'" },
     { "{\"agenda\": {\"items\": []}}", "agenda.items: must be a non-empty array*" },

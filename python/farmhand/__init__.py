@@ -1,0 +1,24 @@
+"""farmhand from Python: run farmhand jobs — one persistent executor per
+job, commands streamed in, results over a private backchannel — from a
+Python farm host, a job type's backend or a pipeline tool.
+
+    import farmhand
+
+    job = farmhand.Job({"name": "shot", "executor": "python",
+                        "setup": "import math",
+                        "agenda": {"frames": "1-10", "command": "print(math.sqrt({frame}))"}})
+    summary = job.run(on_log=lambda item, stream, line: print(item, line))
+    print(summary.status, [r["status"] for r in summary.results])
+
+The package drives farmhand's job-type plugin through its C ABI
+(docs/abi.md) with ctypes: standard library only, Python 3.7 or newer, so
+it also runs inside DCC Pythons.  docs/hosts.md has the guide;
+farmhand.compat.qube.PyCmdDispatcher is a drop-in for Qube job types.
+"""
+from ._abi import PluginError
+from ._config import VERSION as __version__
+from ._job import Job, JobError, Summary, load_plugin
+from ._paths import executor_dir, executor_path, plugin_path
+
+__all__ = ["Job", "JobError", "PluginError", "Summary", "executor_path", "executor_dir",
+           "load_plugin", "plugin_path", "__version__"]

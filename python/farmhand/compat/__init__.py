@@ -1,0 +1,1 @@
+"""Drop-in replacements for the classes of the systems farmhand replaces."""
