@@ -104,6 +104,11 @@ typedef enum {
                                SIGINT), grace, SIGTERM, grace, SIGKILL;
                                then teardown */
   FH_CANCEL_NOW = 1 << 0,   /* skip the grace periods and teardown */
+  FH_CANCEL_ITEM = 1 << 1,  /* stop the running item alone (graceful
+                               ladder; it is reported failed, "stopped by
+                               the host") and go on with the next; nothing
+                               when no item runs.  (A host whose client for
+                               the item went away.) */
 } FhCancelFlags;
 
 /* Flags for job_agenda(). */

@@ -1,4 +1,5 @@
-/* fh-host-main.c — farmhand, the reference host CLI. */
+/* fh-host-main.c — farmhand, the reference host CLI: the commands, in
+ * the host module that fh-main.c loads. */
 #include "config.h"
 
 #include <locale.h>
@@ -21,6 +22,7 @@ static const struct
   { "worker", fh_cli_worker, "worker JOBDIR       work on a submitted job until no item is left" },
   { "status", fh_cli_status, "status JOBDIR       where a submitted job stands (exit 0 done, 1 failed, 3 running)" },
   { "cancel", fh_cli_cancel, "cancel JOBDIR       cancel a submitted job; workers run teardown" },
+  { "session", fh_cli_session, "session start|run|status|stop   one executor across many task processes" },
 };
 
 static void
@@ -34,8 +36,10 @@ print_help (void)
           "Exit status: 0 success, 1 an item failed, 2 usage error or invalid job.\n");
 }
 
+__attribute__ ((visibility ("default"))) int fh_host_main (int argc, char **argv);
+
 int
-main (int argc, char **argv)
+fh_host_main (int argc, char **argv)
 {
   setlocale (LC_ALL, "");
   g_set_prgname ("farmhand");

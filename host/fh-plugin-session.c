@@ -307,6 +307,12 @@ fh_plugin_session_cancel (FhPluginSession *self, gboolean now)
   self->desc->job_cancel (self->job, now ? FH_CANCEL_NOW : FH_CANCEL_GRACEFUL);
 }
 
+void
+fh_plugin_session_cancel_item (FhPluginSession *self)
+{
+  self->desc->job_cancel (self->job, FH_CANCEL_ITEM);
+}
+
 int
 fh_plugin_session_get_signal (FhPluginSession *self)
 {

@@ -83,6 +83,9 @@ int fh_plugin_session_run (FhPluginSession *self, const FhPluginSessionFuncs *fu
                            gpointer user_data, gboolean signals, JsonObject **summary);
 /* Asks the run to stop (graceful, or @now).  Thread-safe. */
 void fh_plugin_session_cancel (FhPluginSession *self, gboolean now);
+/* Stops the running item alone; the run goes on (FH_CANCEL_ITEM).
+ * Thread-safe. */
+void fh_plugin_session_cancel_item (FhPluginSession *self);
 /* The signal that cancelled the run, or 0. */
 int fh_plugin_session_get_signal (FhPluginSession *self);
 

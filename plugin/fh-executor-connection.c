@@ -331,6 +331,15 @@ throw_no_answer (FhExecutorConnection *self, const char *while_doing, GError **e
                    while_doing);
 }
 
+char *
+fh_executor_connection_describe_loss (FhExecutorConnection *self)
+{
+  g_autoptr (GError) err = NULL;
+
+  throw_no_answer (self, "between commands", &err);
+  return g_strdup (err->message);
+}
+
 /* ---- backchannel -------------------------------------------------------- */
 
 static GError *unexpected (const char *fmt, ...) G_GNUC_PRINTF (1, 2);
@@ -641,6 +650,7 @@ typedef enum {
   STOP_DEADLINE,
   STOP_STALL,
   STOP_CANCEL,
+  STOP_INTERRUPT,  /* this command alone */
   STOP_KILL,
 } Stop;
 
@@ -652,6 +662,7 @@ typedef struct
   gboolean on_eof;     /* stop when the backchannel closes */
   gboolean on_cancel;  /* stop on a graceful cancel */
   gboolean on_kill;    /* stop on a kill */
+  GCancellable *interrupt;  /* nullable: stop when cancelled */
 } Wait;
 
 static gboolean
@@ -695,6 +706,8 @@ check (FhExecutorConnection *self, const Wait *w, gint64 now)
     return STOP_KILL;
   if (w->on_cancel && g_cancellable_is_cancelled (self->cancel))
     return STOP_CANCEL;
+  if (w->interrupt != NULL && g_cancellable_is_cancelled (w->interrupt))
+    return STOP_INTERRUPT;
   if (w->deadline != 0 && now >= w->deadline)
     return STOP_DEADLINE;
   if (w->stall_us != 0 && now - last_activity (self) >= w->stall_us)
@@ -937,6 +950,7 @@ describe_stop (Stop stop, const FhRunLimits *limits)
     case STOP_DEADLINE: return g_strdup_printf ("timeout after %g s", limits->timeout_s);
     case STOP_STALL: return g_strdup_printf ("stalled: no output and no result for %g s", limits->stall_s);
     case STOP_KILL: return g_strdup ("cancelled (kill)");
+    case STOP_INTERRUPT: return g_strdup ("stopped by the host");
     default: return g_strdup ("cancelled");
     }
 }
@@ -965,8 +979,8 @@ stop_command (FhExecutorConnection *self, Stop stop, const FhRunLimits *limits,
     fh_executor_log_end_command (self->log);
   self->pending_seq = 0;
   return fh_throw_null (error, FH_EXECUTOR_ERROR,
-                        stop == STOP_CANCEL || stop == STOP_KILL ? FH_EXECUTOR_ERROR_CANCELLED
-                                                                 : FH_EXECUTOR_ERROR_TIMEOUT,
+                        stop == STOP_CANCEL || stop == STOP_KILL || stop == STOP_INTERRUPT
+                            ? FH_EXECUTOR_ERROR_CANCELLED : FH_EXECUTOR_ERROR_TIMEOUT,
                         "%s%s%s", why, r && r->traceback ? "; interrupted:\n" : "",
                         r && r->traceback ? r->traceback
                         : alive ? "; interrupted"
@@ -978,9 +992,10 @@ FhCommandResult *
 fh_executor_connection_run (FhExecutorConnection *self, FhPhase phase, const char *command,
                    JsonObject *item, const FhRunLimits *limits, GError **error)
 {
-  static const FhRunLimits no_limits = { 0, 0, TRUE };
+  static const FhRunLimits no_limits = { .cancellable = TRUE };
   g_autoptr (FhMessage) msg = NULL;
   Wait w = { .done = has_result, .on_eof = TRUE, .on_cancel = TRUE, .on_kill = TRUE };
+  gulong interrupt_handler;
   gint64 started;
   Stop stop;
 
@@ -1008,7 +1023,11 @@ fh_executor_connection_run (FhExecutorConnection *self, FhPhase phase, const cha
   w.deadline = limits->timeout_s > 0 ? started + (gint64) (limits->timeout_s * G_USEC_PER_SEC) : 0;
   w.stall_us = (gint64) (limits->stall_s * G_USEC_PER_SEC);
   w.on_cancel = limits->cancellable;
+  w.interrupt = limits->interrupt;
+  interrupt_handler = watch_cancellable (self, limits->interrupt);
   stop = wait_until (self, &w);
+  if (limits->interrupt != NULL)
+    g_cancellable_disconnect (limits->interrupt, interrupt_handler);
   if (stop == STOP_EOF)
     await_exit (self, "closed its backchannel");
   /* A command that ended the session (`exit` in a shell): the next one
@@ -1020,7 +1039,8 @@ fh_executor_connection_run (FhExecutorConnection *self, FhPhase phase, const cha
     }
   if (stop == STOP_DONE || (stop == STOP_EOF && has_result (self)))
     return take_result (self, started);
-  if (stop == STOP_DEADLINE || stop == STOP_STALL || stop == STOP_CANCEL || stop == STOP_KILL)
+  if (stop == STOP_DEADLINE || stop == STOP_STALL || stop == STOP_CANCEL || stop == STOP_KILL ||
+      stop == STOP_INTERRUPT)
     return stop_command (self, stop, limits, started, error);
   fh_executor_log_end_command (self->log);
   self->pending_seq = 0;

@@ -49,6 +49,9 @@ typedef struct
   double timeout_s;   /* the command may take this long; 0: no limit */
   double stall_s;     /* no output and no message this long; 0: no limit */
   gboolean cancellable;  /* a graceful cancel stops it (not in teardown) */
+  GCancellable *interrupt;  /* nullable: stops this command alone (the
+                               graceful ladder), the job goes on — a host
+                               whose client for the item went away */
 } FhRunLimits;
 
 /* @cancel (nullable) asks for a graceful stop: the command in flight is
@@ -102,6 +105,9 @@ void fh_executor_connection_terminate (FhExecutorConnection *self);
 
 /* TRUE from a successful start until the executor exits or is killed. */
 gboolean fh_executor_connection_is_alive (FhExecutorConnection *self);
+/* Why the executor is not alive (how it exited, the protocol it broke,
+ * its last log lines), for a message.  (transfer full) */
+char *fh_executor_connection_describe_loss (FhExecutorConnection *self);
 /* The executor's hello.  (transfer none) (nullable) */
 const FhMessage *fh_executor_connection_get_hello (FhExecutorConnection *self);
 /* The executor's process id (and process group). */

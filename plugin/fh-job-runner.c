@@ -37,6 +37,8 @@ struct _FhJobRunner
   const FhHostApi *host;
   GCancellable *cancel;        /* graceful */
   GCancellable *kill;          /* now */
+  GMutex item_lock;
+  GCancellable *item_stop;     /* the running item alone (FH_CANCEL_ITEM) */
   FhExecutorConnection *connection;  /* to the current executor */
   FhItemReport *report;        /* findings of the command running */
   FhRedactor *redactor;
@@ -74,6 +76,7 @@ fh_job_runner_new (FhJob *job, const FhHostApi *host, const char *output_dir)
   self->host = host;
   self->cancel = g_cancellable_new ();
   self->kill = g_cancellable_new ();
+  g_mutex_init (&self->item_lock);
   self->exit_code = -1;
   for (guint i = 0; i < job->env->len; i++)
     if (((FhEnvVar *) g_ptr_array_index (job->env, i))->redact)
@@ -93,6 +96,8 @@ fh_job_runner_free (FhJobRunner *self)
   g_clear_pointer (&self->redactor, fh_redactor_free);
   g_clear_object (&self->cancel);
   g_clear_object (&self->kill);
+  g_clear_object (&self->item_stop);
+  g_mutex_clear (&self->item_lock);
   g_strfreev (self->argv);
   g_strfreev (self->env);
   g_free (self->cwd);
@@ -105,10 +110,37 @@ fh_job_runner_free (FhJobRunner *self)
 void
 fh_job_runner_cancel (FhJobRunner *self, int flags)
 {
-  /* Both are thread-safe; the job thread sees them at once. */
+  /* All thread-safe; the job thread sees them at once. */
+  if (flags & FH_CANCEL_ITEM)
+    {
+      G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->item_lock);
+      if (self->item_stop != NULL)
+        g_cancellable_cancel (self->item_stop);
+      return;
+    }
   g_cancellable_cancel (self->cancel);
   if (flags & FH_CANCEL_NOW)
     g_cancellable_cancel (self->kill);
+}
+
+/* The running item's own stop, for FH_CANCEL_ITEM: a fresh one per
+ * attempt, so a stop that comes between items stops none. */
+static GCancellable *
+begin_item_stop (FhJobRunner *self)
+{
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->item_lock);
+
+  g_clear_object (&self->item_stop);
+  self->item_stop = g_cancellable_new ();
+  return g_object_ref (self->item_stop);
+}
+
+static void
+end_item_stop (FhJobRunner *self)
+{
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->item_lock);
+
+  g_clear_object (&self->item_stop);
 }
 
 static gboolean
@@ -348,13 +380,14 @@ outcome_clear (Outcome *o)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Outcome, outcome_clear)
 
-/* Runs one command (@check_outputs: judge its declared outputs too). */
+/* Runs one command (@check_outputs: judge its declared outputs too;
+ * @interrupt, nullable: stops it alone). */
 static void
 run_command (FhJobRunner *self, FhPhase phase, const char *command, JsonObject *item,
-             double timeout_s, gboolean check_outputs, Outcome *out)
+             double timeout_s, gboolean check_outputs, GCancellable *interrupt, Outcome *out)
 {
   FhRunLimits limits = { .timeout_s = timeout_s, .stall_s = self->job->timeouts.stall_s,
-                         .cancellable = phase != FH_PHASE_TEARDOWN };
+                         .cancellable = phase != FH_PHASE_TEARDOWN, .interrupt = interrupt };
   g_autoptr (GError) err = NULL;
 
   out->result = fh_executor_connection_run (self->connection, phase, command, item, &limits, &err);
@@ -385,7 +418,8 @@ run_setup (FhJobRunner *self)
       g_auto (Outcome) out = { 0 };
 
       fh_item_report_reset (self->report, NULL, 0);
-      run_command (self, FH_PHASE_SETUP, command, NULL, self->job->timeouts.setup_s, FALSE, &out);
+      run_command (self, FH_PHASE_SETUP, command, NULL, self->job->timeouts.setup_s, FALSE, NULL,
+                   &out);
       if (out.kind == OUTCOME_OK)
         continue;
       host_note (self, "farmhand: setup[%u] failed: %s", i, out.why);
@@ -504,6 +538,7 @@ static JsonObject *
 attempt_item (FhJobRunner *self, const Work *w, guint attempt, gboolean *ok)
 {
   g_auto (Outcome) out = { 0 };
+  g_autoptr (GCancellable) stop = begin_item_stop (self);
   gint64 started = g_get_monotonic_time ();
 
   fh_item_report_reset (self->report, (const gint64 *) w->frames->data, w->frames->len);
@@ -511,7 +546,8 @@ attempt_item (FhJobRunner *self, const Work *w, guint attempt, gboolean *ok)
   self->progress_unsent = -1;
   self->progress_sent_at = 0;
   run_command (self, FH_PHASE_AGENDA, w->command, w->item, self->job->timeouts.command_s, TRUE,
-               &out);
+               stop, &out);
+  end_item_stop (self);
   flush_progress (self);
   self->current_item = NULL;
   *ok = out.kind == OUTCOME_OK;
@@ -528,6 +564,25 @@ run_item (FhJobRunner *self, const Work *w)
   gboolean ok = FALSE;
   guint attempt;
 
+  /* The executor may have died while the host had no work for it (a
+   * session idle between tasks): what happened meanwhile is in the
+   * context's queue.  Start a new one first, with setup. */
+  while (g_main_context_iteration (g_main_context_get_thread_default (), FALSE))
+    ;
+  if (!fh_executor_connection_is_alive (self->connection) && !cancelled (self))
+    {
+      g_autofree char *lost = fh_executor_connection_describe_loss (self->connection);
+
+      host_note (self, "farmhand: %s", lost);
+      if (!bring_up (self, FALSE))
+        {
+          g_autofree char *why = g_strdup_printf ("not run: %s; %s", lost, self->error);
+          result = item_result (self, w, NULL, why, 0, 0);
+          self->n_failed++;
+          report (self, result);
+          return FALSE;
+        }
+    }
   for (attempt = 1;; attempt++)
     {
       g_clear_pointer (&result, json_object_unref);
@@ -686,7 +741,7 @@ run_teardown (FhJobRunner *self)
         }
       fh_item_report_reset (self->report, NULL, 0);
       run_command (self, FH_PHASE_TEARDOWN, command, NULL, self->job->timeouts.teardown_s, FALSE,
-                   &out);
+                   NULL, &out);
       if (out.kind == OUTCOME_OK)
         continue;
       host_note (self, "farmhand: teardown[%u] failed: %s", i, out.why);

@@ -240,8 +240,9 @@ jobtype_job_cancel (FhPluginJob *job, int flags)
     return;
   g_mutex_lock (&job->lock);
   /* Before the run: it will run nothing.  During: it stops.  After: no
-   * effect. */
-  job->cancelled = TRUE;
+   * effect.  An item's stop concerns the running item only. */
+  if (!(flags & FH_CANCEL_ITEM))
+    job->cancelled = TRUE;
   if (job->state == JOB_RUNNING)
     fh_job_runner_cancel (job->runner, flags);
   g_mutex_unlock (&job->lock);

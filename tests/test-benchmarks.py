@@ -20,7 +20,8 @@ for module in ("execnet", "mitogen"):
         sys.exit(0)
 
 ROUNDTRIPS = ["limit_pipe_socketpair", "limit_3_processes", "farmhand_shell_connection",
-              "farmhand_shell", "farmhand_python", "farmhand_shell_python_host", "spawn_sh_c", "spawn_python_c", "execnet",
+              "farmhand_shell", "farmhand_python", "farmhand_shell_python_host", "spawn_sh_c",
+              "farmhand_session_run", "spawn_python_c", "execnet",
               "execnet_remote_exec", "mitogen", "poll_0_2s_tcp"]
 
 
