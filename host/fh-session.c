@@ -52,6 +52,8 @@ struct _Client
   gint answered;         /* atomic: its item's result went out */
   gint gone;             /* atomic: its end is closed, or a send failed */
   gint64 started;        /* monotonic µs its item started */
+  GBytes *done;          /* its item's FH_SESSION_DONE frame, for the main thread */
+  gboolean ok;
 };
 
 struct _FhSession
@@ -109,6 +111,7 @@ client_unref (Client *c)
   g_clear_object (&c->reading);
   g_clear_object (&c->conn);
   g_clear_pointer (&c->decoder, fh_wire_decoder_free);
+  g_clear_pointer (&c->done, g_bytes_unref);
   g_free (c->item);
   g_free (c);
 }
@@ -227,18 +230,28 @@ dispatch (FhSession *self)
     }
 }
 
-/* The job thread reported @c's item (main thread). */
+/* The job thread reported @c's item (main thread).  The session is idle
+ * before the client hears the result: a task started right after it ends
+ * finds the session free. */
 static gboolean
 on_item_done (gpointer data)
 {
   Client *c = data;
   FhSession *self = c->session;
+  gsize len;
+  const char *done = g_bytes_get_data (c->done, &len);
 
   if (self->current == c)
     self->current = NULL;
+  self->n_run++;
+  if (c->ok)
+    self->n_complete++;
+  else
+    self->n_failed++;
+  dispatch (self);
+  client_send (c, FH_SESSION_DONE, done, (gssize) len);
   client_close (c);
   client_unref (c);
-  dispatch (self);
   return G_SOURCE_REMOVE;
 }
 
@@ -575,14 +588,9 @@ job_report_item (gpointer data, JsonObject *result)
   if (c == NULL)
     return;
   done = g_strdup_printf ("%c%c%s", ok ? '0' : '1', '\0', ok ? "" : why);
-  client_send (c, FH_SESSION_DONE, done, (gssize) (2 + (ok ? 0 : strlen (why))));
+  c->done = g_bytes_new (done, 2 + (ok ? 0 : strlen (why)));
+  c->ok = ok;
   g_atomic_int_set (&c->answered, TRUE);
-  /* (Counted here; read by the main thread only after on_item_done.) */
-  self->n_run++;
-  if (ok)
-    self->n_complete++;
-  else
-    self->n_failed++;
   g_main_context_invoke (self->context, on_item_done, c);
 }
 
