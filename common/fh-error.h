@@ -50,6 +50,7 @@ typedef enum {
  * @FH_EXECUTOR_ERROR_TIMEOUT: the executor did not answer in time.
  * @FH_EXECUTOR_ERROR_CANCELLED: the job was cancelled.
  * @FH_EXECUTOR_ERROR_IO: reading from or writing to the executor failed.
+ * @FH_EXECUTOR_ERROR_STALLED: the command went silent for stall_s.
  */
 typedef enum {
   FH_EXECUTOR_ERROR_SPAWN,
@@ -57,6 +58,7 @@ typedef enum {
   FH_EXECUTOR_ERROR_TIMEOUT,
   FH_EXECUTOR_ERROR_CANCELLED,
   FH_EXECUTOR_ERROR_IO,
+  FH_EXECUTOR_ERROR_STALLED,
 } FhExecutorError;
 
 #define FH_PROTOCOL_ERROR (fh_protocol_error_quark ())

@@ -159,7 +159,7 @@ fh_host_run_free (FhHostRun *self)
 /* The job stopped early: every selected item it never reported failed,
  * unrun.  The terminal gets one line for them all; the results one each. */
 static void
-record_unrun (FhHostRun *self, const char *why)
+record_unrun (FhHostRun *self, const char *why, const char *failure, const char *reason)
 {
   g_autofree char *tb = g_strdup_printf ("not run: %s", why);
   guint n = 0;
@@ -179,6 +179,8 @@ record_unrun (FhHostRun *self, const char *why)
       json_object_set_string_member (o, "status", "failed");
       json_object_set_string_member (o, "traceback", tb);
       json_object_set_double_member (o, "elapsed_s", 0.0);
+      json_object_set_string_member (o, "class", failure);
+      json_object_set_string_member (o, "reason", reason ? reason : why);
       record (self, o, FALSE);
       n++;
     }
@@ -259,9 +261,13 @@ fh_host_run_execute (FhHostRun *self, GError **error)
     fh_job_log_marker (self->options.log, "job %s started: %u items", name, self->indices->len);
   status = fh_plugin_session_run (self->session, &funcs, self, TRUE, &summary);
   if (status == FH_RUN_JOB_FAILED || status == FH_RUN_CANCELLED || status == FH_RUN_REFUSED)
-    record_unrun (self, json_object_get_string_member_with_default (
-                            summary, "error", status == FH_RUN_CANCELLED ? "the job was cancelled"
-                                                                         : "the job stopped early"));
+    record_unrun (self,
+                  json_object_get_string_member_with_default (
+                      summary, "error", status == FH_RUN_CANCELLED ? "the job was cancelled"
+                                                                   : "the job stopped early"),
+                  json_object_get_string_member_with_default (
+                      summary, "class", status == FH_RUN_CANCELLED ? "cancelled" : "error"),
+                  json_object_get_string_member_with_default (summary, "reason", NULL));
   print_summary (self, summary);
   if (self->write_error != NULL)
     {

@@ -39,6 +39,10 @@ struct _FhWorker
   guint n_failed;
   char *error;
   gint cancel;               /* atomic: a signal, or losing the claim, asks us to stop */
+  /* "Errors avoid host": failures in a row of one machine-bound class. */
+  char *streak_class;
+  guint streak;
+  char *avoiding;            /* why this worker takes no more items, or NULL */
 };
 
 /* ---- identity ----------------------------------------------------------- */
@@ -169,6 +173,8 @@ fh_worker_free (FhWorker *self)
   g_free (self->state);
   g_free (self->item);
   g_free (self->error);
+  g_free (self->streak_class);
+  g_free (self->avoiding);
   g_free (self);
 }
 
@@ -305,7 +311,41 @@ on_cancelled (gpointer data, int signum, gboolean now)
 static gboolean
 stopping (FhWorker *self)
 {
-  return g_atomic_int_get (&self->cancel) || fh_job_dir_is_cancelled (self->dir);
+  return g_atomic_int_get (&self->cancel) || self->avoiding != NULL ||
+         fh_job_dir_is_cancelled (self->dir);
+}
+
+/* A machine-bound failure (gpu, out_of_memory, license, crash) again and
+ * again says more about this machine than about the items: after the
+ * job's avoid_host_after of them in a row, this worker takes no more. */
+static void
+note_failure_class (FhWorker *self, JsonObject *r)
+{
+  static const char *const machine_bound[] = { "gpu", "out_of_memory", "license", "crash", NULL };
+  const char *cls = json_object_get_string_member_with_default (r, "class", NULL);
+  gint64 after = json_object_get_int_member_with_default (fh_plugin_session_describe (self->session),
+                                                          "avoid_host_after", 3);
+
+  if (cls == NULL || !g_strv_contains (machine_bound, cls))
+    {
+      self->streak = 0;
+      return;
+    }
+  if (g_strcmp0 (cls, self->streak_class) != 0)
+    {
+      g_free (self->streak_class);
+      self->streak_class = g_strdup (cls);
+      self->streak = 0;
+    }
+  if (++self->streak < after || after <= 0 || self->avoiding != NULL)
+    return;
+  self->avoiding = g_strdup_printf ("%u items in a row failed with %s on this machine (last: %s); "
+                                    "it takes no more items (avoid_host_after %" G_GINT64_FORMAT ")",
+                                    self->streak, cls,
+                                    json_object_get_string_member_with_default (r, "reason", "?"),
+                                    after);
+  printf ("farmhand worker %s: %s\n", self->id, self->avoiding);
+  fflush (stdout);
 }
 
 /* Between looks for an item to take over: growing from 50 ms to half the
@@ -422,6 +462,7 @@ api_report_item (void *data, JsonObject *r)
                                        "complete") == 0, r);
   if (!fh_job_dir_write_result (self->dir, (guint) index, attempt, r, &err))
     g_printerr ("farmhand worker %s: item %s: %s\n", self->id, name, err->message);
+  note_failure_class (self, r);
   if (g_error_matches (err, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_SUPERSEDED))
     check_claim (self);
   set_state (self, "working", NULL, -1, 0);
@@ -466,9 +507,12 @@ static int
 finish (FhWorker *self, int status, const char *why)
 {
   /* A cancel seen in the job directory ends the agenda like its end. */
-  const char *state = self->lost ? "fenced" : status == FH_RUN_CANCELLED || stopping (self) ? "cancelled"
+  const char *state = self->lost ? "fenced" : self->avoiding ? "avoided"
+                      : status == FH_RUN_CANCELLED || stopping (self) ? "cancelled"
                       : status == FH_RUN_JOB_FAILED ? "failed" : "done";
 
+  if (self->avoiding != NULL && why == NULL)
+    why = self->avoiding;
   g_mutex_lock (&self->lock);
   g_free (self->error);
   self->error = g_strdup (why);

@@ -980,7 +980,8 @@ stop_command (FhExecutorConnection *self, Stop stop, const FhRunLimits *limits,
   self->pending_seq = 0;
   return fh_throw_null (error, FH_EXECUTOR_ERROR,
                         stop == STOP_CANCEL || stop == STOP_KILL || stop == STOP_INTERRUPT
-                            ? FH_EXECUTOR_ERROR_CANCELLED : FH_EXECUTOR_ERROR_TIMEOUT,
+                            ? FH_EXECUTOR_ERROR_CANCELLED
+                            : stop == STOP_STALL ? FH_EXECUTOR_ERROR_STALLED : FH_EXECUTOR_ERROR_TIMEOUT,
                         "%s%s%s", why, r && r->traceback ? "; interrupted:\n" : "",
                         r && r->traceback ? r->traceback
                         : alive ? "; interrupted"

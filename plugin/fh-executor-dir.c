@@ -21,16 +21,23 @@ this_binary (void)
   return g_file_read_link ("/proc/self/exe", NULL);
 }
 
+gboolean
+fh_executor_dir_in_build_tree (void)
+{
+  g_autofree char *bin = this_binary ();
+  g_autofree char *build_root = g_strconcat (FH_BUILD_ROOT, G_DIR_SEPARATOR_S, NULL);
+
+  return bin != NULL && g_str_has_prefix (bin, build_root);
+}
+
 char *
 fh_executor_dir (void)
 {
   const char *env = g_getenv ("FARMHAND_EXECUTOR_DIR");
-  g_autofree char *bin = this_binary ();
-  g_autofree char *build_root = g_strconcat (FH_BUILD_ROOT, G_DIR_SEPARATOR_S, NULL);
 
   if (env != NULL && *env != '\0')
     return g_strdup (env);
-  if (bin != NULL && g_str_has_prefix (bin, build_root))
+  if (fh_executor_dir_in_build_tree ())
     return g_build_filename (FH_BUILD_ROOT, "executor", NULL);
   return g_strdup (FH_LIBEXECDIR);
 }

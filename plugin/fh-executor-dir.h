@@ -13,6 +13,10 @@ G_BEGIN_DECLS
 /* (transfer full) */
 char *fh_executor_dir (void);
 
+/* Whether this code was loaded from a build tree (config.h's FH_BUILD_ROOT):
+ * then its data (executors, presets) is that tree's too. */
+gboolean fh_executor_dir_in_build_tree (void);
+
 /* @argv with {farmhand_executor} and {farmhand_executor_py} replaced by
  * the executors' paths.  (transfer full) */
 char **fh_executor_dir_expand_argv (const char *const *argv);

@@ -14,6 +14,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "fh-failure.h"
 #include "fh-job.h"
 
 G_BEGIN_DECLS
@@ -39,9 +40,22 @@ void fh_item_report_output (FhItemReport *self, const char *path);
 void fh_item_report_progress (FhItemReport *self, double fraction);
 
 /* Why an item whose command succeeded failed after all, one reason per
- * line, or NULL.  @check_outputs: FALSE for setup/teardown.  Stats the
- * outputs.  (transfer full) */
+ * line, or NULL.  @check_outputs: FALSE for setup/teardown; with
+ * @stat_outputs FALSE outputs are not looked for on disk (`farmhand log
+ * test`).  (transfer full) */
 char *fh_item_report_verdict (FhItemReport *self, gboolean check_outputs);
+char *fh_item_report_verdict_full (FhItemReport *self, gboolean check_outputs,
+                                   gboolean stat_outputs);
+
+/* What the log and the verdict say the failure is: the class of the first
+ * error line a rule classifies (a specific class — license, gpu, ... —
+ * before a plain "error"), else what failed the verdict (openjd_fail, an
+ * error line, a bad_result line, the outputs).  FH_FAILURE_NONE when
+ * neither says anything.  @reason (out): one line.  (transfer full) */
+FhFailureClass fh_item_report_failure (FhItemReport *self, char **reason);
+
+/* The frames the log said were done (frame_done), in order. */
+const GArray *fh_item_report_get_frames_done (FhItemReport *self);
 
 /* Adds "errors", "warnings", "highlights", "progress", "outputs",
  * "status_message" to a result object (only what is not empty). */

@@ -50,6 +50,9 @@ fh_job_listing_describe (const FhJob *job)
   json_object_set_string_member (o, "cwd", job->cwd);
   json_object_set_array_member (o, "setup", hooks (job, job->setup));
   json_object_set_array_member (o, "teardown", hooks (job, job->teardown));
+  json_object_set_int_member (o, "avoid_host_after", job->avoid_host_after);
+  if (fh_log_rules_get_preset (job->log) != NULL)
+    json_object_set_string_member (o, "log_preset", fh_log_preset_get_name (fh_log_rules_get_preset (job->log)));
   if (fh_agenda_has_frames (job->agenda))
     {
       guint frames = 0;

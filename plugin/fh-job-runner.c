@@ -54,6 +54,8 @@ struct _FhJobRunner
   guint n_adhoc;        /* the host's own commands run, for their names */
   guint restarts;
   char *error;                 /* why the job stopped early */
+  FhFailureClass failure;      /* its class */
+  char *failure_reason;        /* and its line */
   gboolean setup_failed;
   gboolean teardown_failed;
   gint exit_code;
@@ -102,6 +104,7 @@ fh_job_runner_free (FhJobRunner *self)
   g_strfreev (self->env);
   g_free (self->cwd);
   g_free (self->error);
+  g_free (self->failure_reason);
   g_free (self->executor_kind);
   g_free (self->output_dir);
   g_free (self);
@@ -245,7 +248,7 @@ on_log (FhLogStream stream, const char *raw, gsize raw_len, gboolean echo, gpoin
   self->host->log_line (self->host->host_data, self->current_item, stream, line, len);
   if (echo || stream == FH_LOG_FARMHAND)
     return;
-  if (fh_log_scanner_scan (self->job->log, line, len, &hit))
+  if (fh_log_rules_scan (self->job->log, line, len, &hit))
     set_progress (self, fh_item_report_line (self->report, line, len, &hit));
 }
 
@@ -256,7 +259,7 @@ on_block (const char *block, gsize len, gsize max_line, gpointer user_data)
 {
   FhJobRunner *self = user_data;
 
-  fh_log_scanner_set_block (self->job->log, block, len, max_line);
+  fh_log_rules_set_block (self->job->log, block, len, max_line);
 }
 
 static void
@@ -281,12 +284,15 @@ on_message (const FhMessage *msg, gpointer user_data)
     }
 }
 
+static char *first_line (const char *text);
 static void
-set_error (FhJobRunner *self, const char *fmt, ...) G_GNUC_PRINTF (2, 3);
+set_error (FhJobRunner *self, FhFailureClass failure, const char *reason, const char *fmt, ...)
+    G_GNUC_PRINTF (4, 5);
 
-/* The first reason the job stopped early is the one that matters. */
+/* The first reason the job stopped early is the one that matters; its
+ * class and line go to the summary (and to the items it did not run). */
 static void
-set_error (FhJobRunner *self, const char *fmt, ...)
+set_error (FhJobRunner *self, FhFailureClass failure, const char *reason, const char *fmt, ...)
 {
   va_list args;
 
@@ -295,6 +301,8 @@ set_error (FhJobRunner *self, const char *fmt, ...)
   va_start (args, fmt);
   self->error = g_strdup_vprintf (fmt, args);
   va_end (args);
+  self->failure = failure;
+  self->failure_reason = reason ? g_strdup (reason) : first_line (self->error);
 }
 
 /* ---- the executor ------------------------------------------------------- */
@@ -369,13 +377,81 @@ typedef struct
   OutcomeKind kind;
   char *why;                 /* NULL for OUTCOME_OK */
   FhCommandResult *result;   /* NULL unless the executor answered */
+  FhFailureClass failure;    /* what kind of failure (FH_FAILURE_NONE: ok) */
+  char *reason;              /* its one line */
 } Outcome;
 
 static void
 outcome_clear (Outcome *o)
 {
   g_clear_pointer (&o->why, g_free);
+  g_clear_pointer (&o->reason, g_free);
   g_clear_pointer (&o->result, fh_command_result_free);
+}
+
+static char *
+first_line (const char *text)
+{
+  const char *nl = text ? strchr (text, '\n') : NULL;
+
+  return text ? g_strndup (text, nl ? (gsize) (nl - text) : MIN (strlen (text), 200)) : NULL;
+}
+
+/* The last non-empty line: what a traceback says happened. */
+static char *
+last_line (const char *text)
+{
+  g_auto (GStrv) lines = g_strsplit (text ? text : "", "\n", -1);
+
+  for (guint n = g_strv_length (lines); n > 0; n--)
+    if (*g_strstrip (lines[n - 1]) != '\0')
+      return g_strndup (lines[n - 1], 200);
+  return g_strdup ("the command failed");
+}
+
+/* A command that failed with nothing in its log to say why: its exception
+ * (Python), a signal that killed it, or its exit status. */
+static FhFailureClass
+command_failure (FhJobRunner *self, const FhCommandResult *r, char **reason)
+{
+  static const struct { int signum; const char *name; } crashes[] = {
+    { 11, "SIGSEGV" }, { 6, "SIGABRT" }, { 7, "SIGBUS" }, { 4, "SIGILL" }, { 8, "SIGFPE" },
+  };
+
+  if (r->has_code && r->code > 128)
+    for (guint i = 0; i < G_N_ELEMENTS (crashes); i++)
+      if (r->code - 128 == crashes[i].signum)
+        {
+          *reason = g_strdup_printf ("the command was killed by %s (status %" G_GINT64_FORMAT ")", crashes[i].name,
+                                     r->code);
+          return FH_FAILURE_CRASH;
+        }
+  if (r->has_code && r->code != 0)
+    {
+      *reason = g_strdup_printf ("the command exited with status %" G_GINT64_FORMAT, r->code);
+      return FH_FAILURE_EXIT_CODE;
+    }
+  *reason = last_line (r->traceback);
+  return FH_FAILURE_ERROR;
+}
+
+/* Why the command of @out failed, as a class and a line. */
+static void
+classify (FhJobRunner *self, Outcome *out, const GError *err)
+{
+  if (out->kind == OUTCOME_OK)
+    return;
+  g_clear_pointer (&out->reason, g_free);
+  if (out->kind == OUTCOME_STOPPED)
+    out->failure = g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT) ? FH_FAILURE_TIMEOUT
+                   : g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_STALLED) ? FH_FAILURE_STALL
+                                                                                         : FH_FAILURE_CANCELLED;
+  else if (out->kind == OUTCOME_LOST)
+    out->failure = FH_FAILURE_EXECUTOR_LOST;
+  else if ((out->failure = fh_item_report_failure (self->report, &out->reason)) == FH_FAILURE_NONE)
+    out->failure = command_failure (self, out->result, &out->reason);
+  if (out->reason == NULL)
+    out->reason = first_line (out->why);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Outcome, outcome_clear)
@@ -395,14 +471,18 @@ run_command (FhJobRunner *self, FhPhase phase, const char *command, JsonObject *
     {
       out->why = combine_reasons (out->result, fh_item_report_verdict (self->report, check_outputs));
       out->kind = out->why == NULL ? OUTCOME_OK : OUTCOME_FAILED;
+      classify (self, out, NULL);
       return;
     }
   out->why = g_strdup (err->message);
   out->kind = g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT) ||
+              g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_STALLED) ||
               g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_CANCELLED)
                   ? OUTCOME_STOPPED : OUTCOME_LOST;
-  /* After a timeout the session cannot be trusted: end it. */
-  if (g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT))
+  classify (self, out, err);
+  /* After a timeout or a stall the session cannot be trusted: end it. */
+  if (g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT) ||
+      g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_STALLED))
     fh_executor_connection_terminate (self->connection);
 }
 
@@ -428,7 +508,7 @@ run_setup (FhJobRunner *self)
       if (out.kind != OUTCOME_LOST || cancelled (self))
         {
           self->setup_failed = TRUE;
-          set_error (self, "setup[%u] failed: %s", i, out.why);
+          set_error (self, out.failure, out.reason, "setup[%u] failed: %s", i, out.why);
         }
       return FALSE;
     }
@@ -446,7 +526,8 @@ bring_up (FhJobRunner *self, gboolean first)
 
       if (!first && self->restarts >= self->job->max_restarts)
         {
-          set_error (self, "the executor stopped %u time%s; max_restarts (%u) reached",
+          set_error (self, FH_FAILURE_EXECUTOR_LOST, NULL,
+                     "the executor stopped %u time%s; max_restarts (%u) reached",
                      self->restarts + 1, self->restarts == 0 ? "" : "s", self->job->max_restarts);
           return FALSE;
         }
@@ -455,7 +536,8 @@ bring_up (FhJobRunner *self, gboolean first)
                    ++self->restarts, self->job->max_restarts);
       if (!start_executor (self, &err))
         {
-          set_error (self, "the executor did not start: %s", err->message);
+          set_error (self, FH_FAILURE_EXECUTOR_LOST, NULL, "the executor did not start: %s",
+                     err->message);
           return FALSE;
         }
       if (run_setup (self))
@@ -476,6 +558,16 @@ report (FhJobRunner *self, JsonObject *result)
   self->host->report_item (self->host->host_data, json);
 }
 
+/* A failed result's class and one-line reason (the reason redacted). */
+static void
+set_failure (FhJobRunner *self, JsonObject *o, FhFailureClass failure, const char *reason)
+{
+  g_autofree char *masked = redact (self, reason);
+
+  json_object_set_string_member (o, "class", fh_failure_name (failure));
+  json_object_set_string_member (o, "reason", masked ? masked : fh_failure_name (failure));
+}
+
 static void
 report_unknown (FhJobRunner *self, const char *name, const char *tb)
 {
@@ -485,6 +577,7 @@ report_unknown (FhJobRunner *self, const char *name, const char *tb)
   json_object_set_string_member (o, "status", "failed");
   json_object_set_string_member (o, "traceback", tb);
   json_object_set_double_member (o, "elapsed_s", 0.0);
+  set_failure (self, o, FH_FAILURE_ERROR, tb);
   self->n_failed++;
   report (self, o);
 }
@@ -513,7 +606,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Work, work_clear)
 
 static JsonObject *
 item_result (FhJobRunner *self, const Work *w, const FhCommandResult *r, const char *why,
-             gint64 elapsed_us, guint attempts)
+             FhFailureClass failure, const char *reason, gint64 elapsed_us, guint attempts)
 {
   JsonObject *o = json_object_new ();
   g_autofree char *masked = redact (self, why);
@@ -529,13 +622,15 @@ item_result (FhJobRunner *self, const Work *w, const FhCommandResult *r, const c
     json_object_set_int_member (o, "code", r->code);
   if (masked != NULL)
     json_object_set_string_member (o, "traceback", masked);
+  if (why != NULL)
+    set_failure (self, o, failure != FH_FAILURE_NONE ? failure : FH_FAILURE_ERROR, reason ? reason : why);
   fh_item_report_to_json (self->report, o);
   return o;
 }
 
-/* One attempt at @w: returns its result object. */
+/* One attempt at @w: returns its result object (and its failure). */
 static JsonObject *
-attempt_item (FhJobRunner *self, const Work *w, guint attempt, gboolean *ok)
+attempt_item (FhJobRunner *self, const Work *w, guint attempt, gboolean *ok, FhFailureClass *failure)
 {
   g_auto (Outcome) out = { 0 };
   g_autoptr (GCancellable) stop = begin_item_stop (self);
@@ -551,7 +646,9 @@ attempt_item (FhJobRunner *self, const Work *w, guint attempt, gboolean *ok)
   flush_progress (self);
   self->current_item = NULL;
   *ok = out.kind == OUTCOME_OK;
-  return item_result (self, w, out.result, out.why, g_get_monotonic_time () - started, attempt);
+  *failure = out.failure;
+  return item_result (self, w, out.result, out.why, out.failure, out.reason,
+                      g_get_monotonic_time () - started, attempt);
 }
 
 /* Runs @w, re-running it after a failure up to `retries` times and
@@ -577,7 +674,7 @@ run_item (FhJobRunner *self, const Work *w)
       if (!bring_up (self, FALSE))
         {
           g_autofree char *why = g_strdup_printf ("not run: %s; %s", lost, self->error);
-          result = item_result (self, w, NULL, why, 0, 0);
+          result = item_result (self, w, NULL, why, FH_FAILURE_EXECUTOR_LOST, lost, 0, 0);
           self->n_failed++;
           report (self, result);
           return FALSE;
@@ -585,16 +682,18 @@ run_item (FhJobRunner *self, const Work *w)
     }
   for (attempt = 1;; attempt++)
     {
+      FhFailureClass failure = FH_FAILURE_NONE;
+      guint retries;
+
       g_clear_pointer (&result, json_object_unref);
-      result = attempt_item (self, w, attempt, &ok);
-      if (ok || cancelled (self) || attempt > self->job->retries)
+      result = attempt_item (self, w, attempt, &ok, &failure);
+      /* What retrying cannot fix (a licence, say) may be set not to retry. */
+      retries = fh_job_retries_for (self->job, failure);
+      if (ok || cancelled (self) || attempt > retries)
         break;
-      {
-        const char *tb = json_object_get_string_member_with_default (result, "traceback", "");
-        g_autofree char *first = g_strndup (tb, strcspn (tb, "\n"));
-        host_note (self, "farmhand: item %s failed (attempt %u of %u): %s; retrying", w->name,
-                   attempt, self->job->retries + 1, first);
-      }
+      host_note (self, "farmhand: item %s failed (attempt %u of %u, %s): %s; retrying", w->name,
+                 attempt, retries + 1, fh_failure_name (failure),
+                 json_object_get_string_member_with_default (result, "reason", ""));
       if (!fh_executor_connection_is_alive (self->connection) && !bring_up (self, FALSE))
         break;
     }
@@ -765,7 +864,7 @@ run_job (FhJobRunner *self)
   /* Cancelled before it ran: it runs nothing. */
   if (cancelled (self))
     {
-      set_error (self, "the job was cancelled before it ran");
+      set_error (self, FH_FAILURE_CANCELLED, NULL, "the job was cancelled before it ran");
       return FH_RUN_CANCELLED;
     }
   self->argv = fh_executor_dir_expand_argv ((const char *const *) self->job->executor_argv);
@@ -779,7 +878,7 @@ run_job (FhJobRunner *self)
   close_executor (self);
   if (cancelled (self))
     {
-      set_error (self, "the job was cancelled");
+      set_error (self, FH_FAILURE_CANCELLED, NULL, "the job was cancelled");
       return FH_RUN_CANCELLED;
     }
   if (self->error != NULL)
@@ -809,6 +908,12 @@ build_summary (FhJobRunner *self, FhRunStatus status)
   g_autofree char *error = redact (self, self->error);
 
   json_object_set_string_member (o, "status", status_name (status));
+  if (self->error != NULL && self->failure != FH_FAILURE_NONE)
+    {
+      g_autofree char *reason = redact (self, self->failure_reason);
+      json_object_set_string_member (o, "class", fh_failure_name (self->failure));
+      json_object_set_string_member (o, "reason", reason);
+    }
   json_object_set_int_member (o, "items_complete", self->n_complete);
   json_object_set_int_member (o, "items_failed", self->n_failed);
   if (error != NULL)

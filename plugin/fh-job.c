@@ -20,14 +20,14 @@
 static const char *const job_fields[] = {
   "$schema", "name", "description", "executor", "cwd", "env", "path_map",
   "setup", "agenda", "teardown", "log", "outputs_required", "min_output_bytes",
-  "timeouts", "retries", "max_restarts", NULL
+  "timeouts", "retries", "max_restarts", "avoid_host_after", NULL
 };
 static const char *const timeout_fields[] = {
   "hello_s", "setup_s", "command_s", "teardown_s", "stall_s", "grace_s", NULL
 };
 static const char *const log_fields[] = {
-  "errors", "warnings", "highlights", "ignore", "progress", "outputs",
-  "bad_result", "fail_on_errors", "max_lines", NULL
+  "preset", "disable", "errors", "warnings", "highlights", "ignore", "progress", "outputs",
+  "bad_result", "frame_done", "fail_on_errors", "max_lines", NULL
 };
 static const char *const path_map_fields[] = { "from", "to", NULL };
 static const char *const agenda_fields[] = { "frames", "chunk", "command", "items", NULL };
@@ -41,6 +41,7 @@ typedef struct
   FhJob *job;
   FhPresets *presets; /* nullable: none could be read, */
   GError *no_presets; /* and this says why (to jobs naming a preset) */
+  const char *default_log_preset;  /* the executor preset's log_preset */
 } Checker;
 
 static void complain (Checker *c, const char *path, const char *fmt, ...) G_GNUC_PRINTF (3, 4);
@@ -263,6 +264,7 @@ set_preset (Checker *c, JsonNode *node, const char *path, gboolean *socket)
   c->job->executor = g_strdup (name);
   g_strfreev (c->job->executor_argv);
   c->job->executor_argv = g_strdupv (preset->argv);
+  c->default_log_preset = preset->log_preset;
   *socket = preset->socket;
   return TRUE;
 }
@@ -382,7 +384,7 @@ add_pattern (Checker *c, FhLogCategory cat, JsonNode *node, const char *path)
   g_autoptr (GError) err = NULL;
   const char *text = want_string (c, node, path, TRUE);
 
-  if (text != NULL && !fh_log_scanner_add (c->job->log, cat, text, &err))
+  if (text != NULL && !fh_log_rules_add (c->job->log, cat, text, &err))
     complain (c, path, "%s in \"%s\"", err->message, text);
 }
 
@@ -410,6 +412,51 @@ parse_patterns (Checker *c, JsonObject *log, FhLogCategory cat)
     }
 }
 
+/* log.disable: names of preset rules to switch off.  (transfer full) */
+static char **
+parse_disabled (Checker *c, JsonNode *node)
+{
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+  JsonArray *arr = node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+
+  if (node == NULL)
+    return NULL;
+  if (arr == NULL)
+    {
+      complain (c, "log.disable", "must be an array of the preset's rule names");
+      return NULL;
+    }
+  for (guint i = 0; i < json_array_get_length (arr); i++)
+    {
+      g_autofree char *p = path_index ("log.disable", i);
+      const char *name = want_string (c, json_array_get_element (arr, i), p, TRUE);
+      if (name != NULL)
+        g_strv_builder_add (names, name);
+    }
+  return g_strv_builder_end (names);
+}
+
+/* log.preset (a name, or "none"), else the executor preset's log_preset. */
+static void
+parse_log_preset (Checker *c, JsonObject *log)
+{
+  JsonNode *node = log ? json_object_get_member (log, "preset") : NULL;
+  const char *name = node ? want_string (c, node, "log.preset", TRUE) : c->default_log_preset;
+  g_auto (GStrv) disabled = parse_disabled (c, log ? json_object_get_member (log, "disable") : NULL);
+  g_autoptr (GError) err = NULL;
+  FhLogPreset *preset;
+
+  if (name == NULL || g_str_equal (name, "none"))
+    {
+      if (disabled != NULL)
+        complain (c, "log.disable", "there is no log preset to disable rules of");
+      return;
+    }
+  if ((preset = fh_log_preset_find (name, &err)) == NULL ||
+      !fh_log_rules_use_preset (c->job->log, preset, (const char *const *) disabled, &err))
+    complain (c, node ? "log.preset" : "executor", "%s", err->message);
+}
+
 static void
 parse_log (Checker *c, JsonNode *node)
 {
@@ -420,6 +467,7 @@ parse_log (Checker *c, JsonNode *node)
   if (log == NULL)
     return;
   check_members (c, log, "log", log_fields);
+  parse_log_preset (c, log);
   for (int cat = 0; cat < FH_LOG_N_CATEGORIES; cat++)
     parse_patterns (c, log, cat);
   if ((n = json_object_get_member (log, "fail_on_errors")) != NULL)
@@ -468,6 +516,42 @@ parse_timeouts (Checker *c, JsonNode *node)
     }
 }
 
+/* "retries": N, or {"default": N, CLASS: N, ...}. */
+static void
+parse_retries (Checker *c, JsonNode *node)
+{
+  g_autoptr (GList) members = NULL;
+  JsonObject *o;
+  gint64 v;
+
+  if (JSON_NODE_HOLDS_VALUE (node))
+    {
+      if (want_int (c, node, "retries", 0, 100, &v))
+        c->job->retries = (guint) v;
+      return;
+    }
+  if ((o = want_object (c, node, "retries")) == NULL)
+    return;
+  members = json_object_get_members (o);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      g_autofree char *path = path_member ("retries", l->data);
+      FhFailureClass cls;
+
+      if (!want_int (c, json_object_get_member (o, l->data), path, 0, 100, &v))
+        continue;
+      if (g_str_equal (l->data, "default"))
+        c->job->retries = (guint) v;
+      else if (fh_failure_from_name (l->data, &cls))
+        c->job->retries_by_class[cls] = (gint) v;
+      else
+        {
+          g_autofree char *known = g_strjoinv (", ", (char **) fh_failure_names ());
+          complain (c, path, "not a failure class (default, %s)", known);
+        }
+    }
+}
+
 static void
 parse_timeouts_and_retries (Checker *c, JsonObject *root)
 {
@@ -476,9 +560,11 @@ parse_timeouts_and_retries (Checker *c, JsonObject *root)
 
   if ((n = json_object_get_member (root, "timeouts")) != NULL)
     parse_timeouts (c, n);
-  if ((n = json_object_get_member (root, "retries")) != NULL &&
-      want_int (c, n, "retries", 0, 100, &v))
-    c->job->retries = (guint) v;
+  if ((n = json_object_get_member (root, "retries")) != NULL)
+    parse_retries (c, n);
+  if ((n = json_object_get_member (root, "avoid_host_after")) != NULL &&
+      want_int (c, n, "avoid_host_after", 0, 1000, &v))
+    c->job->avoid_host_after = (guint) v;
   if ((n = json_object_get_member (root, "max_restarts")) != NULL &&
       want_int (c, n, "max_restarts", 0, 1000, &v))
     c->job->max_restarts = (guint) v;
@@ -693,6 +779,8 @@ check_job (Checker *c, JsonNode *root_node)
     parse_path_map (c, node);
   if ((node = json_object_get_member (root, "log")) != NULL)
     parse_log (c, node);
+  else
+    parse_log_preset (c, NULL);
   parse_outputs (c, root);
   parse_timeouts_and_retries (c, root);
   g_ptr_array_unref (c->job->setup);
@@ -725,7 +813,10 @@ job_new (const char *source, const char *base_dir)
    * the same from anywhere. */
   job->cwd = g_strdup (job->base_dir);
   job->path_map = fh_path_map_new ();
-  job->log = fh_log_scanner_new ();
+  job->log = fh_log_rules_new ();
+  for (guint i = 0; i < FH_FAILURE_N_CLASSES; i++)
+    job->retries_by_class[i] = -1;
+  job->avoid_host_after = 3;
   job->fail_on_errors = TRUE;
   job->log_max_lines = 5;
   job->min_output_bytes = 1;
@@ -820,8 +911,16 @@ fh_job_free (FhJob *job)
   g_clear_pointer (&job->teardown, g_ptr_array_unref);
   g_clear_pointer (&job->agenda, fh_agenda_free);
   g_clear_pointer (&job->path_map, fh_path_map_free);
-  g_clear_pointer (&job->log, fh_log_scanner_free);
+  g_clear_pointer (&job->log, fh_log_rules_free);
   g_free (job);
+}
+
+guint
+fh_job_retries_for (const FhJob *job, FhFailureClass failure)
+{
+  gint n = (guint) failure < FH_FAILURE_N_CLASSES ? job->retries_by_class[failure] : -1;
+
+  return n >= 0 ? (guint) n : job->retries;
 }
 
 guint

@@ -6,7 +6,7 @@
  * closest known one.  Nothing runs from an invalid job.
  *
  * The struct owns everything in it.  Fields are read-only after parsing,
- * but for the log scanner's per-block state (fh_log_scanner_set_block()),
+ * but for the log rules' per-block state (fh_log_rules_set_block()),
  * which the job runner updates as the log streams in.
  */
 #pragma once
@@ -15,8 +15,9 @@
 #include <json-glib/json-glib.h>
 
 #include "fh-agenda.h"
-#include "fh-log-scanner.h"
+#include "fh-log-rules.h"
 #include "fh-path-map.h"
+#include "fh-failure.h"
 #include "fh-job-error.h"
 #include "fh-presets.h"
 #include "fh-template.h"
@@ -58,13 +59,16 @@ typedef struct
   GPtrArray *teardown;   /* FhTemplate* */
   FhAgenda *agenda;
   FhPathMap *path_map;   /* applied to commands, cwd and output paths */
-  FhLogScanner *log;     /* the "log" patterns, compiled */
+  FhLogRules *log;       /* the "log" patterns and preset, compiled */
   gboolean fail_on_errors;   /* log.fail_on_errors (default TRUE) */
   guint log_max_lines;       /* log.max_lines: error/highlight lines kept */
   gboolean outputs_required; /* an item must report an output */
   gint64 min_output_bytes;   /* smallest acceptable output (default 1) */
   FhTimeouts timeouts;
-  guint retries;             /* re-runs of a failed item */
+  guint retries;             /* re-runs of a failed item ("retries", or its "default") */
+  gint retries_by_class[FH_FAILURE_N_CLASSES];  /* "retries": {CLASS: N}; -1: the default */
+  guint avoid_host_after;    /* a worker stops after this many failures in a row of one
+                                machine-bound class (0: never) */
   guint max_restarts;        /* executor restarts after it died or hung */
 } FhJob;
 
@@ -78,6 +82,8 @@ FhJob *fh_job_new_from_file (const char *path, FhPresets *presets, GError **erro
 void fh_job_free (FhJob *job);
 
 guint fh_job_get_n_items (const FhJob *job);
+/* How many times an item that failed with @failure is run again. */
+guint fh_job_retries_for (const FhJob *job, FhFailureClass failure);
 
 /* Setup/teardown command with job tokens expanded and paths mapped.
  * (transfer full) */

@@ -65,6 +65,7 @@ static const char *const category_names[] = {
   [FH_LOG_BAD_RESULT] = "bad_result",
   [FH_LOG_PROGRESS] = "progress",
   [FH_LOG_OUTPUTS] = "outputs",
+  [FH_LOG_FRAME_DONE] = "frame_done",
 };
 
 const char *
@@ -156,6 +157,15 @@ find_groups (pcre2_code *code, FhLogCategory category, Pattern *p, GError **erro
                          "an outputs pattern needs a group for the path "
                          "(the first, or (?<path>...))");
     }
+  else if (category == FH_LOG_FRAME_DONE)
+    {
+      int frame = pcre2_substring_number_from_name (code, (PCRE2_SPTR) "frame");
+      p->group = frame > 0 ? frame : (n_groups > 0 ? 1 : -1);
+      if (p->group < 0)
+        return fh_throw (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID,
+                         "a frame_done pattern needs a group for the frame "
+                         "(the first, or (?<frame>...))");
+    }
   return TRUE;
 }
 
@@ -216,7 +226,7 @@ fh_log_scanner_add (FhLogScanner *self, FhLogCategory category,
           pcre2_jit_compile (code, PCRE2_JIT_COMPLETE) == 0;
   learn_prefilter (code, &p);
   /* Patterns with a value to capture need PCRE2's groups. */
-  if (category != FH_LOG_PROGRESS && category != FH_LOG_OUTPUTS)
+  if (category != FH_LOG_PROGRESS && category != FH_LOG_OUTPUTS && category != FH_LOG_FRAME_DONE)
     p.literal = fh_literal_pattern_new (pattern);
   pcre2_pattern_info (code, PCRE2_INFO_CAPTURECOUNT, &n_groups);
   if (n_groups + 1 > self->max_groups || self->match == NULL)
@@ -308,6 +318,7 @@ scan_progress (FhLogScanner *self, const char *line, gsize len, FhLogHit *hit)
     return;
   p = &g_array_index (self->patterns[FH_LOG_PROGRESS], Pattern, i);
   hit->categories |= 1u << FH_LOG_PROGRESS;
+  hit->pattern[FH_LOG_PROGRESS] = (guint) i;
   if (group_span (self, p->group, &s, &n))
     {
       double value = parse_number (line + s, n), total = 100.0;
@@ -332,7 +343,29 @@ scan_outputs (FhLogScanner *self, const char *line, gsize len, FhLogHit *hit)
 
   if (i >= 0 && group_span (self, g_array_index (self->patterns[FH_LOG_OUTPUTS], Pattern, i).group,
                             &hit->path_start, &hit->path_len) && hit->path_len > 0)
-    hit->categories |= 1u << FH_LOG_OUTPUTS;
+    {
+      hit->categories |= 1u << FH_LOG_OUTPUTS;
+      hit->pattern[FH_LOG_OUTPUTS] = (guint) i;
+    }
+}
+
+static void
+scan_frame_done (FhLogScanner *self, const char *line, gsize len, FhLogHit *hit)
+{
+  int i = first_match (self, FH_LOG_FRAME_DONE, line, len);
+  gsize s, n;
+
+  if (i < 0 || !group_span (self, g_array_index (self->patterns[FH_LOG_FRAME_DONE], Pattern, i).group,
+                            &s, &n) || n == 0 || n > 12)
+    return;
+  {
+    char num[16];
+    memcpy (num, line + s, n);
+    num[n] = '\0';
+    hit->done_frame = g_ascii_strtoll (num, NULL, 10);
+  }
+  hit->categories |= 1u << FH_LOG_FRAME_DONE;
+  hit->pattern[FH_LOG_FRAME_DONE] = (guint) i;
 }
 
 /* If @text starts with @prefix, steps past it and any spaces after it. */
@@ -367,6 +400,7 @@ scan_openjd (const char *line, gsize len, FhLogHit *hit)
         {
           hit->fraction = CLAMP (pct / 100.0, 0.0, 1.0);
           hit->categories |= 1u << FH_LOG_PROGRESS;
+          hit->openjd_progress = TRUE;
         }
       return;
     }
@@ -386,29 +420,30 @@ scan_line (FhLogScanner *self, const char *line, gsize len, gboolean progress, F
 {
   static const FhLogCategory simple[] = { FH_LOG_ERRORS, FH_LOG_WARNINGS,
                                           FH_LOG_HIGHLIGHTS, FH_LOG_BAD_RESULT };
+  int i;
 
   memset (hit, 0, sizeof *hit);
   hit->fraction = -1;
   scan_openjd (line, len, hit);
   if (hit->categories != 0 || hit->openjd_fail || hit->openjd_status)
     return TRUE;
-  if (first_match (self, FH_LOG_IGNORE, line, len) >= 0)
+  if ((i = first_match (self, FH_LOG_IGNORE, line, len)) >= 0)
     {
       hit->categories = 1u << FH_LOG_IGNORE;
+      hit->pattern[FH_LOG_IGNORE] = (guint) i;
       return TRUE;
     }
   for (guint c = 0; c < G_N_ELEMENTS (simple); c++)
     {
-      int i = first_match (self, simple[c], line, len);
-      if (i < 0)
+      if ((i = first_match (self, simple[c], line, len)) < 0)
         continue;
       hit->categories |= 1u << simple[c];
-      if (simple[c] == FH_LOG_ERRORS)
-        hit->error_pattern = (guint) i;
+      hit->pattern[simple[c]] = (guint) i;
     }
   if (progress)
     scan_progress (self, line, len, hit);
   scan_outputs (self, line, len, hit);
+  scan_frame_done (self, line, len, hit);
   return hit->categories != 0;
 }
 

@@ -2,7 +2,8 @@
  * a time as they stream.
  *
  * Categories (job field "log"): errors, warnings, highlights, bad_result,
- * progress, outputs, and ignore, which exempts a line from all the others.
+ * progress, outputs, frame_done, and ignore, which exempts a line from
+ * all the others.
  * Each category is a list of patterns; a line counts once per category.
  * OpenJD stdout directives are understood without configuration:
  *   openjd_progress: 50     openjd_status: <text>     openjd_fail: <text>
@@ -26,6 +27,7 @@ typedef enum {
   FH_LOG_BAD_RESULT,
   FH_LOG_PROGRESS,
   FH_LOG_OUTPUTS,
+  FH_LOG_FRAME_DONE,   /* a frame finished: its number in group "frame" (or the first) */
   FH_LOG_N_CATEGORIES
 } FhLogCategory;
 
@@ -33,14 +35,23 @@ typedef enum {
 typedef struct
 {
   guint categories;     /* bit (1 << FhLogCategory) per matching category */
-  guint error_pattern;  /* index in "errors" of the pattern that matched */
+  guint pattern[FH_LOG_N_CATEGORIES];  /* per matching category: the index
+                                          of its first matching pattern */
   double fraction;      /* progress: 0..1, or -1 */
   gint64 frame;         /* progress by frame ("frame" group) */
   gboolean has_frame;
   gsize path_start, path_len;       /* outputs: the path */
+  gint64 done_frame;                /* frame_done: the frame */
+  gboolean openjd_progress;         /* the progress is an openjd_progress directive */
   gboolean openjd_fail;             /* text_start/len: the reason */
   gboolean openjd_status;           /* text_start/len: the status */
   gsize text_start, text_len;
+  /* Set by FhLogRules (fh-log-rules.h), which adds a log preset's rules:
+   * per category, the preset rule that matched (NULL: the job's own
+   * pattern, or none); and whether the line continues an error before it
+   * (a traceback's lines). */
+  const struct _FhLogRule *rule[FH_LOG_N_CATEGORIES];
+  gboolean continuation;
 } FhLogHit;
 
 #define FH_LOG_HIT(hit, cat) (((hit)->categories >> (cat)) & 1u)
@@ -56,7 +67,8 @@ const char *fh_log_category_name (FhLogCategory category);
 /* Compiles @pattern into @category.  Errors (FH_JOB_ERROR_INVALID) carry
  * PCRE2's message and offset: "missing closing parenthesis at offset 4".
  * Progress patterns need a group (first, or named "pct" or "frame"); output
- * patterns a group (first, or named "path"). */
+ * patterns a group (first, or named "path"); frame_done patterns a group
+ * (first, or named "frame"). */
 gboolean fh_log_scanner_add (FhLogScanner *self, FhLogCategory category,
                              const char *pattern, GError **error);
 

@@ -22,6 +22,7 @@ preset_free (gpointer p)
 
   g_free (preset->name);
   g_free (preset->description);
+  g_free (preset->log_preset);
   g_strfreev (preset->argv);
   g_free (preset);
 }
@@ -52,6 +53,7 @@ parse_preset (const char *source, const char *name, JsonNode *node, GError **err
   preset->argv = g_strv_builder_end (argv);
   preset->socket = g_strcmp0 (json_object_get_string_member_with_default (o, "backchannel", ""), "socket") == 0;
   preset->tested = json_object_get_boolean_member_with_default (o, "tested", FALSE);
+  preset->log_preset = g_strdup (json_object_get_string_member_with_default (o, "log_preset", NULL));
   return preset;
 }
 

@@ -16,6 +16,8 @@ typedef struct
   char **argv;          /* with {farmhand_executor}, {farmhand_executor_py} */
   gboolean socket;      /* "backchannel": "socket" */
   gboolean tested;      /* exercised by farmhand's own tests */
+  char *log_preset;     /* nullable: "log_preset", the log preset its jobs use
+                           unless they say otherwise */
 } FhPreset;
 
 typedef struct _FhPresets FhPresets;

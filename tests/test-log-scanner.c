@@ -46,10 +46,10 @@ test_categories (void)
 
   h = scan (s, "ERROR: out of memory");
   g_assert_true (FH_LOG_HIT (&h, FH_LOG_ERRORS));
-  g_assert_cmpuint (h.error_pattern, ==, 0);
+  g_assert_cmpuint (h.pattern[FH_LOG_ERRORS], ==, 0);
   h = scan (s, "child: SEGMENTATION FAULT at 0x0");
   g_assert_true (FH_LOG_HIT (&h, FH_LOG_ERRORS));
-  g_assert_cmpuint (h.error_pattern, ==, 1);
+  g_assert_cmpuint (h.pattern[FH_LOG_ERRORS], ==, 1);
   h = scan (s, "WARNING: slow disk");
   g_assert_cmpuint (h.categories, ==, 1u << FH_LOG_WARNINGS);
   h = scan (s, "Render time 00:03");
@@ -288,7 +288,7 @@ on_line (const char *line, gsize len, FhLineFlags flags, gpointer data)
 
   fh_log_scanner_scan (run->scanner, line, len, &hit);
   g_string_append_printf (run->records, "%x %u %d %d %.*s | %s\n",
-                          hit.categories & ~(1u << FH_LOG_PROGRESS), hit.error_pattern,
+                          hit.categories & ~(1u << FH_LOG_PROGRESS), hit.pattern[FH_LOG_ERRORS],
                           hit.openjd_fail, hit.openjd_status, (int) hit.path_len,
                           FH_LOG_HIT (&hit, FH_LOG_OUTPUTS) ? line + hit.path_start : "", shown);
   /* As FhItemReport does for an item of frames 1-10: a fraction, else the

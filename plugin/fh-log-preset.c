@@ -1,0 +1,324 @@
+/* fh-log-preset.c — log presets (see the header). */
+#include "config.h"
+
+#include "fh-log-preset.h"
+
+#include "fh-error.h"
+#include "fh-executor-dir.h"
+#include "fh-job-error.h"
+#include "fh-json.h"
+
+struct _FhLogPreset
+{
+  char *name;
+  char *source;
+  guint version;
+  GPtrArray *rules;    /* FhLogRule* */
+};
+
+static const char *const preset_fields[] = { "$comment", "preset", "version", "description", "rules", NULL };
+static const char *const rule_fields[] = {
+  "name", "errors", "warnings", "highlights", "ignore", "progress", "outputs", "bad_result",
+  "frame_done", "class", "reason", "continuation", "$comment", NULL
+};
+
+static void
+rule_free (gpointer p)
+{
+  FhLogRule *r = p;
+
+  g_free (r->name);
+  g_free (r->pattern);
+  g_free (r->reason);
+  g_free (r->continuation);
+  g_free (r);
+}
+
+void
+fh_log_preset_free (FhLogPreset *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->rules, g_ptr_array_unref);
+  g_free (self->name);
+  g_free (self->source);
+  g_free (self);
+}
+
+static gboolean
+bad (GError **error, const char *source, const char *path, const char *fmt, ...) G_GNUC_PRINTF (4, 5);
+
+static gboolean
+bad (GError **error, const char *source, const char *path, const char *fmt, ...)
+{
+  g_autofree char *msg = NULL;
+  va_list args;
+
+  va_start (args, fmt);
+  msg = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  return fh_throw (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID, "%s: %s: %s", source, path, msg);
+}
+
+static gpointer
+bad_null (GError **error, const char *source, const char *path, const char *fmt, ...) G_GNUC_PRINTF (4, 5);
+
+static gpointer
+bad_null (GError **error, const char *source, const char *path, const char *fmt, ...)
+{
+  g_autofree char *msg = NULL;
+  va_list args;
+
+  va_start (args, fmt);
+  msg = g_strdup_vprintf (fmt, args);
+  va_end (args);
+  return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID, "%s: %s: %s", source, path, msg);
+}
+
+static const char *
+string_member (JsonObject *o, const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_STRING
+             ? json_node_get_string (n) : NULL;
+}
+
+/* The pattern compiles, for @category (groups it needs included). */
+static gboolean
+check_pattern (const char *source, const char *path, FhLogCategory category, const char *pattern,
+               GError **error)
+{
+  g_autoptr (FhLogScanner) probe = fh_log_scanner_new ();
+  g_autoptr (GError) local = NULL;
+
+  if (fh_log_scanner_add (probe, category, pattern, &local))
+    return TRUE;
+  return bad (error, source, path, "%s in \"%s\"", local->message, pattern);
+}
+
+static FhLogRule *
+parse_rule (const char *source, JsonNode *node, guint index, GHashTable *names, GError **error)
+{
+  g_autofree char *path = g_strdup_printf ("rules[%u]", index);
+  g_autoptr (GList) members = NULL;
+  JsonObject *o = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  FhLogRule *rule;
+  const char *name, *cls;
+  int category = -1;
+
+  if (o == NULL)
+    return bad_null (error, source, path, "must be an object, not %s", fh_json_kind (node));
+  members = json_object_get_members (o);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!g_strv_contains (rule_fields, l->data))
+      return bad_null (error, source, path, "unknown field '%s'", (char *) l->data);
+  if ((name = string_member (o, "name")) == NULL || *name == '\0')
+    return bad_null (error, source, path, "needs a \"name\"");
+  g_free (path);
+  path = g_strdup_printf ("rules[%u] (%s)", index, name);
+  if (g_hash_table_contains (names, name))
+    return bad_null (error, source, path, "a second rule named '%s'", name);
+  for (int c = 0; c < FH_LOG_N_CATEGORIES; c++)
+    if (json_object_has_member (o, fh_log_category_name (c)))
+      {
+        if (category >= 0)
+          return bad_null (error, source, path, "gives both '%s' and '%s': one category a rule",
+                      fh_log_category_name (category), fh_log_category_name (c));
+        category = c;
+      }
+  if (category < 0)
+    return bad_null (error, source, path, "needs one pattern: errors, warnings, highlights, ignore, "
+                "progress, outputs, bad_result or frame_done");
+  rule = g_new0 (FhLogRule, 1);
+  rule->name = g_strdup (name);
+  rule->category = (FhLogCategory) category;
+  rule->pattern = g_strdup (string_member (o, fh_log_category_name (category)));
+  rule->reason = g_strdup (string_member (o, "reason"));
+  rule->continuation = g_strdup (string_member (o, "continuation"));
+  if (rule->pattern == NULL ||
+      !check_pattern (source, path, rule->category, rule->pattern, error) ||
+      (rule->continuation != NULL &&
+       (rule->category != FH_LOG_ERRORS
+            ? bad (error, source, path, "a continuation goes with an errors rule")
+            : !check_pattern (source, path, FH_LOG_ERRORS, rule->continuation, error))))
+    {
+      if (rule->pattern == NULL)
+        bad (error, source, path, "%s must be a pattern (a string)", fh_log_category_name (category));
+      rule_free (rule);
+      return NULL;
+    }
+  if ((cls = string_member (o, "class")) != NULL)
+    {
+      g_autofree char *known = g_strjoinv (", ", (char **) fh_failure_names ());
+      if (rule->category != FH_LOG_ERRORS && rule->category != FH_LOG_BAD_RESULT)
+        {
+          rule_free (rule);
+          return bad_null (error, source, path, "a class goes with an errors or bad_result rule");
+        }
+      if (!fh_failure_from_name (cls, &rule->failure))
+        {
+          rule_free (rule);
+          return bad_null (error, source, path, "unknown class '%s' (classes: %s)", cls, known);
+        }
+    }
+  g_hash_table_add (names, rule->name);
+  return rule;
+}
+
+FhLogPreset *
+fh_log_preset_new_from_data (const char *data, const char *source, GError **error)
+{
+  g_autoptr (FhLogPreset) self = g_new0 (FhLogPreset, 1);
+  g_autoptr (JsonObject) root = NULL;
+  g_autoptr (GError) local = NULL;
+  g_autoptr (GHashTable) names = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GList) members = NULL;
+  JsonNode *rules, *version;
+  const char *name;
+
+  self->source = g_strdup (source);
+  self->rules = g_ptr_array_new_with_free_func (rule_free);
+  if ((root = fh_json_parse_object (data, -1, &local)) == NULL)
+    return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID, "%s: %s", source, local->message);
+  members = json_object_get_members (root);
+  for (GList *l = members; l != NULL; l = l->next)
+    if (!g_strv_contains (preset_fields, l->data))
+      return bad_null (error, source, l->data, "unknown field");
+  if ((name = string_member (root, "preset")) == NULL || *name == '\0')
+    return bad_null (error, source, "preset", "needs the preset's name");
+  version = json_object_get_member (root, "version");
+  if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
+      json_node_get_value_type (version) != G_TYPE_INT64 || json_node_get_int (version) < 1)
+    return bad_null (error, source, "version", "needs a version number (1, 2, ...)");
+  rules = json_object_get_member (root, "rules");
+  if (rules == NULL || !JSON_NODE_HOLDS_ARRAY (rules))
+    return bad_null (error, source, "rules", "needs an array of rules");
+  self->name = g_strdup (name);
+  self->version = (guint) json_node_get_int (version);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (rules)); i++)
+    {
+      FhLogRule *rule = parse_rule (source, json_array_get_element (json_node_get_array (rules), i), i,
+                                    names, error);
+      if (rule == NULL)
+        return NULL;
+      g_ptr_array_add (self->rules, rule);
+    }
+  return g_steal_pointer (&self);
+}
+
+/* ---- finding presets ---------------------------------------------------------------- */
+
+/* Where presets are looked for, in order.  (transfer full) */
+static char **
+preset_dirs (void)
+{
+  g_autoptr (GStrvBuilder) dirs = g_strv_builder_new ();
+  const char *env = g_getenv ("FARMHAND_LOG_PRESETS");
+
+  if (env != NULL && *env != '\0')
+    {
+      g_auto (GStrv) parts = g_strsplit (env, ":", -1);
+      for (guint i = 0; parts[i] != NULL; i++)
+        if (*parts[i] != '\0')
+          g_strv_builder_add (dirs, parts[i]);
+    }
+  {
+    g_autofree char *own = fh_executor_dir_in_build_tree ()
+                               ? g_build_filename (FH_BUILD_ROOT, "presets", "log", NULL)
+                               : g_build_filename (FH_DATADIR, "log-presets", NULL);
+    g_strv_builder_add (dirs, own);
+  }
+  return g_strv_builder_end (dirs);
+}
+
+static GMutex cache_lock;
+static GHashTable *cache;   /* name -> FhLogPreset* */
+
+FhLogPreset *
+fh_log_preset_find (const char *name, GError **error)
+{
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&cache_lock);
+  g_auto (GStrv) dirs = NULL;
+  FhLogPreset *preset;
+
+  if (cache == NULL)
+    cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                   (GDestroyNotify) fh_log_preset_free);
+  if ((preset = g_hash_table_lookup (cache, name)) != NULL)
+    return preset;
+  dirs = preset_dirs ();
+  for (guint i = 0; dirs[i] != NULL; i++)
+    {
+      g_autofree char *file = g_strdup_printf ("%s.json", name);
+      g_autofree char *path = g_build_filename (dirs[i], file, NULL);
+      g_autofree char *text = NULL;
+
+      if (strchr (name, '/') != NULL || !g_file_get_contents (path, &text, NULL, NULL))
+        continue;
+      if ((preset = fh_log_preset_new_from_data (text, path, error)) == NULL)
+        return NULL;
+      if (g_strcmp0 (preset->name, name) != 0)
+        {
+          g_autofree char *says = g_strdup (preset->name);
+          fh_log_preset_free (preset);
+          return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID,
+                                "%s: preset: says '%s', but the file is %s.json", path, says, name);
+        }
+      g_hash_table_insert (cache, g_strdup (name), preset);
+      return preset;
+    }
+  {
+    g_auto (GStrv) known = fh_log_preset_list ();
+    g_autofree char *list = g_strjoinv (", ", known);
+    g_autofree char *where = g_strjoinv (":", dirs);
+    return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID,
+                          "no log preset '%s' (presets: %s; looked in %s)", name,
+                          *list ? list : "none", where);
+  }
+}
+
+static gint
+compare_names (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+char **
+fh_log_preset_list (void)
+{
+  g_auto (GStrv) dirs = preset_dirs ();
+  g_autoptr (GPtrArray) names = g_ptr_array_new ();
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; dirs[i] != NULL; i++)
+    {
+      g_autoptr (GDir) dir = g_dir_open (dirs[i], 0, NULL);
+      const char *entry;
+
+      while (dir != NULL && (entry = g_dir_read_name (dir)) != NULL)
+        if (g_str_has_suffix (entry, ".json"))
+          {
+            char *name = g_strndup (entry, strlen (entry) - 5);
+            if (g_hash_table_contains (seen, name))
+              {
+                g_free (name);
+                continue;
+              }
+            g_hash_table_add (seen, name);
+            g_ptr_array_add (names, name);
+          }
+    }
+  g_ptr_array_sort (names, compare_names);
+  {
+    char **out = g_new0 (char *, names->len + 1);
+    for (guint i = 0; i < names->len; i++)
+      out[i] = g_strdup (g_ptr_array_index (names, i));
+    return out;
+  }
+}
+
+const char *fh_log_preset_get_name (FhLogPreset *self) { return self->name; }
+guint fh_log_preset_get_version (FhLogPreset *self) { return self->version; }
+const char *fh_log_preset_get_source (FhLogPreset *self) { return self->source; }
+GPtrArray *fh_log_preset_get_rules (FhLogPreset *self) { return self->rules; }
