@@ -1,4 +1,4 @@
-/* fh-plugin.h — farmhand's job-type plugin ABI, version 1.0 (installed;
+/* fh-plugin.h — farmhand's job-type plugin ABI, version 1.1 (installed;
  * pkg-config "farmhand-plugin").  docs/abi.md has the rules in one place
  * and a minimal host to copy.
  *
@@ -65,7 +65,7 @@ extern "C" {
 #endif
 
 #define FH_PLUGIN_ABI_MAJOR 1
-#define FH_PLUGIN_ABI_MINOR 0
+#define FH_PLUGIN_ABI_MINOR 1
 
 /* The one symbol a plugin exports: const FhPluginDesc *fh_plugin_get_desc (void). */
 #define FH_PLUGIN_SYMBOL "fh_plugin_get_desc"
@@ -180,6 +180,18 @@ typedef struct FhPluginJob FhPluginJob;
  *   array of {"number", "index", "name", "frames"} (and "command" with
  *   FH_AGENDA_COMMANDS), in the order given.  On a bad list returns NULL
  *   and sets *@error (nullable).
+ * @job_scan_log: (ABI 1.1; NULL in a 1.0 plugin) what the job's log rules
+ *   make of a whole log (@len bytes of @log; need not be UTF-8 or end in
+ *   a newline), scanned as a running job's output is and judged as if
+ *   its command had exited 0, without looking at the filesystem — what
+ *   `farmhand log test` prints.  @job may be NULL: the log preset alone.
+ *   @options_json is a JSON object or NULL: "preset" (a log preset name,
+ *   used instead of the job's; "none" for no preset), "per_line" (TRUE:
+ *   add one entry per line that yields anything).  Returns a JSON object
+ *   {"verdict": "complete"|"failed", "class"?, "reason"?, "errors",
+ *   "warnings", "highlights", "progress", "outputs", ...} with 1-based
+ *   line numbers (docs/log-presets.md); on bad options or a bad preset
+ *   returns NULL and sets *@error (nullable).
  */
 typedef struct FhPluginDesc
 {
@@ -200,27 +212,38 @@ typedef struct FhPluginDesc
   void (*free_string) (char *str);
   char *(*job_describe) (FhPluginJob *job);
   char *(*job_agenda) (FhPluginJob *job, const char *items, uint32_t flags, char **error);
-  void *reserved[8];
+  /* ABI 1.1 */
+  char *(*job_scan_log) (FhPluginJob *job, const char *log, size_t len,
+                         const char *options_json, char **error);
+  void *reserved[7];
 } FhPluginDesc;
 
 typedef const FhPluginDesc *(*FhPluginGetDescFunc) (void);
 
 /* Defines the descriptor and the exported entry point, e.g.
- *   FH_PLUGIN_DEFINE ("farmhand-jobtype", "0.1.0", "MIT", "Persistent executor",
- *                     my_job_new, my_job_run, my_job_cancel, my_job_free, free,
- *                     my_job_describe, my_job_agenda);
+ *   FH_PLUGIN_DEFINE_1_1 ("farmhand-jobtype", "0.1.0", "MIT", "Persistent executor",
+ *                         my_job_new, my_job_run, my_job_cancel, my_job_free, free,
+ *                         my_job_describe, my_job_agenda, my_job_scan_log);
+ * FH_PLUGIN_DEFINE is the same without the 1.1 entry points (they are NULL).
  */
-#define FH_PLUGIN_DEFINE(name_, version_, license_, description_, job_new_,   \
-                         job_run_, job_cancel_, job_free_, free_string_,      \
-                         job_describe_, job_agenda_)                          \
+#define FH_PLUGIN_DEFINE_1_1(name_, version_, license_, description_, job_new_, \
+                             job_run_, job_cancel_, job_free_, free_string_,  \
+                             job_describe_, job_agenda_, job_scan_log_)       \
   static const FhPluginDesc fh_plugin_desc_ = {                               \
     FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR, sizeof (FhPluginDesc), 0,       \
     name_, version_, license_, description_,                                  \
     job_new_, job_run_, job_cancel_, job_free_, free_string_,                 \
-    job_describe_, job_agenda_, { 0 }                                         \
+    job_describe_, job_agenda_, job_scan_log_, { 0 }                          \
   };                                                                          \
   FH_PLUGIN_EXPORT const FhPluginDesc *fh_plugin_get_desc (void);             \
   const FhPluginDesc *fh_plugin_get_desc (void) { return &fh_plugin_desc_; }
+
+#define FH_PLUGIN_DEFINE(name_, version_, license_, description_, job_new_,   \
+                         job_run_, job_cancel_, job_free_, free_string_,      \
+                         job_describe_, job_agenda_)                          \
+  FH_PLUGIN_DEFINE_1_1 (name_, version_, license_, description_, job_new_,    \
+                        job_run_, job_cancel_, job_free_, free_string_,       \
+                        job_describe_, job_agenda_, NULL)
 
 #ifdef __cplusplus
 }

@@ -45,5 +45,6 @@ int fh_cli_worker (int argc, char **argv);
 int fh_cli_status (int argc, char **argv);
 int fh_cli_cancel (int argc, char **argv);
 int fh_cli_session (int argc, char **argv);
+int fh_cli_log (int argc, char **argv);
 
 G_END_DECLS

@@ -22,6 +22,7 @@ static const struct
   { "worker", fh_cli_worker, "worker JOBDIR       work on a submitted job until no item is left" },
   { "status", fh_cli_status, "status JOBDIR       where a submitted job stands (exit 0 done, 1 failed, 3 running)" },
   { "cancel", fh_cli_cancel, "cancel JOBDIR       cancel a submitted job; workers run teardown" },
+  { "log", fh_cli_log, "log test FILE|-     what a job's log rules make of a log (--preset, --job)" },
   { "session", fh_cli_session, "session start|run|status|stop   one executor across many task processes" },
 };
 

@@ -15,6 +15,8 @@
 #include <gmodule.h>
 
 #include "fh-error.h"
+#include "fh-host-error.h"
+#include "fh-json.h"
 
 G_DEFINE_QUARK (fh-loader-error-quark, fh_loader_error)
 
@@ -182,4 +184,46 @@ const char *
 fh_plugin_module_get_path (FhPluginModule *self)
 {
   return self->path;
+}
+
+static char *
+scan_options (const char *preset, gboolean per_line)
+{
+  g_autoptr (JsonObject) o = json_object_new ();
+
+  if (preset != NULL)
+    json_object_set_string_member (o, "preset", preset);
+  json_object_set_boolean_member (o, "per_line", per_line);
+  return fh_json_object_to_string (o);
+}
+
+JsonObject *
+fh_plugin_module_scan_log (FhPluginModule *self, FhPluginJob *job, const char *log, gsize len,
+                           const char *preset, gboolean per_line, GError **error)
+{
+  const FhPluginDesc *d = self->desc;
+  g_autofree char *options = scan_options (preset, per_line);
+  g_autoptr (GError) bad = NULL;
+  g_autofree char *json = NULL;
+  JsonObject *result;
+  char *msg = NULL;
+  char *text;
+
+  if (d->abi_minor < 1 || d->job_scan_log == NULL)
+    return fh_throw_null (error, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN,
+                          "%s speaks plugin ABI %u.%u: it cannot scan a log (job_scan_log is ABI 1.1)",
+                          self->path, d->abi_major, d->abi_minor);
+  if ((text = d->job_scan_log (job, log, len, options, &msg)) == NULL)
+    {
+      g_autofree char *why = g_strdup (msg ? msg : "the plugin scanned nothing");
+      if (msg != NULL)
+        d->free_string (msg);
+      return fh_throw_null (error, FH_HOST_ERROR, FH_HOST_ERROR_USAGE, "%s", why);
+    }
+  json = g_strdup (text);
+  d->free_string (text);
+  if ((result = fh_json_parse_object (json, -1, &bad)) == NULL)
+    return fh_throw_null (error, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN,
+                          "the plugin's job_scan_log: %s", bad->message);
+  return result;
 }

@@ -7,7 +7,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "fh-plugin.h"
 
@@ -55,6 +55,16 @@ void fh_plugin_module_unref (FhPluginModule *self);
 /* (transfer none) */
 const FhPluginDesc *fh_plugin_module_get_desc (FhPluginModule *self);
 const char *fh_plugin_module_get_path (FhPluginModule *self);
+
+/* job_scan_log (ABI 1.1): what @job's log rules (@job nullable: those of
+ * the log preset @preset alone) make of @len bytes of @log; @preset
+ * (nullable) replaces the job's, @per_line adds "per_line".  Errors:
+ * FH_HOST_ERROR_USAGE with the plugin's message (a bad preset),
+ * FH_HOST_ERROR_PLUGIN for a 1.0 plugin or an answer that is not a JSON
+ * object.  (transfer full) */
+JsonObject *fh_plugin_module_scan_log (FhPluginModule *self, FhPluginJob *job, const char *log,
+                                       gsize len, const char *preset, gboolean per_line,
+                                       GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhPluginModule, fh_plugin_module_unref)
 

@@ -159,6 +159,13 @@ fh_plugin_session_free (FhPluginSession *self)
 }
 
 JsonObject *
+fh_plugin_session_scan_log (FhPluginSession *self, const char *log, gsize len, const char *preset,
+                            gboolean per_line, GError **error)
+{
+  return fh_plugin_module_scan_log (self->module, self->job, log, len, preset, per_line, error);
+}
+
+JsonObject *
 fh_plugin_session_describe (FhPluginSession *self)
 {
   return self->description;

@@ -76,6 +76,11 @@ gboolean fh_plugin_session_foreach_item (FhPluginSession *self, gboolean command
 /* Every item's name, by index.  (transfer full) */
 GPtrArray *fh_plugin_session_item_names (FhPluginSession *self, GError **error);
 
+/* What the job's log rules make of a log: fh_plugin_module_scan_log()
+ * for this session's job.  (transfer full) */
+JsonObject *fh_plugin_session_scan_log (FhPluginSession *self, const char *log, gsize len,
+                                        const char *preset, gboolean per_line, GError **error);
+
 /* Runs the job to the end (job_run) with @funcs and @user_data (borrowed
  * for the call); with @signals, SIGINT and SIGTERM cancel it meanwhile.
  * @summary (nullable out): the plugin's summary.  Returns an FhRunStatus. */

@@ -9,7 +9,7 @@
 #include "fh-pipe-reader.h"
 #include "fh-tail.h"
 
-#define MAX_LINE (64 * 1024)
+#define MAX_LINE FH_EXECUTOR_LOG_MAX_LINE
 #define TAIL_LINES 20
 #define TAIL_LINE_BYTES 512
 #define MAX_STDERR_LINES 50

@@ -14,6 +14,9 @@
 
 G_BEGIN_DECLS
 
+/* Lines longer than this are cut (fh-line-splitter.h). */
+#define FH_EXECUTOR_LOG_MAX_LINE (64 * 1024)
+
 typedef struct _FhExecutorLog FhExecutorLog;
 
 /* A line: valid UTF-8, @len bytes, not NUL-terminated.  @echo: it is the

@@ -41,6 +41,8 @@ struct _FhItemReport
   gboolean last_error_kept;   /* the last error line is in error_lines */
   FhFailureClass log_class;   /* of the first classified error line */
   char *log_reason;
+  char *log_reason_base;      /* while that error's continuation lines come:
+                                 its rule's reason, which they complete */
   FhFailureClass verdict_class;  /* what failed the verdict */
   char *verdict_reason;
   GArray *frames_done;        /* gint64 */
@@ -82,6 +84,7 @@ fh_item_report_free (FhItemReport *self)
   g_free (self->fail_reason);
   g_free (self->status_message);
   g_free (self->log_reason);
+  g_free (self->log_reason_base);
   g_free (self->verdict_reason);
   g_array_unref (self->frames_done);
   g_free (self->cwd);
@@ -103,6 +106,7 @@ fh_item_report_reset (FhItemReport *self, const gint64 *frames, guint n_frames)
   g_clear_pointer (&self->fail_reason, g_free);
   g_clear_pointer (&self->status_message, g_free);
   g_clear_pointer (&self->log_reason, g_free);
+  g_clear_pointer (&self->log_reason_base, g_free);
   g_clear_pointer (&self->verdict_reason, g_free);
   self->log_class = self->verdict_class = FH_FAILURE_NONE;
   self->last_error_kept = FALSE;
@@ -145,12 +149,29 @@ note_error_class (FhItemReport *self, const FhLogRule *rule, const char *line, g
 {
   FhFailureClass cls = rule && rule->failure != FH_FAILURE_NONE ? rule->failure : FH_FAILURE_ERROR;
 
+  g_clear_pointer (&self->log_reason_base, g_free);
   if (self->log_class != FH_FAILURE_NONE &&
       (self->log_class != FH_FAILURE_ERROR || cls == FH_FAILURE_ERROR))
     return;
   self->log_class = cls;
   g_free (self->log_reason);
   self->log_reason = rule && rule->reason ? g_strdup (rule->reason) : one_line (line, len);
+  if (rule && rule->reason && rule->continuation)
+    self->log_reason_base = g_strdup (rule->reason);
+}
+
+/* A traceback's last unindented line says what it was ("KeyError: 'x'"):
+ * the reason is the rule's and that. */
+static void
+complete_reason (FhItemReport *self, const char *line, gsize len)
+{
+  g_autofree char *what = NULL;
+
+  if (self->log_reason_base == NULL || len == 0 || line[0] == ' ' || line[0] == '\t')
+    return;
+  what = one_line (line, len);
+  g_free (self->log_reason);
+  self->log_reason = g_strdup_printf ("%s: %s", self->log_reason_base, what);
 }
 
 /* A line that continues the error before it (a traceback): part of that
@@ -204,7 +225,10 @@ fh_item_report_line (FhItemReport *self, const char *line, gsize len, const FhLo
       self->status_message = bounded_copy (line + hit->text_start, hit->text_len);
     }
   if (hit->continuation && !FH_LOG_HIT (hit, FH_LOG_ERRORS))
-    continue_error (self, line, len);
+    {
+      continue_error (self, line, len);
+      complete_reason (self, line + hit->body_start, len - hit->body_start);
+    }
   if (FH_LOG_HIT (hit, FH_LOG_ERRORS))
     {
       if (self->n_errors++ == 0)

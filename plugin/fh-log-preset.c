@@ -13,10 +13,16 @@ struct _FhLogPreset
   char *name;
   char *source;
   guint version;
-  GPtrArray *rules;    /* FhLogRule* */
+  GPtrArray *rules;    /* FhLogRule*: its own, then those it includes */
+  char **includes;     /* the presets whose rules follow its own */
 };
 
-static const char *const preset_fields[] = { "$comment", "preset", "version", "description", "rules", NULL };
+/* How deep includes may nest: deeper is a cycle or a mistake. */
+#define MAX_INCLUDE_DEPTH 4
+
+static const char *const preset_fields[] = {
+  "$comment", "preset", "version", "description", "include", "rules", NULL
+};
 static const char *const rule_fields[] = {
   "name", "errors", "warnings", "highlights", "ignore", "progress", "outputs", "bad_result",
   "frame_done", "class", "reason", "continuation", "$comment", NULL
@@ -40,6 +46,7 @@ fh_log_preset_free (FhLogPreset *self)
   if (self == NULL)
     return;
   g_clear_pointer (&self->rules, g_ptr_array_unref);
+  g_strfreev (self->includes);
   g_free (self->name);
   g_free (self->source);
   g_free (self);
@@ -166,6 +173,33 @@ parse_rule (const char *source, JsonNode *node, guint index, GHashTable *names, 
   return rule;
 }
 
+/* "include": ["arnold", ...], optional.  (out, transfer full) */
+static gboolean
+read_includes (JsonObject *root, const char *source, char ***out, GError **error)
+{
+  JsonNode *node = json_object_get_member (root, "include");
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+  JsonArray *a;
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return bad (error, source, "include", "must be an array of preset names");
+  a = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
+        {
+          g_autofree char *path = g_strdup_printf ("include[%u]", i);
+          return bad (error, source, path, "must be a preset name (a string)");
+        }
+      g_strv_builder_add (names, json_node_get_string (e));
+    }
+  *out = g_strv_builder_end (names);
+  return TRUE;
+}
+
 FhLogPreset *
 fh_log_preset_new_from_data (const char *data, const char *source, GError **error)
 {
@@ -191,6 +225,8 @@ fh_log_preset_new_from_data (const char *data, const char *source, GError **erro
   if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
       json_node_get_value_type (version) != G_TYPE_INT64 || json_node_get_int (version) < 1)
     return bad_null (error, source, "version", "needs a version number (1, 2, ...)");
+  if (!read_includes (root, source, &self->includes, error))
+    return NULL;
   rules = json_object_get_member (root, "rules");
   if (rules == NULL || !JSON_NODE_HOLDS_ARRAY (rules))
     return bad_null (error, source, "rules", "needs an array of rules");
@@ -235,10 +271,67 @@ preset_dirs (void)
 static GMutex cache_lock;
 static GHashTable *cache;   /* name -> FhLogPreset* */
 
-FhLogPreset *
-fh_log_preset_find (const char *name, GError **error)
+static FhLogPreset *find_locked (const char *name, guint depth, GError **error);
+
+/* @included's rules, after @self's own, named "INCLUDED/RULE" (so a job
+ * can switch one off). */
+static void
+append_rules (FhLogPreset *self, FhLogPreset *included)
 {
-  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&cache_lock);
+  for (guint i = 0; i < included->rules->len; i++)
+    {
+      const FhLogRule *r = g_ptr_array_index (included->rules, i);
+      FhLogRule *copy = g_new0 (FhLogRule, 1);
+
+      *copy = (FhLogRule) {
+        .name = g_strdup_printf ("%s/%s", included->name, r->name), .category = r->category,
+        .pattern = g_strdup (r->pattern), .failure = r->failure, .reason = g_strdup (r->reason),
+        .continuation = g_strdup (r->continuation),
+      };
+      g_ptr_array_add (self->rules, copy);
+    }
+}
+
+static gboolean
+resolve_includes (FhLogPreset *self, guint depth, GError **error)
+{
+  for (guint i = 0; self->includes != NULL && self->includes[i] != NULL; i++)
+    {
+      FhLogPreset *included;
+
+      if (depth >= MAX_INCLUDE_DEPTH)
+        return fh_throw (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID,
+                         "%s: include: presets include each other more than %d deep (a cycle?)",
+                         self->source, MAX_INCLUDE_DEPTH);
+      if ((included = find_locked (self->includes[i], depth + 1, error)) == NULL)
+        {
+          g_prefix_error (error, "%s: include[%u]: ", self->source, i);
+          return FALSE;
+        }
+      append_rules (self, included);
+    }
+  return TRUE;
+}
+
+/* The preset file @path for @name, with its includes.  (transfer full) */
+static FhLogPreset *
+load (const char *name, const char *path, const char *text, guint depth, GError **error)
+{
+  g_autoptr (FhLogPreset) preset = fh_log_preset_new_from_data (text, path, error);
+
+  if (preset == NULL)
+    return NULL;
+  if (g_strcmp0 (preset->name, name) != 0)
+    return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID,
+                          "%s: preset: says '%s', but the file is %s.json", path, preset->name, name);
+  if (!resolve_includes (preset, depth, error))
+    return NULL;
+  return g_steal_pointer (&preset);
+}
+
+static FhLogPreset *
+find_locked (const char *name, guint depth, GError **error)
+{
   g_auto (GStrv) dirs = NULL;
   FhLogPreset *preset;
 
@@ -256,15 +349,8 @@ fh_log_preset_find (const char *name, GError **error)
 
       if (strchr (name, '/') != NULL || !g_file_get_contents (path, &text, NULL, NULL))
         continue;
-      if ((preset = fh_log_preset_new_from_data (text, path, error)) == NULL)
+      if ((preset = load (name, path, text, depth, error)) == NULL)
         return NULL;
-      if (g_strcmp0 (preset->name, name) != 0)
-        {
-          g_autofree char *says = g_strdup (preset->name);
-          fh_log_preset_free (preset);
-          return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID,
-                                "%s: preset: says '%s', but the file is %s.json", path, says, name);
-        }
       g_hash_table_insert (cache, g_strdup (name), preset);
       return preset;
     }
@@ -276,6 +362,14 @@ fh_log_preset_find (const char *name, GError **error)
                           "no log preset '%s' (presets: %s; looked in %s)", name,
                           *list ? list : "none", where);
   }
+}
+
+FhLogPreset *
+fh_log_preset_find (const char *name, GError **error)
+{
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&cache_lock);
+
+  return find_locked (name, 0, error);
 }
 
 static gint

@@ -16,7 +16,9 @@
  * a "continuation" pattern: the lines after its match that match it are
  * part of that error (a traceback, an error's indented detail).  Rules
  * match a line after the prefixes farms and adaptors wrap lines in
- * (fh-log-unwrap.h).
+ * (fh-log-unwrap.h).  "include": ["arnold", ...] appends other presets'
+ * rules after the preset's own, named "arnold/RULE" (a DCC whose renderer
+ * plug-ins print their own lines).
  */
 #pragma once
 

@@ -167,20 +167,25 @@ fh_log_rules_scan (FhLogRules *self, const char *line, gsize len, FhLogHit *hit)
       return TRUE;
     }
   skip = fh_log_unwrap_skip (self->unwrap, line, len);
+  hit->body_start = skip;
   if (self->continuation != NULL)
     {
-      if (fh_log_scanner_scan (self->continuation, line + skip, len - skip, &found))
-        {
-          hit->continuation = TRUE;
-          return TRUE;
-        }
-      fh_log_rules_reset (self);
+      if (!FH_LOG_HIT (hit, FH_LOG_ERRORS) &&
+          fh_log_scanner_scan (self->continuation, line + skip, len - skip, &found))
+        hit->continuation = TRUE;
+      else
+        fh_log_rules_reset (self);
     }
   if (fh_log_scanner_scan (self->rules, line + skip, len - skip, &found) &&
       !FH_LOG_HIT (&found, FH_LOG_IGNORE))
     {
+      /* A line that continues an error is part of it, not an error of its
+       * own ("KeyError: 'x'" after a traceback); it may still be anything
+       * else. */
+      if (hit->continuation)
+        found.categories &= ~(1u << FH_LOG_ERRORS);
       merge (self, hit, &found, skip);
-      if (hit->rule[FH_LOG_ERRORS] != NULL &&
+      if (!hit->continuation && hit->rule[FH_LOG_ERRORS] != NULL &&
           (self->continuation = g_hash_table_lookup (self->continuations, hit->rule[FH_LOG_ERRORS])) != NULL)
         self->continuing = hit->rule[FH_LOG_ERRORS];
     }

@@ -52,6 +52,8 @@ typedef struct
    * (a traceback's lines). */
   const struct _FhLogRule *rule[FH_LOG_N_CATEGORIES];
   gboolean continuation;
+  gsize body_start;     /* where the line's own text starts, after the
+                           prefixes farms wrap it in (0 without a preset) */
 } FhLogHit;
 
 #define FH_LOG_HIT(hit, cat) (((hit)->categories >> (cat)) & 1u)

@@ -7,10 +7,11 @@
 
 /* Each anchored; tried in turn, again after a match (wrappers nest). */
 static const char *const wrappers[] = {
-  /* ISO-ish timestamps, with or without a zone: 2026-12-01 12:00:01.123+00:00 */
-  "\\d{4}-\\d\\d-\\d\\d[ T]\\d\\d:\\d\\d:\\d\\d(?:[.,]\\d+)?(?:Z|[+-]\\d\\d:?\\d\\d)?\\s+",
-  /* [12:00:01], [12:00:01.123], [2026/Dec/01|12:00:01] (V-Ray keeps its own) */
-  "\\[\\d\\d:\\d\\d:\\d\\d(?:[.,]\\d+)?\\]\\s*",
+  /* ISO-ish timestamps, with or without a zone: 2026-12-01 12:00:01.123+00:00.
+   * One separator only: what follows may be indented (a traceback). */
+  "\\d{4}-\\d\\d-\\d\\d[ T]\\d\\d:\\d\\d:\\d\\d(?:[.,]\\d+)?(?:Z|[+-]\\d\\d:?\\d\\d)?\\s",
+  /* [12:00:01], [12:00:01.123] ([2026/Dec/01|12:00:01] is V-Ray's own) */
+  "\\[\\d\\d:\\d\\d:\\d\\d(?:[.,]\\d+)?\\]\\s?",
   /* Deadline 10: "0: STDOUT: ", "12: STDERR: " */
   "\\d+:\\s+(?:STDOUT|STDERR):\\s?",
   /* Deadline Cloud adaptors */

@@ -14,6 +14,7 @@
 #include "fh-error.h"
 #include "fh-job-listing.h"
 #include "fh-job-runner.h"
+#include "fh-log-test.h"
 #include "fh-json.h"
 #include "fh-json-writer.h"
 #include "fh-plugin-error.h"
@@ -33,6 +34,10 @@ struct FhPluginJob
   FhHostApi host;            /* the host's, copied up to its size */
   FhJob *job;
   FhJobRunner *runner;
+  /* What made the job: job_scan_log makes its own from them. */
+  char *job_json;
+  char *source;
+  char *base_dir;
 };
 
 /* The host fields this plugin calls, all present since ABI 1.0. */
@@ -159,6 +164,9 @@ jobtype_job_new (const FhHostApi *host, const char *job_json, const char *option
   g_mutex_init (&pj->lock);
   g_cond_init (&pj->ended);
   pj->job = job;
+  pj->job_json = g_strdup (job_json);
+  pj->source = g_strdup (opts.source ? opts.source : "job.json");
+  pj->base_dir = g_steal_pointer (&opts.base_dir);
   pj->runnable = host != NULL;
   if (pj->runnable)
     {
@@ -253,6 +261,9 @@ free_now (FhPluginJob *job)
 {
   g_clear_pointer (&job->runner, fh_job_runner_free);
   g_clear_pointer (&job->job, fh_job_free);
+  g_free (job->job_json);
+  g_free (job->source);
+  g_free (job->base_dir);
   g_mutex_clear (&job->lock);
   g_cond_clear (&job->ended);
   g_free (job);
@@ -319,9 +330,101 @@ jobtype_job_agenda (FhPluginJob *job, const char *items, uint32_t flags, char **
   return fh_json_writer_to_string (node);
 }
 
-FH_PLUGIN_DEFINE ("farmhand-jobtype", FH_VERSION, "MIT",
-                  "Persistent-executor job type: one executor per job, "
-                  "commands streamed in, results over a private backchannel",
-                  jobtype_job_new, jobtype_job_run, jobtype_job_cancel,
-                  jobtype_job_free, jobtype_free_string, jobtype_job_describe,
-                  jobtype_job_agenda)
+/* job_scan_log's options: {"preset": NAME, "per_line": BOOL}. */
+static gboolean
+read_scan_options (const char *options_json, char **preset, gboolean *per_line, GError **error)
+{
+  g_autoptr (JsonObject) o = NULL;
+  g_autoptr (GList) members = NULL;
+
+  if (options_json == NULL)
+    return TRUE;
+  if (!check_text (options_json, "options_json", error))
+    return FALSE;
+  if ((o = fh_json_parse_object (options_json, -1, error)) == NULL)
+    {
+      g_prefix_error (error, "options_json: ");
+      return FALSE;
+    }
+  members = json_object_get_members (o);
+  for (GList *l = members; l != NULL; l = l->next)
+    {
+      JsonNode *v = json_object_get_member (o, l->data);
+      GType want = g_str_equal (l->data, "preset") ? G_TYPE_STRING : G_TYPE_BOOLEAN;
+      if (!g_str_equal (l->data, "preset") && !g_str_equal (l->data, "per_line"))
+        return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+                         "options_json: unknown field '%s' (known: preset, per_line)",
+                         (const char *) l->data);
+      if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != want)
+        return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT, "options_json: %s must be a %s",
+                         (const char *) l->data, want == G_TYPE_STRING ? "string" : "boolean");
+    }
+  *preset = g_strdup (json_object_get_string_member_with_default (o, "preset", NULL));
+  *per_line = json_object_get_boolean_member_with_default (o, "per_line", FALSE);
+  return TRUE;
+}
+
+/* The job @job_json (nullable: an empty one) describes, with its log
+ * preset replaced by @preset (nullable: kept).  A job of its own, so a
+ * scan never shares scanner state with a run. */
+static FhJob *
+scan_job (const char *job_json, const char *source, const char *base_dir, const char *preset,
+          GError **error)
+{
+  g_autoptr (JsonObject) o = NULL;
+  g_autofree char *text = NULL;
+  JsonObject *log;
+
+  if (job_json != NULL)
+    o = fh_json_parse_object (job_json, -1, error);
+  else
+    {
+      o = fh_json_parse_object ("{\"name\": \"log-test\", \"agenda\": {\"items\": "
+                                "[{\"name\": \"log\", \"command\": \":\"}]}}", -1, error);
+      source = "log test";
+    }
+  if (o == NULL)
+    return NULL;
+  if (preset != NULL)
+    {
+      JsonNode *node = json_object_get_member (o, "log");
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        json_object_set_object_member (o, "log", json_object_new ());
+      log = json_object_get_object_member (o, "log");
+      json_object_set_string_member (log, "preset", preset);
+    }
+  text = fh_json_object_to_string (o);
+  return fh_job_new_from_data (text, -1, source, base_dir, NULL, error);
+}
+
+static char *
+jobtype_job_scan_log (FhPluginJob *job, const char *log, size_t len, const char *options_json,
+                      char **error_out)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *preset = NULL;
+  gboolean per_line = FALSE;
+  g_autoptr (FhJob) scan = NULL;
+  g_autoptr (JsonObject) result = NULL;
+
+  if (log == NULL && len > 0)
+    g_set_error (&error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT, "job_scan_log: the log is NULL");
+  else if (read_scan_options (options_json, &preset, &per_line, &error))
+    scan = job != NULL ? scan_job (job->job_json, job->source, job->base_dir, preset, &error)
+                       : scan_job (NULL, NULL, NULL, preset, &error);
+  if (scan == NULL)
+    {
+      if (error_out != NULL)
+        *error_out = g_strdup (error->message);
+      return NULL;
+    }
+  result = fh_log_test_scan (scan, log != NULL ? log : "", len, per_line);
+  return fh_json_object_to_string (result);
+}
+
+FH_PLUGIN_DEFINE_1_1 ("farmhand-jobtype", FH_VERSION, "MIT",
+                      "Persistent-executor job type: one executor per job, "
+                      "commands streamed in, results over a private backchannel",
+                      jobtype_job_new, jobtype_job_run, jobtype_job_cancel,
+                      jobtype_job_free, jobtype_free_string, jobtype_job_describe,
+                      jobtype_job_agenda, jobtype_job_scan_log)

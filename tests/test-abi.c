@@ -215,7 +215,7 @@ test_bad_host (Fixture *fx, gconstpointer data)
   assert_refused (fx, &api, job, NULL, "the host API struct is * bytes; ABI 1.0 needs at least *");
   api = fx->api;
   api.abi_major = FH_PLUGIN_ABI_MAJOR + 1;
-  assert_refused (fx, &api, job, NULL, "the host speaks plugin ABI 2.0, this plugin ABI 1.0");
+  assert_refused (fx, &api, job, NULL, "the host speaks plugin ABI 2.*, this plugin ABI 1.*");
   for (guint i = 0; i < G_N_ELEMENTS (callbacks); i++)
     {
       g_autofree char *want = g_strdup_printf ("the host API has no %s callback", callbacks[i].name);
@@ -571,6 +571,85 @@ test_progress_coalesced (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (g_ptr_array_index (fx->host.results, 0), "\"progress\":1.0"));
 }
 
+/* ---- scanning a log (ABI 1.1) ------------------------------------------------------ */
+
+/* job_scan_log's answer for @log, or its error (one of them NULL). */
+static char *
+scan_log (Fixture *fx, FhPluginJob *job, const char *log, gsize len, const char *options,
+          char **error)
+{
+  g_assert_cmpuint (fx->d->abi_minor, >=, 1);
+  g_assert_nonnull (fx->d->job_scan_log);
+  *error = NULL;
+  return fx->d->job_scan_log (job, log, len, options, error);
+}
+
+static void
+test_scan_log (Fixture *fx, gconstpointer data)
+{
+  static const char log[] = "Fra:1 Mem:1M | Scene | Sample 32/128\n"
+                            "Saved: 'C:\\renders\\a.0001.png'\n"
+                            "ABI-SCAN-MARK-5521 studio check\r\n"
+                            "\xff invalid UTF-8, no newline";
+  const char *job_json = "{\"name\": \"scan\", \"agenda\": {\"frames\": \"1\", \"command\": \":\"}, "
+                         "\"log\": {\"preset\": \"blender\", \"errors\": [\"^ABI-SCAN-MARK-5521\"]}}";
+  char *error = NULL;
+  FhPluginJob *job = fx->d->job_new (NULL, job_json, NULL, &error);
+  char *out;
+
+  g_assert_null (error);
+  out = scan_log (fx, job, log, sizeof log - 1, NULL, &error);
+  g_assert_null (error);
+  g_assert_nonnull (strstr (out, "\"verdict\":\"failed\""));
+  g_assert_nonnull (strstr (out, "\"lines\":4"));
+  g_assert_nonnull (strstr (out, "{\"line\":1,\"fraction\":0.25}"));
+  g_assert_nonnull (strstr (out, "{\"line\":2,\"path\":\"C:\\\\renders\\\\a.0001.png\"}"));
+  g_assert_nonnull (strstr (out, "{\"line\":3,\"text\":\"ABI-SCAN-MARK-5521 studio check\"}"));
+  fx->d->free_string (out);
+  /* The preset alone, no job: the job's pattern is gone. */
+  out = scan_log (fx, NULL, log, sizeof log - 1, "{\"preset\": \"blender\"}", &error);
+  g_assert_nonnull (strstr (out, "\"verdict\":\"complete\""));
+  fx->d->free_string (out);
+  /* An empty log, a NULL one of no bytes. */
+  out = scan_log (fx, job, NULL, 0, "{\"per_line\": true}", &error);
+  g_assert_nonnull (strstr (out, "\"verdict\":\"complete\""));
+  g_assert_nonnull (strstr (out, "\"per_line\":[]"));
+  fx->d->free_string (out);
+  fx->d->job_free (job);
+}
+
+static void
+test_scan_log_errors (Fixture *fx, gconstpointer data)
+{
+  static const struct { const char *options; const char *pattern; } cases[] = {
+    { "{\"preset\": \"no-such-app\"}", "*no log preset 'no-such-app' (presets: 3dsmax, arnold, *" },
+    { "{\"preset\": 7}", "options_json: preset must be a string" },
+    { "{\"per_line\": \"yes\"}", "options_json: per_line must be a boolean" },
+    { "{\"colour\": true}", "options_json: unknown field 'colour' (known: preset, per_line)" },
+    { "[1", "options_json: *" },
+    { "", "options_json is empty" },
+  };
+  char *error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_assert_null (scan_log (fx, NULL, "x\n", 2, cases[i].options, &error));
+      if (!g_pattern_match_simple (cases[i].pattern, error))
+        g_error ("job_scan_log %s: '%s' does not match '%s'", cases[i].options, error, cases[i].pattern);
+      fx->d->free_string (error);
+    }
+  g_assert_null (scan_log (fx, NULL, NULL, 3, NULL, &error));
+  g_assert_cmpstr (error, ==, "job_scan_log: the log is NULL");
+  fx->d->free_string (error);
+  /* No preset and no job: only OpenJD directives are read. */
+  error = NULL;
+  {
+    char *out = scan_log (fx, NULL, "openjd_fail: no camera\n", 23, NULL, &error);
+    g_assert_nonnull (strstr (out, "\"verdict\":\"failed\""));
+    fx->d->free_string (out);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -593,6 +672,8 @@ main (int argc, char **argv)
   ADD ("free/running", test_free_running);
   ADD ("free/in-callback", test_free_in_callback);
   ADD ("progress-coalesced", test_progress_coalesced);
+  ADD ("scan-log", test_scan_log);
+  ADD ("scan-log/errors", test_scan_log_errors);
 #undef ADD
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
 #include "fh-job-error.h"
 #include "fh-line-splitter.h"
 #include "fh-literal-pattern.h"
+#include "fh-log-rules.h"
 #include "fh-log-scanner.h"
 
 static FhLogScanner *
@@ -311,22 +312,23 @@ assert_same_records (const char *block, const char *plain)
       g_error ("line %u: in a block '%s', alone '%s'", i, a[i] ? a[i] : "(none)", b[i] ? b[i] : "(none)");
 }
 
+static const struct { FhLogCategory c; const char *p; } block_patterns[] = {
+  { FH_LOG_ERRORS, "^ERROR:" }, { FH_LOG_ERRORS, "Segmentation fault|core dumped" },
+  { FH_LOG_ERRORS, "seg(fault)?" }, { FH_LOG_WARNINGS, "WARN" }, { FH_LOG_WARNINGS, "^// Warning: " },
+  { FH_LOG_IGNORE, "ERROR: harmless" }, { FH_LOG_HIGHLIGHTS, "Traceback \\(most recent call last\\)" },
+  { FH_LOG_BAD_RESULT, "DeprecationWarning" },
+  { FH_LOG_PROGRESS, "Sample (?<done>\\d+)/(?<total>\\d+)" }, { FH_LOG_PROGRESS, "(\\d+)% done" },
+  { FH_LOG_PROGRESS, "Rendering frame (?<frame>\\d+)" },
+  { FH_LOG_OUTPUTS, "^Saved: '(?<path>[^']+)'" },
+};
+
 static FhLogScanner *
 block_scanner (void)
 {
   FhLogScanner *s = fh_log_scanner_new ();
-  const struct { FhLogCategory c; const char *p; } patterns[] = {
-    { FH_LOG_ERRORS, "^ERROR:" }, { FH_LOG_ERRORS, "Segmentation fault|core dumped" },
-    { FH_LOG_ERRORS, "seg(fault)?" }, { FH_LOG_WARNINGS, "WARN" }, { FH_LOG_WARNINGS, "^// Warning: " },
-    { FH_LOG_IGNORE, "ERROR: harmless" }, { FH_LOG_HIGHLIGHTS, "Traceback \\(most recent call last\\)" },
-    { FH_LOG_BAD_RESULT, "DeprecationWarning" },
-    { FH_LOG_PROGRESS, "Sample (?<done>\\d+)/(?<total>\\d+)" }, { FH_LOG_PROGRESS, "(\\d+)% done" },
-    { FH_LOG_PROGRESS, "Rendering frame (?<frame>\\d+)" },
-    { FH_LOG_OUTPUTS, "^Saved: '(?<path>[^']+)'" },
-  };
 
-  for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
-    g_assert_true (fh_log_scanner_add (s, patterns[i].c, patterns[i].p, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (block_patterns); i++)
+    g_assert_true (fh_log_scanner_add (s, block_patterns[i].c, block_patterns[i].p, NULL));
   return s;
 }
 
@@ -374,6 +376,92 @@ test_block_mode_same_as_per_line (void)
     }
 }
 
+/* ---- presets never change what the job's own patterns match ----------- */
+
+/* A preset that overlaps the job's patterns everywhere it can. */
+static const char overlapping_preset[] =
+  "{\"preset\": \"overlap\", \"version\": 1, \"rules\": ["
+  "{\"name\": \"e1\", \"errors\": \"ERROR\", \"class\": \"license\"},"
+  "{\"name\": \"e2\", \"errors\": \"fault\", \"class\": \"crash\", \"continuation\": \"^\\\\s\"},"
+  "{\"name\": \"tb\", \"errors\": \"^Traceback\", \"continuation\": \"^(\\\\s|\\\\w+Error)\"},"
+  "{\"name\": \"w\", \"warnings\": \"Warning|WARN\"},"
+  "{\"name\": \"i\", \"ignore\": \"harmless|12\"},"
+  "{\"name\": \"h\", \"highlights\": \"done|Sample\"},"
+  "{\"name\": \"p\", \"progress\": \"(?<done>\\\\d+)/(?<total>\\\\d+)\"},"
+  "{\"name\": \"o\", \"outputs\": \"'(?<path>[^']+)'\"},"
+  "{\"name\": \"f\", \"frame_done\": \"frame (?<frame>\\\\d+)\"},"
+  "{\"name\": \"b\", \"bad_result\": \"Deprecation\"}]}";
+
+/* The job's patterns of block_scanner(), over @preset. */
+static FhLogRules *
+rules_over_preset (FhLogPreset *preset)
+{
+  FhLogRules *r = fh_log_rules_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (block_patterns); i++)
+    g_assert_true (fh_log_rules_add (r, block_patterns[i].c, block_patterns[i].p, NULL));
+  g_assert_true (fh_log_rules_use_preset (r, preset, NULL, NULL));
+  return r;
+}
+
+static void
+assert_job_matches_kept (const char *line, const FhLogHit *alone, const FhLogHit *with)
+{
+  if (FH_LOG_HIT (alone, FH_LOG_IGNORE))
+    g_assert_cmphex (with->categories, ==, alone->categories);
+  for (int c = 0; c < FH_LOG_N_CATEGORIES; c++)
+    {
+      if (!FH_LOG_HIT (alone, c))
+        {
+          /* Whatever else matched is the preset's. */
+          if (FH_LOG_HIT (with, c) && with->rule[c] == NULL && !(c == FH_LOG_PROGRESS && with->openjd_progress))
+            g_error ("'%s': category %s matched by no rule", line, fh_log_category_name (c));
+          continue;
+        }
+      if (!FH_LOG_HIT (with, c) || with->rule[c] != NULL || with->pattern[c] != alone->pattern[c])
+        g_error ("'%s': the job's %s pattern %u was lost to the preset", line,
+                 fh_log_category_name (c), alone->pattern[c]);
+    }
+  if (FH_LOG_HIT (alone, FH_LOG_PROGRESS))
+    g_assert_cmpfloat (with->fraction, ==, alone->fraction);
+  if (FH_LOG_HIT (alone, FH_LOG_OUTPUTS))
+    {
+      g_assert_cmpuint (with->path_start, ==, alone->path_start);
+      g_assert_cmpuint (with->path_len, ==, alone->path_len);
+    }
+}
+
+static void
+test_presets_keep_job_matches (void)
+{
+  static const char *const wrappers[] = {
+    "", "0: STDOUT: ", "ADAPTOR_OUTPUT: STDOUT: ", "2026-12-01 12:00:01 ", "[12:00:01] ", "  12 | ",
+  };
+  g_autoptr (GError) err = NULL;
+  g_autoptr (FhLogPreset) preset = fh_log_preset_new_from_data (overlapping_preset, "overlap.json", &err);
+  g_autoptr (FhLogScanner) alone = block_scanner ();
+  g_autoptr (FhLogRules) with = NULL;
+  guint preset_hits = 0;
+
+  g_assert_no_error (err);
+  with = rules_over_preset (preset);
+  for (int round = 0; round < 20000; round++)
+    {
+      g_autoptr (GString) line = g_string_new (wrappers[g_test_rand_int_range (0, G_N_ELEMENTS (wrappers))]);
+      g_autofree char *text = NULL;
+      FhLogHit a, w;
+
+      random_line (line);
+      text = g_utf8_make_valid (line->str, (gssize) line->len);
+      fh_log_scanner_scan (alone, text, strlen (text), &a);
+      fh_log_rules_scan (with, text, strlen (text), &w);
+      assert_job_matches_kept (text, &a, &w);
+      preset_hits += w.categories != a.categories;
+    }
+  /* The preset did add things: the test can see a difference. */
+  g_assert_cmpuint (preset_hits, >, 1000);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -389,5 +477,6 @@ main (int argc, char **argv)
   g_test_add_func ("/log-scanner/prefilter-is-safe", test_prefilter_is_safe);
   g_test_add_func ("/log-scanner/literal-patterns-agree-with-pcre2", test_literal_patterns_agree_with_pcre2);
   g_test_add_func ("/log-scanner/block-mode-same-as-per-line", test_block_mode_same_as_per_line);
+  g_test_add_func ("/log-scanner/presets-keep-job-matches", test_presets_keep_job_matches);
   return g_test_run ();
 }

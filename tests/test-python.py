@@ -200,6 +200,26 @@ def items_lists_the_agenda():
             raise AssertionError("no ValueError")
 
 
+# ---- log rules ------------------------------------------------------------------
+
+@test
+def scan_log_with_a_preset_and_a_job():
+    result = farmhand.scan_log("00:00:02   190MB ERROR   | [rlm] error initializing license system:\n", "arnold")
+    assert result["verdict"] == "failed" and result["class"] == "license", result
+    with farmhand.Job({"name": "py-scan", "agenda": {"frames": "1", "command": ":"},
+                       "log": {"errors": ["^PY-SCAN-3307"]}}) as j:
+        result = j.scan_log(b"ok\nPY-SCAN-3307 bad\n")
+        assert [e["line"] for e in result["errors"]] == [2], result
+        result = j.scan_log("Saved: '/r/x.png'\n", preset="blender")
+        assert result["outputs"] == [{"line": 1, "path": "/r/x.png"}], result
+    try:
+        farmhand.scan_log("x", "no-such-app")
+    except ValueError as e:
+        assert "no log preset 'no-such-app'" in str(e), e
+    else:
+        raise AssertionError("no ValueError")
+
+
 # ---- the executor conformance cases, through the Python API -------------------
 
 CONFORMANCE = {

@@ -17,8 +17,8 @@ farmhand.compat.qube.PyCmdDispatcher is a drop-in for Qube job types.
 """
 from ._abi import PluginError
 from ._config import VERSION as __version__
-from ._job import Job, JobError, Summary, load_plugin
+from ._job import Job, JobError, Summary, load_plugin, scan_log
 from ._paths import executor_dir, executor_path, plugin_path
 
 __all__ = ["Job", "JobError", "PluginError", "Summary", "executor_path", "executor_dir",
-           "load_plugin", "plugin_path", "__version__"]
+           "load_plugin", "plugin_path", "scan_log", "__version__"]

@@ -9,10 +9,11 @@ their version and size, every entry point safe against bad input.  Calls
 into the plugin release the GIL; its callbacks take it back.
 """
 import ctypes
+import json
 import os
 
 ABI_MAJOR = 1
-ABI_MINOR = 0
+ABI_MINOR = 1
 SYMBOL = "fh_plugin_get_desc"
 MODULE = "libfarmhand-jobtype.so"
 
@@ -58,6 +59,9 @@ FreeStringFunc = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 JobDescribeFunc = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
 JobAgendaFunc = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p,
                                  ctypes.c_uint32, ctypes.POINTER(ctypes.c_void_p))
+# ABI 1.1
+JobScanLogFunc = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
+                                  ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p))
 
 
 class PluginDesc(ctypes.Structure):
@@ -77,7 +81,8 @@ class PluginDesc(ctypes.Structure):
         ("free_string", FreeStringFunc),
         ("job_describe", JobDescribeFunc),
         ("job_agenda", JobAgendaFunc),
-        ("reserved", ctypes.c_void_p * 8),
+        ("job_scan_log", JobScanLogFunc),   # ABI 1.1: NULL in a 1.0 plugin
+        ("reserved", ctypes.c_void_p * 7),
     ]
 
 
@@ -136,6 +141,27 @@ class Plugin(object):
                 raise PluginError("%s: descriptor lacks the %s entry point" % (path, name))
         self.name = self.desc.name.decode()
         self.version = self.desc.version.decode()
+
+    def scan_log(self, job, log, preset=None, per_line=False):
+        """job_scan_log (ABI 1.1): what @job's log rules (a job pointer, or
+        None: those of log preset @preset alone) make of @log (bytes or
+        str), as a dict (docs/log-presets.md).  ValueError for a bad
+        preset; PluginError for a 1.0 plugin."""
+        func = ctypes.cast(self.desc.job_scan_log, ctypes.c_void_p).value
+        if self.desc.abi_minor < 1 or not func:
+            raise PluginError("%s speaks plugin ABI %d.%d: it cannot scan a log (job_scan_log is ABI 1.1)"
+                              % (self.path, self.desc.abi_major, self.desc.abi_minor))
+        if isinstance(log, str):
+            log = log.encode("utf-8")
+        options = {"per_line": bool(per_line)}
+        if preset is not None:
+            options["preset"] = preset
+        error = ctypes.c_void_p()
+        text = self.desc.job_scan_log(job, log, len(log), json.dumps(options).encode("utf-8"),
+                                      ctypes.byref(error))
+        if not text:
+            raise ValueError(self.take_string(error.value) or "the plugin scanned nothing")
+        return json.loads(self.take_string(text))
 
     def take_string(self, address):
         """A string the plugin returned, as str, handed back to the plugin."""

@@ -25,6 +25,12 @@ def load_plugin(path=None):
         return _plugins[path]
 
 
+def scan_log(log, preset, plugin=None):
+    """What log preset @preset makes of @log (bytes or str), with no job:
+    `farmhand log test --preset NAME --json`."""
+    return load_plugin(plugin).scan_log(None, log, preset)
+
+
 class JobError(ValueError):
     """The plugin refused the job.  The message has every problem, one per
     line; .problems holds them, each starting with its JSON path (or, for
@@ -259,6 +265,13 @@ class Job(object):
         if not text:
             raise ValueError(self._plugin.take_string(error.value) or "the plugin listed nothing")
         return json.loads(self._plugin.take_string(text))
+
+    def scan_log(self, log, preset=None, per_line=False):
+        """What this job's log rules make of @log (bytes or str), as
+        `farmhand log test --json` prints it: {"verdict", "class",
+        "reason", "errors", "warnings", "highlights", "progress",
+        "outputs", ...}.  @preset replaces the job's log preset."""
+        return self._plugin.scan_log(self._check_open(), log, preset, per_line)
 
     def run(self, items=None, on_result=None, on_log=None, on_progress=None):
         """Runs the job to the end: one executor, setup once, the items,

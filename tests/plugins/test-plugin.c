@@ -47,7 +47,7 @@ static const FhPluginDesc desc = {
 #else
   t_job_describe, t_job_agenda,
 #endif
-  { 0 }
+  NULL, { 0 }
 };
 
 FH_PLUGIN_EXPORT const FhPluginDesc *fh_plugin_get_desc (void);
