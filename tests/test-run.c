@@ -233,6 +233,70 @@ test_example_frames (Fixture *fx, gconstpointer data)
   fh_test_run_clear (&r);
 }
 
+/* Every failed result says what kind of failure it was, and retries
+ * follow the class: a log preset's classes, signals, exit statuses,
+ * timeouts, the job's own error patterns. */
+static void
+test_failure_classes (Fixture *fx, gconstpointer data)
+{
+  FhTestRun r = run_job (fx,
+      "{\"log\": {\"preset\": \"blender\", \"errors\": \"^STUDIO-ERR-4410\"},"
+      " \"timeouts\": {\"command_s\": 2},"
+      " \"retries\": {\"default\": 1, \"missing_input\": 0, \"timeout\": 0},"
+      " \"agenda\": {\"items\": ["
+      "  {\"name\": \"gpu\", \"command\": \"echo 'Error: CUDA error: Launch failed in cuCtxSynchronize()'\"},"
+      "  {\"name\": \"missing\", \"command\": \"echo 'Error: Cannot read file \\\"/x.blend\\\": No such file'\"},"
+      "  {\"name\": \"crash\", \"command\": \"sh -c 'kill -SEGV $$'\"},"
+      "  {\"name\": \"exit\", \"command\": \"(exit 3)\"},"
+      "  {\"name\": \"timeout\", \"command\": \"sleep 30\"},"
+      "  {\"name\": \"error\", \"command\": \"echo STUDIO-ERR-4410 the pipeline says no\"},"
+      "  {\"name\": \"fine\", \"command\": \"echo \\\"Saved: '$PWD/fine.png'\\\"; echo png > fine.png\"}]}}");
+  g_autoptr (GPtrArray) results = fh_test_read_results (fx->results);
+  static const struct { const char *cls; const char *reason; gint64 attempts; } want[] = {
+    { "gpu", "Error: CUDA error: Launch failed in cuCtxSynchronize()", 2 },
+    { "missing_input", "the .blend file could not be read", 1 },
+    { "crash", "the command was killed by SIGSEGV (status 139)", 2 },
+    { "exit_code", "the command exited with status 3", 2 },
+    { "timeout", "timeout after 2 s*", 1 },
+    { "error", "STUDIO-ERR-4410 the pipeline says no", 2 },
+    { NULL, NULL, 1 },
+  };
+
+  g_assert_cmpint (r.exit_code, ==, 1);
+  g_assert_cmpuint (results->len, ==, G_N_ELEMENTS (want));
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      JsonObject *o = g_ptr_array_index (results, i);
+      const char *cls = json_object_get_string_member_with_default (o, "class", NULL);
+      const char *reason = json_object_get_string_member_with_default (o, "reason", NULL);
+
+      g_assert_cmpstr (cls, ==, want[i].cls);
+      if (want[i].reason != NULL && !g_pattern_match_simple (want[i].reason, reason))
+        g_error ("item %u: reason '%s', not '%s'", i, reason, want[i].reason);
+      g_assert_cmpint (json_object_get_int_member (o, "attempts"), ==, want[i].attempts);
+    }
+  g_assert_cmpstr (fh_test_result_field (results, 6, "status"), ==, "complete");
+  fh_test_run_clear (&r);
+}
+
+/* Outputs: none reported though required, and a file too small. */
+static void
+test_output_classes (Fixture *fx, gconstpointer data)
+{
+  FhTestRun r = run_job (fx,
+      "{\"outputs_required\": true, \"min_output_bytes\": 10, \"log\": {\"preset\": \"blender\"},"
+      " \"agenda\": {\"items\": ["
+      "  {\"name\": \"none\", \"command\": \"echo rendered nothing\"},"
+      "  {\"name\": \"small\", \"command\": \"echo \\\"Saved: '$PWD/small.png'\\\"; echo x > small.png\"}]}}");
+  g_autoptr (GPtrArray) results = fh_test_read_results (fx->results);
+
+  g_assert_cmpint (r.exit_code, ==, 1);
+  g_assert_cmpstr (fh_test_result_field (results, 0, "class"), ==, "output_missing");
+  g_assert_cmpstr (fh_test_result_field (results, 1, "class"), ==, "bad_output");
+  g_assert_nonnull (strstr (fh_test_result_field (results, 1, "reason"), "small.png"));
+  fh_test_run_clear (&r);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -247,6 +311,8 @@ main (int argc, char **argv)
   ADD ("/run/usage", test_usage);
   ADD ("/run/relative-cwd", test_relative_cwd);
   ADD ("/run/example-frames", test_example_frames);
+  ADD ("/run/failure-classes", test_failure_classes);
+  ADD ("/run/output-classes", test_output_classes);
 #undef ADD
   return g_test_run ();
 }

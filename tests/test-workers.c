@@ -540,6 +540,39 @@ test_bad_input (Fixture *fx, gconstpointer data)
   fh_test_run_clear (&r);
 }
 
+/* "Errors avoid host": a worker whose items fail again and again with one
+ * machine-bound class stops taking items and says why; another worker
+ * (a healthy machine) finishes the job. */
+static void
+test_avoid_host (Fixture *fx, gconstpointer data)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *ok = g_build_filename (fx->dir, "ok", NULL);
+  g_autoptr (GPtrArray) all = NULL;
+
+  prepare (fx, "{\"log\": {\"preset\": \"blender\"}, \"avoid_host_after\": 2,"
+               " \"agenda\": {\"frames\": \"1-5\", \"command\":"
+               " \"if [ -e ok ]; then echo fine {frame}; else echo 'Error: CUDA error: device lost'; fi\"}}", "5");
+  fx->workers[0] = start_worker (fx, "w0");
+  g_assert_cmpint (finish (fx->workers[0]), ==, 1);
+  g_clear_object (&fx->workers[0]);
+  g_assert_cmpint (status (fx, &out), ==, 3);
+  g_assert_nonnull (strstr (out, "0 complete, 2 failed, 0 running, 3 pending"));
+  g_assert_nonnull (strstr (out, "avoided"));
+  g_assert_nonnull (strstr (out, "2 items in a row failed with gpu on this machine"));
+  all = results (fx);
+  for (guint i = 0; i < 2; i++)
+    g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (all, i), "class"), ==, "gpu");
+  /* A healthy machine takes the rest. */
+  g_assert_true (g_file_set_contents (ok, "", 0, NULL));
+  fx->workers[1] = start_worker (fx, "w1");
+  g_assert_cmpint (finish (fx->workers[1]), ==, 0);
+  g_clear_object (&fx->workers[1]);
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (status (fx, &out), ==, 1);
+  g_assert_nonnull (strstr (out, "3 complete, 2 failed, 0 running, 0 pending"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -556,6 +589,7 @@ main (int argc, char **argv)
   ADD ("/workers/cancel-then-resume", test_cancel_then_resume);
   ADD ("/workers/clock-skew", test_clock_skew);
   ADD ("/workers/bad-input", test_bad_input);
+  ADD ("/workers/avoid-host", test_avoid_host);
 #undef ADD
   return g_test_run ();
 }
