@@ -179,3 +179,18 @@ fh_literal_pattern_match (FhLiteralPattern *self, const char *line, gsize len)
     }
   return FALSE;
 }
+
+guint
+fh_literal_pattern_get_n_literals (FhLiteralPattern *self)
+{
+  return self->literals->len;
+}
+
+const char *
+fh_literal_pattern_get_literal (FhLiteralPattern *self, guint i, gsize *len)
+{
+  const Literal *lit = &g_array_index (self->literals, Literal, i);
+
+  *len = lit->text->len;
+  return lit->text->str;
+}

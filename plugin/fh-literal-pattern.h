@@ -41,6 +41,10 @@ void fh_byte_counts_sample (FhByteCounts *counts, const char *block, gsize len, 
 void fh_literal_pattern_set_block (FhLiteralPattern *self, const char *block, gsize len,
                                    const FhByteCounts *counts);
 
+/* Its literals (an anchored one without its ^).  (transfer none) */
+guint fh_literal_pattern_get_n_literals (FhLiteralPattern *self);
+const char *fh_literal_pattern_get_literal (FhLiteralPattern *self, guint i, gsize *len);
+
 /* Whether @pattern would match @line (@len bytes). */
 gboolean fh_literal_pattern_match (FhLiteralPattern *self, const char *line, gsize len);
 

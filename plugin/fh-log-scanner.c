@@ -17,7 +17,9 @@
 
 #include "fh-error.h"
 #include "fh-job-error.h"
+#include "fh-literal-index.h"
 #include "fh-literal-pattern.h"
+#include "fh-regex-guard.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (pcre2_code, pcre2_code_free)
 
@@ -42,6 +44,12 @@ typedef struct
   /* A pattern that is only literal text matches without PCRE2 (and, in a
    * block, is searched once for all its lines); NULL otherwise. */
   FhLiteralPattern *literal;
+  /* Otherwise, literals every match contains (fh-regex-guard.h): a line
+   * without one is not given to PCRE2.  NULL: always run. */
+  FhLiteralPattern *guard;
+  gboolean guard_caseless;   /* the guard looks at the line in lower case */
+  guint id;                  /* in the scanner's literal index: its owner */
+  gboolean indexed;          /* its literals or guard are in the index */
 } Pattern;
 
 struct _FhLogScanner
@@ -55,6 +63,27 @@ struct _FhLogScanner
   const char *block;
   const char *block_end;
   const char *progress_line;
+  /* Caseless guards look at lines in lower case: the block's, made once
+   * per block (lower_ok), or one line's, made when first needed. */
+  guint n_caseless;
+  char *lower;
+  gsize lower_size;
+  gboolean lower_ok;
+  char *line_lower;
+  gsize line_lower_size;
+  const char *lower_line;    /* the line line_lower holds */
+  gsize lower_line_len;
+  /* Every literal and guard of a pattern but progress ones: in a block,
+   * a pattern is tried only on lines where one of them occurs (its id
+   * stamped with the line's generation). */
+  FhLiteralIndex *index;
+  guint n_ids;
+  guint n_unindexed;         /* patterns (not progress) outside the index */
+  gboolean index_active;
+  const GArray *hits;
+  guint next_hit;
+  guint *stamps;
+  guint generation;
 };
 
 static const char *const category_names[] = {
@@ -80,6 +109,7 @@ pattern_clear (gpointer p)
 {
   pcre2_code_free (((Pattern *) p)->code);
   fh_literal_pattern_free (((Pattern *) p)->literal);
+  fh_literal_pattern_free (((Pattern *) p)->guard);
 }
 
 FhLogScanner *
@@ -87,6 +117,7 @@ fh_log_scanner_new (void)
 {
   FhLogScanner *self = g_new0 (FhLogScanner, 1);
 
+  self->index = fh_literal_index_new ();
   for (int i = 0; i < FH_LOG_N_CATEGORIES; i++)
     {
       self->patterns[i] = g_array_new (FALSE, FALSE, sizeof (Pattern));
@@ -104,6 +135,10 @@ fh_log_scanner_free (FhLogScanner *self)
     g_array_unref (self->patterns[i]);
   if (self->match != NULL)
     pcre2_match_data_free (self->match);
+  g_free (self->lower);
+  g_free (self->line_lower);
+  g_free (self->stamps);
+  fh_literal_index_free (self->index);
   g_free (self);
 }
 
@@ -200,6 +235,94 @@ may_match (const Pattern *p, const char *line, gsize len)
   return TRUE;
 }
 
+static void
+add_guard (FhLogScanner *self, const char *pattern, Pattern *p)
+{
+  g_autofree char *guard = fh_regex_guard (pattern, &p->guard_caseless);
+
+  if (guard == NULL || (p->guard = fh_literal_pattern_new (guard)) == NULL)
+    return;
+  self->n_caseless += p->guard_caseless;
+}
+
+/* Puts @p's literals (or its guard's) in the index. */
+static void
+index_pattern (FhLogScanner *self, Pattern *p)
+{
+  FhLiteralPattern *lits = p->literal != NULL ? p->literal : p->guard;
+
+  if (lits == NULL)
+    return;
+  p->id = self->n_ids++;
+  p->indexed = TRUE;
+  self->stamps = g_renew (guint, self->stamps, self->n_ids);
+  self->stamps[p->id] = 0;
+  for (guint i = 0; i < fh_literal_pattern_get_n_literals (lits); i++)
+    {
+      gsize len;
+      const char *text = fh_literal_pattern_get_literal (lits, i, &len);
+      fh_literal_index_add (self->index, text, len, p->literal == NULL && p->guard_caseless, p->id);
+    }
+}
+
+/* ASCII lower case of @len bytes (a loop compilers vectorise). */
+static void
+ascii_lower (char *out, const char *in, gsize len)
+{
+  gsize i = 0;
+
+  /* Eight bytes at a time: a byte is upper case when adding 0x3f carries
+   * into its top bit and adding 0x25 does not (and it is ASCII). */
+  for (; i + 8 <= len; i += 8)
+    {
+      guint64 w, low7, upper;
+      memcpy (&w, in + i, 8);
+      low7 = w & G_GUINT64_CONSTANT (0x7f7f7f7f7f7f7f7f);
+      upper = ~w & ((low7 + G_GUINT64_CONSTANT (0x3f3f3f3f3f3f3f3f)) ^
+                    (low7 + G_GUINT64_CONSTANT (0x2525252525252525))) &
+              G_GUINT64_CONSTANT (0x8080808080808080);
+      w |= upper >> 2;
+      memcpy (out + i, &w, 8);
+    }
+  for (; i < len; i++)
+    out[i] = g_ascii_tolower (in[i]);
+}
+
+static char *
+grow (char **buf, gsize *size, gsize len)
+{
+  if (*size < len)
+    {
+      *size = MAX (len, 2 * *size);
+      *buf = g_realloc (*buf, *size);
+    }
+  return *buf;
+}
+
+/* @line in lower case: where it lies in the lowered block, else a copy. */
+static const char *
+lowered (FhLogScanner *self, const char *line, gsize len)
+{
+  if (self->lower_ok && line >= self->block && line + len <= self->block_end)
+    return self->lower + (line - self->block);
+  if (self->lower_line != line || self->lower_line_len != len)
+    {
+      ascii_lower (grow (&self->line_lower, &self->line_lower_size, MAX (len, 1)), line, len);
+      self->lower_line = line;
+      self->lower_line_len = len;
+    }
+  return self->line_lower;
+}
+
+/* FALSE when @p's guard says it cannot match @line. */
+static inline gboolean
+guard_allows (FhLogScanner *self, const Pattern *p, const char *line, gsize len)
+{
+  if (p->guard == NULL)
+    return TRUE;
+  return fh_literal_pattern_match (p->guard, p->guard_caseless ? lowered (self, line, len) : line, len);
+}
+
 gboolean
 fh_log_scanner_add (FhLogScanner *self, FhLogCategory category,
                     const char *pattern, GError **error)
@@ -228,6 +351,11 @@ fh_log_scanner_add (FhLogScanner *self, FhLogCategory category,
   /* Patterns with a value to capture need PCRE2's groups. */
   if (category != FH_LOG_PROGRESS && category != FH_LOG_OUTPUTS && category != FH_LOG_FRAME_DONE)
     p.literal = fh_literal_pattern_new (pattern);
+  if (p.literal == NULL)
+    add_guard (self, pattern, &p);
+  if (category != FH_LOG_PROGRESS)
+    index_pattern (self, &p);
+  self->n_unindexed += category != FH_LOG_PROGRESS && !p.indexed;
   pcre2_pattern_info (code, PCRE2_INFO_CAPTURECOUNT, &n_groups);
   if (n_groups + 1 > self->max_groups || self->match == NULL)
     {
@@ -258,17 +386,54 @@ match (FhLogScanner *self, const Pattern *p, const char *line, gsize len)
   return pcre2_match (p->code, (PCRE2_SPTR) line, len, 0, PCRE2_NO_UTF_CHECK, self->match, NULL);
 }
 
-/* Index of the first pattern of @category matching @line, or -1. */
+/* For a line of the block: stamps the patterns whose literals occur in
+ * it, and says whether any does.  FALSE outside a block (every pattern is
+ * then tried on its own). */
+static gboolean
+mark_candidates (FhLogScanner *self, const char *line, gsize len, gboolean *indexed)
+{
+  gsize start, end;
+  gboolean any = FALSE;
+
+  *indexed = self->index_active && line >= self->block && line + len <= self->block_end;
+  if (!*indexed)
+    return FALSE;
+  start = (gsize) (line - self->block);
+  end = start + len;
+  self->generation++;
+  for (; self->next_hit < self->hits->len; self->next_hit++)
+    {
+      const FhLiteralHit *h = &g_array_index (self->hits, FhLiteralHit, self->next_hit);
+      if (h->start >= end)
+        break;
+      /* Before the line (another line, or a wrapper the line is scanned
+       * without), or past its cut end: not in it. */
+      if (h->start >= start && h->end <= end)
+        {
+          self->stamps[h->owner] = self->generation;
+          any = TRUE;
+        }
+    }
+  return any;
+}
+
+/* Index of the first pattern of @category matching @line, or -1.  With
+ * @indexed, patterns in the index are tried only when stamped. */
 static int
-first_match (FhLogScanner *self, FhLogCategory category, const char *line, gsize len)
+first_match (FhLogScanner *self, FhLogCategory category, const char *line, gsize len,
+             gboolean indexed)
 {
   GArray *a = self->patterns[category];
 
   for (guint i = 0; i < a->len; i++)
     {
       const Pattern *p = &g_array_index (a, Pattern, i);
+      gboolean stamped = indexed && p->indexed;
+      if (stamped && self->stamps[p->id] != self->generation)
+        continue;
       if (p->literal != NULL ? fh_literal_pattern_match (p->literal, line, len)
-                             : may_match (p, line, len) && match (self, p, line, len) > 0)
+                             : may_match (p, line, len) && (stamped || guard_allows (self, p, line, len)) &&
+                                   match (self, p, line, len) > 0)
         return (int) i;
     }
   return -1;
@@ -310,7 +475,7 @@ parse_number (const char *s, gsize len)
 static void
 scan_progress (FhLogScanner *self, const char *line, gsize len, FhLogHit *hit)
 {
-  int i = first_match (self, FH_LOG_PROGRESS, line, len);
+  int i = first_match (self, FH_LOG_PROGRESS, line, len, FALSE);
   const Pattern *p;
   gsize s, n;
 
@@ -337,9 +502,9 @@ scan_progress (FhLogScanner *self, const char *line, gsize len, FhLogHit *hit)
 }
 
 static void
-scan_outputs (FhLogScanner *self, const char *line, gsize len, FhLogHit *hit)
+scan_outputs (FhLogScanner *self, const char *line, gsize len, gboolean indexed, FhLogHit *hit)
 {
-  int i = first_match (self, FH_LOG_OUTPUTS, line, len);
+  int i = first_match (self, FH_LOG_OUTPUTS, line, len, indexed);
 
   if (i >= 0 && group_span (self, g_array_index (self->patterns[FH_LOG_OUTPUTS], Pattern, i).group,
                             &hit->path_start, &hit->path_len) && hit->path_len > 0)
@@ -350,9 +515,9 @@ scan_outputs (FhLogScanner *self, const char *line, gsize len, FhLogHit *hit)
 }
 
 static void
-scan_frame_done (FhLogScanner *self, const char *line, gsize len, FhLogHit *hit)
+scan_frame_done (FhLogScanner *self, const char *line, gsize len, gboolean indexed, FhLogHit *hit)
 {
-  int i = first_match (self, FH_LOG_FRAME_DONE, line, len);
+  int i = first_match (self, FH_LOG_FRAME_DONE, line, len, indexed);
   gsize s, n;
 
   if (i < 0 || !group_span (self, g_array_index (self->patterns[FH_LOG_FRAME_DONE], Pattern, i).group,
@@ -420,14 +585,23 @@ scan_line (FhLogScanner *self, const char *line, gsize len, gboolean progress, F
 {
   static const FhLogCategory simple[] = { FH_LOG_ERRORS, FH_LOG_WARNINGS,
                                           FH_LOG_HIGHLIGHTS, FH_LOG_BAD_RESULT };
+  gboolean indexed, any = FALSE;
   int i;
 
   memset (hit, 0, sizeof *hit);
   hit->fraction = -1;
+  any = mark_candidates (self, line, len, &indexed);
   scan_openjd (line, len, hit);
   if (hit->categories != 0 || hit->openjd_fail || hit->openjd_status)
     return TRUE;
-  if ((i = first_match (self, FH_LOG_IGNORE, line, len)) >= 0)
+  /* Most lines: no pattern but progress can match them. */
+  if (indexed && !any && self->n_unindexed == 0)
+    {
+      if (progress)
+        scan_progress (self, line, len, hit);
+      return hit->categories != 0;
+    }
+  if ((i = first_match (self, FH_LOG_IGNORE, line, len, indexed)) >= 0)
     {
       hit->categories = 1u << FH_LOG_IGNORE;
       hit->pattern[FH_LOG_IGNORE] = (guint) i;
@@ -435,15 +609,15 @@ scan_line (FhLogScanner *self, const char *line, gsize len, gboolean progress, F
     }
   for (guint c = 0; c < G_N_ELEMENTS (simple); c++)
     {
-      if ((i = first_match (self, simple[c], line, len)) < 0)
+      if ((i = first_match (self, simple[c], line, len, indexed)) < 0)
         continue;
       hit->categories |= 1u << simple[c];
       hit->pattern[simple[c]] = (guint) i;
     }
   if (progress)
     scan_progress (self, line, len, hit);
-  scan_outputs (self, line, len, hit);
-  scan_frame_done (self, line, len, hit);
+  scan_outputs (self, line, len, indexed, hit);
+  scan_frame_done (self, line, len, indexed, hit);
   return hit->categories != 0;
 }
 
@@ -507,15 +681,11 @@ last_progress_line (FhLogScanner *self, const char *block, const char *end, gsiz
 void
 fh_log_scanner_set_block (FhLogScanner *self, const char *block, gsize len, gsize max_line)
 {
-  FhByteCounts counts;
+  FhByteCounts counts, lower_counts = { { 0 } };
 
-  for (int c = 0; c < FH_LOG_N_CATEGORIES; c++)
-    for (guint i = 0; i < self->patterns[c]->len; i++)
-      {
-        Pattern *p = &g_array_index (self->patterns[c], Pattern, i);
-        if (p->literal != NULL)
-          fh_literal_pattern_set_block (p->literal, NULL, 0, NULL);
-      }
+  self->index_active = FALSE;
+  self->lower_ok = FALSE;
+  self->lower_line = NULL;
   self->block = block;
   self->block_end = block ? block + len : NULL;
   /* Found before the literals learn the block: it looks at lines out of
@@ -524,11 +694,15 @@ fh_log_scanner_set_block (FhLogScanner *self, const char *block, gsize len, gsiz
   if (block == NULL)
     return;
   fh_byte_counts_sample (&counts, block, len, SAMPLE_STEP);
-  for (int c = 0; c < FH_LOG_N_CATEGORIES; c++)
-    for (guint i = 0; i < self->patterns[c]->len; i++)
-      {
-        Pattern *p = &g_array_index (self->patterns[c], Pattern, i);
-        if (p->literal != NULL)
-          fh_literal_pattern_set_block (p->literal, block, len, &counts);
-      }
+  if (self->n_caseless > 0)
+    {
+      ascii_lower (grow (&self->lower, &self->lower_size, len), block, len);
+      self->lower_ok = TRUE;
+      /* Rare in the block is not rare once lowered ("Fra:" has an f). */
+      fh_byte_counts_sample (&lower_counts, self->lower, len, SAMPLE_STEP);
+    }
+  self->hits = fh_literal_index_scan (self->index, block, self->lower_ok ? self->lower : NULL, len,
+                                      &counts, &lower_counts);
+  self->next_hit = 0;
+  self->index_active = !fh_literal_index_is_empty (self->index);
 }

@@ -54,7 +54,7 @@ with tempfile.TemporaryDirectory() as tmp:
                   all(isinstance(q.get(f), (int, float)) for f in ("cs_per_cmd", "cpu_us_per_cmd")), q)
     check("items_per_s", number(r.get("items_per_s", {}).get("farmhand_shell")), r.get("items_per_s"))
     ls = r.get("log_scan_MBps", {})
-    check("log_scan_MBps", all(number(ls.get(k)) for k in ("farmhand", "grep_E", "grep_E_C_locale", "pipe_limit")), ls)
+    check("log_scan_MBps", all(number(ls.get(k)) for k in ("farmhand", "farmhand_preset", "grep_E", "grep_E_C_locale", "pipe_limit")), ls)
     check("workers", number(r.get("workers", {}).get("items_per_s")), r.get("workers"))
     rss = r.get("peak_rss_mb", {})
     check("peak_rss_mb", any(k.endswith("_log") and number(v) for k, v in rss.items()), rss)

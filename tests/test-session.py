@@ -273,7 +273,8 @@ def stop_runs_teardown_and_leaves_nothing():
     job = shell_job([("a", "true")], setup="sleep %s &" % m, teardown="echo torn > teardown.txt")
     s = Session(job)
     assert s.run("a").returncode == 0
-    assert count_procs("sleep %s" % m) == 1
+    # A background job of setup: forked, maybe not exec'd yet.
+    assert await_true(lambda: count_procs("sleep %s" % m) == 1)
     r = s.stop()
     assert r.returncode == 0, r.stderr
     assert os.path.exists(os.path.join(s.work, "teardown.txt"))
@@ -289,7 +290,7 @@ def stop_runs_teardown_and_leaves_nothing():
 def removing_the_directory_ends_it():
     m = marker()
     s = Session(shell_job([("a", "true")], setup="sleep %s &" % m))
-    assert count_procs("sleep %s" % m) == 1
+    assert await_true(lambda: count_procs("sleep %s" % m) == 1)
     shutil.rmtree(s.dir)
     assert await_true(lambda: count_procs("sleep %s" % m) == 0)
 
