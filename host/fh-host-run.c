@@ -94,12 +94,16 @@ static void
 api_report_item (gpointer data, JsonObject *o)
 {
   FhHostRun *self = data;
+  const char *failure = json_object_get_string_member_with_default (o, "class", NULL);
+  g_autofree char *why = failure ? g_strdup_printf ("%s: %s", failure,
+                                                    json_object_get_string_member_with_default (o, "reason", "?"))
+                                 : NULL;
 
   record (self, o, TRUE);
   fh_progress_item_done (self->progress,
                          json_object_get_string_member_with_default (o, "name", "?"),
                          g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "complete") == 0,
-                         json_object_get_double_member_with_default (o, "elapsed_s", 0.0),
+                         json_object_get_double_member_with_default (o, "elapsed_s", 0.0), why,
                          json_object_get_string_member_with_default (o, "traceback", NULL));
 }
 

@@ -177,7 +177,7 @@ format_elapsed (double s)
 
 void
 fh_progress_item_done (FhProgress *self, const char *name, gboolean ok,
-                       double elapsed_s, const char *traceback)
+                       double elapsed_s, const char *failure, const char *traceback)
 {
   G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
   /* On a terminal the bar shows completed items; lines are for failures. */
@@ -191,7 +191,8 @@ fh_progress_item_done (FhProgress *self, const char *name, gboolean ok,
     {
       g_autofree char *el = format_elapsed (elapsed_s);
       clear_locked (self);
-      fprintf (self->out, "  %-9s %-14s %10s\n", ok ? "complete" : "FAILED", name, el);
+      fprintf (self->out, "  %-9s %-14s %10s%s%s\n", ok ? "complete" : "FAILED", name, el,
+               !ok && failure ? "  " : "", !ok && failure ? failure : "");
       if (!ok && traceback != NULL)
         print_indented (self->out, traceback);
     }

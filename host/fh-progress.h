@@ -32,9 +32,10 @@ void fh_progress_free (FhProgress *self);
 
 void fh_progress_item_started (FhProgress *self, const char *name);
 void fh_progress_item_fraction (FhProgress *self, const char *name, double fraction);
-/* @traceback (nullable) is printed under a failed item. */
+/* @failure (nullable: "class: reason") follows a failed item's line,
+ * @traceback (nullable) is printed under it. */
 void fh_progress_item_done (FhProgress *self, const char *name, gboolean ok,
-                            double elapsed_s, const char *traceback);
+                            double elapsed_s, const char *failure, const char *traceback);
 /* A line of the job log (verbose only). */
 void fh_progress_log_line (FhProgress *self, const char *item, const char *line,
                            gsize len);

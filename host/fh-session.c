@@ -496,6 +496,24 @@ on_incoming (GSocketService *service, GSocketConnection *conn, GObject *source, 
   return TRUE;
 }
 
+/* No more clients: the socket closed and gone (only our own: a new
+ * session may have taken the name). */
+static void
+stop_listening (FhSession *self)
+{
+  struct stat st;
+
+  if (self->service != NULL)
+    {
+      g_socket_service_stop (self->service);
+      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
+      g_clear_object (&self->service);
+    }
+  if (self->socket_path != NULL && stat (self->socket_path, &st) == 0 &&
+      st.st_ino == self->socket_stat.st_ino && st.st_dev == self->socket_stat.st_dev)
+    g_unlink (self->socket_path);
+}
+
 /* ---- the job thread --------------------------------------------------------------- */
 
 static void
@@ -614,6 +632,9 @@ on_job_ended (gpointer data)
   Client *c;
 
   self->ended = TRUE;
+  /* Gone before anyone hears it has ended (`session start` of a failed
+   * setup, `session stop`). */
+  stop_listening (self);
   /* Setup never finished: tell `session start` why. */
   tell_ready (self, 'F', error ? error : "the job ended before setup finished");
   while ((c = g_queue_pop_head (&self->waiting)) != NULL)
@@ -747,20 +768,9 @@ fh_session_new (FhPluginSession *plugin, const FhSessionOptions *options, GError
 void
 fh_session_free (FhSession *self)
 {
-  struct stat st;
-
   if (self == NULL)
     return;
-  if (self->service != NULL)
-    {
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-      g_clear_object (&self->service);
-    }
-  /* Only our own socket: a new session may have taken the name. */
-  if (self->socket_path != NULL && stat (self->socket_path, &st) == 0 &&
-      st.st_ino == self->socket_stat.st_ino && st.st_dev == self->socket_stat.st_dev)
-    g_unlink (self->socket_path);
+  stop_listening (self);
   if (self->idle_timer != NULL)
     g_source_destroy (self->idle_timer);
   g_clear_pointer (&self->idle_timer, g_source_unref);

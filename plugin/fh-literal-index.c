@@ -18,8 +18,13 @@ struct _FhLiteralIndex
 {
   GArray *literals;     /* Literal */
   GArray *hits;         /* FhLiteralHit */
-  GArray *order;        /* guint: literals by (lowered, rarest byte) */
+  GArray *order;        /* guint: literals by (lowered, search byte) */
+  guint scans;          /* blocks scanned: search bytes are chosen anew
+                           every CHOOSE_EVERY */
 };
+
+/* A log's byte statistics hardly change from block to block. */
+#define CHOOSE_EVERY 32
 
 static void
 literal_clear (gpointer p)
@@ -65,15 +70,65 @@ fh_literal_index_is_empty (FhLiteralIndex *self)
   return self->literals->len == 0;
 }
 
-static gsize
-rarest (const Literal *lit, const FhByteCounts *counts)
+/* How often @b occurs, for a literal matched caselessly (both cases). */
+static guint
+count_of (const FhByteCounts *counts, guchar b, gboolean caseless)
 {
-  gsize best = 0;
+  if (caseless && g_ascii_isalpha (b))
+    return counts->counts[(guchar) g_ascii_tolower (b)] + counts->counts[(guchar) g_ascii_toupper (b)];
+  return counts->counts[b];
+}
 
-  for (gsize i = 1; i < lit->len; i++)
-    if (counts->counts[(guchar) lit->text[i]] < counts->counts[(guchar) lit->text[best]])
-      best = i;
-  return best;
+/* Chooses each literal's search byte: rare, and shared with as many
+ * other literals as rarity allows — every distinct byte is one pass over
+ * the block.  Greedy: the byte that may serve most literals not yet
+ * served (each accepts bytes at most about twice as common as its
+ * rarest) goes first. */
+static void
+choose_bytes (FhLiteralIndex *self, const FhByteCounts *counts)
+{
+  Literal *lits = (Literal *) self->literals->data;
+  guint n = self->literals->len;
+  g_autofree guint *limit = g_new (guint, n);
+  g_autofree gboolean *served = g_new0 (gboolean, n);
+  guint left = n;
+
+  for (guint i = 0; i < n; i++)
+    {
+      guint min = G_MAXUINT;
+      for (gsize k = 0; k < lits[i].len; k++)
+        min = MIN (min, count_of (counts, (guchar) lits[i].text[k], lits[i].lowered));
+      limit[i] = 2 * min + 1;
+    }
+  while (left > 0)
+    {
+      guint score[512] = { 0 }, best = 0;
+      for (guint i = 0; i < n; i++)
+        {
+          gboolean seen[256] = { FALSE };
+          for (gsize k = 0; !served[i] && k < lits[i].len; k++)
+            {
+              guchar b = (guchar) lits[i].text[k];
+              if (!seen[b] && count_of (counts, b, lits[i].lowered) <= limit[i])
+                score[(lits[i].lowered ? 256 : 0) + b]++;
+              seen[b] = TRUE;
+            }
+        }
+      for (guint key = 1; key < 512; key++)
+        if (score[key] > score[best])
+          best = key;
+      for (guint i = 0; i < n; i++)
+        {
+          const char *at;
+          if (served[i] || (lits[i].lowered ? 256 : 0) != (best & 256) ||
+              (at = memchr (lits[i].text, (int) (best & 255), lits[i].len)) == NULL ||
+              count_of (counts, best & 255, lits[i].lowered) > limit[i])
+            continue;
+          lits[i].rare = (gsize) (at - lits[i].text);
+          served[i] = TRUE;
+          left--;
+        }
+    }
 }
 
 static int
@@ -98,14 +153,22 @@ by_start (gconstpointer a, gconstpointer b)
   return x->start < y->start ? -1 : x->start > y->start ? 1 : (int) x->owner - (int) y->owner;
 }
 
-/* One memchr pass over @data for the byte literals order[first..last)
- * share; each candidate compared with each of them. */
+/* Whether @lit is at @s (caselessly: its text is lower case). */
+static inline gboolean
+literal_at (const Literal *lit, const char *s)
+{
+  if (lit->lowered)
+    return g_ascii_tolower (s[0]) == lit->text[0] && g_ascii_strncasecmp (s, lit->text, lit->len) == 0;
+  return s[0] == lit->text[0] && memcmp (s, lit->text, lit->len) == 0;
+}
+
+/* One memchr pass over @data for byte @c, which literals order[first..
+ * last) share; each candidate compared with each of them. */
 static void
-scan_group (FhLiteralIndex *self, const char *data, gsize len, guint first, guint last)
+scan_group (FhLiteralIndex *self, const char *data, gsize len, char c, guint first, guint last)
 {
   const Literal *lits = (const Literal *) self->literals->data;
   const guint *order = (const guint *) self->order->data;
-  char c = lits[order[first]].text[lits[order[first]].rare];
   const char *end = data + len, *p = data;
 
   while (p < end && (p = memchr (p, c, (gsize) (end - p))) != NULL)
@@ -114,7 +177,7 @@ scan_group (FhLiteralIndex *self, const char *data, gsize len, guint first, guin
         {
           const Literal *lit = &lits[order[g]];
           const char *s = p - lit->rare;
-          if (s >= data && s + lit->len <= end && memcmp (s, lit->text, lit->len) == 0)
+          if (s >= data && s + lit->len <= end && literal_at (lit, s))
             {
               FhLiteralHit hit = { (gsize) (s - data), (gsize) (s - data) + lit->len, lit->owner };
               g_array_append_val (self->hits, hit);
@@ -125,30 +188,32 @@ scan_group (FhLiteralIndex *self, const char *data, gsize len, guint first, guin
 }
 
 const GArray *
-fh_literal_index_scan (FhLiteralIndex *self, const char *block, const char *lower, gsize len,
-                       const FhByteCounts *counts, const FhByteCounts *lower_counts)
+fh_literal_index_scan (FhLiteralIndex *self, const char *block, gsize len, const FhByteCounts *counts)
 {
   Literal *lits = (Literal *) self->literals->data;
 
   g_array_set_size (self->hits, 0);
-  g_array_set_size (self->order, self->literals->len);
-  for (guint i = 0; i < self->literals->len; i++)
+  if (self->scans++ % CHOOSE_EVERY == 0 || self->order->len != self->literals->len)
     {
-      lits[i].rare = rarest (&lits[i], lits[i].lowered ? lower_counts : counts);
-      g_array_index (self->order, guint, i) = i;
+      choose_bytes (self, counts);
+      g_array_set_size (self->order, self->literals->len);
+      for (guint i = 0; i < self->literals->len; i++)
+        g_array_index (self->order, guint, i) = i;
+      /* Literals that share a search byte share its pass. */
+      g_array_sort_with_data (self->order, by_key, lits);
     }
-  /* Literals that share a search byte share its pass. */
-  g_array_sort_with_data (self->order, by_key, lits);
   for (guint first = 0, last; first < self->order->len; first = last)
     {
       const Literal *head = &lits[g_array_index (self->order, guint, first)];
+      char c = head->text[head->rare];
       for (last = first + 1; last < self->order->len &&
                              byte_key (&lits[g_array_index (self->order, guint, last)]) == byte_key (head);
            last++)
         ;
-      if (head->lowered && lower == NULL)
-        continue;
-      scan_group (self, head->lowered ? lower : block, len, first, last);
+      scan_group (self, block, len, c, first, last);
+      /* A caseless letter: its upper case too. */
+      if (head->lowered && g_ascii_isalpha (c))
+        scan_group (self, block, len, g_ascii_toupper (c), first, last);
     }
   g_array_sort (self->hits, by_start);
   return self->hits;

@@ -26,18 +26,17 @@ typedef struct _FhLiteralIndex FhLiteralIndex;
 FhLiteralIndex *fh_literal_index_new (void);
 void fh_literal_index_free (FhLiteralIndex *self);
 
-/* @text (@len bytes, copied) belongs to @owner; @lowered: it is looked
- * for in the lower-case copy of the block. */
+/* @text (@len bytes, copied) belongs to @owner; @lowered: it is in lower
+ * case and matches caselessly. */
 void fh_literal_index_add (FhLiteralIndex *self, const char *text, gsize len, gboolean lowered,
                            guint owner);
 gboolean fh_literal_index_is_empty (FhLiteralIndex *self);
 
-/* Finds every occurrence in @block (@len bytes; @lower, nullable, its
- * lower-case copy) with byte statistics @counts and @lower_counts.  The
- * hits, ordered by start, until the next call.  (transfer none) */
-const GArray *fh_literal_index_scan (FhLiteralIndex *self, const char *block, const char *lower,
-                                     gsize len, const FhByteCounts *counts,
-                                     const FhByteCounts *lower_counts);
+/* Finds every occurrence in @block (@len bytes, whose bytes occur as
+ * @counts says); a lowered literal caselessly (ASCII).  The hits, ordered
+ * by start, until the next call.  (transfer none) */
+const GArray *fh_literal_index_scan (FhLiteralIndex *self, const char *block, gsize len,
+                                     const FhByteCounts *counts);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhLiteralIndex, fh_literal_index_free)
 

@@ -5,15 +5,14 @@
 
 #include "fh-error.h"
 #include "fh-job-error.h"
-#include "fh-log-unwrap.h"
 
 struct _FhLogRules
 {
-  FhLogScanner *job;           /* the job's own patterns */
+  /* The job's own patterns, then the preset's rules (less the disabled)
+   * as unwrapped patterns: one scanner, so a line is scanned once. */
+  FhLogScanner *job;
   FhLogPreset *preset;         /* nullable */
-  FhLogScanner *rules;         /* the preset's rules, less the disabled */
-  GPtrArray *by_pattern[FH_LOG_N_CATEGORIES];  /* pattern index -> FhLogRule* */
-  FhLogUnwrap *unwrap;
+  GPtrArray *by_pattern[FH_LOG_N_CATEGORIES];  /* preset pattern -> FhLogRule* */
   /* The preset error rule whose continuation the next lines may be, with
    * its continuation pattern compiled alone. */
   const FhLogRule *continuing;
@@ -36,8 +35,6 @@ fh_log_rules_free (FhLogRules *self)
   if (self == NULL)
     return;
   g_clear_pointer (&self->job, fh_log_scanner_free);
-  g_clear_pointer (&self->rules, fh_log_scanner_free);
-  g_clear_pointer (&self->unwrap, fh_log_unwrap_free);
   g_clear_pointer (&self->continuations, g_hash_table_unref);
   for (int c = 0; c < FH_LOG_N_CATEGORIES; c++)
     g_clear_pointer (&self->by_pattern[c], g_ptr_array_unref);
@@ -67,8 +64,6 @@ fh_log_rules_use_preset (FhLogRules *self, FhLogPreset *preset, const char *cons
                          disabled[i]);
     }
   self->preset = preset;
-  self->rules = fh_log_scanner_new ();
-  self->unwrap = fh_log_unwrap_new ();
   self->continuations = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) fh_log_scanner_free);
   for (int c = 0; c < FH_LOG_N_CATEGORIES; c++)
     self->by_pattern[c] = g_ptr_array_new ();
@@ -78,7 +73,7 @@ fh_log_rules_use_preset (FhLogRules *self, FhLogPreset *preset, const char *cons
       if (disabled != NULL && g_strv_contains (disabled, rule->name))
         continue;
       /* The preset was checked when it was loaded. */
-      if (!fh_log_scanner_add (self->rules, rule->category, rule->pattern, error))
+      if (!fh_log_scanner_add_unwrapped (self->job, rule->category, rule->pattern, error))
         return FALSE;
       g_ptr_array_add (self->by_pattern[rule->category], rule);
       if (rule->continuation != NULL)
@@ -114,81 +109,58 @@ fh_log_rules_reset (FhLogRules *self)
   self->continuation = NULL;
 }
 
-/* Adds what the preset found in the line (at @skip bytes in) to what the
- * job's patterns found. */
+/* Which preset rule each category's match is (NULL: the job's own). */
 static void
-merge (FhLogRules *self, FhLogHit *hit, const FhLogHit *found, gsize skip)
+name_rules (FhLogRules *self, FhLogHit *hit)
 {
+  if (hit->categories == 0)
+    return;
   for (int c = 0; c < FH_LOG_N_CATEGORIES; c++)
     {
-      if (c == FH_LOG_IGNORE || !FH_LOG_HIT (found, c) || FH_LOG_HIT (hit, c))
-        continue;
-      hit->categories |= 1u << c;
-      hit->pattern[c] = found->pattern[c];
-      if (!(c == FH_LOG_PROGRESS && found->openjd_progress))
-        hit->rule[c] = g_ptr_array_index (self->by_pattern[c], found->pattern[c]);
+      guint own = fh_log_scanner_get_n_own (self->job, c);
+      if (FH_LOG_HIT (hit, c) && hit->pattern[c] >= own && !(c == FH_LOG_PROGRESS && hit->openjd_progress))
+        hit->rule[c] = g_ptr_array_index (self->by_pattern[c], hit->pattern[c] - own);
     }
-  if (FH_LOG_HIT (found, FH_LOG_PROGRESS) && hit->fraction < 0 && !hit->has_frame)
+}
+
+/* Whether the line continues the error before it: then it is part of
+ * that error, not an error of its own ("KeyError: 'x'" after a traceback);
+ * it may still be anything else. */
+static void
+continue_error (FhLogRules *self, const char *line, gsize len, FhLogHit *hit)
+{
+  FhLogHit found;
+  gsize body = hit->body_start;
+  gboolean own_error = FH_LOG_HIT (hit, FH_LOG_ERRORS) && hit->rule[FH_LOG_ERRORS] == NULL;
+
+  if (own_error || !fh_log_scanner_scan (self->continuation, line + body, len - body, &found))
     {
-      hit->fraction = found->fraction;
-      hit->frame = found->frame;
-      hit->has_frame = found->has_frame;
-      hit->openjd_progress = found->openjd_progress;
+      fh_log_rules_reset (self);
+      return;
     }
-  if (hit->rule[FH_LOG_OUTPUTS] != NULL)
-    {
-      hit->path_start = found->path_start + skip;
-      hit->path_len = found->path_len;
-    }
-  if (hit->rule[FH_LOG_FRAME_DONE] != NULL)
-    hit->done_frame = found->done_frame;
-  /* A directive inside a wrapper ("ADAPTOR_OUTPUT: STDOUT: openjd_...") */
-  if (!hit->openjd_fail && !hit->openjd_status && (found->openjd_fail || found->openjd_status))
-    {
-      hit->openjd_fail = found->openjd_fail;
-      hit->openjd_status = found->openjd_status;
-      hit->text_start = found->text_start + skip;
-      hit->text_len = found->text_len;
-    }
+  hit->continuation = TRUE;
+  hit->categories &= ~(1u << FH_LOG_ERRORS);
+  hit->rule[FH_LOG_ERRORS] = NULL;
 }
 
 gboolean
 fh_log_rules_scan (FhLogRules *self, const char *line, gsize len, FhLogHit *hit)
 {
-  FhLogHit found;
-  gsize skip;
+  gboolean any = fh_log_scanner_scan (self->job, line, len, hit);
 
-  fh_log_scanner_scan (self->job, line, len, hit);
   if (self->preset == NULL)
-    return hit->categories != 0 || hit->openjd_fail || hit->openjd_status;
+    return any;
+  name_rules (self, hit);
   if (FH_LOG_HIT (hit, FH_LOG_IGNORE))
     {
       fh_log_rules_reset (self);
       return TRUE;
     }
-  skip = fh_log_unwrap_skip (self->unwrap, line, len);
-  hit->body_start = skip;
   if (self->continuation != NULL)
-    {
-      if (!FH_LOG_HIT (hit, FH_LOG_ERRORS) &&
-          fh_log_scanner_scan (self->continuation, line + skip, len - skip, &found))
-        hit->continuation = TRUE;
-      else
-        fh_log_rules_reset (self);
-    }
-  if (fh_log_scanner_scan (self->rules, line + skip, len - skip, &found) &&
-      !FH_LOG_HIT (&found, FH_LOG_IGNORE))
-    {
-      /* A line that continues an error is part of it, not an error of its
-       * own ("KeyError: 'x'" after a traceback); it may still be anything
-       * else. */
-      if (hit->continuation)
-        found.categories &= ~(1u << FH_LOG_ERRORS);
-      merge (self, hit, &found, skip);
-      if (!hit->continuation && hit->rule[FH_LOG_ERRORS] != NULL &&
-          (self->continuation = g_hash_table_lookup (self->continuations, hit->rule[FH_LOG_ERRORS])) != NULL)
-        self->continuing = hit->rule[FH_LOG_ERRORS];
-    }
+    continue_error (self, line, len, hit);
+  if (!hit->continuation && hit->rule[FH_LOG_ERRORS] != NULL &&
+      (self->continuation = g_hash_table_lookup (self->continuations, hit->rule[FH_LOG_ERRORS])) != NULL)
+    self->continuing = hit->rule[FH_LOG_ERRORS];
   return hit->categories != 0 || hit->openjd_fail || hit->openjd_status || hit->continuation;
 }
 
@@ -196,6 +168,4 @@ void
 fh_log_rules_set_block (FhLogRules *self, const char *block, gsize len, gsize max_line)
 {
   fh_log_scanner_set_block (self->job, block, len, max_line);
-  if (self->rules != NULL)
-    fh_log_scanner_set_block (self->rules, block, len, max_line);
 }

@@ -19,6 +19,7 @@
 #include "fh-job-error.h"
 #include "fh-literal-index.h"
 #include "fh-literal-pattern.h"
+#include "fh-log-unwrap.h"
 #include "fh-regex-guard.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (pcre2_code, pcre2_code_free)
@@ -50,7 +51,18 @@ typedef struct
   gboolean guard_caseless;   /* the guard looks at the line in lower case */
   guint id;                  /* in the scanner's literal index: its owner */
   gboolean indexed;          /* its literals or guard are in the index */
+  gboolean unwrapped;        /* a log preset's: sees the line without its wrappers */
 } Pattern;
+
+/* A line being scanned. */
+typedef struct
+{
+  const char *text;
+  gsize len;
+  gsize body;                /* where it starts without its wrappers */
+  gboolean indexed;          /* in the block: patterns are tried when stamped */
+  gboolean unwrapped_off;    /* unwrapped patterns are silenced for it */
+} Line;
 
 struct _FhLogScanner
 {
@@ -63,12 +75,8 @@ struct _FhLogScanner
   const char *block;
   const char *block_end;
   const char *progress_line;
-  /* Caseless guards look at lines in lower case: the block's, made once
-   * per block (lower_ok), or one line's, made when first needed. */
-  guint n_caseless;
-  char *lower;
-  gsize lower_size;
-  gboolean lower_ok;
+  /* Caseless guards look at a line in lower case, made when first needed
+   * (in a block the literal index matches them caselessly). */
   char *line_lower;
   gsize line_lower_size;
   const char *lower_line;    /* the line line_lower holds */
@@ -79,6 +87,11 @@ struct _FhLogScanner
   FhLiteralIndex *index;
   guint n_ids;
   guint n_unindexed;         /* patterns (not progress) outside the index */
+  guint8 *id_unwrapped;      /* per index owner: the pattern is unwrapped */
+  /* Unwrapped patterns, after the others in each category. */
+  guint n_own[FH_LOG_N_CATEGORIES];
+  guint n_unwrapped;
+  FhLogUnwrap *unwrap;
   gboolean index_active;
   const GArray *hits;
   guint next_hit;
@@ -135,10 +148,11 @@ fh_log_scanner_free (FhLogScanner *self)
     g_array_unref (self->patterns[i]);
   if (self->match != NULL)
     pcre2_match_data_free (self->match);
-  g_free (self->lower);
   g_free (self->line_lower);
   g_free (self->stamps);
+  g_free (self->id_unwrapped);
   fh_literal_index_free (self->index);
+  fh_log_unwrap_free (self->unwrap);
   g_free (self);
 }
 
@@ -242,7 +256,6 @@ add_guard (FhLogScanner *self, const char *pattern, Pattern *p)
 
   if (guard == NULL || (p->guard = fh_literal_pattern_new (guard)) == NULL)
     return;
-  self->n_caseless += p->guard_caseless;
 }
 
 /* Puts @p's literals (or its guard's) in the index. */
@@ -257,6 +270,8 @@ index_pattern (FhLogScanner *self, Pattern *p)
   p->indexed = TRUE;
   self->stamps = g_renew (guint, self->stamps, self->n_ids);
   self->stamps[p->id] = 0;
+  self->id_unwrapped = g_renew (guint8, self->id_unwrapped, self->n_ids);
+  self->id_unwrapped[p->id] = p->unwrapped;
   for (guint i = 0; i < fh_literal_pattern_get_n_literals (lits); i++)
     {
       gsize len;
@@ -299,12 +314,10 @@ grow (char **buf, gsize *size, gsize len)
   return *buf;
 }
 
-/* @line in lower case: where it lies in the lowered block, else a copy. */
+/* @line in lower case (a copy, kept while the same line is asked for). */
 static const char *
 lowered (FhLogScanner *self, const char *line, gsize len)
 {
-  if (self->lower_ok && line >= self->block && line + len <= self->block_end)
-    return self->lower + (line - self->block);
   if (self->lower_line != line || self->lower_line_len != len)
     {
       ascii_lower (grow (&self->line_lower, &self->line_lower_size, MAX (len, 1)), line, len);
@@ -323,17 +336,16 @@ guard_allows (FhLogScanner *self, const Pattern *p, const char *line, gsize len)
   return fh_literal_pattern_match (p->guard, p->guard_caseless ? lowered (self, line, len) : line, len);
 }
 
-gboolean
-fh_log_scanner_add (FhLogScanner *self, FhLogCategory category,
-                    const char *pattern, GError **error)
+static gboolean
+add_pattern (FhLogScanner *self, FhLogCategory category, const char *pattern, gboolean unwrapped,
+             GError **error)
 {
   g_autoptr (pcre2_code) code = NULL;
-  Pattern p = { 0 };
+  Pattern p = { .unwrapped = unwrapped };
   int err = 0;
   PCRE2_SIZE offset = 0;
   guint32 n_groups = 0;
 
-  g_return_val_if_fail ((guint) category < FH_LOG_N_CATEGORIES, FALSE);
   /* UTF, not UCP: \d \w \s stay ASCII (a pattern opts in with (*UCP)),
    * which measured 2.4x faster on a render log. */
   code = pcre2_compile ((PCRE2_SPTR) pattern, PCRE2_ZERO_TERMINATED,
@@ -365,8 +377,37 @@ fh_log_scanner_add (FhLogScanner *self, FhLogCategory category,
       self->match = pcre2_match_data_create (self->max_groups, NULL);
     }
   p.code = g_steal_pointer (&code);
-  g_array_append_val (self->patterns[category], p);
+  if (unwrapped)
+    {
+      g_array_append_val (self->patterns[category], p);
+      self->n_unwrapped++;
+      if (self->unwrap == NULL)
+        self->unwrap = fh_log_unwrap_new ();
+    }
+  else
+    g_array_insert_val (self->patterns[category], self->n_own[category]++, p);
   return TRUE;
+}
+
+gboolean
+fh_log_scanner_add (FhLogScanner *self, FhLogCategory category, const char *pattern, GError **error)
+{
+  g_return_val_if_fail ((guint) category < FH_LOG_N_CATEGORIES, FALSE);
+  return add_pattern (self, category, pattern, FALSE, error);
+}
+
+gboolean
+fh_log_scanner_add_unwrapped (FhLogScanner *self, FhLogCategory category, const char *pattern,
+                              GError **error)
+{
+  g_return_val_if_fail ((guint) category < FH_LOG_N_CATEGORIES, FALSE);
+  return add_pattern (self, category, pattern, TRUE, error);
+}
+
+guint
+fh_log_scanner_get_n_own (FhLogScanner *self, FhLogCategory category)
+{
+  return self->n_own[category];
 }
 
 gboolean
@@ -387,28 +428,28 @@ match (FhLogScanner *self, const Pattern *p, const char *line, gsize len)
 }
 
 /* For a line of the block: stamps the patterns whose literals occur in
- * it, and says whether any does.  FALSE outside a block (every pattern is
- * then tried on its own). */
+ * it, and says whether any does.  Not in a block, every pattern is tried
+ * on its own (l->indexed FALSE). */
 static gboolean
-mark_candidates (FhLogScanner *self, const char *line, gsize len, gboolean *indexed)
+mark_candidates (FhLogScanner *self, Line *l)
 {
   gsize start, end;
   gboolean any = FALSE;
 
-  *indexed = self->index_active && line >= self->block && line + len <= self->block_end;
-  if (!*indexed)
+  l->indexed = self->index_active && l->text >= self->block && l->text + l->len <= self->block_end;
+  if (!l->indexed)
     return FALSE;
-  start = (gsize) (line - self->block);
-  end = start + len;
+  start = (gsize) (l->text - self->block);
+  end = start + l->len;
   self->generation++;
   for (; self->next_hit < self->hits->len; self->next_hit++)
     {
       const FhLiteralHit *h = &g_array_index (self->hits, FhLiteralHit, self->next_hit);
       if (h->start >= end)
         break;
-      /* Before the line (another line, or a wrapper the line is scanned
-       * without), or past its cut end: not in it. */
-      if (h->start >= start && h->end <= end)
+      /* Before the line (or, for an unwrapped pattern, in its wrappers),
+       * or past its cut end: not in what the pattern sees. */
+      if (h->start >= start + (self->id_unwrapped[h->owner] ? l->body : 0) && h->end <= end)
         {
           self->stamps[h->owner] = self->generation;
           any = TRUE;
@@ -417,25 +458,39 @@ mark_candidates (FhLogScanner *self, const char *line, gsize len, gboolean *inde
   return any;
 }
 
-/* Index of the first pattern of @category matching @line, or -1.  With
- * @indexed, patterns in the index are tried only when stamped. */
+/* Whether @p matches @subject (@len bytes). */
+static gboolean
+try_pattern (FhLogScanner *self, const Pattern *p, const char *subject, gsize len, gboolean indexed)
+{
+  gboolean stamped = indexed && p->indexed;
+
+  if (stamped && self->stamps[p->id] != self->generation)
+    return FALSE;
+  if (p->literal != NULL)
+    return fh_literal_pattern_match (p->literal, subject, len);
+  return may_match (p, subject, len) && (stamped || guard_allows (self, p, subject, len)) &&
+         match (self, p, subject, len) > 0;
+}
+
+/* Index of the first pattern of @category matching the line, or -1: the
+ * job's own first, then (unless silenced) the unwrapped ones, which see
+ * the line from its body (*@offset). */
 static int
-first_match (FhLogScanner *self, FhLogCategory category, const char *line, gsize len,
-             gboolean indexed)
+first_match (FhLogScanner *self, FhLogCategory category, const Line *l, gsize *offset)
 {
   GArray *a = self->patterns[category];
+  guint own = self->n_own[category];
 
-  for (guint i = 0; i < a->len; i++)
-    {
-      const Pattern *p = &g_array_index (a, Pattern, i);
-      gboolean stamped = indexed && p->indexed;
-      if (stamped && self->stamps[p->id] != self->generation)
-        continue;
-      if (p->literal != NULL ? fh_literal_pattern_match (p->literal, line, len)
-                             : may_match (p, line, len) && (stamped || guard_allows (self, p, line, len)) &&
-                                   match (self, p, line, len) > 0)
-        return (int) i;
-    }
+  *offset = 0;
+  for (guint i = 0; i < own; i++)
+    if (try_pattern (self, &g_array_index (a, Pattern, i), l->text, l->len, l->indexed))
+      return (int) i;
+  if (l->unwrapped_off)
+    return -1;
+  *offset = l->body;
+  for (guint i = own; i < a->len; i++)
+    if (try_pattern (self, &g_array_index (a, Pattern, i), l->text + l->body, l->len - l->body, l->indexed))
+      return (int) i;
   return -1;
 }
 
@@ -473,59 +528,69 @@ parse_number (const char *s, gsize len)
 }
 
 static void
-scan_progress (FhLogScanner *self, const char *line, gsize len, FhLogHit *hit)
+scan_progress (FhLogScanner *self, const Line *l, FhLogHit *hit)
 {
-  int i = first_match (self, FH_LOG_PROGRESS, line, len, FALSE);
+  Line own_only = *l;
   const Pattern *p;
-  gsize s, n;
+  const char *subject;
+  gsize s, n, offset;
+  int i;
 
-  if (i < 0)
+  /* A directive inside a wrapper already said; the job's own patterns
+   * still come first. */
+  own_only.unwrapped_off = l->unwrapped_off || hit->openjd_progress;
+  if ((i = first_match (self, FH_LOG_PROGRESS, &own_only, &offset)) < 0)
     return;
   p = &g_array_index (self->patterns[FH_LOG_PROGRESS], Pattern, i);
+  subject = l->text + offset;
   hit->categories |= 1u << FH_LOG_PROGRESS;
   hit->pattern[FH_LOG_PROGRESS] = (guint) i;
+  hit->openjd_progress = FALSE;
+  hit->fraction = -1;
   if (group_span (self, p->group, &s, &n))
     {
-      double value = parse_number (line + s, n), total = 100.0;
+      double value = parse_number (subject + s, n), total = 100.0;
       gsize ts, tn;
       if (p->total_group > 0 && group_span (self, p->total_group, &ts, &tn))
-        total = parse_number (line + ts, tn);
+        total = parse_number (subject + ts, tn);
       if (value >= 0 && total > 0)
         hit->fraction = CLAMP (value / total, 0.0, 1.0);
     }
   if (group_span (self, p->frame_group, &s, &n) && n > 0 && n < 12)
     {
-      g_autofree char *num = g_strndup (line + s, n);
+      g_autofree char *num = g_strndup (subject + s, n);
       hit->frame = g_ascii_strtoll (num, NULL, 10);
       hit->has_frame = TRUE;
     }
 }
 
 static void
-scan_outputs (FhLogScanner *self, const char *line, gsize len, gboolean indexed, FhLogHit *hit)
+scan_outputs (FhLogScanner *self, const Line *l, FhLogHit *hit)
 {
-  int i = first_match (self, FH_LOG_OUTPUTS, line, len, indexed);
+  gsize offset;
+  int i = first_match (self, FH_LOG_OUTPUTS, l, &offset);
 
   if (i >= 0 && group_span (self, g_array_index (self->patterns[FH_LOG_OUTPUTS], Pattern, i).group,
                             &hit->path_start, &hit->path_len) && hit->path_len > 0)
     {
+      hit->path_start += offset;
       hit->categories |= 1u << FH_LOG_OUTPUTS;
       hit->pattern[FH_LOG_OUTPUTS] = (guint) i;
     }
 }
 
 static void
-scan_frame_done (FhLogScanner *self, const char *line, gsize len, gboolean indexed, FhLogHit *hit)
+scan_frame_done (FhLogScanner *self, const Line *l, FhLogHit *hit)
 {
-  int i = first_match (self, FH_LOG_FRAME_DONE, line, len, indexed);
-  gsize s, n;
+  gsize offset, s, n;
+  int i = first_match (self, FH_LOG_FRAME_DONE, l, &offset);
 
   if (i < 0 || !group_span (self, g_array_index (self->patterns[FH_LOG_FRAME_DONE], Pattern, i).group,
                             &s, &n) || n == 0 || n > 12)
     return;
   {
     char num[16];
-    memcpy (num, line + s, n);
+    memcpy (num, l->text + offset + s, n);
     num[n] = '\0';
     hit->done_frame = g_ascii_strtoll (num, NULL, 10);
   }
@@ -533,7 +598,6 @@ scan_frame_done (FhLogScanner *self, const char *line, gsize len, gboolean index
   hit->pattern[FH_LOG_FRAME_DONE] = (guint) i;
 }
 
-/* If @text starts with @prefix, steps past it and any spaces after it. */
 static gboolean
 eat (const char **text, gsize *len, const char *prefix)
 {
@@ -551,10 +615,10 @@ eat (const char **text, gsize *len, const char *prefix)
 /* OpenJD's stdout directives, so existing adaptor scripts report as they
  * would there: "openjd_progress: 50", "openjd_status: ...", "openjd_fail: ...". */
 static void
-scan_openjd (const char *line, gsize len, FhLogHit *hit)
+scan_openjd (const char *line, gsize len, gsize offset, FhLogHit *hit)
 {
-  const char *rest = line;
-  gsize rest_len = len;
+  const char *rest = line + offset;
+  gsize rest_len = len - offset;
 
   if (!eat (&rest, &rest_len, "openjd_"))
     return;
@@ -579,46 +643,68 @@ scan_openjd (const char *line, gsize len, FhLogHit *hit)
   hit->text_len = rest_len;
 }
 
+static gboolean
+directive (const FhLogHit *hit)
+{
+  return hit->openjd_progress || hit->openjd_fail || hit->openjd_status;
+}
+
 /* Classifies @line; progress patterns only when @progress. */
 static gboolean
 scan_line (FhLogScanner *self, const char *line, gsize len, gboolean progress, FhLogHit *hit)
 {
   static const FhLogCategory simple[] = { FH_LOG_ERRORS, FH_LOG_WARNINGS,
                                           FH_LOG_HIGHLIGHTS, FH_LOG_BAD_RESULT };
-  gboolean indexed, any = FALSE;
+  Line l = { .text = line, .len = len };
+  gboolean any;
+  gsize offset;
   int i;
 
   memset (hit, 0, sizeof *hit);
   hit->fraction = -1;
-  any = mark_candidates (self, line, len, &indexed);
-  scan_openjd (line, len, hit);
-  if (hit->categories != 0 || hit->openjd_fail || hit->openjd_status)
+  scan_openjd (line, len, 0, hit);
+  if (directive (hit))
     return TRUE;
+  if (self->unwrap != NULL)
+    l.body = hit->body_start = fh_log_unwrap_skip (self->unwrap, line, len);
+  any = mark_candidates (self, &l);
+  /* A directive inside a wrapper ("ADAPTOR_OUTPUT: STDOUT: openjd_..."):
+   * the preset's rules have nothing to add, the job's patterns may. */
+  if (l.body > 0 && self->n_unwrapped > 0)
+    {
+      scan_openjd (line, len, l.body, hit);
+      l.unwrapped_off = directive (hit);
+    }
   /* Most lines: no pattern but progress can match them. */
-  if (indexed && !any && self->n_unindexed == 0)
+  if (l.indexed && !any && self->n_unindexed == 0)
     {
       if (progress)
-        scan_progress (self, line, len, hit);
-      return hit->categories != 0;
+        scan_progress (self, &l, hit);
+      return hit->categories != 0 || directive (hit);
     }
-  if ((i = first_match (self, FH_LOG_IGNORE, line, len, indexed)) >= 0)
+  if ((i = first_match (self, FH_LOG_IGNORE, &l, &offset)) >= 0)
     {
-      hit->categories = 1u << FH_LOG_IGNORE;
-      hit->pattern[FH_LOG_IGNORE] = (guint) i;
-      return TRUE;
+      /* The job's ignore silences everything; a preset's only the preset. */
+      if ((guint) i < self->n_own[FH_LOG_IGNORE])
+        {
+          hit->categories = 1u << FH_LOG_IGNORE;
+          hit->pattern[FH_LOG_IGNORE] = (guint) i;
+          return TRUE;
+        }
+      l.unwrapped_off = TRUE;
     }
   for (guint c = 0; c < G_N_ELEMENTS (simple); c++)
     {
-      if ((i = first_match (self, simple[c], line, len, indexed)) < 0)
+      if ((i = first_match (self, simple[c], &l, &offset)) < 0)
         continue;
       hit->categories |= 1u << simple[c];
       hit->pattern[simple[c]] = (guint) i;
     }
   if (progress)
-    scan_progress (self, line, len, hit);
-  scan_outputs (self, line, len, indexed, hit);
-  scan_frame_done (self, line, len, indexed, hit);
-  return hit->categories != 0;
+    scan_progress (self, &l, hit);
+  scan_outputs (self, &l, hit);
+  scan_frame_done (self, &l, hit);
+  return hit->categories != 0 || directive (hit);
 }
 
 gboolean
@@ -681,10 +767,9 @@ last_progress_line (FhLogScanner *self, const char *block, const char *end, gsiz
 void
 fh_log_scanner_set_block (FhLogScanner *self, const char *block, gsize len, gsize max_line)
 {
-  FhByteCounts counts, lower_counts = { { 0 } };
+  FhByteCounts counts;
 
   self->index_active = FALSE;
-  self->lower_ok = FALSE;
   self->lower_line = NULL;
   self->block = block;
   self->block_end = block ? block + len : NULL;
@@ -694,15 +779,7 @@ fh_log_scanner_set_block (FhLogScanner *self, const char *block, gsize len, gsiz
   if (block == NULL)
     return;
   fh_byte_counts_sample (&counts, block, len, SAMPLE_STEP);
-  if (self->n_caseless > 0)
-    {
-      ascii_lower (grow (&self->lower, &self->lower_size, len), block, len);
-      self->lower_ok = TRUE;
-      /* Rare in the block is not rare once lowered ("Fra:" has an f). */
-      fh_byte_counts_sample (&lower_counts, self->lower, len, SAMPLE_STEP);
-    }
-  self->hits = fh_literal_index_scan (self->index, block, self->lower_ok ? self->lower : NULL, len,
-                                      &counts, &lower_counts);
+  self->hits = fh_literal_index_scan (self->index, block, len, &counts);
   self->next_hit = 0;
   self->index_active = !fh_literal_index_is_empty (self->index);
 }

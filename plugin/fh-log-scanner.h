@@ -74,6 +74,18 @@ const char *fh_log_category_name (FhLogCategory category);
 gboolean fh_log_scanner_add (FhLogScanner *self, FhLogCategory category,
                              const char *pattern, GError **error);
 
+/* A log preset's pattern (fh-log-rules.h): it sees the line without the
+ * prefixes farms wrap it in (fh-log-unwrap.h; hit->body_start says where
+ * that starts), and only what the job's own patterns — those added with
+ * fh_log_scanner_add(), which always come first — did not match: per
+ * category, a match of the job's wins; the job's ignore silences both,
+ * an unwrapped ignore only the unwrapped patterns.  hit->pattern[] counts
+ * the job's patterns first, then these (fh_log_scanner_get_n_own()). */
+gboolean fh_log_scanner_add_unwrapped (FhLogScanner *self, FhLogCategory category,
+                                       const char *pattern, GError **error);
+/* How many of @category's patterns are the job's own. */
+guint fh_log_scanner_get_n_own (FhLogScanner *self, FhLogCategory category);
+
 /* TRUE when no pattern was added (only OpenJD directives are looked for). */
 gboolean fh_log_scanner_is_empty (FhLogScanner *self);
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "fh-error.h"
+#include "fh-host-error.h"
 #include "fh-plugin-module.h"
 #include "fh-test-utils.h"
 
@@ -118,6 +119,23 @@ test_no_agenda (void)
   expect_refused ("no-agenda", FH_LOADER_ERROR_INVALID, "*libno-agenda.so: descriptor lacks the job_agenda entry point");
 }
 
+/* A plugin of ABI 1.0 loads; what 1.1 added is refused with the reason. */
+static void
+test_abi_1_0 (void)
+{
+  g_autofree char *path = test_plugin ("abi-1-0");
+  g_autoptr (GError) err = NULL;
+  g_autoptr (FhPluginModule) m = fh_plugin_module_open (path, &err);
+  g_autoptr (JsonObject) scanned = NULL;
+
+  g_assert_no_error (err);
+  scanned = fh_plugin_module_scan_log (m, NULL, "x\n", 2, "blender", FALSE, &err);
+  g_assert_null (scanned);
+  g_assert_error (err, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN);
+  g_assert_true (g_str_has_suffix (err->message, "libabi-1-0.so speaks plugin ABI 1.0: it cannot scan a log "
+                                                 "(job_scan_log is ABI 1.1)"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -132,5 +150,6 @@ main (int argc, char **argv)
   g_test_add_func ("/loader/default-from-env", test_default_from_env);
   g_test_add_func ("/loader/small-descriptor", test_small_desc);
   g_test_add_func ("/loader/no-agenda-entry-point", test_no_agenda);
+  g_test_add_func ("/loader/abi-1-0", test_abi_1_0);
   return g_test_run ();
 }

@@ -288,10 +288,13 @@ on_line (const char *line, gsize len, FhLineFlags flags, gpointer data)
   g_autofree char *shown = g_strescape (text, NULL);
 
   fh_log_scanner_scan (run->scanner, line, len, &hit);
-  g_string_append_printf (run->records, "%x %u %d %d %.*s | %s\n",
-                          hit.categories & ~(1u << FH_LOG_PROGRESS), hit.pattern[FH_LOG_ERRORS],
-                          hit.openjd_fail, hit.openjd_status, (int) hit.path_len,
-                          FH_LOG_HIT (&hit, FH_LOG_OUTPUTS) ? line + hit.path_start : "", shown);
+  g_string_append_printf (run->records, "%x", hit.categories & ~(1u << FH_LOG_PROGRESS));
+  for (int c = 0; c < FH_LOG_N_CATEGORIES; c++)
+    if (c != FH_LOG_PROGRESS && FH_LOG_HIT (&hit, c))
+      g_string_append_printf (run->records, " %s=%u", fh_log_category_name (c), hit.pattern[c]);
+  g_string_append_printf (run->records, " %d %d %.*s | %s\n", hit.openjd_fail, hit.openjd_status,
+                          (int) hit.path_len, FH_LOG_HIT (&hit, FH_LOG_OUTPUTS) ? line + hit.path_start : "",
+                          shown);
   /* As FhItemReport does for an item of frames 1-10: a fraction, else the
    * frame's place in the item; a frame not in it changes nothing. */
   if (hit.fraction >= 0)
@@ -332,22 +335,44 @@ block_scanner (void)
   return s;
 }
 
+/* block_scanner() with a log preset's kind of patterns too: unwrapped,
+ * regexes with guards (caseless ones too), an ignore of their own. */
+static FhLogScanner *
+block_scanner_unwrapped (void)
+{
+  FhLogScanner *s = block_scanner ();
+  const struct { FhLogCategory c; const char *p; } patterns[] = {
+    { FH_LOG_ERRORS, "^ERROR: (?:boom|harm)" }, { FH_LOG_ERRORS, "(?i)segmentation\\s+fault|core dump" },
+    { FH_LOG_WARNINGS, "^// Warning: \\w" }, { FH_LOG_IGNORE, "(?i)^error: harmless" },
+    { FH_LOG_HIGHLIGHTS, "Rendering frame (?:7|42)" }, { FH_LOG_PROGRESS, "Sample (?<done>\\d+)/(?<total>\\d+)" },
+    { FH_LOG_OUTPUTS, "Saved: '(?<path>[^']+)'" }, { FH_LOG_FRAME_DONE, "^Rendering frame (?<frame>\\d+)" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (patterns); i++)
+    g_assert_true (fh_log_scanner_add_unwrapped (s, patterns[i].c, patterns[i].p, NULL));
+  return s;
+}
+
 static void
-test_block_mode_same_as_per_line (void)
+block_mode_rounds (FhLogScanner *(*make) (void), gboolean wrap)
 {
   static const char *const ends[] = { "\n", "\r", "\r\n" };
+  static const char *const wrappers[] = { "", "0: STDOUT: ", "ADAPTOR_OUTPUT: STDOUT: ", "[12:00:01] ",
+                                          "2026-12-01 12:00:01 ", "  12 | " };
   const gsize cap = 100;
 
   for (int round = 0; round < 300; round++)
     {
       g_autoptr (GString) log = g_string_new (NULL);
-      Run plain = { block_scanner (), g_string_new (NULL), -1 };
-      Run block = { block_scanner (), g_string_new (NULL), -1 };
+      Run plain = { make (), g_string_new (NULL), -1 };
+      Run block = { make (), g_string_new (NULL), -1 };
       g_autoptr (FhLineSplitter) s1 = fh_line_splitter_new (cap, on_line, &plain);
       g_autoptr (FhLineSplitter) s2 = fh_line_splitter_new (cap, on_line, &block);
 
       for (int i = g_test_rand_int_range (0, 60); i > 0; i--)
         {
+          if (wrap)
+            g_string_append (log, wrappers[g_test_rand_int_range (0, G_N_ELEMENTS (wrappers))]);
           random_line (log);
           g_string_append (log, ends[g_test_rand_int_range (0, 3)]);
         }
@@ -374,6 +399,20 @@ test_block_mode_same_as_per_line (void)
           g_string_free (r->records, TRUE);
         }
     }
+}
+
+static void
+test_block_mode_same_as_per_line (void)
+{
+  block_mode_rounds (block_scanner, FALSE);
+}
+
+/* The same with unwrapped patterns on wrapped lines: the literal index
+ * must see what each pattern sees. */
+static void
+test_block_mode_unwrapped (void)
+{
+  block_mode_rounds (block_scanner_unwrapped, TRUE);
 }
 
 /* ---- presets never change what the job's own patterns match ----------- */
@@ -477,6 +516,7 @@ main (int argc, char **argv)
   g_test_add_func ("/log-scanner/prefilter-is-safe", test_prefilter_is_safe);
   g_test_add_func ("/log-scanner/literal-patterns-agree-with-pcre2", test_literal_patterns_agree_with_pcre2);
   g_test_add_func ("/log-scanner/block-mode-same-as-per-line", test_block_mode_same_as_per_line);
+  g_test_add_func ("/log-scanner/block-mode-unwrapped", test_block_mode_unwrapped);
   g_test_add_func ("/log-scanner/presets-keep-job-matches", test_presets_keep_job_matches);
   return g_test_run ();
 }

@@ -276,6 +276,8 @@ test_failure_classes (Fixture *fx, gconstpointer data)
       g_assert_cmpint (json_object_get_int_member (o, "attempts"), ==, want[i].attempts);
     }
   g_assert_cmpstr (fh_test_result_field (results, 6, "status"), ==, "complete");
+  /* What a wrangler sees. */
+  g_assert_nonnull (strstr (r.out, "missing_input: the .blend file could not be read"));
   fh_test_run_clear (&r);
 }
 

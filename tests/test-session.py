@@ -174,7 +174,9 @@ def a_killed_client_stops_its_command():
         client.send_signal(signal.SIGKILL)     # the scheduler cancels the task
         client.wait()
         assert await_true(lambda: count_procs(sleeper) == 0)
-        r = s.run("quick")
+        # The interrupted item may not have ended yet: a scheduler's next
+        # task waits for it.
+        r = s.run("quick", "--wait", "30")
         assert r.returncode == 0 and "quick v=kept" in r.stdout, (r.returncode, r.stdout, r.stderr)
         slow = s.results()[0]
         assert slow["status"] == "failed" and "stopped by the host" in slow["traceback"], slow

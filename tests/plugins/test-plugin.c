@@ -1,5 +1,6 @@
 /* test-plugin.c — deliberately broken plugins for the loader tests, one
- * module per VARIANT: each breaks exactly one rule of the ABI. */
+ * module per VARIANT: each breaks exactly one rule of the ABI (abi-1-0
+ * breaks none: a valid plugin of ABI 1.0, without the 1.1 entry points). */
 #include "fh-plugin.h"
 
 #include <stddef.h>
@@ -26,6 +27,8 @@ static const FhPluginDesc desc = {
   FH_PLUGIN_ABI_MAJOR + 1, 0,
 #elif defined(VARIANT_NEWER_MINOR)
   FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR + 1,
+#elif defined(VARIANT_ABI_1_0)
+  FH_PLUGIN_ABI_MAJOR, 0,
 #else
   FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR,
 #endif
