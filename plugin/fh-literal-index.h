@@ -32,11 +32,10 @@ void fh_literal_index_add (FhLiteralIndex *self, const char *text, gsize len, gb
                            guint owner);
 gboolean fh_literal_index_is_empty (FhLiteralIndex *self);
 
-/* Finds every occurrence in @block (@len bytes, whose bytes occur as
- * @counts says); a lowered literal caselessly (ASCII).  The hits, ordered
- * by start, until the next call.  (transfer none) */
-const GArray *fh_literal_index_scan (FhLiteralIndex *self, const char *block, gsize len,
-                                     const FhByteCounts *counts);
+/* Finds every occurrence in @block (@len bytes); a lowered literal
+ * caselessly (ASCII).  The hits, ordered by start, until the next call.
+ * (transfer none) */
+const GArray *fh_literal_index_scan (FhLiteralIndex *self, const char *block, gsize len);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhLiteralIndex, fh_literal_index_free)
 

@@ -67,19 +67,12 @@ bad (GError **error, const char *source, const char *path, const char *fmt, ...)
   return fh_throw (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID, "%s: %s: %s", source, path, msg);
 }
 
+/* NULL, for "return null_after (bad (...))" in functions that return a
+ * pointer. */
 static gpointer
-bad_null (GError **error, const char *source, const char *path, const char *fmt, ...) G_GNUC_PRINTF (4, 5);
-
-static gpointer
-bad_null (GError **error, const char *source, const char *path, const char *fmt, ...)
+null_after (G_GNUC_UNUSED gboolean ignored)
 {
-  g_autofree char *msg = NULL;
-  va_list args;
-
-  va_start (args, fmt);
-  msg = g_strdup_vprintf (fmt, args);
-  va_end (args);
-  return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID, "%s: %s: %s", source, path, msg);
+  return NULL;
 }
 
 static const char *
@@ -115,28 +108,28 @@ parse_rule (const char *source, JsonNode *node, guint index, GHashTable *names, 
   int category = -1;
 
   if (o == NULL)
-    return bad_null (error, source, path, "must be an object, not %s", fh_json_kind (node));
+    return null_after (bad (error, source, path, "must be an object, not %s", fh_json_kind (node)));
   members = json_object_get_members (o);
   for (GList *l = members; l != NULL; l = l->next)
     if (!g_strv_contains (rule_fields, l->data))
-      return bad_null (error, source, path, "unknown field '%s'", (char *) l->data);
+      return null_after (bad (error, source, path, "unknown field '%s'", (char *) l->data));
   if ((name = string_member (o, "name")) == NULL || *name == '\0')
-    return bad_null (error, source, path, "needs a \"name\"");
+    return null_after (bad (error, source, path, "needs a \"name\""));
   g_free (path);
   path = g_strdup_printf ("rules[%u] (%s)", index, name);
   if (g_hash_table_contains (names, name))
-    return bad_null (error, source, path, "a second rule named '%s'", name);
+    return null_after (bad (error, source, path, "a second rule named '%s'", name));
   for (int c = 0; c < FH_LOG_N_CATEGORIES; c++)
     if (json_object_has_member (o, fh_log_category_name (c)))
       {
         if (category >= 0)
-          return bad_null (error, source, path, "gives both '%s' and '%s': one category a rule",
-                      fh_log_category_name (category), fh_log_category_name (c));
+          return null_after (bad (error, source, path, "gives both '%s' and '%s': one category a rule",
+                                  fh_log_category_name (category), fh_log_category_name (c)));
         category = c;
       }
   if (category < 0)
-    return bad_null (error, source, path, "needs one pattern: errors, warnings, highlights, ignore, "
-                "progress, outputs, bad_result or frame_done");
+    return null_after (bad (error, source, path, "needs one pattern: errors, warnings, highlights, ignore, "
+                            "progress, outputs, bad_result or frame_done"));
   rule = g_new0 (FhLogRule, 1);
   rule->name = g_strdup (name);
   rule->category = (FhLogCategory) category;
@@ -161,12 +154,12 @@ parse_rule (const char *source, JsonNode *node, guint index, GHashTable *names, 
       if (rule->category != FH_LOG_ERRORS && rule->category != FH_LOG_BAD_RESULT)
         {
           rule_free (rule);
-          return bad_null (error, source, path, "a class goes with an errors or bad_result rule");
+          return null_after (bad (error, source, path, "a class goes with an errors or bad_result rule"));
         }
       if (!fh_failure_from_name (cls, &rule->failure))
         {
           rule_free (rule);
-          return bad_null (error, source, path, "unknown class '%s' (classes: %s)", cls, known);
+          return null_after (bad (error, source, path, "unknown class '%s' (classes: %s)", cls, known));
         }
     }
   g_hash_table_add (names, rule->name);
@@ -218,18 +211,18 @@ fh_log_preset_new_from_data (const char *data, const char *source, GError **erro
   members = json_object_get_members (root);
   for (GList *l = members; l != NULL; l = l->next)
     if (!g_strv_contains (preset_fields, l->data))
-      return bad_null (error, source, l->data, "unknown field");
+      return null_after (bad (error, source, l->data, "unknown field"));
   if ((name = string_member (root, "preset")) == NULL || *name == '\0')
-    return bad_null (error, source, "preset", "needs the preset's name");
+    return null_after (bad (error, source, "preset", "needs the preset's name"));
   version = json_object_get_member (root, "version");
   if (version == NULL || !JSON_NODE_HOLDS_VALUE (version) ||
       json_node_get_value_type (version) != G_TYPE_INT64 || json_node_get_int (version) < 1)
-    return bad_null (error, source, "version", "needs a version number (1, 2, ...)");
+    return null_after (bad (error, source, "version", "needs a version number (1, 2, ...)"));
   if (!read_includes (root, source, &self->includes, error))
     return NULL;
   rules = json_object_get_member (root, "rules");
   if (rules == NULL || !JSON_NODE_HOLDS_ARRAY (rules))
-    return bad_null (error, source, "rules", "needs an array of rules");
+    return null_after (bad (error, source, "rules", "needs an array of rules"));
   self->name = g_strdup (name);
   self->version = (guint) json_node_get_int (version);
   for (guint i = 0; i < json_array_get_length (json_node_get_array (rules)); i++)

@@ -761,14 +761,10 @@ last_progress_line (FhLogScanner *self, const char *block, const char *end, gsiz
   return NULL;
 }
 
-/* Every byte of a 256 KiB block would cost more than it saves. */
-#define SAMPLE_STEP 64
 
 void
 fh_log_scanner_set_block (FhLogScanner *self, const char *block, gsize len, gsize max_line)
 {
-  FhByteCounts counts;
-
   self->index_active = FALSE;
   self->lower_line = NULL;
   self->block = block;
@@ -778,8 +774,7 @@ fh_log_scanner_set_block (FhLogScanner *self, const char *block, gsize len, gsiz
   self->progress_line = block ? last_progress_line (self, block, self->block_end, max_line) : NULL;
   if (block == NULL)
     return;
-  fh_byte_counts_sample (&counts, block, len, SAMPLE_STEP);
-  self->hits = fh_literal_index_scan (self->index, block, len, &counts);
+  self->hits = fh_literal_index_scan (self->index, block, len);
   self->next_hit = 0;
   self->index_active = !fh_literal_index_is_empty (self->index);
 }

@@ -82,13 +82,16 @@ add_continuation (Scan *s, const char *text)
     json_array_add_string_element (detail, text);
 }
 
+/* An entry of @list with @member set to @value.  (@value: transfer full) */
 static void
-add_progress (Scan *s, double fraction)
+add_value (Scan *s, List list, const char *member, JsonNode *value)
 {
-  JsonObject *o = add_entry (s, LIST_PROGRESS);
+  JsonObject *o = add_entry (s, list);
 
   if (o != NULL)
-    json_object_set_double_member (o, "fraction", fraction);
+    json_object_set_member (o, member, value);
+  else
+    json_node_unref (value);
 }
 
 /* Each output once, at the first line that names it (as a run records
@@ -96,22 +99,10 @@ add_progress (Scan *s, double fraction)
 static void
 add_path (Scan *s, const char *path)
 {
-  JsonObject *o;
-
   if (g_hash_table_contains (s->paths, path))
     return;
   g_hash_table_add (s->paths, g_strdup (path));
-  if ((o = add_entry (s, LIST_OUTPUTS)) != NULL)
-    json_object_set_string_member (o, "path", path);
-}
-
-static void
-add_frame (Scan *s, gint64 frame)
-{
-  JsonObject *o = add_entry (s, LIST_FRAMES_DONE);
-
-  if (o != NULL)
-    json_object_set_int_member (o, "frame", frame);
+  add_value (s, LIST_OUTPUTS, "path", json_node_init_string (json_node_alloc (), path));
 }
 
 /* The per-line view: what this line yields, in one entry. */
@@ -165,14 +156,14 @@ record (Scan *s, const char *text, const FhLogHit *hit, double fraction)
   if (FH_LOG_HIT (hit, FH_LOG_IGNORE))
     add_line (s, LIST_IGNORED, text, hit, FH_LOG_IGNORE);
   if (fraction >= 0)
-    add_progress (s, fraction);
+    add_value (s, LIST_PROGRESS, "fraction", json_node_init_double (json_node_alloc (), fraction));
   if (FH_LOG_HIT (hit, FH_LOG_OUTPUTS))
     {
       g_autofree char *path = g_strndup (text + hit->path_start, hit->path_len);
       add_path (s, path);
     }
   if (FH_LOG_HIT (hit, FH_LOG_FRAME_DONE))
-    add_frame (s, hit->done_frame);
+    add_value (s, LIST_FRAMES_DONE, "frame", json_node_init_int (json_node_alloc (), hit->done_frame));
   if (s->per_line)
     add_yields (s, text, hit, fraction);
 }

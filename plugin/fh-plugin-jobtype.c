@@ -104,36 +104,63 @@ options_clear (Options *o)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
 
-/* options_json: {"base_dir", "source", "output_dir"}, all optional
- * strings; anything else is refused, so a typo is not silently ignored. */
-static gboolean
-read_options (const char *options_json, Options *out, GError **error)
+/* A field an options_json object may have. */
+typedef struct
 {
-  static const char *const known[] = { "base_dir", "source", "output_dir", NULL };
+  const char *name;
+  GType type;          /* G_TYPE_STRING or G_TYPE_BOOLEAN */
+} OptionField;
+
+/* @options_json (NULL: no options) as an object of @fields (NULL-ended)
+ * only: an unknown field is refused, so a typo is not silently ignored.
+ * (transfer full) */
+static JsonObject *
+parse_options (const char *options_json, const OptionField *fields, GError **error)
+{
   g_autoptr (JsonObject) o = NULL;
   g_autoptr (GList) members = NULL;
+  g_autoptr (GString) known = g_string_new (NULL);
 
   if (options_json == NULL)
-    return TRUE;
+    return json_object_new ();
   if (!check_text (options_json, "options_json", error))
-    return FALSE;
+    return NULL;
   if ((o = fh_json_parse_object (options_json, -1, error)) == NULL)
     {
       g_prefix_error (error, "options_json: ");
-      return FALSE;
+      return NULL;
     }
+  for (const OptionField *f = fields; f->name != NULL; f++)
+    g_string_append_printf (known, "%s%s", known->len ? ", " : "", f->name);
   members = json_object_get_members (o);
   for (GList *l = members; l != NULL; l = l->next)
     {
       JsonNode *v = json_object_get_member (o, l->data);
-      if (!g_strv_contains (known, l->data))
-        return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
-                         "options_json: unknown field '%s' (known: base_dir, source, output_dir)",
-                         (const char *) l->data);
-      if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_STRING)
-        return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
-                         "options_json: %s must be a string", (const char *) l->data);
+      const OptionField *f = fields;
+      while (f->name != NULL && !g_str_equal (f->name, l->data))
+        f++;
+      if (f->name == NULL)
+        return fh_throw_null (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+                              "options_json: unknown field '%s' (known: %s)", (const char *) l->data,
+                              known->str);
+      if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != f->type)
+        return fh_throw_null (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT, "options_json: %s must be a %s",
+                              f->name, f->type == G_TYPE_STRING ? "string" : "boolean");
     }
+  return g_steal_pointer (&o);
+}
+
+/* job_new's options: {"base_dir", "source", "output_dir"}, all strings. */
+static gboolean
+read_options (const char *options_json, Options *out, GError **error)
+{
+  static const OptionField fields[] = {
+    { "base_dir", G_TYPE_STRING }, { "source", G_TYPE_STRING }, { "output_dir", G_TYPE_STRING }, { NULL, 0 },
+  };
+  g_autoptr (JsonObject) o = parse_options (options_json, fields, error);
+
+  if (o == NULL)
+    return FALSE;
   out->base_dir = g_strdup (json_object_get_string_member_with_default (o, "base_dir", NULL));
   out->source = g_strdup (json_object_get_string_member_with_default (o, "source", NULL));
   out->output_dir = g_strdup (json_object_get_string_member_with_default (o, "output_dir", NULL));
@@ -334,31 +361,13 @@ jobtype_job_agenda (FhPluginJob *job, const char *items, uint32_t flags, char **
 static gboolean
 read_scan_options (const char *options_json, char **preset, gboolean *per_line, GError **error)
 {
-  g_autoptr (JsonObject) o = NULL;
-  g_autoptr (GList) members = NULL;
+  static const OptionField fields[] = {
+    { "preset", G_TYPE_STRING }, { "per_line", G_TYPE_BOOLEAN }, { NULL, 0 },
+  };
+  g_autoptr (JsonObject) o = parse_options (options_json, fields, error);
 
-  if (options_json == NULL)
-    return TRUE;
-  if (!check_text (options_json, "options_json", error))
+  if (o == NULL)
     return FALSE;
-  if ((o = fh_json_parse_object (options_json, -1, error)) == NULL)
-    {
-      g_prefix_error (error, "options_json: ");
-      return FALSE;
-    }
-  members = json_object_get_members (o);
-  for (GList *l = members; l != NULL; l = l->next)
-    {
-      JsonNode *v = json_object_get_member (o, l->data);
-      GType want = g_str_equal (l->data, "preset") ? G_TYPE_STRING : G_TYPE_BOOLEAN;
-      if (!g_str_equal (l->data, "preset") && !g_str_equal (l->data, "per_line"))
-        return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
-                         "options_json: unknown field '%s' (known: preset, per_line)",
-                         (const char *) l->data);
-      if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != want)
-        return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT, "options_json: %s must be a %s",
-                         (const char *) l->data, want == G_TYPE_STRING ? "string" : "boolean");
-    }
   *preset = g_strdup (json_object_get_string_member_with_default (o, "preset", NULL));
   *per_line = json_object_get_boolean_member_with_default (o, "per_line", FALSE);
   return TRUE;
