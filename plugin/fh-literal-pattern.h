@@ -4,10 +4,9 @@
  * Most log rules are plain text: "DeprecationWarning", "^ERROR:",
  * "Segmentation fault|core dumped", "Traceback \(most recent call last\)".
  * For such a pattern PCRE2's answer is exactly whether one of its literals
- * occurs in the line (or starts it, after ^): memcmp/memmem decide.  And
- * when the lines come from one block (a chunk of a job's output as read),
- * each unanchored literal is searched once through the whole block rather
- * than once per line.
+ * occurs in the line (or starts it, after ^): memcmp/memmem decide.  In a
+ * block of output the scanner's literal index (fh-literal-index.h) finds
+ * them for all lines at once; this then only confirms a line it names.
  *
  * Literal means: characters other than \ ^ $ . | ? * + ( ) [ ] { }, a
  * backslash before ASCII punctuation, an optional ^ at the start of each
@@ -26,8 +25,8 @@ typedef struct _FhLiteralPattern FhLiteralPattern;
 FhLiteralPattern *fh_literal_pattern_new (const char *pattern);
 void fh_literal_pattern_free (FhLiteralPattern *self);
 
-/* How often each byte occurs in a block (a sample is enough): a literal
- * is searched for by its rarest byte (memchr), then compared. */
+/* How often each byte occurs in a block (a sample is enough): the literal
+ * index (fh-literal-index.h) searches for a literal by a rare byte. */
 typedef struct
 {
   guint counts[256];
@@ -35,11 +34,6 @@ typedef struct
 
 /* Counts every @step-th byte of @block. */
 void fh_byte_counts_sample (FhByteCounts *counts, const char *block, gsize len, gsize step);
-
-/* The lines matched next come from [@block, @block + @len) (NULL: none),
- * whose bytes are as in @counts; lines elsewhere are matched on their own. */
-void fh_literal_pattern_set_block (FhLiteralPattern *self, const char *block, gsize len,
-                                   const FhByteCounts *counts);
 
 /* Its literals (an anchored one without its ^).  (transfer none) */
 guint fh_literal_pattern_get_n_literals (FhLiteralPattern *self);

@@ -95,10 +95,12 @@ gboolean fh_log_scanner_scan (FhLogScanner *self, const char *line, gsize len,
 
 /* The lines scanned next are delivered from @block (@len bytes of a job's
  * output as read, lines ended by LF, CR or CRLF, cut at @max_line), until
- * the next call; NULL: none.  Then the block is searched once for each
- * literal pattern instead of every line for it, and, since only the latest
- * progress counts, progress patterns are matched only from the block's
- * last line with a progress fraction on.  A line not inside the block is
+ * the next call; NULL: none.  Then the block is searched once for the
+ * literals of every pattern (a literal pattern's, a regex's guard:
+ * fh-literal-index.h), and a pattern is tried only on the lines that hold
+ * one of its literals; since only the latest progress counts, progress
+ * patterns are matched only from the block's last line with a progress
+ * fraction on.  A line not inside the block is
  * scanned as usual.  What a line is classified as does not change, but
  * progress: a line of the block before that line reports none. */
 void fh_log_scanner_set_block (FhLogScanner *self, const char *block, gsize len,
