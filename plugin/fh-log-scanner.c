@@ -110,6 +110,15 @@ static const char *const category_names[] = {
   [FH_LOG_FRAME_DONE] = "frame_done",
 };
 
+/* JIT is an optimisation: a platform without it still matches.
+ * FARMHAND_PCRE2_JIT=0 turns it off (valgrind cannot see through
+ * JIT-generated code; some security policies forbid it). */
+gboolean
+fh_log_scanner_use_jit (void)
+{
+  return g_strcmp0 (g_getenv ("FARMHAND_PCRE2_JIT"), "0") != 0;
+}
+
 const char *
 fh_log_category_name (FhLogCategory category)
 {
@@ -354,11 +363,7 @@ add_pattern (FhLogScanner *self, FhLogCategory category, const char *pattern, gb
     return throw_pcre2 (error, err, offset);
   if (!find_groups (code, category, &p, error))
     return FALSE;
-  /* JIT is an optimisation: a platform without it still matches.
-   * FARMHAND_PCRE2_JIT=0 turns it off (valgrind cannot see through
-   * JIT-generated code; some security policies forbid it). */
-  p.jit = g_strcmp0 (g_getenv ("FARMHAND_PCRE2_JIT"), "0") != 0 &&
-          pcre2_jit_compile (code, PCRE2_JIT_COMPLETE) == 0;
+  p.jit = fh_log_scanner_use_jit () && pcre2_jit_compile (code, PCRE2_JIT_COMPLETE) == 0;
   learn_prefilter (code, &p);
   /* Patterns with a value to capture need PCRE2's groups. */
   if (category != FH_LOG_PROGRESS && category != FH_LOG_OUTPUTS && category != FH_LOG_FRAME_DONE)

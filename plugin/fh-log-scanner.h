@@ -66,6 +66,9 @@ void fh_log_scanner_free (FhLogScanner *self);
 
 const char *fh_log_category_name (FhLogCategory category);
 
+/* Whether patterns are JIT-compiled: unless FARMHAND_PCRE2_JIT=0. */
+gboolean fh_log_scanner_use_jit (void);
+
 /* Compiles @pattern into @category.  Errors (FH_JOB_ERROR_INVALID) carry
  * PCRE2's message and offset: "missing closing parenthesis at offset 4".
  * Progress patterns need a group (first, or named "pct" or "frame"); output

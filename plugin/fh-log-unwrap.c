@@ -5,6 +5,8 @@
 
 #include <pcre2.h>
 
+#include "fh-log-scanner.h"
+
 /* Each anchored; tried in turn, again after a match (wrappers nest). */
 static const char *const wrappers[] = {
   /* ISO-ish timestamps, with or without a zone: 2026-12-01 12:00:01.123+00:00.
@@ -39,7 +41,8 @@ fh_log_unwrap_new (void)
       self->codes[i] = pcre2_compile ((PCRE2_SPTR) wrappers[i], PCRE2_ZERO_TERMINATED,
                                       PCRE2_UTF | PCRE2_ANCHORED, &err, &offset, NULL);
       g_assert (self->codes[i] != NULL);
-      pcre2_jit_compile (self->codes[i], PCRE2_JIT_COMPLETE);
+      if (fh_log_scanner_use_jit ())
+        pcre2_jit_compile (self->codes[i], PCRE2_JIT_COMPLETE);
     }
   self->match = pcre2_match_data_create (1, NULL);
   return self;
