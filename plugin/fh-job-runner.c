@@ -69,7 +69,7 @@ fh_job_runner_new (FhJob *job, const FhHostApi *host, const char *output_dir)
 {
   FhJobRunner *self = g_new0 (FhJobRunner, 1);
   g_autofree char *cwd = g_get_current_dir ();
-  g_autoptr (GPtrArray) secrets = g_ptr_array_new ();
+  g_autofree const char **secrets = fh_job_get_secrets (job);
 
   self->output_dir = output_dir != NULL
                          ? g_canonicalize_filename (output_dir, cwd)
@@ -80,11 +80,7 @@ fh_job_runner_new (FhJob *job, const FhHostApi *host, const char *output_dir)
   self->kill = g_cancellable_new ();
   g_mutex_init (&self->item_lock);
   self->exit_code = -1;
-  for (guint i = 0; i < job->env->len; i++)
-    if (((FhEnvVar *) g_ptr_array_index (job->env, i))->redact)
-      g_ptr_array_add (secrets, ((FhEnvVar *) g_ptr_array_index (job->env, i))->value);
-  g_ptr_array_add (secrets, NULL);
-  self->redactor = fh_redactor_new ((const char *const *) secrets->pdata);
+  self->redactor = fh_redactor_new (secrets);
   return self;
 }
 

@@ -923,6 +923,18 @@ fh_job_retries_for (const FhJob *job, FhFailureClass failure)
   return n >= 0 ? (guint) n : job->retries;
 }
 
+const char **
+fh_job_get_secrets (const FhJob *job)
+{
+  GPtrArray *secrets = g_ptr_array_new ();
+
+  for (guint i = 0; i < job->env->len; i++)
+    if (((FhEnvVar *) g_ptr_array_index (job->env, i))->redact)
+      g_ptr_array_add (secrets, ((FhEnvVar *) g_ptr_array_index (job->env, i))->value);
+  g_ptr_array_add (secrets, NULL);
+  return (const char **) g_ptr_array_free (secrets, FALSE);
+}
+
 guint
 fh_job_get_n_items (const FhJob *job)
 {

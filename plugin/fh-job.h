@@ -82,6 +82,9 @@ FhJob *fh_job_new_from_file (const char *path, FhPresets *presets, GError **erro
 void fh_job_free (FhJob *job);
 
 guint fh_job_get_n_items (const FhJob *job);
+/* The values of the env entries marked "redact", NULL-ended, for an
+ * FhRedactor.  (transfer container) */
+const char **fh_job_get_secrets (const FhJob *job);
 /* How many times an item that failed with @failure is run again. */
 guint fh_job_retries_for (const FhJob *job, FhFailureClass failure);
 

@@ -3,10 +3,13 @@
 
 #include "fh-log-test.h"
 
+#include <string.h>
+
 #include "fh-executor-log.h"
 #include "fh-item-report.h"
 #include "fh-line-splitter.h"
 #include "fh-log-rules.h"
+#include "fh-redactor.h"
 
 typedef enum {
   LIST_ERRORS, LIST_WARNINGS, LIST_HIGHLIGHTS, LIST_IGNORED, LIST_PROGRESS,
@@ -25,6 +28,7 @@ typedef struct
   guint64 line_no;
   JsonArray *lists[N_LISTS];
   guint64 counts[N_LISTS];
+  FhRedactor *redactor;      /* the job's secrets, masked as a run masks them */
   JsonObject *last_error;    /* (borrowed) the error a continuation adds to */
   GHashTable *paths;         /* outputs seen */
 } Scan;
@@ -172,11 +176,17 @@ static void
 on_line (const char *line, gsize len, FhLineFlags flags, gpointer user_data)
 {
   Scan *s = user_data;
+  g_autofree char *masked = fh_redactor_apply (s->redactor, line, len);
   FhLogHit hit;
   double fraction;
   g_autofree char *text = NULL;
 
   s->line_no++;
+  if (masked != NULL)
+    {
+      line = masked;
+      len = strlen (masked);
+    }
   if (!fh_log_rules_scan (s->job->log, line, len, &hit))
     return;
   fraction = fh_item_report_line (s->report, line, len, &hit);
@@ -233,7 +243,9 @@ fh_log_test_scan (FhJob *job, const char *log, gsize len, gboolean per_line)
 {
   g_autoptr (FhItemReport) report = fh_item_report_new (job, job->cwd);
   g_autoptr (GHashTable) paths = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  Scan s = { .job = job, .report = report, .per_line = per_line, .paths = paths };
+  g_autofree const char **secrets = fh_job_get_secrets (job);
+  g_autoptr (FhRedactor) redactor = fh_redactor_new (secrets);
+  Scan s = { .job = job, .report = report, .per_line = per_line, .paths = paths, .redactor = redactor };
   JsonObject *out = json_object_new ();
   JsonObject *counts = json_object_new ();
 

@@ -2,8 +2,8 @@
  * running anything: `farmhand log test` (ABI job_scan_log).
  *
  * The log is split into lines and scanned as a running job's output is
- * (fh-executor-log.h's line cap, the job's patterns over its log preset,
- * one item report), and judged as if its command had exited 0 — without
+ * (fh-executor-log.h's line cap, the job's secrets masked, the job's
+ * patterns over its log preset, one item report), and judged as if its command had exited 0 — without
  * looking at the filesystem, so declared outputs count as present.  Every
  * progress line is reported (a run reports the latest of each read).
  */

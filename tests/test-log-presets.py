@@ -7,7 +7,8 @@ outputs, frames done, progress.  Each fixture is checked as written and
 again inside every wrapper prefix farms and adaptors put on lines (and
 with CRLF endings), which must not change what a preset finds.  Clean
 fixtures must show no error.  Also: `--job` with a job's own patterns
-over a preset, `disable`, a bad preset's error, and the exit codes.  TAP."""
+over a preset, `disable`, the job's secrets masked, a bad preset's error,
+and the exit codes.  TAP."""
 import glob
 import json
 import os
@@ -165,6 +166,18 @@ def job_patterns_over_preset():
     assert code == 2 and "preset nuke has no rule 'blend-unreadable'" in err, (code, err)
 
 
+def secrets_masked():
+    """The job's redacted env values are masked before scanning, as in a run."""
+    job = os.path.join(TMP, "secret.json")
+    with open(job, "w") as f:
+        json.dump({"name": "lp-secret", "agenda": {"items": [{"name": "a", "command": ":"}]},
+                   "env": {"TOKEN": {"value": "hunter2-lp-5512", "redact": True}},
+                   "log": {"preset": "blender"}}, f)
+    code, out, err = log_test("--job", job, "--json", "-", data=b"Error: token hunter2-lp-5512 refused\n")
+    assert code == 1, (code, err)
+    assert "hunter2-lp-5512" not in out and "Error: token *** refused" in out, out
+
+
 def includes_are_named():
     data = b"00:00:02   190MB ERROR   | [rlm] error initializing license system:\n"
     result = scan("maya", data)
@@ -217,8 +230,8 @@ def usage_errors():
 
 def main():
     fixture_tests()
-    for fn in (every_class_has_a_fixture, per_line_text, job_patterns_over_preset, includes_are_named,
-               bad_presets, usage_errors):
+    for fn in (every_class_has_a_fixture, per_line_text, job_patterns_over_preset, secrets_masked,
+               includes_are_named, bad_presets, usage_errors):
         TESTS.append((fn.__name__, fn))
     print("1..%d" % len(TESTS))
     failed = 0
