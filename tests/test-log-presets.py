@@ -12,10 +12,12 @@ and the exit codes.  TAP."""
 import glob
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
-import traceback
+
+from fh_tap import Suite
 
 BUILD = os.path.abspath(sys.argv[1])
 SOURCE = os.path.abspath(sys.argv[2])
@@ -101,7 +103,7 @@ def wrap(data, prefix, crlf=False):
     return "".join(prefix + l + end for l in lines).encode()
 
 
-TESTS = []
+SUITE = Suite(6000)
 
 
 def fixture_tests():
@@ -117,8 +119,8 @@ def fixture_tests():
                 check("%s/%s in '%s'" % (preset, name, prefix),
                       scan(preset, wrap(data, prefix, crlf=i % 2 == 1)), expect)
 
-        TESTS.append(("%s/%s" % (preset, name), plain))
-        TESTS.append(("%s/%s wrapped" % (preset, name), wrapped))
+        SUITE.test(plain, "%s/%s" % (preset, name))
+        SUITE.test(wrapped, "%s/%s wrapped" % (preset, name))
 
 
 def every_class_has_a_fixture():
@@ -232,20 +234,9 @@ def main():
     fixture_tests()
     for fn in (every_class_has_a_fixture, per_line_text, job_patterns_over_preset, secrets_masked,
                includes_are_named, bad_presets, usage_errors):
-        TESTS.append((fn.__name__, fn))
-    print("1..%d" % len(TESTS))
-    failed = 0
-    for i, (name, fn) in enumerate(TESTS, 1):
-        try:
-            fn()
-            print("ok %d %s" % (i, name))
-        except Exception:
-            failed += 1
-            print("not ok %d %s" % (i, name))
-            for line in traceback.format_exc().splitlines():
-                print("# " + line)
-    sys.exit(1 if failed else 0)
+        SUITE.test(fn)
+    return SUITE.main(cleanup=lambda: shutil.rmtree(TMP, ignore_errors=True))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

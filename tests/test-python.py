@@ -6,7 +6,6 @@ another thread and by SIGINT, a host serving its own items, the Qube
 PyCmdDispatcher and the example backend, 100 jobs in one process with flat
 fds and RSS, and the package inside Blender's Python.  TAP."""
 import gc
-import json
 import os
 import shutil
 import signal
@@ -16,7 +15,6 @@ import tempfile
 import textwrap
 import threading
 import time
-import traceback
 
 BUILD, SOURCE = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 PYDIR = os.path.join(BUILD, "python")
@@ -28,44 +26,15 @@ os.environ["PYTHONPATH"] = PYDIR + os.pathsep + os.environ.get("PYTHONPATH", "")
 import farmhand  # noqa: E402
 from farmhand.compat.qube import PyCmdDispatcher  # noqa: E402
 
-TESTS = []
+from fh_tap import Suite, await_true, count_procs  # noqa: E402
+
+SUITE = Suite(4000)
+test, marker = SUITE.test, SUITE.marker
 TMP = tempfile.mkdtemp(prefix="farmhand-python-")
-COUNTER = [0]
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-def marker():
-    """A number no other test's processes use (pid and a counter)."""
-    COUNTER[0] += 1
-    return "%d.%06d" % (4000 + COUNTER[0], os.getpid())
-
-
-def count_procs(cmdline):
-    n = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/cmdline" % pid, "rb") as f:
-                if f.read().rstrip(b"\0").replace(b"\0", b" ").decode(errors="replace") == cmdline:
-                    n += 1
-        except OSError:
-            pass
-    return n
 
 
 def await_procs(cmdline, want, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    # Nothing to wait on but the process table.
-    while count_procs(cmdline) != want:
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+    return await_true(lambda: count_procs(cmdline) == want, timeout)
 
 
 def job(executor, commands, setup=None, **extra):
@@ -533,26 +502,5 @@ def inside_blender():
     assert "LOG from-blender-%s" % m in proc.stdout, proc.stdout[-2000:]
 
 
-def main():
-    print("1..%d" % len(TESTS))
-    failed = 0
-    for n, fn in enumerate(TESTS, 1):
-        name = fn.__name__.replace("_", "-")
-        try:
-            note = fn()
-        except Exception:
-            failed += 1
-            print("not ok %d - %s" % (n, name))
-            for line in traceback.format_exc().splitlines():
-                print("# " + line)
-            continue
-        if isinstance(note, str) and note.startswith("SKIP"):
-            print("ok %d - %s # %s" % (n, name, note))
-        else:
-            print("ok %d - %s" % (n, name))
-    shutil.rmtree(TMP, ignore_errors=True)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(SUITE.main(cleanup=lambda: shutil.rmtree(TMP, ignore_errors=True)))

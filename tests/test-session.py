@@ -11,48 +11,15 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
-import traceback
+
+from fh_tap import Suite, await_true, count_procs
 
 BUILD = os.path.abspath(sys.argv[1])
 FARMHAND = os.path.join(BUILD, "host", "farmhand")
 TMP = tempfile.mkdtemp(prefix="farmhand-session-")
 os.chmod(TMP, 0o755)
-TESTS = []
-COUNTER = [0]
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
-
-
-def marker():
-    COUNTER[0] += 1
-    return "%d.%06d" % (5000 + COUNTER[0], os.getpid())
-
-
-def count_procs(cmdline):
-    n = 0
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open("/proc/%s/cmdline" % pid, "rb") as f:
-                    if f.read().rstrip(b"\0").replace(b"\0", b" ").decode(errors="replace") == cmdline:
-                        n += 1
-            except OSError:
-                pass
-    return n
-
-
-def await_true(predicate, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    # Nothing to wait on but the process table and the filesystem.
-    while not predicate():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.02)
-    return True
+SUITE = Suite(5000)
+test, marker = SUITE.test, SUITE.marker
 
 
 def farmhand(*args, **kw):
@@ -64,9 +31,8 @@ class Session(object):
     """A session of @job in a directory of its own under TMP."""
 
     def __init__(self, job, *extra):
-        COUNTER[0] += 1
-        self.work = os.path.join(TMP, "s%d" % COUNTER[0])
-        os.makedirs(self.work)
+        self.work = tempfile.mkdtemp(prefix="s", dir=TMP)
+        os.chmod(self.work, 0o755)
         self.job_path = os.path.join(self.work, "job.json")
         with open(self.job_path, "w") as f:
             json.dump(job, f)
@@ -361,23 +327,5 @@ def example_openjd_template():
     assert exited.returncode == 0, exited.stderr
 
 
-def main():
-    print("1..%d" % len(TESTS))
-    failed = 0
-    for n, fn in enumerate(TESTS, 1):
-        name = fn.__name__.replace("_", "-")
-        try:
-            note = fn()
-        except Exception:
-            failed += 1
-            print("not ok %d - %s" % (n, name))
-            for line in traceback.format_exc().splitlines():
-                print("# " + line)
-            continue
-        print("ok %d - %s%s" % (n, name, " # " + note if isinstance(note, str) else ""))
-    shutil.rmtree(TMP, ignore_errors=True)
-    return 1 if failed else 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(SUITE.main(cleanup=lambda: shutil.rmtree(TMP, ignore_errors=True)))
