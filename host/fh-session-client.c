@@ -120,28 +120,14 @@ connect_session (const char *dir)
   return fd;
 }
 
+/* All @len bytes sent (@sending) or read, retrying short transfers and
+ * EINTR: 0, or -1 (errno set; 0 bytes read is the peer gone). */
 static int
-write_all (int fd, const char *data, size_t len)
+transfer_all (int fd, char *data, size_t len, int sending)
 {
   while (len > 0)
     {
-      ssize_t n = send (fd, data, len, MSG_NOSIGNAL);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0)
-        return -1;
-      data += n;
-      len -= (size_t) n;
-    }
-  return 0;
-}
-
-static int
-read_all (int fd, char *data, size_t len)
-{
-  while (len > 0)
-    {
-      ssize_t n = read (fd, data, len);
+      ssize_t n = sending ? send (fd, data, len, MSG_NOSIGNAL) : read (fd, data, len);
       if (n < 0 && errno == EINTR)
         continue;
       if (n <= 0)
@@ -169,7 +155,7 @@ send_request (int fd, const Args *a)
   memcpy (frame + 4, "run\0", 4);
   memcpy (frame + 8, wait, wlen + 1);
   memcpy (frame + 9 + wlen, a->item, ilen);
-  ok = write_all (fd, frame, 4 + len);
+  ok = transfer_all (fd, frame, 4 + len, 1);
   free (frame);
   return ok;
 }
@@ -182,12 +168,12 @@ read_frame (int fd, size_t *len)
   unsigned char head[4];
   char *payload;
 
-  if (read_all (fd, (char *) head, 4) < 0)
+  if (transfer_all (fd, (char *) head, 4, 0) < 0)
     return NULL;
   *len = (size_t) head[0] << 24 | (size_t) head[1] << 16 | (size_t) head[2] << 8 | head[3];
   if (*len == 0 || *len > FH_SESSION_MAX_FRAME || (payload = malloc (*len + 1)) == NULL)
     return NULL;
-  if (read_all (fd, payload, *len) < 0)
+  if (transfer_all (fd, payload, *len, 0) < 0)
     {
       free (payload);
       return NULL;

@@ -1,4 +1,4 @@
-"""The job-type plugin ABI (abi/fh-plugin.h, version 1.0) in ctypes.
+"""The job-type plugin ABI (abi/fh-plugin.h, version 1.1) in ctypes.
 
 ctypes rather than a C extension: the package is plain Python, so one copy
 serves every Python that can load it — the system's, a venv's, and the
