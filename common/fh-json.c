@@ -76,3 +76,10 @@ fh_json_object_to_string (JsonObject *o)
   json_node_init_object (node, o);
   return fh_json_writer_to_string (node);
 }
+
+void
+fh_json_take_string (JsonObject *o, const char *member, char *value)
+{
+  json_object_set_string_member (o, member, value);
+  g_free (value);
+}

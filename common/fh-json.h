@@ -18,4 +18,8 @@ JsonObject *fh_json_parse_object (const char *data, gssize len, GError **error);
  * (fh-json-writer.h).  (transfer full) */
 char *fh_json_object_to_string (JsonObject *o);
 
+/* Sets @member of @o to @value and frees it (json-glib copies strings):
+ * for members built with g_strdup_printf() and the like. */
+void fh_json_take_string (JsonObject *o, const char *member, char *value);
+
 G_END_DECLS

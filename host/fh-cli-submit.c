@@ -89,27 +89,39 @@ default_job_dir (const char *job_name)
 
 /* The worker command each task runs: this very farmhand (on a farm it is
  * installed at the same path on every node). */
-static char **
-worker_command (FhJobDir *dir)
+char **
+fh_submit_worker_command (FhJobDir *dir)
 {
   g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
 
   return g_strdupv ((char *[]) { self ? self : "farmhand", "worker", (char *) fh_job_dir_get_path (dir), NULL });
 }
 
-static int
-submit_slurm (FhJobDir *dir, const SubmitArgs *a, guint workers, GError **error)
+char *
+fh_submit_slurm (FhJobDir *dir, guint workers, const char *partition,
+                 const char *const *extra_args, GError **error)
 {
-  g_auto (GStrv) command = worker_command (dir);
+  g_auto (GStrv) command = fh_submit_worker_command (dir);
   g_autofree char *name = g_strdup_printf ("farmhand-%s", fh_job_dir_get_name (dir));
   g_autofree char *output = g_build_filename (fh_job_dir_get_path (dir), "slurm", "%A_%a.out", NULL);
   FhSlurmArray array = {
-    .tasks = workers, .name = name, .output = output, .partition = a->partition,
-    .extra_args = (const char *const *) a->sbatch_args, .command = (const char *const *) command,
+    .tasks = workers, .name = name, .output = output, .partition = partition,
+    .extra_args = extra_args, .command = (const char *const *) command,
   };
   g_autofree char *id = fh_slurm_submit_array (&array, error);
 
   if (id == NULL || !fh_job_dir_set_slurm_job (dir, id, workers, error))
+    return NULL;
+  return g_steal_pointer (&id);
+}
+
+static int
+submit_slurm (FhJobDir *dir, const SubmitArgs *a, guint workers, GError **error)
+{
+  g_autofree char *id = fh_submit_slurm (dir, workers, a->partition,
+                                         (const char *const *) a->sbatch_args, error);
+
+  if (id == NULL)
     return FH_EXIT_FAILED;
   if (a->quiet)
     printf ("%s\n", id);
@@ -137,30 +149,41 @@ agenda_line (guint index, GString *line, gpointer pager, GError **error)
   return TRUE;
 }
 
-/* A new job directory for the job file @path.  *@n: its items. */
-static FhJobDir *
-create_dir (const char *path, const SubmitArgs *a, guint *n, GError **error)
+FhJobDir *
+fh_submit_create (const char *path, const char *dir_path, const FhJobDirOptions *options,
+                  GError **error)
 {
   g_autoptr (FhPluginSession) session = NULL;
   g_autofree char *text = NULL;
-  g_autofree char *dir_path = NULL;
-  FhJobDirOptions opts = { .lease_s = a->lease_s, .output_dir = a->output_dir };
+  g_autofree char *fallback = NULL;
   g_autoptr (FhAgendaPager) pager = NULL;
   FhJobDirJob desc;
-  FhJobDir *dir;
   const char *name;
 
   if ((session = fh_cli_open_job (path, NULL, NULL, FALSE, &text, error)) == NULL)
     return NULL;
   name = fh_plugin_session_get_name (session);
-  *n = fh_plugin_session_get_n_items (session);
   pager = fh_agenda_pager_new (session, 10000, TRUE);
-  desc = (FhJobDirJob) { .name = name, .source = path, .text = text, .n_items = *n,
+  desc = (FhJobDirJob) { .name = name, .source = path, .text = text,
+                         .n_items = fh_plugin_session_get_n_items (session),
                          .agenda = agenda_line, .agenda_data = pager };
-  dir_path = a->job_dir ? g_strdup (a->job_dir) : default_job_dir (name);
-  dir = fh_job_dir_create (dir_path, &desc, &opts, error);
-  if (dir != NULL && !a->quiet)
-    printf ("farmhand: job %s, %u items, in %s\n", name, *n, fh_job_dir_get_path (dir));
+  if (dir_path == NULL)
+    dir_path = fallback = default_job_dir (name);
+  return fh_job_dir_create (dir_path, &desc, options, error);
+}
+
+/* A new job directory for the job file @path.  *@n: its items. */
+static FhJobDir *
+create_dir (const char *path, const SubmitArgs *a, guint *n, GError **error)
+{
+  FhJobDirOptions opts = { .lease_s = a->lease_s, .output_dir = a->output_dir };
+  FhJobDir *dir = fh_submit_create (path, a->job_dir, &opts, error);
+
+  if (dir == NULL)
+    return NULL;
+  *n = fh_job_dir_get_n_items (dir);
+  if (!a->quiet)
+    printf ("farmhand: job %s, %u items, in %s\n", fh_job_dir_get_name (dir), *n, fh_job_dir_get_path (dir));
   return dir;
 }
 

@@ -37,6 +37,24 @@ int fh_cli_open_job_failed (const char *path, const GError *error);
  * its program.  (transfer none) */
 const char *fh_cli_executor_name (JsonObject *described);
 
+/* ---- shared by submit and serve ------------------------------------------- */
+
+typedef struct _FhJobDir FhJobDir;
+typedef struct _FhJobDirOptions FhJobDirOptions;
+
+/* A new job directory at @dir_path (NULL: ./farmhand-jobs/NAME-DATE-TIME)
+ * for the job file @path, its agenda expanded.  Errors as
+ * fh_cli_open_job(), and FH_JOBDIR_ERROR.  (transfer full) */
+FhJobDir *fh_submit_create (const char *path, const char *dir_path, const FhJobDirOptions *options,
+                            GError **error);
+/* The command a worker of @dir runs: this farmhand's `worker JOBDIR`.
+ * (transfer full) */
+char **fh_submit_worker_command (FhJobDir *dir);
+/* Submits @workers workers of @dir as one Slurm array; its id.
+ * (transfer full) */
+char *fh_submit_slurm (FhJobDir *dir, guint workers, const char *partition,
+                       const char *const *extra_args, GError **error);
+
 int fh_cli_run (int argc, char **argv);
 int fh_cli_validate (int argc, char **argv);
 int fh_cli_expand (int argc, char **argv);
@@ -46,5 +64,6 @@ int fh_cli_status (int argc, char **argv);
 int fh_cli_cancel (int argc, char **argv);
 int fh_cli_session (int argc, char **argv);
 int fh_cli_log (int argc, char **argv);
+int fh_cli_serve (int argc, char **argv);
 
 G_END_DECLS

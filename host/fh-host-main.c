@@ -23,6 +23,7 @@ static const struct
   { "status", fh_cli_status, "status JOBDIR       where a submitted job stands (exit 0 done, 1 failed, 3 running)" },
   { "cancel", fh_cli_cancel, "cancel JOBDIR       cancel a submitted job; workers run teardown" },
   { "log", fh_cli_log, "log test FILE|-     what a job's log rules make of a log (--preset, --job)" },
+  { "serve", fh_cli_serve, "serve [--listen H:P]  the farm UI: submit from a form, watch every item live" },
   { "session", fh_cli_session, "session start|run|status|stop   one executor across many task processes" },
 };
 

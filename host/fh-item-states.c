@@ -287,6 +287,16 @@ fh_item_states_refresh (FhItemStates *self, GError **error)
   return TRUE;
 }
 
+gint64
+fh_item_states_get_consumed (FhItemStates *self)
+{
+  gint64 n = self->ledgers->len;
+
+  for (guint i = 0; i < self->ledgers->len; i++)
+    n += ((Ledger *) g_ptr_array_index (self->ledgers, i))->read;
+  return n;
+}
+
 gboolean
 fh_item_states_refresh_one (FhItemStates *self, const char *writer, GError **error)
 {

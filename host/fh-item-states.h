@@ -37,6 +37,10 @@ gboolean fh_item_states_refresh (FhItemStates *self, GError **error);
  * items: it may have just finished it). */
 gboolean fh_item_states_refresh_one (FhItemStates *self, const char *writer, GError **error);
 
+/* Grows whenever a refresh read something (a new ledger, or lines): a
+ * reader that follows the job compares it to skip looking at every item. */
+gint64 fh_item_states_get_consumed (FhItemStates *self);
+
 FhItemState fh_item_states_get (FhItemStates *self, guint index);
 /* The highest attempt any line names for item @index (0: none). */
 guint fh_item_states_get_attempt (FhItemStates *self, guint index);

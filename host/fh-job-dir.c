@@ -991,11 +991,32 @@ count_running (GPtrArray *workers)
   return n;
 }
 
+FhItemStates *
+fh_job_dir_item_states (FhJobDir *self, gboolean locations)
+{
+  g_autofree char *ledgers = child (self, "ledgers");
+
+  return fh_item_states_new (ledgers, self->n_items, locations);
+}
+
+GPtrArray *
+fh_job_dir_workers (FhJobDir *self)
+{
+  return list_workers (self, now_ns (self));
+}
+
+char *
+fh_job_dir_attempt_worker (FhJobDir *self, guint index, guint attempt)
+{
+  if (index >= self->n_items || attempt == 0)
+    return NULL;
+  return g_strdup (owner_of (self, index, attempt));
+}
+
 static FhItemStates *
 read_states (FhJobDir *self, GError **error)
 {
-  g_autofree char *ledgers = child (self, "ledgers");
-  g_autoptr (FhItemStates) states = fh_item_states_new (ledgers, self->n_items, TRUE);
+  g_autoptr (FhItemStates) states = fh_job_dir_item_states (self, TRUE);
 
   if (!fh_item_states_refresh (states, error))
     return NULL;

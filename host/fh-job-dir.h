@@ -11,6 +11,8 @@
 
 #include <json-glib/json-glib.h>
 
+#include "fh-item-states.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -36,7 +38,7 @@ GQuark fh_jobdir_error_quark (void);
 
 typedef struct _FhJobDir FhJobDir;
 
-typedef struct
+typedef struct _FhJobDirOptions
 {
   double lease_s;          /* a worker silent this long is gone (default 60) */
   const char *output_dir;  /* nullable: JOBDIR/output */
@@ -162,6 +164,17 @@ gboolean fh_job_dir_status (FhJobDir *self, FhJobDirCounts *counts, GPtrArray **
 typedef gboolean (*FhJobDirResultFunc) (guint index, JsonObject *result, gpointer user_data);
 gboolean fh_job_dir_foreach_result (FhJobDir *self, FhJobDirResultFunc func, gpointer user_data,
                                     GError **error);
+
+/* ---- following a job (the farm UI) ------------------------------------------ */
+
+/* The job's item states, for the caller to refresh as it follows the job
+ * (fh_item_states_refresh reads only what was appended).  (transfer full) */
+FhItemStates *fh_job_dir_item_states (FhJobDir *self, gboolean locations);
+/* Every worker's last heartbeat, with "age_s" and "alive".  (transfer full) */
+GPtrArray *fh_job_dir_workers (FhJobDir *self);
+/* The worker that made attempt @attempt at item @index (its claim's name).
+ * (transfer full) (nullable) */
+char *fh_job_dir_attempt_worker (FhJobDir *self, guint index, guint attempt);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhJobDir, fh_job_dir_free)
 

@@ -27,6 +27,7 @@ struct _FhWorker
   gint64 item_started;       /* monotonic µs */
   guint wait_ms;             /* between looks for items to take over */
   gint64 last_beat;          /* monotonic µs (monitor thread) */
+  gint beat_soon;            /* atomic: a new item; beat at the next tick */
   /* Shared with the monitor thread (heartbeat, signals). */
   GMutex lock;
   char *state;               /* starting, working, waiting, teardown, done, failed, cancelled */
@@ -290,7 +291,10 @@ on_tick (gpointer data)
   FhWorker *self = data;
   gint64 now = g_get_monotonic_time ();
 
-  if (now - self->last_beat >= beat_interval_us (self))
+  /* A new item is beaten at once, so that the farm UI shows it running
+   * within a tick rather than a beat interval. */
+  if (g_atomic_int_compare_and_exchange (&self->beat_soon, 1, 0) ||
+      now - self->last_beat >= beat_interval_us (self))
     {
       self->last_beat = now;
       heartbeat (self);
@@ -378,6 +382,7 @@ claimed_item (FhWorker *self, guint index, guint attempt, GError **error)
 
   self->wait_ms = 0;
   set_state (self, "working", name, index, attempt);
+  g_atomic_int_set (&self->beat_soon, 1);
   fh_job_log_marker (self->log, "item %s claimed (attempt %u)", name, attempt);
   if (attempt > 1)
     printf ("farmhand worker %s: taking over item %s (attempt %u: no earlier attempt completed)\n",

@@ -1,0 +1,449 @@
+/* fh-job-index.c — the job directories under a root, followed (see the
+ * header). */
+#include "config.h"
+
+#include "fh-job-index.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fh-error.h"
+#include "fh-json.h"
+#include "fh-host-error.h"
+
+/* A job still running is looked at every refresh; one that has ended (no
+ * live worker, nothing pending) only this often: a resume or a new worker
+ * elsewhere still shows, and a root of ended jobs costs next to nothing. */
+#define IDLE_INTERVAL_US (2 * G_USEC_PER_SEC)
+#define NO_PROGRESS (-1.0)
+
+typedef struct
+{
+  guint attempt;
+  double progress;
+} Running;
+
+typedef struct
+{
+  char *id;
+  FhJobDir *dir;
+  FhItemStates *states;
+  gint64 consumed;          /* fh_item_states_get_consumed() at the last look */
+  guint8 *shown;            /* per item: the FhGridState last reported */
+  GHashTable *running;      /* index+1 → Running*: what live workers run */
+  guint counts[FH_GRID_N_STATES];
+  guint workers_alive;
+  guint workers_total;
+  gboolean cancelled;
+  gint64 created;           /* unix seconds (meta.json's mtime) */
+  gint64 next_look;         /* monotonic µs */
+} Entry;
+
+struct _FhJobIndex
+{
+  char *root;
+  GHashTable *jobs;         /* id → Entry* */
+  FhJobIndexFunc func;
+  gpointer user_data;
+};
+
+static const char *const state_names[FH_GRID_N_STATES] = {
+  [FH_GRID_PENDING] = "pending", [FH_GRID_RUNNING] = "running", [FH_GRID_COMPLETE] = "complete",
+  [FH_GRID_FAILED] = "failed", [FH_GRID_RETRIED] = "retried",
+};
+
+const char *
+fh_grid_state_name (FhGridState state)
+{
+  return state < FH_GRID_N_STATES ? state_names[state] : "pending";
+}
+
+static void
+entry_free (gpointer p)
+{
+  Entry *e = p;
+
+  g_free (e->id);
+  fh_job_dir_free (e->dir);
+  fh_item_states_free (e->states);
+  g_free (e->shown);
+  g_hash_table_unref (e->running);
+  g_free (e);
+}
+
+FhJobIndex *
+fh_job_index_new (const char *root, FhJobIndexFunc func, gpointer user_data, GError **error)
+{
+  FhJobIndex *self;
+
+  if (g_mkdir_with_parents (root, 0755) != 0)
+    return fh_throw_errno_null (error, FH_HOST_ERROR, FH_HOST_ERROR_IO, errno, "creating the jobs root %s", root);
+  self = g_new0 (FhJobIndex, 1);
+  self->root = g_canonicalize_filename (root, NULL);
+  self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, entry_free);
+  self->func = func;
+  self->user_data = user_data;
+  return self;
+}
+
+void
+fh_job_index_free (FhJobIndex *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->jobs);
+  g_free (self->root);
+  g_free (self);
+}
+
+const char *
+fh_job_index_get_root (FhJobIndex *self)
+{
+  return self->root;
+}
+
+gboolean
+fh_job_index_valid_id (const char *id)
+{
+  if (id == NULL || *id == '\0' || *id == '.' || strlen (id) > 200)
+    return FALSE;
+  for (const char *c = id; *c; c++)
+    if (!g_ascii_isalnum (*c) && *c != '-' && *c != '_' && *c != '.')
+      return FALSE;
+  return TRUE;
+}
+
+/* ---- one job ------------------------------------------------------------ */
+
+static Entry *
+entry_open (FhJobIndex *self, const char *id)
+{
+  g_autofree char *path = g_build_filename (self->root, id, NULL);
+  g_autofree char *meta = g_build_filename (path, "meta.json", NULL);
+  GStatBuf st;
+  FhJobDir *dir;
+  Entry *e;
+
+  /* A directory being laid out has no meta.json yet: adopted next time. */
+  if (g_stat (meta, &st) != 0 || (dir = fh_job_dir_open (path, NULL)) == NULL)
+    return NULL;
+  e = g_new0 (Entry, 1);
+  e->id = g_strdup (id);
+  e->dir = dir;
+  e->states = fh_job_dir_item_states (dir, FALSE);
+  e->consumed = -1;
+  e->shown = g_new0 (guint8, fh_job_dir_get_n_items (dir));
+  e->running = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+  e->counts[FH_GRID_PENDING] = fh_job_dir_get_n_items (dir);
+  e->created = st.st_mtime;
+  return e;
+}
+
+static FhGridState
+grid_state (Entry *e, guint index, double *progress)
+{
+  Running *r;
+
+  *progress = NO_PROGRESS;
+  switch (fh_item_states_get (e->states, index))
+    {
+    case FH_ITEM_COMPLETE:
+      return FH_GRID_COMPLETE;
+    case FH_ITEM_FAILED:
+      return FH_GRID_FAILED;
+    case FH_ITEM_PENDING:
+    default:
+      break;
+    }
+  if ((r = g_hash_table_lookup (e->running, GUINT_TO_POINTER (index + 1))) != NULL)
+    {
+      *progress = r->progress;
+      return FH_GRID_RUNNING;
+    }
+  return fh_item_states_get_attempt (e->states, index) > 0 ? FH_GRID_RETRIED : FH_GRID_PENDING;
+}
+
+/* What live workers run now.  (transfer full) */
+static GHashTable *
+read_running (Entry *e)
+{
+  g_autoptr (GPtrArray) beats = fh_job_dir_workers (e->dir);
+  GHashTable *running = g_hash_table_new_full (NULL, NULL, NULL, g_free);
+
+  e->workers_total = beats->len;
+  e->workers_alive = 0;
+  for (guint i = 0; i < beats->len; i++)
+    {
+      JsonObject *w = g_ptr_array_index (beats, i);
+      gint64 index = json_object_get_int_member_with_default (w, "index", -1);
+      Running *r;
+
+      if (!json_object_get_boolean_member_with_default (w, "alive", FALSE))
+        continue;
+      e->workers_alive++;
+      if (index < 0 || index >= fh_job_dir_get_n_items (e->dir))
+        continue;
+      r = g_new0 (Running, 1);
+      r->attempt = (guint) json_object_get_int_member_with_default (w, "attempt", 1);
+      r->progress = json_object_get_double_member_with_default (w, "progress", NO_PROGRESS);
+      g_hash_table_replace (running, GUINT_TO_POINTER ((guint) index + 1), r);
+    }
+  return running;
+}
+
+static gboolean
+same_running (GHashTable *a, GHashTable *b)
+{
+  GHashTableIter it;
+  gpointer key, value;
+
+  if (g_hash_table_size (a) != g_hash_table_size (b))
+    return FALSE;
+  g_hash_table_iter_init (&it, a);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      Running *ra = value, *rb = g_hash_table_lookup (b, key);
+      if (rb == NULL || ra->attempt != rb->attempt || ra->progress != rb->progress)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Item @index, if its state or progress changed since last reported:
+ * appended to @changes. */
+static void
+look_at_item (Entry *e, guint index, gboolean force, JsonArray *changes)
+{
+  double progress;
+  FhGridState state = grid_state (e, index, &progress);
+  JsonArray *row;
+
+  if (state == e->shown[index] && !(force && state == FH_GRID_RUNNING))
+    return;
+  e->counts[e->shown[index]]--;
+  e->counts[state]++;
+  e->shown[index] = (guint8) state;
+  row = json_array_sized_new (4);
+  json_array_add_int_element (row, index);
+  json_array_add_string_element (row, fh_grid_state_name (state));
+  json_array_add_double_element (row, progress);
+  json_array_add_int_element (row, fh_item_states_get_attempt (e->states, index));
+  json_array_add_array_element (changes, row);
+}
+
+static void
+look_at_running (Entry *e, GHashTable *running, JsonArray *changes)
+{
+  GHashTableIter it;
+  gpointer key;
+
+  g_hash_table_iter_init (&it, running);
+  while (g_hash_table_iter_next (&it, &key, NULL))
+    look_at_item (e, GPOINTER_TO_UINT (key) - 1, TRUE, changes);
+}
+
+static gboolean
+entry_ended (Entry *e)
+{
+  return e->workers_alive == 0 &&
+         (e->counts[FH_GRID_COMPLETE] + e->counts[FH_GRID_FAILED] == fh_job_dir_get_n_items (e->dir) ||
+          e->cancelled);
+}
+
+/* Reads what the job gained; its changes, or NULL when none.
+ * (transfer full) */
+static JsonArray *
+entry_refresh (Entry *e)
+{
+  g_autoptr (JsonArray) changes = json_array_new ();
+  g_autoptr (GHashTable) running = NULL;
+  g_autoptr (GError) err = NULL;
+  gboolean cancelled = fh_job_dir_is_cancelled (e->dir);
+  gboolean ledgers, workers;
+  guint alive = e->workers_alive;
+
+  if (!fh_item_states_refresh (e->states, &err))
+    g_warning ("job %s: %s", e->id, err->message);
+  ledgers = fh_item_states_get_consumed (e->states) != e->consumed;
+  e->consumed = fh_item_states_get_consumed (e->states);
+  running = read_running (e);
+  workers = !same_running (running, e->running);
+  if (workers)
+    {
+      /* The items that stopped running change state too. */
+      GHashTable *old = e->running;
+      e->running = g_steal_pointer (&running);
+      look_at_running (e, old, changes);
+      look_at_running (e, e->running, changes);
+      g_hash_table_unref (old);
+    }
+  if (ledgers)
+    for (guint i = 0; i < fh_job_dir_get_n_items (e->dir); i++)
+      look_at_item (e, i, FALSE, changes);
+  if (json_array_get_length (changes) == 0 && cancelled == e->cancelled && alive == e->workers_alive)
+    return NULL;
+  e->cancelled = cancelled;
+  return g_steal_pointer (&changes);
+}
+
+static const char *
+entry_state (Entry *e)
+{
+  guint n = fh_job_dir_get_n_items (e->dir);
+
+  if (e->counts[FH_GRID_COMPLETE] == n)
+    return "complete";
+  if (e->workers_alive > 0 || e->counts[FH_GRID_RUNNING] > 0)
+    return e->cancelled ? "cancelling" : "running";
+  if (e->cancelled)
+    return "cancelled";
+  if (e->counts[FH_GRID_COMPLETE] + e->counts[FH_GRID_FAILED] == n)
+    return "failed";
+  return "waiting";
+}
+
+static JsonObject *
+entry_summary (Entry *e)
+{
+  JsonObject *o = json_object_new ();
+  JsonObject *counts = json_object_new ();
+  g_autoptr (GDateTime) created = g_date_time_new_from_unix_utc (e->created);
+  guint n = fh_job_dir_get_n_items (e->dir);
+  double done = e->counts[FH_GRID_COMPLETE] + e->counts[FH_GRID_FAILED];
+  GHashTableIter it;
+  gpointer value;
+
+  g_hash_table_iter_init (&it, e->running);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    done += CLAMP (((Running *) value)->progress, 0, 1);
+  for (guint s = 0; s < FH_GRID_N_STATES; s++)
+    json_object_set_int_member (counts, state_names[s], e->counts[s]);
+  json_object_set_string_member (o, "id", e->id);
+  json_object_set_string_member (o, "name", fh_job_dir_get_name (e->dir));
+  json_object_set_int_member (o, "n_items", n);
+  json_object_set_object_member (o, "counts", counts);
+  json_object_set_double_member (o, "progress", n ? MIN (done / n, 1.0) : 1.0);
+  json_object_set_string_member (o, "state", entry_state (e));
+  fh_json_take_string (o, "started", g_date_time_format_iso8601 (created));
+  json_object_set_int_member (o, "workers", e->workers_alive);
+  json_object_set_int_member (o, "workers_seen", e->workers_total);
+  json_object_set_boolean_member (o, "cancelled", e->cancelled);
+  if (fh_job_dir_get_slurm_job (e->dir) != NULL)
+    json_object_set_string_member (o, "slurm_job", fh_job_dir_get_slurm_job (e->dir));
+  return o;
+}
+
+static void
+report (FhJobIndex *self, Entry *e, JsonArray *changes)
+{
+  g_autoptr (JsonObject) summary = entry_summary (e);
+
+  if (json_array_get_length (changes) > 0)
+    {
+      g_autoptr (JsonObject) items = json_object_new ();
+      json_object_set_string_member (items, "job", e->id);
+      json_object_set_array_member (items, "items", json_array_ref (changes));
+      self->func ("items", items, self->user_data);
+    }
+  self->func ("job", summary, self->user_data);
+}
+
+/* ---- the root ------------------------------------------------------------- */
+
+static void
+adopt_new (FhJobIndex *self)
+{
+  g_autoptr (GDir) d = g_dir_open (self->root, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      Entry *e;
+      if (!fh_job_index_valid_id (name) || g_hash_table_contains (self->jobs, name))
+        continue;
+      if ((e = entry_open (self, name)) != NULL)
+        g_hash_table_insert (self->jobs, e->id, e);
+    }
+}
+
+void
+fh_job_index_refresh (FhJobIndex *self)
+{
+  gint64 now = g_get_monotonic_time ();
+  GHashTableIter it;
+  gpointer value;
+
+  adopt_new (self);
+  g_hash_table_iter_init (&it, self->jobs);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      Entry *e = value;
+      g_autoptr (JsonArray) changes = NULL;
+
+      if (now < e->next_look)
+        continue;
+      if ((changes = entry_refresh (e)) != NULL)
+        report (self, e, changes);
+      e->next_look = entry_ended (e) ? now + IDLE_INTERVAL_US : 0;
+    }
+}
+
+FhJobDir *
+fh_job_index_lookup (FhJobIndex *self, const char *id)
+{
+  Entry *e = fh_job_index_valid_id (id) ? g_hash_table_lookup (self->jobs, id) : NULL;
+
+  return e ? e->dir : NULL;
+}
+
+static gint
+newest_first (gconstpointer a, gconstpointer b)
+{
+  const Entry *ea = *(Entry *const *) a, *eb = *(Entry *const *) b;
+
+  if (ea->created != eb->created)
+    return ea->created < eb->created ? 1 : -1;
+  return g_strcmp0 (eb->id, ea->id);
+}
+
+JsonArray *
+fh_job_index_list (FhJobIndex *self)
+{
+  g_autoptr (GPtrArray) entries = g_ptr_array_new ();
+  JsonArray *out = json_array_new ();
+  GHashTableIter it;
+  gpointer value;
+
+  g_hash_table_iter_init (&it, self->jobs);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    g_ptr_array_add (entries, value);
+
+  g_ptr_array_sort (entries, newest_first);
+  for (guint i = 0; i < entries->len; i++)
+    json_array_add_object_element (out, entry_summary (g_ptr_array_index (entries, i)));
+  return out;
+}
+
+JsonObject *
+fh_job_index_summary (FhJobIndex *self, const char *id)
+{
+  Entry *e = fh_job_index_valid_id (id) ? g_hash_table_lookup (self->jobs, id) : NULL;
+
+  return e ? entry_summary (e) : NULL;
+}
+
+FhGridState
+fh_job_index_item_state (FhJobIndex *self, const char *id, guint index, double *progress)
+{
+  Entry *e = g_hash_table_lookup (self->jobs, id);
+  Running *r;
+
+  *progress = NO_PROGRESS;
+  if (e == NULL || index >= fh_job_dir_get_n_items (e->dir))
+    return FH_GRID_PENDING;
+  if ((r = g_hash_table_lookup (e->running, GUINT_TO_POINTER (index + 1))) != NULL)
+    *progress = r->progress;
+  return (FhGridState) e->shown[index];
+}

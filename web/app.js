@@ -1,0 +1,450 @@
+// app.js — the farm UI: routing, the API with its token, live events, the
+// job list, a job's view and the submission form.  Every job field and log
+// line reaches the page through textContent, never as markup.
+import { Grid, STATES } from '/static/grid.js';
+import { SchemaForm } from '/static/form.js';
+
+const $ = (id) => document.getElementById(id);
+
+// ---- the token ------------------------------------------------------------
+// It comes in the URL farmhand serve printed; it is kept for this origin and
+// taken out of the address bar (so that it is not in links or history).
+function takeToken() {
+  const url = new URL(location.href);
+  const fromUrl = url.searchParams.get('token');
+  if (fromUrl) {
+    localStorage.setItem('farmhand-token', fromUrl);
+    url.searchParams.delete('token');
+    history.replaceState(null, '', url.pathname + url.search + url.hash);
+  }
+  return localStorage.getItem('farmhand-token') || '';
+}
+const token = takeToken();
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super((body && body.error) || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+async function api(path, options = {}) {
+  const headers = { Authorization: `Bearer ${token}`, ...(options.headers || {}) };
+  const res = await fetch(path, { ...options, headers });
+  let body = null;
+  try { body = await res.json(); } catch (e) { body = null; }
+  if (!res.ok) throw new ApiError(res.status, body);
+  return body;
+}
+
+function notice(text) {
+  const n = $('notice');
+  n.textContent = text;
+  n.hidden = !text;
+}
+
+function el(tag, props = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else if (k === 'dataset') Object.assign(e.dataset, v);
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) e.append(c);
+  return e;
+}
+
+// ---- live events -------------------------------------------------------------
+// Server-Sent Events read through fetch, because EventSource cannot send the
+// Authorization header.  On a break it reconnects and the view reloads.
+const listeners = new Set();
+
+function parseEvent(block) {
+  let event = 'message';
+  const data = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event: ')) event = line.slice(7);
+    else if (line.startsWith('data: ')) data.push(line.slice(6));
+  }
+  if (data.length === 0) return null;
+  return { event, data: JSON.parse(data.join('\n')) };
+}
+
+async function followEvents() {
+  for (let first = true; ; first = false) {
+    try {
+      const res = await fetch('/api/events', { headers: { Authorization: `Bearer ${token}` } });
+      if (!res.ok) throw new ApiError(res.status, null);
+      $('connection').textContent = 'live';
+      $('connection').className = 'connection live';
+      if (!first) route();
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const e = parseEvent(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+          if (e) for (const f of listeners) f(e.event, e.data);
+        }
+      }
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 401) {
+        $('connection').textContent = 'no token';
+        return;
+      }
+    }
+    $('connection').textContent = 'reconnecting';
+    $('connection').className = 'connection';
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+// ---- formatting ------------------------------------------------------------------
+function percent(p) { return `${Math.floor(p * 100)}%`; }
+
+function when(iso) {
+  const d = new Date(iso);
+  return isNaN(d) ? '' : d.toLocaleString();
+}
+
+function bytes(n) {
+  if (n === null || n === undefined) return 'missing';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let u = 0;
+  while (n >= 1024 && u < units.length - 1) { n /= 1024; u++; }
+  return `${u ? n.toFixed(1) : n} ${units[u]}`;
+}
+
+function fillBar(bar, job) {
+  bar.replaceChildren();
+  for (const s of STATES) {
+    const n = job.counts[s] || 0;
+    if (!n) continue;
+    const part = el('span', { class: `s-${s}`, title: `${n} ${s}` });
+    part.style.flexGrow = String(n);
+    bar.append(part);
+  }
+}
+
+// ---- the job list --------------------------------------------------------------------
+const jobRows = new Map();
+
+function jobRow(job) {
+  const link = el('a', { href: `/jobs/${encodeURIComponent(job.id)}`, text: job.name });
+  const bar = el('div', { class: 'bar' });
+  fillBar(bar, job);
+  const counts = STATES.filter((s) => job.counts[s]).map((s) => `${job.counts[s]} ${s}`).join(', ');
+  return el('tr', { dataset: { id: job.id } },
+    el('td', {}, link, el('div', { class: 'muted small', text: job.id })),
+    el('td', {}, el('span', { class: `state st-${job.state}`, text: job.state })),
+    el('td', { class: 'bar-col', title: counts }, bar, el('div', { class: 'muted small', text: counts })),
+    el('td', { text: percent(job.progress) }),
+    el('td', { text: when(job.started) }),
+    el('td', { text: String(job.workers) }));
+}
+
+function showJobRow(job) {
+  const row = jobRow(job);
+  const old = jobRows.get(job.id);
+  if (old) old.replaceWith(row);
+  else $('jobs-body').prepend(row);
+  jobRows.set(job.id, row);
+  $('jobs-empty').hidden = true;
+}
+
+async function showJobs() {
+  const { jobs } = await api('/api/jobs');
+  jobRows.clear();
+  $('jobs-body').replaceChildren();
+  for (const job of jobs.slice().reverse()) showJobRow(job);
+  $('jobs-empty').hidden = jobs.length > 0;
+}
+
+// ---- a job ------------------------------------------------------------------------------
+let current = null;   // { id, job, grid, item, logTimer }
+
+function showSummary(job) {
+  $('job-name').textContent = job.name;
+  $('job-state').textContent = job.state;
+  $('job-state').className = `state st-${job.state}`;
+  $('job-progress').textContent = `${percent(job.progress)} · ${job.n_items} items · ${job.workers} workers`;
+  fillBar($('job-bar'), job);
+  $('retry-button').disabled = !(job.counts.failed > 0) || job.workers > 0;
+  $('cancel-button').disabled = job.cancelled || ['complete', 'failed', 'cancelled'].includes(job.state);
+  current.grid.setCounts(job.counts);
+}
+
+async function loadItems(id) {
+  const items = [];
+  let job = null;
+  for (let offset = 0; ; ) {
+    const page = await api(`/api/jobs/${encodeURIComponent(id)}?offset=${offset}`);
+    job = page.job;
+    items.push(...page.items);
+    offset += page.items.length;
+    if (page.items.length === 0 || offset >= page.total) return { job, items };
+  }
+}
+
+async function showJob(id, params) {
+  const started = performance.now();
+  const { job, items } = await loadItems(id);
+  current = { id, job, grid: null, item: null, logTimer: null };
+  current.grid = new Grid($('grid'), $('chips'), items, {
+    onPick: (name) => pickItem(name),
+    filter: params.get('state'),
+    onFilter: (state) => {
+      const url = new URL(location.href);
+      if (state) url.searchParams.set('state', state); else url.searchParams.delete('state');
+      history.replaceState(null, '', url.pathname + url.search);
+    },
+  });
+  showSummary(job);
+  // For the benchmark and the tests: how long the view took to build.
+  document.body.dataset.renderMs = String(Math.round(performance.now() - started));
+  document.body.dataset.items = String(items.length);
+  const item = params.get('item');
+  if (item) pickItem(item, false);
+  else closeItem(false);
+}
+
+function itemUrl(name) {
+  const url = new URL(location.href);
+  if (name) url.searchParams.set('item', name); else url.searchParams.delete('item');
+  return url.pathname + url.search;
+}
+
+function closeItem(push = true) {
+  if (!current) return;
+  clearTimeout(current.logTimer);
+  current.item = null;
+  $('item-panel').hidden = true;
+  current.grid.select(null);
+  if (push) history.replaceState(null, '', itemUrl(null));
+}
+
+function fact(dl, term, value) {
+  if (value === undefined || value === null || value === '') return;
+  dl.append(el('dt', { text: term }), el('dd', { text: String(value) }));
+}
+
+function showResult(detail) {
+  const r = detail.result || {};
+  const facts = $('item-facts');
+  facts.replaceChildren();
+  fact(facts, 'Frames', (detail.frames || []).join(', '));
+  fact(facts, 'Command', detail.command);
+  fact(facts, 'Class', r.class);
+  fact(facts, 'Reason', r.reason);
+  fact(facts, 'Attempts', r.attempts ?? detail.attempt);
+  fact(facts, 'Worker', r.worker);
+  fact(facts, 'Exit status', r.code);
+  fact(facts, 'Elapsed', r.elapsed_s !== undefined ? `${r.elapsed_s.toFixed(3)} s` : undefined);
+  fact(facts, 'Frames done', (r.frames_done || []).join(', '));
+  fact(facts, 'Status message', r.status_message);
+  $('item-traceback').textContent = r.traceback || '';
+  $('item-traceback-box').hidden = !r.traceback;
+  const errors = (r.errors && r.errors.lines) || [];
+  $('item-errors').textContent = errors.join('\n');
+  $('item-errors-box').hidden = errors.length === 0;
+  const outputs = $('item-outputs');
+  outputs.replaceChildren();
+  for (const o of r.outputs || []) {
+    outputs.append(el('tr', {}, el('td', { text: o.path || '' }),
+      el('td', { text: bytes(o.size_now !== undefined ? o.size_now : o.size) })));
+  }
+  $('item-outputs-box').hidden = !(r.outputs && r.outputs.length);
+}
+
+async function pickItem(name, push = true) {
+  if (!current) return;
+  const id = current.id;
+  let detail;
+  try {
+    detail = await api(`/api/jobs/${encodeURIComponent(id)}/items/${encodeURIComponent(name)}`);
+  } catch (e) {
+    notice(e.message);
+    return;
+  }
+  if (!current || current.id !== id) return;
+  clearTimeout(current.logTimer);
+  current.item = { name, index: detail.index, attempt: detail.attempt, offset: 0 };
+  current.grid.select(detail.index);
+  $('item-panel').hidden = false;
+  $('item-name').textContent = name;
+  $('item-state').textContent = detail.status;
+  $('item-state').className = `state s-${detail.status}`;
+  showResult(detail);
+  const select = $('item-attempt');
+  select.replaceChildren();
+  for (const a of detail.attempts) {
+    select.append(el('option', { value: String(a.attempt), text: `attempt ${a.attempt}${a.worker ? ` (${a.worker})` : ''}` }));
+  }
+  select.value = String(detail.attempt);
+  select.hidden = detail.attempts.length === 0;
+  $('item-log').replaceChildren();
+  if (push) history.replaceState(null, '', itemUrl(name));
+  if (detail.attempts.length) readLog();
+}
+
+// The attempt's log from where the last read stopped; again in a second
+// while the item runs (a live tail), at once while there is more.
+async function readLog() {
+  const item = current && current.item;
+  if (!item) return;
+  let answer;
+  try {
+    answer = await api(`/api/jobs/${encodeURIComponent(current.id)}/items/${encodeURIComponent(item.name)}` +
+      `/log?attempt=${item.attempt}&offset=${item.offset}`);
+  } catch (e) {
+    notice(e.message);
+    return;
+  }
+  if (!current || current.item !== item) return;
+  const pre = $('item-log');
+  const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+  const frag = document.createDocumentFragment();
+  for (const line of answer.lines) {
+    frag.append(el('span', { class: `log-${line.stream}`, text: `${line.time.slice(11)}  ${line.text}\n` }));
+  }
+  pre.append(frag);
+  if (atBottom) pre.scrollTop = pre.scrollHeight;
+  item.offset = answer.offset;
+  $('item-log-live').hidden = !answer.running;
+  if (answer.more) current.logTimer = setTimeout(readLog, 0);
+  else if (answer.running) current.logTimer = setTimeout(readLog, 1000);
+}
+
+async function jobAction(action) {
+  if (!current) return;
+  if (action === 'cancel' && !confirm(`Cancel job ${current.job.name}? Running commands are interrupted.`)) return;
+  try {
+    const r = await api(`/api/jobs/${encodeURIComponent(current.id)}/${action}`, { method: 'POST' });
+    notice(action === 'retry' ? `Retrying ${r.remaining} items` : 'Job cancelled');
+  } catch (e) {
+    notice(e.message);
+  }
+}
+
+function onJobEvent(event, data) {
+  if (event === 'job') {
+    if (!$('jobs-view').hidden) showJobRow(data);
+    if (current && data.id === current.id && !$('job-view').hidden) {
+      current.job = data;
+      showSummary(data);
+    }
+  } else if (event === 'items' && current && data.job === current.id) {
+    for (const [index, state, progress, attempt] of data.items) current.grid.update(index, state, progress, attempt);
+    if (current.item && data.items.some((it) => it[0] === current.item.index)) {
+      const item = current.item;
+      const row = data.items.find((it) => it[0] === item.index);
+      const newAttempt = row[3] !== item.attempt;
+      // A new attempt, or an end: show its result and read on.
+      if (newAttempt || row[1] !== 'running') pickItem(item.name, false);
+      else if (!current.logTimer) readLog();
+    }
+  }
+}
+
+// ---- submitting ----------------------------------------------------------------------------
+let form = null;
+
+async function showSubmit() {
+  if (!form) {
+    const schema = await api('/api/schema');
+    form = new SchemaForm(schema, $('form-fields'), () => {
+      $('form-json').textContent = JSON.stringify(form.value(), null, 2);
+    });
+    $('form-json').textContent = JSON.stringify(form.value(), null, 2);
+  }
+}
+
+async function submit(ev) {
+  ev.preventDefault();
+  const box = $('form-errors');
+  form.clearErrors();
+  box.hidden = true;
+  $('submit-button').disabled = true;
+  try {
+    const r = await api('/api/jobs', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(form.value()),
+    });
+    navigate(r.url);
+  } catch (e) {
+    const errors = (e.body && e.body.errors) || [{ path: '', message: e.message }];
+    const unplaced = form.showErrors(errors);
+    box.replaceChildren(el('strong', { text: 'The job was not submitted:' }),
+      el('ul', {}, ...errors.map((er) => el('li', { text: er.path ? `${er.path}: ${er.message}` : er.message }))));
+    box.hidden = false;
+    if (unplaced.length === 0) box.scrollIntoView({ block: 'nearest' });
+  } finally {
+    $('submit-button').disabled = false;
+  }
+}
+
+// ---- routing ----------------------------------------------------------------------------------
+function show(view) {
+  for (const v of ['jobs-view', 'job-view', 'submit-view']) $(v).hidden = v !== view;
+  for (const a of document.querySelectorAll('nav a')) {
+    a.classList.toggle('active', (view === 'submit-view') === (a.dataset.nav === 'submit'));
+  }
+}
+
+async function route() {
+  const params = new URLSearchParams(location.search);
+  notice('');
+  if (!token) {
+    show(null);
+    notice('This page needs the token in the URL that `farmhand serve` printed.');
+    return;
+  }
+  try {
+    if (location.pathname.startsWith('/jobs/')) {
+      show('job-view');
+      await showJob(decodeURIComponent(location.pathname.slice(6)), params);
+    } else if (params.has('submit')) {
+      current = null;
+      show('submit-view');
+      await showSubmit();
+    } else {
+      current = null;
+      show('jobs-view');
+      await showJobs();
+    }
+  } catch (e) {
+    notice(e.message);
+  }
+}
+
+function navigate(url) {
+  history.pushState(null, '', url);
+  route();
+}
+
+document.addEventListener('click', (ev) => {
+  const a = ev.target.closest('a');
+  if (!a || a.origin !== location.origin || ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
+  ev.preventDefault();
+  navigate(a.pathname + a.search);
+});
+window.addEventListener('popstate', route);
+$('item-close').addEventListener('click', () => closeItem());
+$('item-attempt').addEventListener('change', () => {
+  if (!current || !current.item) return;
+  clearTimeout(current.logTimer);
+  current.item = { ...current.item, attempt: Number($('item-attempt').value), offset: 0 };
+  $('item-log').replaceChildren();
+  readLog();
+});
+$('retry-button').addEventListener('click', () => jobAction('retry'));
+$('cancel-button').addEventListener('click', () => jobAction('cancel'));
+$('submit-form').addEventListener('submit', submit);
+listeners.add(onJobEvent);
+route();
+if (token) followEvents();
