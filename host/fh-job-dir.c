@@ -748,10 +748,14 @@ claim_fresh (FhJobDir *self, guint *index, GError **error)
 static const char *
 owner_of (FhJobDir *self, guint index, guint attempt)
 {
-  Owner *o = g_hash_table_lookup (self->owners, GUINT_TO_POINTER (index + 1));
+  Owner *o;
   g_autofree char *path = NULL;
   g_autofree char *text = NULL;
 
+  /* Readers that never join (the farm UI) ask too. */
+  if (self->owners == NULL)
+    self->owners = g_hash_table_new_full (NULL, NULL, NULL, owner_free);
+  o = g_hash_table_lookup (self->owners, GUINT_TO_POINTER (index + 1));
   if (o != NULL && o->attempt == attempt && o->owner != NULL)
     return o->owner;
   path = claim_path (self, index, attempt);

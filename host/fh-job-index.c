@@ -47,6 +47,7 @@ struct _FhJobIndex
   GHashTable *jobs;         /* id → Entry* */
   FhJobIndexFunc func;
   gpointer user_data;
+  gint64 seq;               /* events reported so far */
 };
 
 static const char *const state_names[FH_GRID_N_STATES] = {
@@ -141,12 +142,15 @@ entry_open (FhJobIndex *self, const char *id)
   return e;
 }
 
+/* An item's state, progress and attempt (a first claim is in no ledger:
+ * a running item's attempt is its worker's word). */
 static FhGridState
-grid_state (Entry *e, guint index, double *progress)
+grid_state (Entry *e, guint index, double *progress, guint *attempt)
 {
   Running *r;
 
   *progress = NO_PROGRESS;
+  *attempt = fh_item_states_get_attempt (e->states, index);
   switch (fh_item_states_get (e->states, index))
     {
     case FH_ITEM_COMPLETE:
@@ -160,9 +164,10 @@ grid_state (Entry *e, guint index, double *progress)
   if ((r = g_hash_table_lookup (e->running, GUINT_TO_POINTER (index + 1))) != NULL)
     {
       *progress = r->progress;
+      *attempt = MAX (*attempt, r->attempt);
       return FH_GRID_RUNNING;
     }
-  return fh_item_states_get_attempt (e->states, index) > 0 ? FH_GRID_RETRIED : FH_GRID_PENDING;
+  return *attempt > 0 ? FH_GRID_RETRIED : FH_GRID_PENDING;
 }
 
 /* What live workers run now.  (transfer full) */
@@ -217,7 +222,8 @@ static void
 look_at_item (Entry *e, guint index, gboolean force, JsonArray *changes)
 {
   double progress;
-  FhGridState state = grid_state (e, index, &progress);
+  guint attempt;
+  FhGridState state = grid_state (e, index, &progress, &attempt);
   JsonArray *row;
 
   if (state == e->shown[index] && !(force && state == FH_GRID_RUNNING))
@@ -229,7 +235,7 @@ look_at_item (Entry *e, guint index, gboolean force, JsonArray *changes)
   json_array_add_int_element (row, index);
   json_array_add_string_element (row, fh_grid_state_name (state));
   json_array_add_double_element (row, progress);
-  json_array_add_int_element (row, fh_item_states_get_attempt (e->states, index));
+  json_array_add_int_element (row, MAX (attempt, state == FH_GRID_COMPLETE || state == FH_GRID_FAILED));
   json_array_add_array_element (changes, row);
 }
 
@@ -344,9 +350,11 @@ report (FhJobIndex *self, Entry *e, JsonArray *changes)
     {
       g_autoptr (JsonObject) items = json_object_new ();
       json_object_set_string_member (items, "job", e->id);
+      json_object_set_int_member (items, "seq", ++self->seq);
       json_object_set_array_member (items, "items", json_array_ref (changes));
       self->func ("items", items, self->user_data);
     }
+  json_object_set_int_member (summary, "seq", ++self->seq);
   self->func ("job", summary, self->user_data);
 }
 
@@ -388,6 +396,12 @@ fh_job_index_refresh (FhJobIndex *self)
         report (self, e, changes);
       e->next_look = entry_ended (e) ? now + IDLE_INTERVAL_US : 0;
     }
+}
+
+gint64
+fh_job_index_get_seq (FhJobIndex *self)
+{
+  return self->seq;
 }
 
 FhJobDir *
@@ -435,15 +449,19 @@ fh_job_index_summary (FhJobIndex *self, const char *id)
 }
 
 FhGridState
-fh_job_index_item_state (FhJobIndex *self, const char *id, guint index, double *progress)
+fh_job_index_item_state (FhJobIndex *self, const char *id, guint index, double *progress,
+                         guint *attempt)
 {
   Entry *e = g_hash_table_lookup (self->jobs, id);
-  Running *r;
 
   *progress = NO_PROGRESS;
+  *attempt = 0;
   if (e == NULL || index >= fh_job_dir_get_n_items (e->dir))
     return FH_GRID_PENDING;
-  if ((r = g_hash_table_lookup (e->running, GUINT_TO_POINTER (index + 1))) != NULL)
-    *progress = r->progress;
+  /* The state last reported (what the grid shows), with what is known now
+   * of its progress and attempt. */
+  grid_state (e, index, progress, attempt);
+  if (e->shown[index] == FH_GRID_COMPLETE || e->shown[index] == FH_GRID_FAILED)
+    *attempt = MAX (*attempt, 1);
   return (FhGridState) e->shown[index];
 }

@@ -32,7 +32,9 @@ const char *fh_grid_state_name (FhGridState state);
 
 /* A change: @event is "job" (@data: the job's summary) or "items" (@data:
  * {"job": ID, "items": [[index, state, progress, attempt], ...]}, progress
- * -1 when unknown).  @data is (transfer none). */
+ * -1 when unknown).  Each has a "seq", one more than the last: a reader
+ * that loaded a job at fh_job_index_get_seq() knows which events it has
+ * seen.  @data is (transfer none). */
 typedef void (*FhJobIndexFunc) (const char *event, JsonObject *data, gpointer user_data);
 
 /* The jobs under @root (created when absent).  (transfer full) */
@@ -47,6 +49,9 @@ const char *fh_job_index_get_root (FhJobIndex *self);
  * looked at less often. */
 void fh_job_index_refresh (FhJobIndex *self);
 
+/* The "seq" of the last change reported. */
+gint64 fh_job_index_get_seq (FhJobIndex *self);
+
 /* Whether @id may name a job: one path component of safe characters. */
 gboolean fh_job_index_valid_id (const char *id);
 
@@ -58,8 +63,10 @@ FhJobDir *fh_job_index_lookup (FhJobIndex *self, const char *id);
 JsonArray *fh_job_index_list (FhJobIndex *self);
 /* Job @id's summary.  (transfer full) (nullable) */
 JsonObject *fh_job_index_summary (FhJobIndex *self, const char *id);
-/* The grid state of item @index of job @id, its progress (-1: unknown). */
-FhGridState fh_job_index_item_state (FhJobIndex *self, const char *id, guint index, double *progress);
+/* The grid state of item @index of job @id, its progress (-1: unknown) and
+ * its attempt (0: never claimed). */
+FhGridState fh_job_index_item_state (FhJobIndex *self, const char *id, guint index, double *progress,
+                                     guint *attempt);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhJobIndex, fh_job_index_free)
 

@@ -81,16 +81,19 @@ results_of (FhJobDir *dir, GError **error)
   return g_steal_pointer (&states);
 }
 
-static void
-set_state (JsonObject *o, FhJobIndex *index, const char *id, guint i, FhItemStates *states)
+/* Sets "status", "progress" and "attempt"; returns the attempt. */
+static guint
+set_state (JsonObject *o, FhJobIndex *index, const char *id, guint i)
 {
   double progress;
-  FhGridState state = fh_job_index_item_state (index, id, i, &progress);
+  guint attempt;
+  FhGridState state = fh_job_index_item_state (index, id, i, &progress, &attempt);
 
   json_object_set_string_member (o, "status", fh_grid_state_name (state));
   if (progress >= 0)
     json_object_set_double_member (o, "progress", progress);
-  json_object_set_int_member (o, "attempt", fh_item_states_get_attempt (states, i));
+  json_object_set_int_member (o, "attempt", attempt);
+  return attempt;
 }
 
 /* ---- a page of items ---------------------------------------------------- */
@@ -113,6 +116,14 @@ copy_members (JsonObject *to, JsonObject *from, const char *const *names, guint 
       json_object_set_member (to, names[m], json_node_copy (json_object_get_member (from, names[m])));
 }
 
+static JsonArray *
+outputs_of (JsonObject *result)
+{
+  JsonNode *n = json_object_get_member (result, "outputs");
+
+  return n != NULL && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
+}
+
 static gboolean
 page_item (guint i, JsonObject *item, gpointer data)
 {
@@ -125,13 +136,13 @@ page_item (guint i, JsonObject *item, gpointer data)
     return FALSE;
   o = json_object_new ();
   copy_members (o, item, agenda_members, G_N_ELEMENTS (agenda_members));
-  set_state (o, p->index, p->id, i, p->states);
+  set_state (o, p->index, p->id, i);
   if (fh_item_states_get (p->states, i) != FH_ITEM_PENDING &&
       (result = fh_item_states_read_result (p->states, i, &p->error)) == NULL)
     return FALSE;
   if (result != NULL)
     {
-      JsonArray *outputs = json_object_get_array_member (result, "outputs");
+      JsonArray *outputs = outputs_of (result);
       copy_members (o, result, summary_members, G_N_ELEMENTS (summary_members));
       if (outputs != NULL)
         json_object_set_int_member (o, "n_outputs", json_array_get_length (outputs));
@@ -206,7 +217,7 @@ find (FhJobDir *dir, const char *name, guint *index, GError **error)
 static void
 size_outputs (JsonObject *result)
 {
-  JsonArray *outputs = json_object_get_array_member (result, "outputs");
+  JsonArray *outputs = outputs_of (result);
 
   for (guint i = 0; outputs != NULL && i < json_array_get_length (outputs); i++)
     {
@@ -249,11 +260,11 @@ fh_job_items_detail (FhJobIndex *index, const char *id, const char *name, GError
   g_autoptr (FhItemStates) states = dir ? results_of (dir, error) : NULL;
   g_autoptr (JsonObject) out = NULL;
   JsonObject *result = NULL;
-  guint i = 0;
+  guint i = 0, attempt;
 
   if (states == NULL || (out = find (dir, name, &i, error)) == NULL)
     return NULL;
-  set_state (out, index, id, i, states);
+  attempt = set_state (out, index, id, i);
   if (fh_item_states_get (states, i) != FH_ITEM_PENDING &&
       (result = fh_item_states_read_result (states, i, error)) == NULL)
     return NULL;
@@ -262,8 +273,7 @@ fh_job_items_detail (FhJobIndex *index, const char *id, const char *name, GError
       size_outputs (result);
       json_object_set_object_member (out, "result", result);
     }
-  json_object_set_array_member (out, "attempts",
-                                attempts_of (dir, i, fh_item_states_get_attempt (states, i)));
+  json_object_set_array_member (out, "attempts", attempts_of (dir, i, attempt));
   return g_steal_pointer (&out);
 }
 
@@ -364,7 +374,6 @@ fh_job_items_log (FhJobIndex *index, const char *id, const char *name, guint att
                   gint64 offset, GError **error)
 {
   FhJobDir *dir = lookup (index, id, error);
-  g_autoptr (FhItemStates) states = dir ? results_of (dir, error) : NULL;
   g_autoptr (JsonObject) item = NULL;
   g_autofree char *worker = NULL;
   g_autofree char *path = NULL;
@@ -372,16 +381,17 @@ fh_job_items_log (FhJobIndex *index, const char *id, const char *name, guint att
   JsonArray *lines;
   double progress;
   gint64 next;
-  gboolean more;
-  guint i = 0;
+  gboolean more, running;
+  guint i = 0, latest;
 
-  if (states == NULL || (item = find (dir, name, &i, error)) == NULL)
+  if (dir == NULL || (item = find (dir, name, &i, error)) == NULL)
     return NULL;
+  running = fh_job_index_item_state (index, id, i, &progress, &latest) == FH_GRID_RUNNING;
   if (attempt == 0)
-    attempt = fh_item_states_get_attempt (states, i);
+    attempt = latest;
   out = json_object_new ();
   json_object_set_int_member (out, "attempt", attempt);
-  json_object_set_boolean_member (out, "running", fh_job_index_item_state (index, id, i, &progress) == FH_GRID_RUNNING);
+  json_object_set_boolean_member (out, "running", running && attempt == latest);
   if ((worker = fh_job_dir_attempt_worker (dir, i, attempt)) == NULL)
     {
       json_object_set_array_member (out, "lines", json_array_new ());

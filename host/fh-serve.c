@@ -164,12 +164,12 @@ on_client_finished (SoupServerMessage *msg, gpointer data)
       if (c->msg != msg)
         continue;
       g_signal_handlers_disconnect_by_data (msg, c);
-      g_object_unref (msg);
+      g_signal_handlers_disconnect_by_data (msg, self);
       g_ptr_array_remove_index_fast (self->clients, i);
       g_free (c);
-      break;
+      g_object_unref (msg);
+      return;
     }
-  g_signal_handlers_disconnect_by_data (msg, self);
 }
 
 static gboolean
@@ -232,6 +232,9 @@ get_job (FhServe *self, SoupServerMessage *msg, const char *id, GHashTable *quer
   if (page == NULL)
     return respond_gerror (msg, err);
   json_object_set_object_member (page, "job", fh_job_index_summary (self->index, id));
+  /* Events up to this one are in the answer (one main loop: none can land
+   * between reading the items and this). */
+  json_object_set_int_member (page, "seq", fh_job_index_get_seq (self->index));
   return respond_json (msg, SOUP_STATUS_OK, page);
 }
 
@@ -669,8 +672,12 @@ on_got_headers (SoupServerMessage *msg, gpointer data)
   goffset declared = soup_message_headers_get_content_length (soup_server_message_get_request_headers (msg));
 
   (void) data;
+  /* Declared too big: nothing of it is kept, and the handler refuses it
+   * (a client that asked "Expect: 100-continue" is refused at once). */
   if (declared > MAX_BODY)
     {
+      g_object_set_data (G_OBJECT (msg), "fh-too-big", GINT_TO_POINTER (1));
+      soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
       harden (msg);
       respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "a job description is at most %d bytes", MAX_BODY);
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");

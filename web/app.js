@@ -183,19 +183,26 @@ function showSummary(job) {
 async function loadItems(id) {
   const items = [];
   let job = null;
+  let seq = Infinity;
   for (let offset = 0; ; ) {
     const page = await api(`/api/jobs/${encodeURIComponent(id)}?offset=${offset}`);
     job = page.job;
+    seq = Math.min(seq, page.seq);
     items.push(...page.items);
     offset += page.items.length;
-    if (page.items.length === 0 || offset >= page.total) return { job, items };
+    if (page.items.length === 0 || offset >= page.total) return { job, items, seq };
   }
 }
 
 async function showJob(id, params) {
   const started = performance.now();
-  const { job, items } = await loadItems(id);
-  current = { id, job, grid: null, item: null, logTimer: null };
+  // Events that arrive while the items load are kept, and those the items
+  // do not already reflect (a later seq) are applied once the grid exists.
+  current = { id, job: null, grid: null, item: null, logTimer: null, early: [] };
+  const loading = current;
+  const { job, items, seq } = await loadItems(id);
+  if (current !== loading) return;
+  current.job = job;
   current.grid = new Grid($('grid'), $('chips'), items, {
     onPick: (name) => pickItem(name),
     filter: params.get('state'),
@@ -206,6 +213,9 @@ async function showJob(id, params) {
     },
   });
   showSummary(job);
+  const early = current.early;
+  current.early = null;
+  for (const [event, data] of early) if (data.seq > seq) onJobEvent(event, data);
   // For the benchmark and the tests: how long the view took to build.
   document.body.dataset.renderMs = String(Math.round(performance.now() - started));
   document.body.dataset.items = String(items.length);
@@ -333,13 +343,17 @@ async function jobAction(action) {
 }
 
 function onJobEvent(event, data) {
+  if (current && current.early) {
+    current.early.push([event, data]);
+    return;
+  }
   if (event === 'job') {
     if (!$('jobs-view').hidden) showJobRow(data);
-    if (current && data.id === current.id && !$('job-view').hidden) {
+    if (current && current.grid && data.id === current.id && !$('job-view').hidden) {
       current.job = data;
       showSummary(data);
     }
-  } else if (event === 'items' && current && data.job === current.id) {
+  } else if (event === 'items' && current && current.grid && data.job === current.id) {
     for (const [index, state, progress, attempt] of data.items) current.grid.update(index, state, progress, attempt);
     if (current.item && data.items.some((it) => it[0] === current.item.index)) {
       const item = current.item;

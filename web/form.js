@@ -175,8 +175,11 @@ class ObjectField extends Field {
     this.fields = {};
     const required = new Set(schema.required || []);
     const box = opts.top ? this.body : el('fieldset', { class: 'object' });
+    const heading = (tag) => el(tag, { text: schema.title || key }, ...(key ? [el('code', { class: 'key', text: key })] : []));
+    // Optional groups start folded, so the form opens on what matters.
+    const folded = !opts.top && !opts.bare && required.size === 0 && !opts.required;
     if (!opts.top && !opts.bare) {
-      box.append(el('legend', { text: schema.title || key }));
+      if (!folded) box.append(heading('legend'));
       if (schema.description) box.append(el('small', { class: 'help', text: schema.description }));
     }
     for (const [name, sub] of Object.entries(schema.properties)) {
@@ -185,12 +188,7 @@ class ObjectField extends Field {
       this.fields[name] = f;
       box.append(f.wrap);
     }
-    if (!opts.top) {
-      // Optional groups start folded, so the form opens on what matters.
-      const group = opts.bare || required.size > 0 || opts.required ? box : el('details', { class: 'group' },
-        el('summary', { text: schema.title || key }), box);
-      this.body.append(group);
-    }
+    if (!opts.top) this.body.append(folded ? el('details', { class: 'group' }, heading('summary'), box) : box);
   }
 
   child(key) { return this.fields[key] || null; }
