@@ -7,6 +7,7 @@ Usage: test-benchmarks.py SOURCE_DIR BUILD_DIR
 """
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -58,6 +59,10 @@ with tempfile.TemporaryDirectory() as tmp:
     check("workers", number(r.get("workers", {}).get("items_per_s")), r.get("workers"))
     rss = r.get("peak_rss_mb", {})
     check("peak_rss_mb", any(k.endswith("_log") and number(v) for k, v in rss.items()), rss)
+    if shutil.which("chromium"):
+        u = r.get("ui") or {}
+        check("ui", number(u.get("view_10k_ms", {}).get("median")) and number(u.get("rss_mb")) and
+              number(u.get("result_to_grid_ms", {}).get("max")), u)
     check("machine_and_date", r.get("machine", {}).get("cores") and r.get("date"), r.get("machine"))
     check("targets", len(r.get("targets", [])) >= 6, r.get("targets"))
     check("table_printed", "round trip of a no-op command" in proc.stdout, proc.stdout[-500:])

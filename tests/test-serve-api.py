@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -252,7 +253,6 @@ def jobs_of_farmhand_submit_show_too():
         json.dump(frames_job("cli-%s" % m, "true", frames="1-3"), f)
     events = Events(SERVER)
     jobdir = os.path.join(SERVER.root, "cli-%s" % m)
-    import subprocess
     r = subprocess.run([FARMHAND, "submit", "--prepare", "-q", "-d", jobdir, path], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     job_id = os.path.basename(jobdir)
@@ -272,6 +272,36 @@ def a_killed_server_leaves_no_worker():
     assert await_true(lambda: count_procs(sleeper) == 2), "the workers' commands never ran"
     server.stop(signal.SIGKILL)
     assert await_true(lambda: count_procs(sleeper) == 0, timeout=30), "a command outlived the server"
+
+
+def slurm_up():
+    try:
+        r = subprocess.run(["sinfo", "--noheader", "--responding", "--format=%T"], capture_output=True,
+                           text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return r.returncode == 0 and r.stdout.strip() != ""
+
+
+@test
+def with_slurm_a_submitted_job_runs_as_an_array():
+    if not slurm_up():
+        return "SKIP no Slurm cluster here: .ci/run starts one (../shared/slurm/start-local-slurm.sh, as root)"
+    m = marker()
+    server = Server(FARMHAND, os.path.join(TMP, "jobs-slurm-%s" % m), "--slurm", "--workers", "2")
+    try:
+        events = Events(server)
+        job_id = server.submit(frames_job("slurm-%s" % m, "echo 'frame {frames} %s'" % m, frames="1-6"))
+        assert job_state(events, job_id, {"complete"}, timeout=180), "the Slurm job did not complete"
+        status, body, _ = server.get("/api/jobs/" + job_id)
+        assert body["job"].get("slurm_job"), body["job"]
+        workers = {i["attempt"] for i in body["items"]}
+        assert workers == {1}, body["items"]
+        status, log, _ = server.get("/api/jobs/%s/items/6/log" % job_id)
+        assert any("frame 6 %s" % m in l["text"] for l in log["lines"]), log
+        events.close()
+    finally:
+        server.stop()
 
 
 @test
