@@ -187,24 +187,28 @@ create_dir (const char *path, const SubmitArgs *a, guint *n, GError **error)
   return dir;
 }
 
+gboolean
+fh_submit_resume (FhJobDir *dir, guint *remaining, GError **error)
+{
+  const char *slurm = fh_job_dir_get_slurm_job (dir);
+  gboolean active = FALSE;
+
+  /* Array tasks that have not started yet have no heartbeat to count. */
+  if (slurm != NULL && fh_slurm_job_active (slurm, &active, NULL) && active)
+    return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_BUSY,
+                     "Slurm job %s still runs job %s: wait for it to end, or 'farmhand "
+                     "cancel %s' first", slurm, fh_job_dir_get_name (dir), fh_job_dir_get_path (dir));
+  return fh_job_dir_resume (dir, remaining, error);
+}
+
 /* The job directory @path, made ready to run again.  *@n: the items left
  * (0: nothing to do). */
 static FhJobDir *
 resume_dir (const char *path, const SubmitArgs *a, guint *n, GError **error)
 {
   g_autoptr (FhJobDir) dir = fh_job_dir_open (path, error);
-  const char *slurm;
-  gboolean active = FALSE;
 
-  if (dir == NULL)
-    return NULL;
-  /* Array tasks that have not started yet have no heartbeat to count. */
-  slurm = fh_job_dir_get_slurm_job (dir);
-  if (slurm != NULL && fh_slurm_job_active (slurm, &active, NULL) && active)
-    return fh_throw_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_BUSY,
-                          "Slurm job %s still runs job %s: wait for it to end, or 'farmhand "
-                          "cancel %s' first", slurm, fh_job_dir_get_name (dir), fh_job_dir_get_path (dir));
-  if (!fh_job_dir_resume (dir, n, error))
+  if (dir == NULL || !fh_submit_resume (dir, n, error))
     return NULL;
   if (!a->quiet)
     printf ("farmhand: job %s, resuming %u of %u items, in %s\n", fh_job_dir_get_name (dir), *n,

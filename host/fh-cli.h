@@ -47,6 +47,10 @@ typedef struct _FhJobDirOptions FhJobDirOptions;
  * fh_cli_open_job(), and FH_JOBDIR_ERROR.  (transfer full) */
 FhJobDir *fh_submit_create (const char *path, const char *dir_path, const FhJobDirOptions *options,
                             GError **error);
+/* Makes @dir's failed, cancelled and never-run items pending again
+ * (fh_job_dir_resume), unless its Slurm array or a worker still runs
+ * (FH_JOBDIR_ERROR_BUSY).  @remaining: the items not complete. */
+gboolean fh_submit_resume (FhJobDir *dir, guint *remaining, GError **error);
 /* The command a worker of @dir runs: this farmhand's `worker JOBDIR`.
  * (transfer full) */
 char **fh_submit_worker_command (FhJobDir *dir);

@@ -376,6 +376,14 @@ adopt_new (FhJobIndex *self)
     }
 }
 
+static gboolean
+job_exists (Entry *e)
+{
+  g_autofree char *meta = g_build_filename (fh_job_dir_get_path (e->dir), "meta.json", NULL);
+
+  return g_file_test (meta, G_FILE_TEST_EXISTS);
+}
+
 void
 fh_job_index_refresh (FhJobIndex *self)
 {
@@ -392,6 +400,12 @@ fh_job_index_refresh (FhJobIndex *self)
 
       if (now < e->next_look)
         continue;
+      /* A job directory removed (by a wrangler cleaning up) leaves the list. */
+      if (!job_exists (e))
+        {
+          g_hash_table_iter_remove (&it);
+          continue;
+        }
       if ((changes = entry_refresh (e)) != NULL)
         report (self, e, changes);
       e->next_look = entry_ended (e) ? now + IDLE_INTERVAL_US : 0;

@@ -70,17 +70,6 @@ foreach_agenda (FhJobDir *dir, guint first, AgendaFunc func, gpointer data, GErr
     }
 }
 
-/* The job's results, located for reading.  (transfer full) */
-static FhItemStates *
-results_of (FhJobDir *dir, GError **error)
-{
-  g_autoptr (FhItemStates) states = fh_job_dir_item_states (dir, TRUE);
-
-  if (!fh_item_states_refresh (states, error))
-    return NULL;
-  return g_steal_pointer (&states);
-}
-
 /* Sets "status", "progress" and "attempt"; returns the attempt. */
 static guint
 set_state (JsonObject *o, FhJobIndex *index, const char *id, guint i)
@@ -155,7 +144,7 @@ JsonObject *
 fh_job_items_page (FhJobIndex *index, const char *id, guint offset, guint limit, GError **error)
 {
   FhJobDir *dir = lookup (index, id, error);
-  g_autoptr (FhItemStates) states = dir ? results_of (dir, error) : NULL;
+  g_autoptr (FhItemStates) states = dir ? fh_job_dir_read_states (dir, error) : NULL;
   g_autoptr (JsonArray) items = json_array_new ();
   Page p = { .index = index, .id = id, .states = states, .items = items };
   JsonObject *out;
@@ -257,7 +246,7 @@ JsonObject *
 fh_job_items_detail (FhJobIndex *index, const char *id, const char *name, GError **error)
 {
   FhJobDir *dir = lookup (index, id, error);
-  g_autoptr (FhItemStates) states = dir ? results_of (dir, error) : NULL;
+  g_autoptr (FhItemStates) states = dir ? fh_job_dir_read_states (dir, error) : NULL;
   g_autoptr (JsonObject) out = NULL;
   JsonObject *result = NULL;
   guint i = 0, attempt;

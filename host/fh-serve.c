@@ -262,7 +262,7 @@ retry_job (FhServe *self, SoupServerMessage *msg, const char *id)
 
   if (dir == NULL)
     return respond_error (msg, SOUP_STATUS_NOT_FOUND, "no job '%s'", id);
-  if (!fh_job_dir_resume (dir, &remaining, &err) || !start_workers (self, id, dir, remaining, &err))
+  if (!fh_submit_resume (dir, &remaining, &err) || !start_workers (self, id, dir, remaining, &err))
     return respond_gerror (msg, err);
   json_object_set_int_member (o, "remaining", remaining);
   respond_json (msg, SOUP_STATUS_OK, o);

@@ -105,14 +105,20 @@ def a_job_submitted_from_the_form_turns_green():
     m = marker()
     flag = os.path.join(TMP, "fixed-%s" % m)
     STATE["m"], STATE["flag"] = m, flag
-    cmd = ("echo 'frame {frames} %s'; "
+    out = os.path.join(TMP, "out-%s" % m)
+    os.makedirs(out)
+    STATE["out"] = out
+    cmd = ("echo 'frame {frames} %s'; printf '%%0{frames}0d' 0 > %s/f{frames}.exr; echo \"Saved: '%s/f{frames}.exr'\"; "
            "[ {frames} != 2 ] || echo '<img src=x onerror=\"window.pwned=1\"><script>window.pwned=2</script>'; "
            "if [ {frames} = 4 ] && [ ! -e %s ]; then touch %s; echo 'Traceback: no licence %s' >&2; exit 4; fi"
-           % (m, flag, flag, m))
+           % (m, out, out, flag, flag, m))
     name = "<b>ui-%s</b>" % m
     fill("name", name)
     fill("frames", "1-8")
     fill("command", cmd, "textarea")
+    # A field in a folded group (log), a list of patterns.
+    fill("outputs", "^Saved: '(?<path>[^']+)'", "textarea")
+    assert PAGE.eval("document.getElementById('form-json').textContent.includes('Saved')"), "no live JSON"
     events = Events(SERVER)
     PAGE.click("#submit-button")
     assert PAGE.wait_for("location.pathname.startsWith('/jobs/')"), "the form did not go to the job"
@@ -138,6 +144,15 @@ def a_failed_item_shows_its_traceback():
     assert PAGE.eval("document.getElementById('item-facts').textContent.includes('exit_code')")
     assert PAGE.wait_for("document.getElementById('item-log').textContent.includes('frame 4 %s')" % STATE["m"])
     PAGE.screenshot(os.path.join(SHOTS, "failed-item-1280x800.png"))
+
+
+@test
+def an_items_outputs_show_with_their_sizes():
+    PAGE.click('#grid .cell[data-index="2"]')
+    path = os.path.join(STATE["out"], "f3.exr")
+    assert PAGE.wait_for("document.getElementById('item-outputs').textContent.includes(%s)" % json.dumps(path))
+    # 30 bytes, as printf wrote them.
+    assert "30 B" in PAGE.eval("document.getElementById('item-outputs').textContent")
 
 
 @test

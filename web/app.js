@@ -2,7 +2,7 @@
 // job list, a job's view and the submission form.  Every job field and log
 // line reaches the page through textContent, never as markup.
 import { Grid, STATES } from '/static/grid.js';
-import { SchemaForm } from '/static/form.js';
+import { SchemaForm, el } from '/static/form.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -42,18 +42,6 @@ function notice(text) {
   const n = $('notice');
   n.textContent = text;
   n.hidden = !text;
-}
-
-function el(tag, props = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'class') e.className = v;
-    else if (k === 'text') e.textContent = v;
-    else if (k === 'dataset') Object.assign(e.dataset, v);
-    else e.setAttribute(k, v);
-  }
-  for (const c of children) e.append(c);
-  return e;
 }
 
 // ---- live events -------------------------------------------------------------
@@ -404,7 +392,9 @@ async function submit(ev) {
     box.replaceChildren(el('strong', { text: 'The job was not submitted:' }),
       el('ul', {}, ...errors.map((er) => el('li', { text: er.path ? `${er.path}: ${er.message}` : er.message }))));
     box.hidden = false;
-    if (unplaced.length === 0) box.scrollIntoView({ block: 'nearest' });
+    // The form scrolled to the first field with a problem; problems of no
+    // field of their own are in the box on top.
+    if (unplaced.length > 0) box.scrollIntoView({ block: 'nearest' });
   } finally {
     $('submit-button').disabled = false;
   }

@@ -5,11 +5,13 @@
 // path ("executor.preset", "path_map[1].from"), are shown beside the field
 // they name.
 
-function el(tag, props = {}, ...children) {
+// An element with properties and children; text only ever as textContent.
+export function el(tag, props = {}, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(props)) {
     if (k === 'class') e.className = v;
     else if (k === 'text') e.textContent = v;
+    else if (k === 'dataset') Object.assign(e.dataset, v);
     else e.setAttribute(k, v);
   }
   for (const c of children) e.append(c);
@@ -324,15 +326,18 @@ export class SchemaForm {
 
   value() { return this.top.get() || {}; }
 
-  // The field of @path (its deepest part the form has).
+  // The field of @path, or of its deepest part the form has: [field,
+  // whether it is the path's own].
   field(path) {
     let f = this.top;
-    for (const t of parsePath(path)) {
-      const next = f.child(t);
+    const tokens = parsePath(path);
+    let depth = 0;
+    for (; depth < tokens.length; depth++) {
+      const next = f.child(tokens[depth]);
       if (!next) break;
       f = next;
     }
-    return f === this.top ? null : f;
+    return [f === this.top ? null : f, depth === tokens.length];
   }
 
   clearErrors() { this.top.clearErrors(); }
@@ -343,9 +348,11 @@ export class SchemaForm {
     const unplaced = [];
     let first = null;
     for (const e of errors) {
-      const f = e.path ? this.field(e.path) : null;
+      const [f, own] = e.path ? this.field(e.path) : [null, false];
       if (!f) { unplaced.push(e); continue; }
-      f.showError(f === this.field(e.path) && parsePath(e.path).length > 1 ? `${e.path}: ${e.message}` : e.message);
+      // A problem of a part the form has no field for (an entry of a
+      // list of lines, a member of a map) names it.
+      f.showError(own ? e.message : `${e.path}: ${e.message}`);
       for (let d = f.wrap.closest('details'); d; d = d.parentElement.closest('details')) d.open = true;
       first = first || f;
     }
