@@ -18,6 +18,10 @@
  * elsewhere still shows, and a root of ended jobs costs next to nothing. */
 #define IDLE_INTERVAL_US (2 * G_USEC_PER_SEC)
 #define NO_PROGRESS (-1.0)
+/* More changes than this in one look (a job copied in whole, a resume of
+ * a big job) are not listed: the job's summary says "reload" instead, so
+ * that an event stays small. */
+#define MAX_CHANGES 5000
 
 typedef struct
 {
@@ -39,6 +43,7 @@ typedef struct
   gboolean cancelled;
   gint64 created;           /* unix seconds (meta.json's mtime) */
   gint64 next_look;         /* monotonic µs */
+  gboolean first_look;
 } Entry;
 
 struct _FhJobIndex
@@ -135,6 +140,7 @@ entry_open (FhJobIndex *self, const char *id)
   e->dir = dir;
   e->states = fh_job_dir_item_states (dir, FALSE);
   e->consumed = -1;
+  e->first_look = TRUE;
   e->shown = g_new0 (guint8, fh_job_dir_get_n_items (dir));
   e->running = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   e->counts[FH_GRID_PENDING] = fh_job_dir_get_n_items (dir);
@@ -219,7 +225,7 @@ same_running (GHashTable *a, GHashTable *b)
 /* Item @index, if its state or progress changed since last reported:
  * appended to @changes. */
 static void
-look_at_item (Entry *e, guint index, gboolean force, JsonArray *changes)
+look_at_item (Entry *e, guint index, gboolean force, JsonArray *changes, guint *n_changes)
 {
   double progress;
   guint attempt;
@@ -231,6 +237,8 @@ look_at_item (Entry *e, guint index, gboolean force, JsonArray *changes)
   e->counts[e->shown[index]]--;
   e->counts[state]++;
   e->shown[index] = (guint8) state;
+  if (++*n_changes > MAX_CHANGES)
+    return;
   row = json_array_sized_new (4);
   json_array_add_int_element (row, index);
   json_array_add_string_element (row, fh_grid_state_name (state));
@@ -240,14 +248,14 @@ look_at_item (Entry *e, guint index, gboolean force, JsonArray *changes)
 }
 
 static void
-look_at_running (Entry *e, GHashTable *running, JsonArray *changes)
+look_at_running (Entry *e, GHashTable *running, JsonArray *changes, guint *n_changes)
 {
   GHashTableIter it;
   gpointer key;
 
   g_hash_table_iter_init (&it, running);
   while (g_hash_table_iter_next (&it, &key, NULL))
-    look_at_item (e, GPOINTER_TO_UINT (key) - 1, TRUE, changes);
+    look_at_item (e, GPOINTER_TO_UINT (key) - 1, TRUE, changes, n_changes);
 }
 
 static gboolean
@@ -258,39 +266,44 @@ entry_ended (Entry *e)
           e->cancelled);
 }
 
-/* Reads what the job gained; its changes, or NULL when none.
- * (transfer full) */
+/* Reads what the job gained; its changes, or NULL when there is nothing
+ * to report.  *@reload: too many changes to list (the summary says so).
+ * The first look reports the job but lists nothing: nobody has seen its
+ * items yet.  (transfer full) */
 static JsonArray *
-entry_refresh (Entry *e)
+entry_refresh (Entry *e, gboolean *reload)
 {
   g_autoptr (JsonArray) changes = json_array_new ();
   g_autoptr (GHashTable) running = NULL;
   g_autoptr (GError) err = NULL;
   gboolean cancelled = fh_job_dir_is_cancelled (e->dir);
-  gboolean ledgers, workers;
-  guint alive = e->workers_alive;
+  gboolean first = e->first_look, ledgers;
+  guint alive = e->workers_alive, n_changes = 0;
 
+  e->first_look = FALSE;
   if (!fh_item_states_refresh (e->states, &err))
     g_warning ("job %s: %s", e->id, err->message);
   ledgers = fh_item_states_get_consumed (e->states) != e->consumed;
   e->consumed = fh_item_states_get_consumed (e->states);
   running = read_running (e);
-  workers = !same_running (running, e->running);
-  if (workers)
+  if (!same_running (running, e->running))
     {
       /* The items that stopped running change state too. */
       GHashTable *old = e->running;
       e->running = g_steal_pointer (&running);
-      look_at_running (e, old, changes);
-      look_at_running (e, e->running, changes);
+      look_at_running (e, old, changes, &n_changes);
+      look_at_running (e, e->running, changes, &n_changes);
       g_hash_table_unref (old);
     }
   if (ledgers)
     for (guint i = 0; i < fh_job_dir_get_n_items (e->dir); i++)
-      look_at_item (e, i, FALSE, changes);
-  if (json_array_get_length (changes) == 0 && cancelled == e->cancelled && alive == e->workers_alive)
+      look_at_item (e, i, FALSE, changes, &n_changes);
+  if (!first && n_changes == 0 && cancelled == e->cancelled && alive == e->workers_alive)
     return NULL;
   e->cancelled = cancelled;
+  *reload = !first && n_changes > MAX_CHANGES;
+  if (first || *reload)
+    return json_array_new ();
   return g_steal_pointer (&changes);
 }
 
@@ -342,10 +355,12 @@ entry_summary (Entry *e)
 }
 
 static void
-report (FhJobIndex *self, Entry *e, JsonArray *changes)
+report (FhJobIndex *self, Entry *e, JsonArray *changes, gboolean reload)
 {
   g_autoptr (JsonObject) summary = entry_summary (e);
 
+  if (reload)
+    json_object_set_boolean_member (summary, "reload", TRUE);
   if (json_array_get_length (changes) > 0)
     {
       g_autoptr (JsonObject) items = json_object_new ();
@@ -397,6 +412,7 @@ fh_job_index_refresh (FhJobIndex *self)
     {
       Entry *e = value;
       g_autoptr (JsonArray) changes = NULL;
+      gboolean reload = FALSE;
 
       if (now < e->next_look)
         continue;
@@ -406,8 +422,8 @@ fh_job_index_refresh (FhJobIndex *self)
           g_hash_table_iter_remove (&it);
           continue;
         }
-      if ((changes = entry_refresh (e)) != NULL)
-        report (self, e, changes);
+      if ((changes = entry_refresh (e, &reload)) != NULL)
+        report (self, e, changes, reload);
       e->next_look = entry_ended (e) ? now + IDLE_INTERVAL_US : 0;
     }
 }

@@ -264,6 +264,41 @@ def jobs_of_farmhand_submit_show_too():
 
 
 @test
+def a_burst_of_results_asks_for_a_reload():
+    """More changes in one look than an event should carry (a big job's
+    results appearing at once): the summary says "reload" instead."""
+    m = marker()
+    path = os.path.join(TMP, "burst-%s.json" % m)
+    with open(path, "w") as f:
+        json.dump(frames_job("burst-%s" % m, "true", frames="1-6000"), f)
+    events = Events(SERVER)
+    jobdir = os.path.join(SERVER.root, "burst-%s" % m)
+    r = subprocess.run([FARMHAND, "submit", "--prepare", "-q", "-d", jobdir, path], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    job_id = os.path.basename(jobdir)
+    assert events.wait(lambda e, d: e == "job" and d["id"] == job_id), "the job never showed"
+    # 6,000 results written at once, as a worker writes them (docs/jobdir.md).
+    results, ledger = [], []
+    offset = 0
+    for i in range(6000):
+        line = json.dumps({"name": str(i + 1), "index": i, "frames": [i + 1], "status": "complete",
+                           "attempts": 1, "worker": "w%s" % m}) + "\n"
+        results.append(line)
+        ledger.append("result %d 1 complete %d\n" % (i, offset))
+        offset += len(line.encode())
+    with open(os.path.join(jobdir, "ledgers", "w%s.results" % m), "w") as f:
+        f.write("".join(results))
+    with open(os.path.join(jobdir, "ledgers", "w%s.ledger" % m), "w") as f:
+        f.write("".join(ledger))
+    got = events.wait(lambda e, d: (e == "items" and d["job"] == job_id) or
+                      (e == "job" and d["id"] == job_id and d["counts"]["complete"] == 6000))
+    assert got and got[0] == "job" and got[1].get("reload") is True, got
+    status, body, _ = SERVER.get("/api/jobs/" + job_id)
+    assert body["job"]["state"] == "complete" and all(i["status"] == "complete" for i in body["items"])
+    events.close()
+
+
+@test
 def a_killed_server_leaves_no_worker():
     m = marker()
     server = Server(FARMHAND, os.path.join(TMP, "jobs-kill-%s" % m))

@@ -343,6 +343,8 @@ function onJobEvent(event, data) {
   if (event === 'job') {
     if (!$('jobs-view').hidden) showJobRow(data);
     if (current && current.grid && data.id === current.id && !$('job-view').hidden) {
+      // Too many changes to list in an event: read the job again.
+      if (data.reload) showJob(current.id, new URLSearchParams(location.search));
       current.job = data;
       showSummary(data);
     }
