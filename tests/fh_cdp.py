@@ -38,8 +38,11 @@ class Browser:
                 "--disable-extensions", "--disable-background-networking", "--disable-sync",
                 "--disable-dev-shm-usage", "--remote-debugging-port=0", "--remote-allow-origins=*",
                 f"--user-data-dir={self.profile}", f"--window-size={width},{height}", "about:blank"]
+        # Chromium gets none of the sanitizer runtimes a sanitized build's
+        # tests preload into Python.
+        env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS")}
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True, env=env)
         url = None
         seen = []
         for line in self.proc.stderr:

@@ -17,7 +17,9 @@ class Server:
     def __init__(self, farmhand, root, *extra, env=None):
         self.root = root
         os.makedirs(root, exist_ok=True)
-        self.proc = subprocess.Popen([farmhand, "serve", "--listen", "127.0.0.1:0", "--jobs-root", root] + list(extra),
+        # FH_SERVE_WRAPPER="valgrind --error-exitcode=9 ..." runs the server under a tool.
+        wrapper = os.environ.get("FH_SERVE_WRAPPER", "").split()
+        self.proc = subprocess.Popen(wrapper + [farmhand, "serve", "--listen", "127.0.0.1:0", "--jobs-root", root] + list(extra),
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         line = self.proc.stdout.readline()
         if not line.startswith("farmhand serve: http://"):
