@@ -737,8 +737,9 @@ listen_on (FhServe *self, const char *listen, GError **error)
   const char *colon = strrchr (listen, ':');
   g_autofree char *host = colon ? g_strndup (listen, (gsize) (colon - listen)) : g_strdup (listen);
   g_autoptr (GSocketAddress) address = NULL;
-  g_autoptr (GSList) uris = NULL;
-  g_autofree char *base = NULL;
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autofree char *ip = NULL;
+  g_autoptr (GSList) listeners = NULL;
   guint64 port = 8080;
 
   if (colon != NULL && !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &port, NULL))
@@ -753,10 +754,15 @@ listen_on (FhServe *self, const char *listen, GError **error)
                      "--listen %s: '%s' is not an IP address", listen, host);
   if (!soup_server_listen (self->server, address, 0, error))
     return FALSE;
-  uris = soup_server_get_uris (self->server);
-  base = g_uri_to_string (uris->data);
-  self->url = g_strdup_printf ("%s?token=%s", base, self->token);
-  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify) g_uri_unref);
+  /* The URL from the listening socket itself: the port the kernel chose
+   * for port 0 (soup_server_get_uris() leaks an address in libsoup 3.2). */
+  listeners = soup_server_get_listeners (self->server);
+  bound = listeners ? g_socket_get_local_address (listeners->data, error) : NULL;
+  if (bound == NULL)
+    return listeners ? FALSE : fh_throw (error, G_IO_ERROR, G_IO_ERROR_FAILED, "--listen %s: not listening", listen);
+  ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (bound)));
+  self->url = g_strdup_printf (strchr (ip, ':') ? "http://[%s]:%u/?token=%s" : "http://%s:%u/?token=%s", ip,
+                               g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)), self->token);
   return TRUE;
 }
 
