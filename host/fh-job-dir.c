@@ -437,6 +437,7 @@ guint fh_job_dir_get_n_items (FhJobDir *self) { return self->n_items; }
 double fh_job_dir_get_lease (FhJobDir *self) { return self->lease_s; }
 const char *fh_job_dir_get_output_dir (FhJobDir *self) { return self->output_dir; }
 const char *fh_job_dir_get_source (FhJobDir *self) { return self->source; }
+const char *fh_job_dir_get_created (FhJobDir *self) { return self->created; }
 const char *fh_job_dir_get_source_dir (FhJobDir *self) { return self->source_dir; }
 const char *fh_job_dir_get_slurm_job (FhJobDir *self) { return self->slurm_job; }
 

@@ -76,6 +76,9 @@ const char *fh_job_dir_get_output_dir (FhJobDir *self);
  * mean what they meant there). */
 const char *fh_job_dir_get_source (FhJobDir *self);
 const char *fh_job_dir_get_source_dir (FhJobDir *self);
+/* When it was laid out (ISO 8601, UTC; "" for a directory that does not
+ * say). */
+const char *fh_job_dir_get_created (FhJobDir *self);
 /* nullable */
 const char *fh_job_dir_get_slurm_job (FhJobDir *self);
 gboolean fh_job_dir_set_slurm_job (FhJobDir *self, const char *job_id, guint workers,

@@ -41,7 +41,7 @@ typedef struct
   guint workers_alive;
   guint workers_total;
   gboolean cancelled;
-  gint64 created;           /* unix seconds (meta.json's mtime) */
+  GDateTime *created;       /* when it was laid out (else meta.json's mtime) */
   gint64 next_look;         /* monotonic µs */
   gboolean first_look;
 } Entry;
@@ -76,6 +76,7 @@ entry_free (gpointer p)
   fh_item_states_free (e->states);
   g_free (e->shown);
   g_hash_table_unref (e->running);
+  g_date_time_unref (e->created);
   g_free (e);
 }
 
@@ -123,6 +124,16 @@ fh_job_index_valid_id (const char *id)
 
 /* ---- one job ------------------------------------------------------------ */
 
+/* When @dir was laid out, as its meta.json says (its mtime changes when a
+ * Slurm array is recorded), else that file's mtime. */
+static GDateTime *
+created_of (FhJobDir *dir, const GStatBuf *meta)
+{
+  GDateTime *t = g_date_time_new_from_iso8601 (fh_job_dir_get_created (dir), NULL);
+
+  return t != NULL ? t : g_date_time_new_from_unix_utc (meta->st_mtime);
+}
+
 static Entry *
 entry_open (FhJobIndex *self, const char *id)
 {
@@ -144,7 +155,7 @@ entry_open (FhJobIndex *self, const char *id)
   e->shown = g_new0 (guint8, fh_job_dir_get_n_items (dir));
   e->running = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   e->counts[FH_GRID_PENDING] = fh_job_dir_get_n_items (dir);
-  e->created = st.st_mtime;
+  e->created = created_of (dir, &st);
   return e;
 }
 
@@ -328,7 +339,6 @@ entry_summary (Entry *e)
 {
   JsonObject *o = json_object_new ();
   JsonObject *counts = json_object_new ();
-  g_autoptr (GDateTime) created = g_date_time_new_from_unix_utc (e->created);
   guint n = fh_job_dir_get_n_items (e->dir);
   double done = e->counts[FH_GRID_COMPLETE] + e->counts[FH_GRID_FAILED];
   GHashTableIter it;
@@ -345,7 +355,7 @@ entry_summary (Entry *e)
   json_object_set_object_member (o, "counts", counts);
   json_object_set_double_member (o, "progress", n ? MIN (done / n, 1.0) : 1.0);
   json_object_set_string_member (o, "state", entry_state (e));
-  fh_json_take_string (o, "started", g_date_time_format_iso8601 (created));
+  fh_json_take_string (o, "started", g_date_time_format_iso8601 (e->created));
   json_object_set_int_member (o, "workers", e->workers_alive);
   json_object_set_int_member (o, "workers_seen", e->workers_total);
   json_object_set_boolean_member (o, "cancelled", e->cancelled);
@@ -446,9 +456,10 @@ static gint
 newest_first (gconstpointer a, gconstpointer b)
 {
   const Entry *ea = *(Entry *const *) a, *eb = *(Entry *const *) b;
+  gint by_time = g_date_time_compare (eb->created, ea->created);
 
-  if (ea->created != eb->created)
-    return ea->created < eb->created ? 1 : -1;
+  if (by_time != 0)
+    return by_time;
   return g_strcmp0 (eb->id, ea->id);
 }
 

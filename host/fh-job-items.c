@@ -388,6 +388,14 @@ fh_job_items_log (FhJobIndex *index, const char *id, const char *name, guint att
       json_object_set_boolean_member (out, "more", FALSE);
       return out;
     }
+  /* A worker's name is a file name (farmhand writes no other), and a log
+   * is read only from the job's logs/, whatever a claim file says. */
+  if (strchr (worker, '/') != NULL || worker[0] == '.')
+    {
+      json_object_unref (out);
+      return fh_throw_null (error, FH_HOST_ERROR, FH_HOST_ERROR_IO, "job %s: attempt %u names the worker '%s', "
+                            "which is not a worker's name", id, attempt, worker);
+    }
   path = fh_job_dir_log_path (dir, worker);
   if ((lines = read_log (path, name, offset, &next, &more, error)) == NULL)
     {

@@ -743,7 +743,7 @@ listen_on (FhServe *self, const char *listen, GError **error)
   guint64 port = 8080;
 
   if (colon != NULL && !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &port, NULL))
-    return fh_throw (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--listen %s: the port must be 0-65535", listen);
+    return fh_throw (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--listen %s: the port must be a number from 0 to 65535", listen);
   if (host[0] == '[' && g_str_has_suffix (host, "]"))
     {
       memmove (host, host + 1, strlen (host));

@@ -51,6 +51,38 @@ def every_api_call_needs_the_token():
 
 
 @test
+def bad_options_are_clear_errors():
+    m = marker()
+    for args, words in ((["--listen", "127.0.0.1:http"], "port"), (["--listen", "256.0.0.1:80"], "not an IP address"),
+                        (["--listen", "127.0.0.1:%d" % SERVER.port], "127.0.0.1:%d" % SERVER.port),
+                        (["--workers", "-1"], "--workers"), (["--partition", "p"], "--slurm")):
+        r = subprocess.run([FARMHAND, "serve", "--jobs-root", os.path.join(TMP, "bad-%s" % m)] + args,
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2 and words in r.stderr, (args, r.returncode, r.stderr)
+    short = os.path.join(TMP, "short-%s" % m)
+    with open(short, "w") as f:
+        f.write("abc\n")
+    r = subprocess.run([FARMHAND, "serve", "--token-file", short], capture_output=True, text=True, timeout=30)
+    assert r.returncode == 2 and "at least 16" in r.stderr, r.stderr
+
+
+@test
+def a_token_file_sets_the_token():
+    m = marker()
+    path = os.path.join(TMP, "token-%s" % m)
+    token = "tok-%s-0123456789abcdef" % m
+    with open(path, "w") as f:
+        f.write(token + "\n")
+    server = Server(FARMHAND, os.path.join(TMP, "jobs-token-%s" % m), "--token-file", path)
+    try:
+        assert server.token == token and server.url.endswith("/?token=" + token), server.url
+        assert server.get("/api/jobs")[0] == 200
+        assert server.get("/api/jobs", token=SERVER.token)[0] == 401
+    finally:
+        server.stop()
+
+
+@test
 def the_page_is_served_without_data_and_locked_down():
     status, body, headers = SERVER.get("/", token=False)
     assert status == 200 and "<title>farmhand</title>" in body
