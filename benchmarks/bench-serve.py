@@ -13,9 +13,8 @@ and real headless Chromium:
                     after answering a 10,000-item job and with a page open
 
 The jobs are laid out by `farmhand submit --prepare` and their ledgers
-written the way a worker writes them (docs/jobdir.md: the result's JSON
-line first, then "result I A STATUS OFFSET"), so that a million items
-take seconds, not a farm's day.
+written the way a worker writes them (tests/fh_serve.py's Ledger), so
+that a million items take seconds, not a farm's day.
 """
 import argparse
 import json
@@ -32,50 +31,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
 
 import fh_cdp  # noqa: E402
-from fh_serve import Server  # noqa: E402
+from fh_serve import Ledger, Server, prepare  # noqa: E402
 
 
-def prepare(farmhand, tmp, name, items):
-    job = {"name": name, "executor": "shell", "agenda": {"frames": "1-%d" % items, "command": "true"}}
-    path = os.path.join(tmp, name + ".json")
-    with open(path, "w") as f:
-        json.dump(job, f)
+def prepare_template(farmhand, tmp, name, items):
     jobdir = os.path.join(tmp, "template-" + name)
-    subprocess.run([farmhand, "submit", "--prepare", "-q", "-d", jobdir, path], check=True,
-                   stdout=subprocess.DEVNULL)
+    prepare(farmhand, jobdir, {"name": name, "executor": "shell",
+                               "agenda": {"frames": "1-%d" % items, "command": "true"}}, tmp)
     return jobdir
-
-
-class Ledger:
-    """A worker's ledger, written as farmhand worker writes it."""
-
-    def __init__(self, jobdir, worker):
-        self.results = open(os.path.join(jobdir, "ledgers", worker + ".results"), "ab")
-        self.ledger = open(os.path.join(jobdir, "ledgers", worker + ".ledger"), "ab")
-        self.worker = worker
-
-    def result(self, index, status="complete"):
-        offset = self.results.tell()
-        line = {"name": str(index + 1), "index": index, "frames": [index + 1], "status": status,
-                "elapsed_s": 0.01, "attempts": 1, "code": 0 if status == "complete" else 1,
-                "worker": self.worker}
-        if status == "failed":
-            line.update({"class": "exit_code", "reason": "the command exited with status 1",
-                         "traceback": "command exited with status 1"})
-        self.results.write((json.dumps(line) + "\n").encode())
-        self.results.flush()
-        self.ledger.write(("result %d 1 %s %d\n" % (index, status, offset)).encode())
-        self.ledger.flush()
-
-    def close(self):
-        self.results.close()
-        self.ledger.close()
 
 
 def fill(jobdir, items, done_fraction, rng):
     ledger = Ledger(jobdir, "bench-w1")
     for i in range(int(items * done_fraction)):
-        ledger.result(i, "failed" if rng.random() < 0.01 else "complete")
+        ledger.result(i, "failed" if rng.random() < 0.01 else "complete", flush=False)
     ledger.close()
 
 
@@ -135,7 +104,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="farmhand-bench-ui-")
     rng = random.Random(1)
     try:
-        template = prepare(farmhand, tmp, "shot", args.items)
+        template = prepare_template(farmhand, tmp, "shot", args.items)
         root = os.path.join(tmp, "jobs")
         os.makedirs(root)
         for j in range(args.jobs):
@@ -143,7 +112,7 @@ def main():
             shutil.copytree(template, jobdir)
             fill(jobdir, args.items, rng.random(), rng)
         live = os.path.join(root, "live")
-        shutil.copytree(prepare(farmhand, tmp, "live", 200), live)
+        shutil.copytree(prepare_template(farmhand, tmp, "live", 200), live)
         started = time.monotonic()
         server = Server(farmhand, root)
         browser = fh_cdp.Browser()

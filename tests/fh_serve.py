@@ -129,6 +129,61 @@ class Events:
         self.conn.close()
 
 
+def prepare(farmhand, jobdir, job, tmp):
+    """Lays @job (a dict) out at @jobdir with `farmhand submit --prepare`;
+    its id (the directory's name)."""
+    path = os.path.join(tmp, os.path.basename(jobdir) + ".json")
+    with open(path, "w") as f:
+        json.dump(job, f)
+    r = subprocess.run([farmhand, "submit", "--prepare", "-q", "-d", jobdir, path], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise RuntimeError("submit --prepare: " + r.stderr)
+    return os.path.basename(jobdir)
+
+
+class Ledger:
+    """A worker's ledger in a job directory, written as `farmhand worker`
+    writes it (docs/jobdir.md): the result's JSON line first, then
+    "result I A STATUS OFFSET"."""
+
+    def __init__(self, jobdir, worker):
+        self.results = open(os.path.join(jobdir, "ledgers", worker + ".results"), "ab")
+        self.ledger = open(os.path.join(jobdir, "ledgers", worker + ".ledger"), "ab")
+        self.worker = worker
+
+    def result(self, index, status="complete", flush=True):
+        offset = self.results.tell()
+        line = {"name": str(index + 1), "index": index, "frames": [index + 1], "status": status,
+                "elapsed_s": 0.01, "attempts": 1, "code": 0 if status == "complete" else 1,
+                "worker": self.worker}
+        if status == "failed":
+            line.update({"class": "exit_code", "reason": "the command exited with status 1",
+                         "traceback": "command exited with status 1"})
+        self.results.write((json.dumps(line) + "\n").encode())
+        if flush:
+            self.results.flush()
+        self.ledger.write(("result %d 1 %s %d\n" % (index, status, offset)).encode())
+        if flush:
+            self.ledger.flush()
+
+    def close(self):
+        self.results.close()
+        self.ledger.close()
+
+
+def write_ledger_at_once(jobdir, worker, n):
+    """Results of items 0..@n-1 as one new ledger that appears whole (by
+    rename): a reader sees all of them or none."""
+    tmp_name = "." + worker
+    ledger = Ledger(jobdir, tmp_name)
+    for i in range(n):
+        ledger.result(i, flush=False)
+    ledger.close()
+    d = os.path.join(jobdir, "ledgers")
+    os.rename(os.path.join(d, tmp_name + ".results"), os.path.join(d, worker + ".results"))
+    os.rename(os.path.join(d, tmp_name + ".ledger"), os.path.join(d, worker + ".ledger"))
+
+
 def job_state(events, job_id, states, timeout=60):
     """Waits for a "job" event of @job_id in one of @states."""
     return events.wait(lambda e, d: e == "job" and d["id"] == job_id and d["state"] in states, timeout)

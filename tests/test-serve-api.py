@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-from fh_serve import Events, Server, job_state
+from fh_serve import Events, Server, job_state, prepare, write_ledger_at_once
 from fh_tap import Suite, await_true, count_procs
 
 BUILD = os.path.abspath(sys.argv[1])
@@ -280,14 +280,9 @@ def unknown_calls_and_methods_are_refused():
 @test
 def jobs_of_farmhand_submit_show_too():
     m = marker()
-    path = os.path.join(TMP, "job-%s.json" % m)
-    with open(path, "w") as f:
-        json.dump(frames_job("cli-%s" % m, "true", frames="1-3"), f)
     events = Events(SERVER)
     jobdir = os.path.join(SERVER.root, "cli-%s" % m)
-    r = subprocess.run([FARMHAND, "submit", "--prepare", "-q", "-d", jobdir, path], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    job_id = os.path.basename(jobdir)
+    job_id = prepare(FARMHAND, jobdir, frames_job("cli-%s" % m, "true", frames="1-3"), TMP)
     assert events.wait(lambda e, d: e == "job" and d["id"] == job_id) or SERVER.get("/api/jobs/" + job_id)[0] == 200
     r = subprocess.run([FARMHAND, "worker", jobdir], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stdout + r.stderr
@@ -300,28 +295,12 @@ def a_burst_of_results_asks_for_a_reload():
     """More changes in one look than an event should carry (a big job's
     results appearing at once): the summary says "reload" instead."""
     m = marker()
-    path = os.path.join(TMP, "burst-%s.json" % m)
-    with open(path, "w") as f:
-        json.dump(frames_job("burst-%s" % m, "true", frames="1-6000"), f)
     events = Events(SERVER)
     jobdir = os.path.join(SERVER.root, "burst-%s" % m)
-    r = subprocess.run([FARMHAND, "submit", "--prepare", "-q", "-d", jobdir, path], capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    job_id = os.path.basename(jobdir)
+    job_id = prepare(FARMHAND, jobdir, frames_job("burst-%s" % m, "true", frames="1-6000"), TMP)
     assert events.wait(lambda e, d: e == "job" and d["id"] == job_id), "the job never showed"
-    # 6,000 results written at once, as a worker writes them (docs/jobdir.md).
-    results, ledger = [], []
-    offset = 0
-    for i in range(6000):
-        line = json.dumps({"name": str(i + 1), "index": i, "frames": [i + 1], "status": "complete",
-                           "attempts": 1, "worker": "w%s" % m}) + "\n"
-        results.append(line)
-        ledger.append("result %d 1 complete %d\n" % (i, offset))
-        offset += len(line.encode())
-    with open(os.path.join(jobdir, "ledgers", "w%s.results" % m), "w") as f:
-        f.write("".join(results))
-    with open(os.path.join(jobdir, "ledgers", "w%s.ledger" % m), "w") as f:
-        f.write("".join(ledger))
+    # 6,000 results landing at once, as a worker writes them.
+    write_ledger_at_once(jobdir, "w%s" % m, 6000)
     got = events.wait(lambda e, d: (e == "items" and d["job"] == job_id) or
                       (e == "job" and d["id"] == job_id and d["counts"]["complete"] == 6000))
     assert got and got[0] == "job" and got[1].get("reload") is True, got
