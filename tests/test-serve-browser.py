@@ -85,6 +85,32 @@ def fill(key, value, tag="input"):
 
 
 @test
+def lists_maps_and_choices_build_the_jobs_json():
+    # A list of objects (path_map), a map (env), a oneOf switched (retries
+    # per failure class): the JSON the form builds, shown as it is built.
+    PAGE.eval("(() => [...document.querySelectorAll('#form-fields button.add')]"
+              ".find(b => b.textContent === 'Add rule').click())()")
+    assert PAGE.wait_for("document.querySelectorAll('#form-fields .list-entry').length === 1")
+    fill("from", "/mnt/proj")
+    fill("to", "/proj")
+    fill("env", "SHOT=sh010\nSEQ=sq01", "textarea")
+    PAGE.eval("""(() => { const s = %s; s.value = '1'; s.dispatchEvent(new Event('change', { bubbles: true })); })()"""
+              % field_input("retries", "select.variant"))
+    fill("license", "3")
+    job = json.loads(PAGE.eval("document.getElementById('form-json').textContent"))
+    assert job.get("path_map") == [{"from": "/mnt/proj", "to": "/proj"}], job
+    assert job.get("env") == {"SHOT": "sh010", "SEQ": "sq01"}, job
+    assert job.get("retries") == {"license": 3}, job
+    # Back to what the rest of the tests submit.
+    PAGE.click("#form-fields .list-entry button.remove")
+    fill("env", "", "textarea")
+    PAGE.eval("""(() => { const s = %s; s.value = '0'; s.dispatchEvent(new Event('change', { bubbles: true })); })()"""
+              % field_input("retries", "select.variant"))
+    job = json.loads(PAGE.eval("document.getElementById('form-json').textContent"))
+    assert "path_map" not in job and "env" not in job and "retries" not in job, job
+
+
+@test
 def the_servers_problems_show_beside_their_field():
     fill("name", "ui-bad-%s" % marker())
     # The agenda's first variant is a frame range.
