@@ -18,6 +18,10 @@
  * elsewhere still shows, and a root of ended jobs costs next to nothing. */
 #define IDLE_INTERVAL_US (2 * G_USEC_PER_SEC)
 #define NO_PROGRESS (-1.0)
+/* Heartbeats change at most once a worker's tick (a second), and reading
+ * them stamps the job directory's clock (a file written): read them this
+ * often, the ledgers (where results land) at every look. */
+#define BEATS_INTERVAL_US G_USEC_PER_SEC
 /* More changes than this in one look (a job copied in whole, a resume of
  * a big job) are not listed: the job's summary says "reload" instead, so
  * that an event stays small. */
@@ -43,6 +47,7 @@ typedef struct
   gboolean cancelled;
   GDateTime *created;       /* when it was laid out (else meta.json's mtime) */
   gint64 next_look;         /* monotonic µs */
+  gint64 next_beats;        /* monotonic µs: when to read the heartbeats again */
   gboolean first_look;
 } Entry;
 
@@ -296,8 +301,12 @@ entry_refresh (Entry *e, gboolean *reload)
     g_warning ("job %s: %s", e->id, err->message);
   ledgers = fh_item_states_get_consumed (e->states) != e->consumed;
   e->consumed = fh_item_states_get_consumed (e->states);
-  running = read_running (e);
-  if (!same_running (running, e->running))
+  if (g_get_monotonic_time () >= e->next_beats)
+    {
+      running = read_running (e);
+      e->next_beats = g_get_monotonic_time () + BEATS_INTERVAL_US;
+    }
+  if (running != NULL && !same_running (running, e->running))
     {
       /* The items that stopped running change state too. */
       GHashTable *old = e->running;
