@@ -1018,8 +1018,8 @@ fh_job_dir_attempt_worker (FhJobDir *self, guint index, guint attempt)
   return g_strdup (owner_of (self, index, attempt));
 }
 
-FhItemStates *
-fh_job_dir_read_states (FhJobDir *self, GError **error)
+static FhItemStates *
+read_states (FhJobDir *self, GError **error)
 {
   g_autoptr (FhItemStates) states = fh_job_dir_item_states (self, TRUE);
 
@@ -1049,7 +1049,7 @@ gboolean
 fh_job_dir_status (FhJobDir *self, FhJobDirCounts *counts, GPtrArray **workers,
                    GPtrArray **failures, guint max_failures, GError **error)
 {
-  g_autoptr (FhItemStates) states = fh_job_dir_read_states (self, error);
+  g_autoptr (FhItemStates) states = read_states (self, error);
   g_autoptr (GPtrArray) beats = NULL;
 
   if (states == NULL)
@@ -1073,7 +1073,7 @@ gboolean
 fh_job_dir_foreach_result (FhJobDir *self, FhJobDirResultFunc func, gpointer user_data,
                            GError **error)
 {
-  g_autoptr (FhItemStates) states = fh_job_dir_read_states (self, error);
+  g_autoptr (FhItemStates) states = read_states (self, error);
 
   if (states == NULL)
     return FALSE;
@@ -1138,7 +1138,7 @@ fh_job_dir_resume (FhJobDir *self, guint *remaining, GError **error)
                      "for them to end, or 'farmhand cancel' the job first (a worker killed "
                      "without a word counts as alive until its heartbeat is %g s old)",
                      self->name, alive, alive == 1 ? " is" : "s are", self->path, self->lease_s);
-  if ((states = fh_job_dir_read_states (self, error)) == NULL)
+  if ((states = read_states (self, error)) == NULL)
     return FALSE;
   for (guint i = 0; i < self->n_items; i++)
     if (fh_item_states_get (states, i) == FH_ITEM_FAILED)

@@ -173,9 +173,6 @@ gboolean fh_job_dir_foreach_result (FhJobDir *self, FhJobDirResultFunc func, gpo
 /* The job's item states, for the caller to refresh as it follows the job
  * (fh_item_states_refresh reads only what was appended).  (transfer full) */
 FhItemStates *fh_job_dir_item_states (FhJobDir *self, gboolean locations);
-/* The job's item states as the ledgers say now, each result located for
- * fh_item_states_read_result().  (transfer full) */
-FhItemStates *fh_job_dir_read_states (FhJobDir *self, GError **error);
 /* Every worker's last heartbeat, with "age_s" and "alive".  (transfer full) */
 GPtrArray *fh_job_dir_workers (FhJobDir *self);
 /* The worker that made attempt @attempt at item @index (its claim's name).

@@ -49,6 +49,8 @@ typedef struct
   gint64 next_look;         /* monotonic µs */
   gint64 next_beats;        /* monotonic µs: when to read the heartbeats again */
   gboolean first_look;
+  char *last_item;          /* the item last asked about by name, */
+  guint last_item_index;    /* and its index */
 } Entry;
 
 struct _FhJobIndex
@@ -82,6 +84,7 @@ entry_free (gpointer p)
   g_free (e->shown);
   g_hash_table_unref (e->running);
   g_date_time_unref (e->created);
+  g_free (e->last_item);
   g_free (e);
 }
 
@@ -154,7 +157,9 @@ entry_open (FhJobIndex *self, const char *id)
   e = g_new0 (Entry, 1);
   e->id = g_strdup (id);
   e->dir = dir;
-  e->states = fh_job_dir_item_states (dir, FALSE);
+  /* With where each result is, so that answers read results straight
+   * from the ledgers instead of folding them again per request. */
+  e->states = fh_job_dir_item_states (dir, TRUE);
   e->consumed = -1;
   e->first_look = TRUE;
   e->shown = g_new0 (guint8, fh_job_dir_get_n_items (dir));
@@ -496,6 +501,37 @@ fh_job_index_summary (FhJobIndex *self, const char *id)
   Entry *e = fh_job_index_valid_id (id) ? g_hash_table_lookup (self->jobs, id) : NULL;
 
   return e ? entry_summary (e) : NULL;
+}
+
+FhItemStates *
+fh_job_index_get_states (FhJobIndex *self, const char *id)
+{
+  Entry *e = g_hash_table_lookup (self->jobs, id);
+
+  return e ? e->states : NULL;
+}
+
+gboolean
+fh_job_index_recall_item (FhJobIndex *self, const char *id, const char *name, guint *index)
+{
+  Entry *e = g_hash_table_lookup (self->jobs, id);
+
+  if (e == NULL || g_strcmp0 (e->last_item, name) != 0)
+    return FALSE;
+  *index = e->last_item_index;
+  return TRUE;
+}
+
+void
+fh_job_index_remember_item (FhJobIndex *self, const char *id, const char *name, guint index)
+{
+  Entry *e = g_hash_table_lookup (self->jobs, id);
+
+  if (e == NULL)
+    return;
+  g_free (e->last_item);
+  e->last_item = g_strdup (name);
+  e->last_item_index = index;
 }
 
 FhGridState

@@ -2,9 +2,10 @@
  * serve`): per job its item states, refreshed incrementally from the
  * ledgers and the workers' heartbeats, and the changes as they land.
  *
- * Memory is a few bytes per item (the folded ledgers and the state last
- * reported), so a root of a hundred jobs and a million items stays small;
- * names, frames and results are read from the job directory when asked.
+ * Memory is a few bytes per item (the folded ledgers with where each
+ * result is, and the state last reported), so a root of a hundred jobs and
+ * a million items stays small; names, frames, results and logs are read
+ * from the job directory when asked.
  * Not thread-safe: one main loop drives it.
  */
 #pragma once
@@ -63,6 +64,14 @@ FhJobDir *fh_job_index_lookup (FhJobIndex *self, const char *id);
 JsonArray *fh_job_index_list (FhJobIndex *self);
 /* Job @id's summary.  (transfer full) (nullable) */
 JsonObject *fh_job_index_summary (FhJobIndex *self, const char *id);
+/* Job @id's item states as of the last look, each result located for
+ * fh_item_states_read_result().  (transfer none) (nullable) */
+FhItemStates *fh_job_index_get_states (FhJobIndex *self, const char *id);
+/* The index where the item @name of job @id was found last (a hint:
+ * check it), and remembering it. */
+gboolean fh_job_index_recall_item (FhJobIndex *self, const char *id, const char *name, guint *index);
+void fh_job_index_remember_item (FhJobIndex *self, const char *id, const char *name, guint index);
+
 /* The grid state of item @index of job @id, its progress (-1: unknown) and
  * its attempt (0: never claimed). */
 FhGridState fh_job_index_item_state (FhJobIndex *self, const char *id, guint index, double *progress,

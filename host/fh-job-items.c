@@ -144,7 +144,7 @@ JsonObject *
 fh_job_items_page (FhJobIndex *index, const char *id, guint offset, guint limit, GError **error)
 {
   FhJobDir *dir = lookup (index, id, error);
-  g_autoptr (FhItemStates) states = dir ? fh_job_dir_read_states (dir, error) : NULL;
+  FhItemStates *states = dir ? fh_job_index_get_states (index, id) : NULL;
   g_autoptr (JsonArray) items = json_array_new ();
   Page p = { .index = index, .id = id, .states = states, .items = items };
   JsonObject *out;
@@ -171,6 +171,7 @@ fh_job_items_page (FhJobIndex *index, const char *id, guint offset, guint limit,
 typedef struct
 {
   const char *name;
+  gboolean only_first;
   guint index;
   JsonObject *item;
 } Find;
@@ -181,24 +182,32 @@ find_item (guint i, JsonObject *item, gpointer data)
   Find *f = data;
 
   if (g_strcmp0 (json_object_get_string_member_with_default (item, "name", ""), f->name) != 0)
-    return TRUE;
+    return !f->only_first;
   f->index = i;
   f->item = json_object_ref (item);
   return FALSE;
 }
 
-/* The agenda line of the item named @name.  (transfer full) */
+/* The agenda line of the item named @name of job @id.  An open panel asks
+ * about one item every second (its live log): the search starts where it
+ * was found last, and only a miss parses the agenda from the top.
+ * (transfer full) */
 static JsonObject *
-find (FhJobDir *dir, const char *name, guint *index, GError **error)
+find (FhJobIndex *index, const char *id, FhJobDir *dir, const char *name, guint *at, GError **error)
 {
-  Find f = { .name = name };
+  Find f = { .name = name, .only_first = TRUE };
+  guint hint;
 
-  if (!foreach_agenda (dir, 0, find_item, &f, error))
+  if (fh_job_index_recall_item (index, id, name, &hint) && !foreach_agenda (dir, hint, find_item, &f, error))
+    return NULL;
+  f.only_first = FALSE;
+  if (f.item == NULL && !foreach_agenda (dir, 0, find_item, &f, error))
     return NULL;
   if (f.item == NULL)
     return fh_throw_null (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "job %s has no item '%s'",
                           fh_job_dir_get_name (dir), name);
-  *index = f.index;
+  fh_job_index_remember_item (index, id, name, f.index);
+  *at = f.index;
   return f.item;
 }
 
@@ -246,12 +255,12 @@ JsonObject *
 fh_job_items_detail (FhJobIndex *index, const char *id, const char *name, GError **error)
 {
   FhJobDir *dir = lookup (index, id, error);
-  g_autoptr (FhItemStates) states = dir ? fh_job_dir_read_states (dir, error) : NULL;
+  FhItemStates *states = dir ? fh_job_index_get_states (index, id) : NULL;
   g_autoptr (JsonObject) out = NULL;
   JsonObject *result = NULL;
   guint i = 0, attempt;
 
-  if (states == NULL || (out = find (dir, name, &i, error)) == NULL)
+  if (states == NULL || (out = find (index, id, dir, name, &i, error)) == NULL)
     return NULL;
   attempt = set_state (out, index, id, i);
   if (fh_item_states_get (states, i) != FH_ITEM_PENDING &&
@@ -373,7 +382,7 @@ fh_job_items_log (FhJobIndex *index, const char *id, const char *name, guint att
   gboolean more, running;
   guint i = 0, latest;
 
-  if (dir == NULL || (item = find (dir, name, &i, error)) == NULL)
+  if (dir == NULL || (item = find (index, id, dir, name, &i, error)) == NULL)
     return NULL;
   running = fh_job_index_item_state (index, id, i, &progress, &latest) == FH_GRID_RUNNING;
   if (attempt == 0)

@@ -1,8 +1,9 @@
 /* fh-job-items.h — a followed job's items as the farm UI asks for them:
  * a page of the grid, one item with its result and attempts, and the log
- * of one attempt.  Read from the job directory per request (agenda.jsonl,
- * the ledgers' results, the workers' logs), so that what the server keeps
- * per item stays a few bytes (fh-job-index.h).
+ * of one attempt.  States and results are the index's, as of its last look
+ * (fh-job-index.h); names, frames and logs are read from the job directory
+ * per request (agenda.jsonl, the workers' logs), so that what the server
+ * keeps per item stays a few bytes.
  */
 #pragma once
 

@@ -23,8 +23,6 @@ typedef struct
 struct _FhLocalWorkers
 {
   GPtrArray *workers;   /* Worker*, alive */
-  GFunc on_exit;
-  gpointer user_data;
   guint started;        /* for output file names */
 };
 
@@ -39,13 +37,11 @@ worker_free (gpointer p)
 }
 
 FhLocalWorkers *
-fh_local_workers_new (GFunc on_exit, gpointer user_data)
+fh_local_workers_new (void)
 {
   FhLocalWorkers *self = g_new0 (FhLocalWorkers, 1);
 
   self->workers = g_ptr_array_new ();
-  self->on_exit = on_exit;
-  self->user_data = user_data;
   return self;
 }
 
@@ -56,11 +52,7 @@ on_wait (GObject *source, GAsyncResult *res, gpointer data)
 
   g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
   if (w->owner != NULL)
-    {
-      g_ptr_array_remove (w->owner->workers, w);
-      if (w->owner->on_exit != NULL)
-        w->owner->on_exit (w->id, w->owner->user_data);
-    }
+    g_ptr_array_remove (w->owner->workers, w);
   worker_free (w);
 }
 
@@ -116,16 +108,6 @@ fh_local_workers_terminate (FhLocalWorkers *self, const char *id)
       g_subprocess_send_signal (w->process, SIGTERM);
       n++;
     }
-  return n;
-}
-
-guint
-fh_local_workers_count (FhLocalWorkers *self, const char *id)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < self->workers->len; i++)
-    n += g_strcmp0 (((Worker *) g_ptr_array_index (self->workers, i))->id, id) == 0;
   return n;
 }
 

@@ -2,7 +2,7 @@
  * serve` starts on its own machine, per job.
  *
  * They never outlive the server: each gets SIGTERM if the server dies
- * (PR_SET_PDEATHSIG), and fh_local_workers_free() ends them — SIGTERM,
+ * (PR_SET_PDEATHSIG), and fh_local_workers_stop_all() ends them — SIGTERM,
  * which makes a worker interrupt its command and run teardown, then
  * SIGKILL after the grace period.  Their stdout and stderr go to
  * JOBDIR/serve/worker-N.out.
@@ -17,10 +17,10 @@ G_BEGIN_DECLS
 
 typedef struct _FhLocalWorkers FhLocalWorkers;
 
-/* @on_exit (nullable) is called, on the main context, with the job's id
- * as each worker ends.  (transfer full) */
-FhLocalWorkers *fh_local_workers_new (GFunc on_exit, gpointer user_data);
-/* Ends every worker (SIGTERM, then SIGKILL after @grace_s) and frees. */
+/* (transfer full) */
+FhLocalWorkers *fh_local_workers_new (void);
+/* Ends every worker (SIGTERM, then SIGKILL after @grace_s), iterating
+ * the default main context until all have gone. */
 void fh_local_workers_stop_all (FhLocalWorkers *self, double grace_s);
 void fh_local_workers_free (FhLocalWorkers *self);
 
@@ -30,8 +30,6 @@ gboolean fh_local_workers_start (FhLocalWorkers *self, const char *id, FhJobDir 
 /* SIGTERM to job @id's live workers: they stop taking items, interrupt
  * their commands and run teardown.  How many were signalled. */
 guint fh_local_workers_terminate (FhLocalWorkers *self, const char *id);
-/* Job @id's live workers. */
-guint fh_local_workers_count (FhLocalWorkers *self, const char *id);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhLocalWorkers, fh_local_workers_free)
 

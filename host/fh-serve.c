@@ -772,7 +772,7 @@ fh_serve_new (const FhServeOptions *options, GError **error)
   g_autoptr (FhServe) self = g_new0 (FhServe, 1);
 
   self->clients = g_ptr_array_new ();
-  self->workers = fh_local_workers_new (NULL, NULL);
+  self->workers = fh_local_workers_new ();
   self->slurm = options->slurm;
   self->n_workers = options->workers ? options->workers : 2;
   self->partition = g_strdup (options->partition);

@@ -6,6 +6,7 @@ carries the protocol; nothing else is needed.  Waiting is on events in
 the page: wait_for() resolves a promise from a MutationObserver when its
 condition holds, with a timeout only as a bound.
 """
+import base64
 import json
 import os
 import re
@@ -151,19 +152,7 @@ class Page:
                          f"if (!e) return false; e.click(); return true; }})()"):
             raise CdpError(f"nothing matches {selector}")
 
-    def fill(self, selector, value):
-        ok = self.eval(f"""(() => {{
-          const e = document.querySelector({json.dumps(selector)});
-          if (!e) return false;
-          e.value = {json.dumps(value)};
-          e.dispatchEvent(new Event('input', {{ bubbles: true }}));
-          e.dispatchEvent(new Event('change', {{ bubbles: true }}));
-          return true; }})()""")
-        if not ok:
-            raise CdpError(f"nothing matches {selector}")
-
     def screenshot(self, path):
-        import base64
         data = self.send("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": False})["data"]
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as f:

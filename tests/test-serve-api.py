@@ -5,7 +5,6 @@ the schema, 422s with JSON paths, oversize bodies, path traversal in ids,
 item names and static paths, a job submitted, followed through Server-Sent
 Events, its failed item's result and log, retried and cancelled, and no
 worker left when the server is killed.  TAP."""
-import http.client
 import json
 import os
 import shutil
@@ -14,7 +13,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 from fh_serve import Events, Server, job_state, prepare, write_ledger_at_once
 from fh_tap import Suite, await_true, count_procs
