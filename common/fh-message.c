@@ -14,7 +14,19 @@ static const char *const type_names[] = {
   [FH_MESSAGE_PROGRESS] = "progress",
   [FH_MESSAGE_OUTPUT] = "output",
   [FH_MESSAGE_LOG] = "log",
+  [FH_MESSAGE_STREAM] = "stream",
+  [FH_MESSAGE_SIGNAL] = "signal",
+  [FH_MESSAGE_HEARTBEAT] = "heartbeat",
 };
+
+static const char *const signal_names[] = {
+  [FH_SIGNAL_INTERRUPT] = "interrupt",
+  [FH_SIGNAL_TERMINATE] = "terminate",
+  [FH_SIGNAL_KILL] = "kill",
+};
+
+/* Indexed by FhStream. */
+static const char *const stream_names[] = { NULL, "stdout", "stderr" };
 
 static const char *const phase_names[] = {
   [FH_PHASE_SETUP] = "setup",
@@ -93,6 +105,15 @@ fh_message_new_result (gint64 seq, gint status, const char *traceback)
   return msg;
 }
 
+FhMessage *
+fh_message_new_signal (FhSignal signal)
+{
+  FhMessage *msg = fh_message_new (FH_MESSAGE_SIGNAL);
+
+  msg->signal = signal;
+  return msg;
+}
+
 void
 fh_message_free (FhMessage *msg)
 {
@@ -100,6 +121,8 @@ fh_message_free (FhMessage *msg)
     return;
   g_free (msg->kind);
   g_free (msg->token);
+  g_free (msg->user);
+  g_free (msg->host);
   g_free (msg->command);
   g_clear_pointer (&msg->item, json_object_unref);
   g_free (msg->traceback);
@@ -200,7 +223,47 @@ parse_hello (const Reader *r, FhMessage *msg, GError **error)
          read_int (r, "protocol", TRUE, 0, G_MAXINT32, &msg->protocol, error) &&
          read_int (r, "pid", TRUE, 1, G_MAXINT32, &msg->pid, error) &&
          read_string (r, "kind", TRUE, &msg->kind, error) &&
-         read_string (r, "token", FALSE, &msg->token, error);
+         read_string (r, "token", FALSE, &msg->token, error) &&
+         read_string (r, "user", FALSE, &msg->user, error) &&
+         read_string (r, "host", FALSE, &msg->host, error);
+}
+
+/* A string field that must be one of @names (NULL entries are skipped). */
+static gboolean
+read_name (const Reader *r, const char *field, const char *const *names, guint n,
+           const char *want, guint *out, GError **error)
+{
+  g_autofree char *s = NULL;
+
+  if (!read_string (r, field, TRUE, &s, error))
+    return FALSE;
+  if (!lookup_name (names, n, s, out))
+    return bad_field (r, field, want, error);
+  return TRUE;
+}
+
+static gboolean
+parse_stream (const Reader *r, FhMessage *msg, GError **error)
+{
+  guint s = 0;
+
+  if (!read_name (r, "stream", stream_names, G_N_ELEMENTS (stream_names),
+                  "\"stdout\" or \"stderr\"", &s, error))
+    return FALSE;
+  msg->stream = (FhStream) s;
+  return read_string (r, "data", TRUE, &msg->text, error);
+}
+
+static gboolean
+parse_signal (const Reader *r, FhMessage *msg, GError **error)
+{
+  guint s = 0;
+
+  if (!read_name (r, "signal", signal_names, G_N_ELEMENTS (signal_names),
+                  "\"interrupt\", \"terminate\" or \"kill\"", &s, error))
+    return FALSE;
+  msg->signal = (FhSignal) s;
+  return TRUE;
 }
 
 static gboolean
@@ -298,6 +361,9 @@ fh_message_parse (const char *payload, gsize len, GError **error)
     case FH_MESSAGE_LOG:
       ok = read_seq (&r, msg, error) && read_string (&r, "message", TRUE, &msg->text, error);
       break;
+    case FH_MESSAGE_STREAM: ok = parse_stream (&r, msg, error); break;
+    case FH_MESSAGE_SIGNAL: ok = parse_signal (&r, msg, error); break;
+    case FH_MESSAGE_HEARTBEAT: ok = TRUE; break;
     }
   return ok ? g_steal_pointer (&msg) : NULL;
 }
@@ -322,6 +388,10 @@ build_members (JsonObject *o, const FhMessage *msg)
       if (msg->token != NULL)
         json_object_set_string_member (o, "token", msg->token);
       json_object_set_boolean_member (o, "echo", msg->echo);
+      if (msg->user != NULL)
+        json_object_set_string_member (o, "user", msg->user);
+      if (msg->host != NULL)
+        json_object_set_string_member (o, "host", msg->host);
       break;
     case FH_MESSAGE_COMMAND:
       set_seq (o, msg);
@@ -353,6 +423,15 @@ build_members (JsonObject *o, const FhMessage *msg)
       set_seq (o, msg);
       json_object_set_string_member (o, msg->type == FH_MESSAGE_OUTPUT ? "path" : "message",
                                      msg->text ? msg->text : "");
+      break;
+    case FH_MESSAGE_STREAM:
+      json_object_set_string_member (o, "stream", stream_names[msg->stream == FH_STREAM_STDERR ? 2 : 1]);
+      json_object_set_string_member (o, "data", msg->text ? msg->text : "");
+      break;
+    case FH_MESSAGE_SIGNAL:
+      json_object_set_string_member (o, "signal", signal_names[msg->signal]);
+      break;
+    case FH_MESSAGE_HEARTBEAT:
       break;
     }
 }

@@ -2,7 +2,8 @@
  *
  * Dispatcher → executor: "command".  Executor → dispatcher: "hello" once,
  * then per command any number of "progress", "output" and "log" messages
- * and exactly one "result".  See docs/protocol.md and
+ * and exactly one "result".  Over the stdio channel also "stream" (up),
+ * "signal" and "heartbeat" (down).  See docs/protocol.md and
  * schemas/protocol.schema.json.  Unknown fields are ignored so that a minor
  * protocol revision can add fields; unknown types are errors.
  */
@@ -23,7 +24,24 @@ typedef enum {
   FH_MESSAGE_PROGRESS,
   FH_MESSAGE_OUTPUT,
   FH_MESSAGE_LOG,
+  /* The stdio channel (docs/protocol.md "The stdio channel"). */
+  FH_MESSAGE_STREAM,     /* executor → dispatcher: what commands printed */
+  FH_MESSAGE_SIGNAL,     /* dispatcher → executor: interrupt/terminate/kill */
+  FH_MESSAGE_HEARTBEAT,  /* dispatcher → executor: still here */
 } FhMessageType;
+
+/* What a signal message asks the far side to do to its process group. */
+typedef enum {
+  FH_SIGNAL_INTERRUPT,   /* SIGURG then SIGINT: stop the command */
+  FH_SIGNAL_TERMINATE,   /* SIGTERM: end the tree and exit */
+  FH_SIGNAL_KILL,        /* SIGKILL */
+} FhSignal;
+
+/* Which of a command's streams a stream message carries. */
+typedef enum {
+  FH_STREAM_STDOUT = 1,
+  FH_STREAM_STDERR = 2,
+} FhStream;
 
 typedef enum {
   FH_PHASE_SETUP,
@@ -50,6 +68,8 @@ typedef struct
   char *kind;          /* "shell", "python", ... */
   char *token;         /* nullable: set in socket-fallback mode */
   gboolean echo;       /* the executor echoes commands into the log itself */
+  char *user;          /* nullable: whom the executor runs as */
+  char *host;          /* nullable: where it runs */
   /* command */
   FhPhase phase;
   char *command;
@@ -65,8 +85,12 @@ typedef struct
                           after this result */
   /* progress */
   double fraction;     /* 0.0 ... 1.0 */
-  /* output (a path) and log (a message) */
+  /* output (a path), log (a message), stream (the data) */
   char *text;
+  /* stream */
+  FhStream stream;
+  /* signal */
+  FhSignal signal;
 } FhMessage;
 
 const char *fh_message_type_to_string (FhMessageType type);
@@ -79,6 +103,7 @@ FhMessage *fh_message_new_command (gint64 seq, FhPhase phase,
                                    const char *command, JsonObject *item);
 FhMessage *fh_message_new_result (gint64 seq, gint status,
                                   const char *traceback);
+FhMessage *fh_message_new_signal (FhSignal signal);
 void fh_message_free (FhMessage *msg);
 
 /* Validates UTF-8 and JSON, then the fields of the message's type.

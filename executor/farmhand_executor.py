@@ -8,6 +8,13 @@ and that many bytes of UTF-8 JSON.  Commands arrive on stdin; the hello and
 one result per command leave on a private backchannel, the socket whose fd
 is in FARMHAND_BACKCHANNEL_FD.  stdout and stderr are the job log.
 
+Behind a transport (sudo, ssh, a container: the job's executor.via) the
+channel is stdio: frames come in on stdin and go out on stdout, what
+commands print comes back as "stream" frames, and interrupt, terminate and
+kill arrive as "signal" frames that we carry out on our own process group
+(StdioChannel, Pump).  With nothing installed on the far side, a loader in
+``python3 -c`` reads this file from stdin first and calls main("stdio").
+
 Commands see a ``farmhand`` object: ``farmhand.item`` (the work item: name,
 index, frames), ``farmhand.progress(fraction)``, ``farmhand.output(path)``,
 ``farmhand.log(message)``.
@@ -15,6 +22,7 @@ index, frames), ``farmhand.progress(fraction)``, ``farmhand.output(path)``,
 Standard library only; Python 3.7 or newer.
 """
 
+import codecs
 import json
 import linecache
 import os
@@ -87,11 +95,19 @@ class Interrupts(object):
             cls.held = cls.noted = False
 
 
-class Backchannel(object):
-    """Frames to the dispatcher, safe to use from several threads."""
+def write_all(fd, data):
+    """os.write() until all of @data is out."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
-    def __init__(self, sock):
-        self._sock = sock
+
+class Backchannel(object):
+    """Frames to the dispatcher, safe to use from several threads: on the
+    backchannel socket, or (stdio channel) our original stdout."""
+
+    def __init__(self, sock=None, fd=None):
+        self._write = sock.sendall if sock is not None else lambda data: write_all(fd, data)
         self._lock = threading.Lock()
 
     def send(self, message):
@@ -104,7 +120,7 @@ class Backchannel(object):
         was = Interrupts.hold()
         try:
             with self._lock:
-                self._sock.sendall(frame)
+                self._write(frame)
         finally:
             Interrupts.restore(was)
 
@@ -275,34 +291,31 @@ class FrameReader(object):
     """Length-prefixed frames from a file descriptor."""
 
     def __init__(self, fd):
-        self._fd = fd
+        self.fd = fd
         self._buf = bytearray()
         self.count = 0
 
-    def _fill(self):
-        chunk = os.read(self._fd, 65536)
+    def fill(self):
+        """One read; False at the end of the stream."""
+        chunk = os.read(self.fd, 65536)
         self._buf += chunk
         return bool(chunk)
 
-    def next(self):
-        """The next frame's JSON object, or None at the end of the stream."""
-        while len(self._buf) < 4:
-            if not self._fill():
-                if self._buf:
-                    raise ProtocolError("stream ended inside the header of frame %d"
-                                        % (self.count + 1))
-                return None
+    def _length(self):
         length = int.from_bytes(self._buf[:4], "big")
         if length == 0:
             raise ProtocolError("frame %d has length 0" % (self.count + 1))
         if length > MAX_FRAME:
             raise ProtocolError("frame %d declares %d bytes, more than the maximum "
                                 "of %d" % (self.count + 1, length, MAX_FRAME))
-        while len(self._buf) < 4 + length:
-            if not self._fill():
-                raise ProtocolError("stream ended inside frame %d: %d of %d payload "
-                                    "bytes received" % (self.count + 1,
-                                                        len(self._buf) - 4, length))
+        return length
+
+    def pop(self):
+        """The next whole frame in the buffer (a dict with a "type"), or
+        None when there is none yet."""
+        if len(self._buf) < 4 or len(self._buf) < 4 + self._length():
+            return None
+        length = self._length()
         payload = bytes(self._buf[4:4 + length])
         del self._buf[:4 + length]
         self.count += 1
@@ -310,11 +323,38 @@ class FrameReader(object):
             message = DECODER.decode(payload.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as e:
             raise ProtocolError("frame %d is not UTF-8 JSON: %s" % (self.count, e))
-        if (not isinstance(message, dict) or message.get("type") != "command"
-                or not isinstance(message.get("seq"), int)
-                or not isinstance(message.get("command"), str)):
-            raise ProtocolError("frame %d is not a command message" % self.count)
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            raise ProtocolError("frame %d is not a message" % self.count)
         return message
+
+    def next_frame(self):
+        """The next frame's JSON object, or None at the end of the stream."""
+        while True:
+            message = self.pop()
+            if message is not None:
+                return message
+            if not self.fill():
+                if not self._buf:
+                    return None
+                if len(self._buf) < 4:
+                    raise ProtocolError("stream ended inside the header of frame %d"
+                                        % (self.count + 1))
+                raise ProtocolError("stream ended inside frame %d: %d of %d payload "
+                                    "bytes received" % (self.count + 1,
+                                                        len(self._buf) - 4, self._length()))
+
+    def next(self):
+        """The next command, or None at the end of the stream."""
+        message = self.next_frame()
+        if message is not None:
+            check_command(message, self.count)
+        return message
+
+
+def check_command(message, count):
+    if (message.get("type") != "command" or not isinstance(message.get("seq"), int)
+            or not isinstance(message.get("command"), str)):
+        raise ProtocolError("frame %d is not a command message" % count)
 
 
 ANONYMOUS = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>"}
@@ -351,8 +391,9 @@ def exit_code_of(exc):
 class Session(object):
     """One persistent namespace; runs commands and reports their results."""
 
-    def __init__(self, channel):
+    def __init__(self, channel, pump=None):
         self.channel = channel
+        self.pump = pump            # the stdio channel's, or None
         self.farmhand = Farmhand(channel)
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__,
                           "farmhand": self.farmhand}
@@ -394,6 +435,8 @@ class Session(object):
             self._remember_source(filename, command)
         result = {"type": "result", "seq": seq, "status": 0}
         exit_code = None
+        if self.pump is not None:
+            self.pump.begin()
         try:
             try:
                 code = compile(command, filename, "exec")
@@ -432,11 +475,196 @@ class Session(object):
         if transient:
             linecache.cache.pop(filename, None)
         flush_output()
+        if self.pump is not None:
+            # Everything the command printed goes out before its result.
+            self.pump.end()
         try:
             self.channel.send(result)
         finally:
             Interrupts.release()
         return exit_code
+
+
+# ---- the stdio channel -----------------------------------------------------
+
+SENTINEL = b"FARMHAND-CHANNEL-1"
+
+
+def open_stdio():
+    """Moves the channel off fds 0 and 1 before any command runs: stdin
+    becomes /dev/null, stdout and stderr pipes of ours (their data goes back
+    as stream frames), so nothing a command or its children do can write
+    on the channel or swallow frames.  The transport's stderr is kept for
+    our own last words.  Returns (in, out, stdout_r, stderr_r, diag)."""
+    ch_in, ch_out, diag = os.dup(0), os.dup(1), os.dup(2)   # not inheritable
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    pipes = []
+    for fd in (1, 2):
+        r, w = os.pipe()
+        os.dup2(w, fd)
+        os.close(w)
+        os.set_blocking(r, False)
+        pipes.append(r)
+    try:
+        sys.stdin = open(os.devnull, "r")
+    except OSError:
+        pass
+    return ch_in, ch_out, pipes[0], pipes[1], diag
+
+
+def die(diag, message, code=1):
+    """Before the channel is open only the transport's stderr can say why."""
+    try:
+        write_all(diag, ("farmhand_executor: %s\n" % message).encode("utf-8", "replace"))
+    except OSError:
+        pass
+    os._exit(code)
+
+
+def enter_channel(reader, diag):
+    """The dispatcher's first frame: the token to answer with, the job's
+    environment and directory (they do not cross sudo or ssh)."""
+    try:
+        first = reader.next_frame()
+    except ProtocolError as e:
+        die(diag, "protocol error in the channel frame: %s" % e, 2)
+    if first is None or first.get("type") != "channel" or not isinstance(first.get("token"), str):
+        die(diag, "the dispatcher's first frame is not a channel frame", 2)
+    env = first.get("env") or {}
+    for name, value in env.items():
+        os.environ[name] = value
+    cwd = first.get("cwd")
+    if cwd:
+        try:
+            os.chdir(cwd)
+        except OSError as e:
+            die(diag, "cannot change to the job's directory %s on %s: %s"
+                % (cwd, socket.gethostname(), e.strerror))
+    try:
+        os.setpgid(0, 0)   # our own group, for signal frames (EPERM: we lead a session)
+    except OSError:
+        pass
+    return first
+
+
+def whoami():
+    try:
+        import pwd
+        return pwd.getpwuid(os.getuid()).pw_name
+    except (ImportError, KeyError):
+        return str(os.getuid())
+
+
+class Pump(object):
+    """A thread for what the main thread cannot watch while a command runs:
+    the commands' stdout and stderr pipes (sent on as stream frames) and,
+    during a command, the channel's input (signal and heartbeat frames).
+    Between commands the main thread reads the channel; the switch happens
+    under a lock, so no frame is read twice or lost."""
+
+    def __init__(self, channel, reader, out_r, err_r, heartbeat_s):
+        self.channel = channel
+        self.reader = reader
+        self.streams = {out_r: ("stdout", codecs.getincrementaldecoder("utf-8")("replace")),
+                        err_r: ("stderr", codecs.getincrementaldecoder("utf-8")("replace"))}
+        self.io_lock = threading.Lock()      # pipe reads, so chunks keep their order
+        self.in_lock = threading.Lock()      # the channel's input
+        self.running = False
+        self.last_in = time.monotonic()
+        self.limit = max(10.0, 10.0 * float(heartbeat_s or 1))
+        self.wake_r, self.wake_w = os.pipe()
+        threading.Thread(target=self._run, name="farmhand-pump", daemon=True).start()
+
+    def begin(self):
+        with self.in_lock:
+            self.running = True
+            self.last_in = time.monotonic()
+        os.write(self.wake_w, b"x")
+
+    def end(self):
+        with self.in_lock:
+            self.running = False
+        self.drain()
+
+    def drain(self):
+        with self.io_lock:
+            for fd in self.streams:
+                self._read(fd)
+
+    def _read(self, fd):
+        name, decoder = self.streams[fd]
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except BlockingIOError:
+                return
+            text = decoder.decode(chunk, final=not chunk)
+            if text:
+                self.channel.send({"type": "stream", "stream": name, "data": text})
+            if len(chunk) < 65536:
+                return
+
+    def _gone(self, why):
+        """The dispatcher is gone (or wants us gone): end everything."""
+        end_tree(grace=1.0)
+        os._exit(128 + signal.SIGHUP)
+
+    def _signal(self, message):
+        what = message.get("signal")
+        if what == "interrupt":
+            os.killpg(os.getpgrp(), signal.SIGURG)
+            os.killpg(os.getpgrp(), signal.SIGINT)
+        elif what == "terminate":
+            end_tree()
+            os._exit(128 + signal.SIGTERM)
+        elif what == "kill":
+            # As pid 1 of a namespace (bwrap) SIGKILL from inside does not
+            # reach us: exit as well.
+            try:
+                os.killpg(os.getpgrp(), signal.SIGKILL)
+            finally:
+                os._exit(128 + signal.SIGKILL)
+
+    def _take_input(self):
+        """Reads the channel while a command runs; False at its end."""
+        with self.in_lock:
+            # The main thread may have read what woke us (between commands).
+            if not self.running or not select.select([self.reader.fd], [], [], 0)[0]:
+                return True
+            if not self.reader.fill():
+                return False
+            self.last_in = time.monotonic()
+            while True:
+                message = self.reader.pop()
+                if message is None:
+                    return True
+                if message.get("type") == "signal":
+                    self._signal(message)
+                elif message.get("type") != "heartbeat":
+                    raise ProtocolError("a '%s' frame while a command runs"
+                                        % message.get("type"))
+
+    def _run(self):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGURG})
+        try:
+            while True:
+                fds = list(self.streams) + [self.wake_r] + ([self.reader.fd] if self.running else [])
+                ready = select.select(fds, [], [], 1.0 if self.running else None)[0]
+                if self.wake_r in ready:
+                    os.read(self.wake_r, 512)
+                if any(fd in self.streams for fd in ready):
+                    with self.io_lock:
+                        for fd in ready:
+                            if fd in self.streams:
+                                self._read(fd)
+                if self.reader.fd in ready and not self._take_input():
+                    self._gone("end of the channel")
+                if self.running and time.monotonic() - self.last_in > self.limit:
+                    self._gone("no heartbeat for %g s" % self.limit)
+        except (OSError, ProtocolError):
+            self._gone("the channel broke")
 
 
 def next_message(reader):
@@ -449,34 +677,75 @@ def next_message(reader):
             continue
 
 
-def main():
+def next_command(reader):
+    """The stdio channel's next command: heartbeats and interrupts between
+    commands have nothing to act on; terminate and kill end us."""
+    while True:
+        message = next_message_frame(reader)
+        if message is None or message.get("type") == "command":
+            if message is not None:
+                check_command(message, reader.count)
+            return message
+        if message.get("type") == "signal" and message.get("signal") in ("terminate", "kill"):
+            end_tree()
+            os._exit(128 + signal.SIGTERM)
+        if message.get("type") not in ("signal", "heartbeat"):
+            raise ProtocolError("frame %d is a '%s' frame" % (reader.count, message.get("type")))
+
+
+def next_message_frame(reader):
+    while True:
+        try:
+            return reader.next_frame()
+        except KeyboardInterrupt:
+            continue
+
+
+def start_stdio():
+    """The stdio channel: returns (channel, reader, pump)."""
+    ch_in, ch_out, out_r, err_r, diag = open_stdio()
+    reader = FrameReader(ch_in)
+    first = enter_channel(reader, diag)
+    channel = Backchannel(fd=ch_out)
+    # The sentinel line opens the channel: what the transport printed
+    # before it (banners, MOTDs) is log text for the dispatcher.
+    write_all(ch_out, b"\n" + SENTINEL + b" " + first["token"].encode("ascii", "replace") + b"\n")
+    return channel, reader, Pump(channel, reader, out_r, err_r, first.get("heartbeat_s"))
+
+
+def main(channel=None):
     try:
         if hasattr(sys.stdout, "reconfigure"):
             sys.stdout.reconfigure(line_buffering=True)
     except Exception:
         pass
-    sock, token = open_backchannel()
-    channel = Backchannel(sock)
-    reader = FrameReader(take_stdin())
+    pump = token = None
+    if channel == "stdio":
+        channel, reader, pump = start_stdio()
+    else:
+        sock, token = open_backchannel()
+        channel = Backchannel(sock)
+        reader = FrameReader(take_stdin())
     become_subreaper()
     # Embedded interpreters (Blender, Maya) may leave SIGINT to the
     # application: interrupting a command must raise KeyboardInterrupt.
     signal.signal(signal.SIGINT, Interrupts.handler)
     signal.signal(signal.SIGTERM, on_sigterm)
-    watch_dispatcher(sock)
+    if pump is None:
+        watch_dispatcher(sock)
     # The dispatcher echoes each command into the log ("farmhand> ...")
     # before sending it: cheaper there than a write per command here.
     hello = {"type": "hello", "protocol": PROTOCOL, "pid": os.getpid(),
              "kind": "python", "echo": False, "python": sys.version.split()[0],
-             "executable": sys.executable}
+             "executable": sys.executable, "user": whoami(), "host": socket.gethostname()}
     if token is not None:
         hello["token"] = token
     channel.send(hello)
-    session = Session(channel)
+    session = Session(channel, pump)
     code = 0
     while True:
         try:
-            message = next_message(reader)
+            message = next_command(reader) if pump is not None else next_message(reader)
         except ProtocolError as e:
             sys.stderr.write("farmhand_executor: protocol error: %s\n" % e)
             flush_output()
@@ -495,6 +764,9 @@ def main():
         code = 0
     # What the commands left running in the background goes with us.
     end_tree()
+    if pump is not None:
+        flush_output()
+        pump.drain()
     return code
 
 

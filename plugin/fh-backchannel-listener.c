@@ -10,7 +10,6 @@
 #include "fh-backchannel-listener.h"
 
 #include <errno.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,10 +17,10 @@
 
 #include "fh-error.h"
 #include "fh-source.h"
+#include "fh-token.h"
 #include "fh-wire.h"
 
 #define AUTH_TIMEOUT_MS 5000
-#define TOKEN_BYTES 16
 
 typedef struct _FhBackchannelListener FhBackchannelListener;
 
@@ -72,20 +71,6 @@ drop (Pending *p, const char *why)
   pending_free (p);
 }
 
-/* Constant time, so the comparison leaks nothing about the token. */
-static gboolean
-token_ok (const char *want, const char *got)
-{
-  gsize n = strlen (want);
-  guint8 diff = 0;
-
-  if (got == NULL || strlen (got) != n)
-    return FALSE;
-  for (gsize i = 0; i < n; i++)
-    diff |= (guint8) (want[i] ^ got[i]);
-  return diff == 0;
-}
-
 /* The first frame arrived: a hello with the token, or the door. */
 static void
 judge (Pending *p, const char *payload, gsize len)
@@ -104,7 +89,7 @@ judge (Pending *p, const char *payload, gsize len)
       drop (p, why);
       return;
     }
-  if (!token_ok (self->token, msg->token))
+  if (!fh_token_equal (self->token, msg->token, msg->token ? strlen (msg->token) : 0))
     {
       drop (p, msg->token == NULL ? "rejected a backchannel connection: its hello has no token"
                                   : "rejected a backchannel connection: wrong token");
@@ -210,23 +195,6 @@ on_incoming (GSocket *listener, GIOCondition cond, gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
-static char *
-random_token (GError **error)
-{
-  guint8 bytes[TOKEN_BYTES];
-  GString *hex = g_string_new (NULL);
-
-  if (getrandom (bytes, sizeof bytes, 0) != (ssize_t) sizeof bytes)
-    {
-      fh_throw_errno (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_SPAWN, errno, "getrandom");
-      g_string_free (hex, TRUE);
-      return NULL;
-    }
-  for (guint i = 0; i < sizeof bytes; i++)
-    g_string_append_printf (hex, "%02x", bytes[i]);
-  return g_string_free (hex, FALSE);
-}
-
 static gboolean
 listen_at (FhBackchannelListener *self, GError **error)
 {
@@ -257,7 +225,7 @@ fh_backchannel_listener_new (GMainContext *context, FhListenerAcceptFunc on_acce
   self->user_data = user_data;
   /* g_dir_make_tmp creates the directory 0700. */
   if ((self->dir = g_dir_make_tmp ("farmhand-bc-XXXXXX", error)) == NULL ||
-      (self->token = random_token (error)) == NULL)
+      (self->token = fh_token_new (error)) == NULL)
     return NULL;
   self->path = g_build_filename (self->dir, "backchannel.sock", NULL);
   if (!listen_at (self, error))
@@ -284,9 +252,7 @@ fh_backchannel_listener_free (FhBackchannelListener *self)
     g_rmdir (self->dir);
   g_free (self->path);
   g_free (self->dir);
-  if (self->token != NULL)
-    memset (self->token, 0, strlen (self->token));
-  g_free (self->token);
+  fh_token_free (self->token);
   g_main_context_unref (self->context);
   g_free (self);
 }

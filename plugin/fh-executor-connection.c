@@ -38,7 +38,10 @@
 #include "fh-executor-log.h"
 #include "fh-fd-writer.h"
 #include "fh-proc.h"
+#include "fh-json.h"
 #include "fh-source.h"
+#include "fh-stdio-channel.h"
+#include "fh-token.h"
 #include "fh-wire.h"
 
 #define READ_CHUNK 65536
@@ -46,6 +49,9 @@
 #define EOF_GRACE_US (2 * G_USEC_PER_SEC)
 /* After SIGKILL a process is gone unless the kernel is stuck on it. */
 #define KILL_WAIT_US (30 * G_USEC_PER_SEC)
+/* The stdio channel: a heartbeat frame this often while a command runs;
+ * the far side ends its tree when it misses them for ten times as long. */
+#define HEARTBEAT_S 1
 
 struct _FhExecutorConnection
 {
@@ -57,6 +63,15 @@ struct _FhExecutorConnection
   gint64 grace_us;
   gboolean socket_mode;
   FhBackchannelListener *listener;
+
+  /* The stdio channel (fh_executor_connection_set_stdio()). */
+  gboolean stdio;
+  char *transport;                 /* "sudo -u render --", or NULL */
+  char *transport_label;           /* "sudo", or "stdio" */
+  GBytes *bootstrap;               /* nullable: the executor's source */
+  char *token;
+  FhStdioChannel *channel;         /* the executor's stdout */
+  GSource *heartbeat;
 
   GSubprocess *proc;
   GCancellable *wait_cancellable;  /* cancels our wait_async at free */
@@ -140,11 +155,21 @@ fh_executor_connection_new (GCancellable *cancel, GCancellable *kill)
   return self;
 }
 
+static void send_signal (FhExecutorConnection *self, int signum);
+
 static void
 kill_group (FhExecutorConnection *self, int signum)
 {
   if (self->pid <= 0 || self->exited)
     return;
+  if (self->stdio)
+    {
+      /* Signals do not cross ssh or docker exec, and sudo's target may be
+       * beyond ours: the far side signals its own group. */
+      send_signal (self, signum);
+      if (signum != SIGKILL)
+        return;
+    }
   /* The executor leads its own process group; signal the group so that
    * whatever it started goes too — once: a second SIGINT could interrupt
    * the handling of the first.  The pid alone if there is no group. */
@@ -165,6 +190,8 @@ fh_executor_connection_free (FhExecutorConnection *self)
   if (self->kill != NULL)
     g_cancellable_disconnect (self->kill, self->kill_handler);
   g_clear_pointer (&self->listener, fh_backchannel_listener_free);
+  fh_source_clear (&self->heartbeat);
+  g_clear_pointer (&self->channel, fh_stdio_channel_free);
   g_clear_pointer (&self->stdin_writer, fh_fd_writer_free);
   fh_source_clear (&self->bc_source);
   g_clear_pointer (&self->log, fh_executor_log_free);
@@ -183,6 +210,10 @@ fh_executor_connection_free (FhExecutorConnection *self)
   fh_message_free (self->result);
   g_clear_error (&self->fatal);
   g_free (self->kind);
+  g_free (self->transport);
+  g_free (self->transport_label);
+  g_clear_pointer (&self->bootstrap, g_bytes_unref);
+  fh_token_free (self->token);
   g_main_context_unref (self->context);
   g_free (self);
 }
@@ -220,6 +251,27 @@ fh_executor_connection_set_socket_mode (FhExecutorConnection *self, gboolean soc
 {
   g_return_if_fail (self->proc == NULL);
   self->socket_mode = socket_mode;
+}
+
+void
+fh_executor_connection_set_stdio (FhExecutorConnection *self, const char *transport,
+                                  GBytes *bootstrap)
+{
+  g_return_if_fail (self->proc == NULL);
+  self->stdio = TRUE;
+  g_free (self->transport);
+  self->transport = g_strdup (transport);
+  g_free (self->transport_label);
+  if (transport != NULL)
+    {
+      /* "/usr/bin/sudo -u render --" is the transport "sudo". */
+      g_autofree char *first = g_strndup (transport, strcspn (transport, " "));
+      self->transport_label = g_path_get_basename (first);
+    }
+  else
+    self->transport_label = g_strdup ("stdio");
+  g_clear_pointer (&self->bootstrap, g_bytes_unref);
+  self->bootstrap = bootstrap != NULL ? g_bytes_ref (bootstrap) : NULL;
 }
 
 gboolean
@@ -308,6 +360,12 @@ describe_exit (FhExecutorConnection *self, const char *while_doing)
                            g_strsignal (self->term_sig));
   else
     how = g_strdup_printf ("exited with code %d", self->exit_code);
+  if (self->stdio && self->hello == NULL)
+    return g_strdup_printf ("executor %s did not start through %s%s%s (pid %d): it %s %s%s%s",
+                            self->kind, self->transport_label,
+                            self->transport ? ": " : "", self->transport ? self->transport : "",
+                            self->pid, how, while_doing,
+                            *tail ? "; its output and stderr:\n" : " and printed nothing", tail);
   return g_strdup_printf ("executor %s (pid %d) %s %s%s%s", self->kind, self->pid, how,
                           while_doing, *tail ? "; last log lines:\n" : "", tail);
 }
@@ -369,6 +427,17 @@ check_hello (FhExecutorConnection *self, const FhMessage *msg)
   return NULL;
 }
 
+/* The log says which transport ran the executor, and as whom. */
+static void
+note_hello (FhExecutorConnection *self)
+{
+  const FhMessage *h = self->hello;
+
+  note (self, "farmhand: executor %s (pid %" G_GINT64_FORMAT ") runs as %s@%s through %s",
+        h->kind, h->pid, h->user ? h->user : "?", h->host ? h->host : "?",
+        self->transport ? self->transport : "its stdin and stdout (no transport)");
+}
+
 /* Takes ownership of @msg.  Returns an error when @msg breaks the protocol. */
 static GError *
 handle_message (FhExecutorConnection *self, FhMessage *msg)
@@ -384,13 +453,25 @@ handle_message (FhExecutorConnection *self, FhMessage *msg)
       g_free (self->kind);
       self->kind = g_strdup (msg->kind);
       self->hello = g_steal_pointer (&owned);
+      if (self->stdio)
+        note_hello (self);
       return NULL;
     }
   if (self->hello == NULL)
     return unexpected ("executor sent a '%s' message before its hello",
                        fh_message_type_to_string (msg->type));
-  if (msg->type == FH_MESSAGE_COMMAND)
-    return unexpected ("executor sent a command message");
+  if (msg->type == FH_MESSAGE_STREAM && self->stdio)
+    {
+      /* Output arrives between commands too (a background job's). */
+      fh_executor_log_push (self->log, msg->stream == FH_STREAM_STDERR ? FH_LOG_STDERR : FH_LOG_STDOUT,
+                            msg->text, strlen (msg->text));
+      return NULL;
+    }
+  if (msg->type == FH_MESSAGE_COMMAND || msg->type == FH_MESSAGE_SIGNAL ||
+      msg->type == FH_MESSAGE_HEARTBEAT || msg->type == FH_MESSAGE_STREAM)
+    return unexpected ("executor sent a '%s' message, which only %s", fh_message_type_to_string (msg->type),
+                       msg->type == FH_MESSAGE_STREAM ? "the stdio channel carries"
+                                                      : "the dispatcher sends");
   if (self->pending_seq == 0 || msg->seq != self->pending_seq || self->result != NULL)
     return unexpected ("executor sent a '%s' message for command %" G_GINT64_FORMAT
                        ", but the command in flight is %" G_GINT64_FORMAT,
@@ -418,7 +499,7 @@ process_frames (FhExecutorConnection *self)
         {
           if (err != NULL)
             {
-              g_prefix_error (&err, "backchannel: ");
+              g_prefix_error (&err, "%s: ", self->stdio ? "channel" : "backchannel");
               set_fatal (self, err);
             }
           return;
@@ -427,7 +508,8 @@ process_frames (FhExecutorConnection *self)
       msg = fh_message_parse (payload, len, &err);
       if (msg == NULL || (err = handle_message (self, msg)) != NULL)
         {
-          g_prefix_error (&err, "backchannel frame %" G_GUINT64_FORMAT ": ",
+          g_prefix_error (&err, "%s frame %" G_GUINT64_FORMAT ": ",
+                          self->stdio ? "channel" : "backchannel",
                           fh_wire_decoder_get_n_frames (self->decoder));
           set_fatal (self, err);
           return;
@@ -519,6 +601,118 @@ on_reject (const char *why, gpointer user_data)
   note (user_data, "farmhand: %s", why);
 }
 
+/* ---- the stdio channel -------------------------------------------------- */
+
+/* Frames after the handshake, or the end of the executor's stdout. */
+static void
+on_channel_data (const char *data, gsize len, gpointer user_data)
+{
+  FhExecutorConnection *self = user_data;
+  g_autoptr (GError) err = NULL;
+
+  if (len > 0)
+    {
+      fh_wire_decoder_push (self->decoder, data, len);
+      process_frames (self);
+      return;
+    }
+  if (!fh_wire_decoder_finish (self->decoder, &err))
+    {
+      g_prefix_error (&err, "channel: ");
+      set_fatal (self, g_steal_pointer (&err));
+    }
+  self->bc_eof = TRUE;
+}
+
+/* A banner, MOTD or prompt before the executor started. */
+static void
+on_channel_line (const char *line, gsize len, gpointer user_data)
+{
+  FhExecutorConnection *self = user_data;
+
+  fh_executor_log_transport_line (self->log, line, len);
+}
+
+static void
+send_message (FhExecutorConnection *self, const FhMessage *msg)
+{
+  g_autoptr (GError) err = NULL;
+
+  if (self->stdin_writer == NULL)
+    return;
+  if (!fh_message_append_frame (msg, fh_fd_writer_get_buffer (self->stdin_writer), &err))
+    g_warning ("%s", err->message);  /* our own small frames always fit */
+  if (G_UNLIKELY (debug_protocol))
+    {
+      g_autofree char *json = fh_message_to_json (msg, NULL);
+      debug_frame ("->", json, strlen (json));
+    }
+  fh_fd_writer_flush (self->stdin_writer);
+}
+
+static void
+send_signal (FhExecutorConnection *self, int signum)
+{
+  g_autoptr (FhMessage) msg = fh_message_new_signal (
+      signum == SIGKILL ? FH_SIGNAL_KILL : signum == SIGTERM ? FH_SIGNAL_TERMINATE : FH_SIGNAL_INTERRUPT);
+
+  /* SIGURG and SIGINT go as one interrupt: the far side sends both. */
+  if (signum != SIGURG)
+    send_message (self, msg);
+}
+
+static gboolean
+on_heartbeat (gpointer user_data)
+{
+  FhExecutorConnection *self = user_data;
+  g_autoptr (FhMessage) msg = NULL;
+
+  /* The far side watches the heartbeat only while a command runs. */
+  if (self->pending_seq != 0 && !self->exited)
+    {
+      msg = fh_message_new (FH_MESSAGE_HEARTBEAT);
+      send_message (self, msg);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* What the executor reads first: its own source when it bootstraps (a
+ * length and the bytes, for the loader in its argv), then the channel
+ * frame — the token it must answer with, and the environment and
+ * directory it must set up, since env and cwd do not cross sudo or ssh. */
+static gboolean
+write_preamble (FhExecutorConnection *self, const char *cwd, const char *const *env, GError **error)
+{
+  GByteArray *out = fh_fd_writer_get_buffer (self->stdin_writer);
+  g_autoptr (JsonObject) frame = json_object_new ();
+  JsonObject *vars = json_object_new ();
+  g_autofree char *json = NULL;
+
+  if (self->bootstrap != NULL)
+    {
+      guint32 be = GUINT32_TO_BE ((guint32) g_bytes_get_size (self->bootstrap));
+      g_byte_array_append (out, (const guint8 *) &be, 4);
+      g_byte_array_append (out, g_bytes_get_data (self->bootstrap, NULL), (guint) g_bytes_get_size (self->bootstrap));
+    }
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      const char *eq = strchr (env[i], '=');
+      g_autofree char *name = eq ? g_strndup (env[i], (gsize) (eq - env[i])) : g_strdup (env[i]);
+      json_object_set_string_member (vars, name, eq ? eq + 1 : "");
+    }
+  json_object_set_string_member (frame, "type", "channel");
+  json_object_set_string_member (frame, "token", self->token);
+  json_object_set_object_member (frame, "env", vars);
+  if (cwd != NULL)
+    json_object_set_string_member (frame, "cwd", cwd);
+  json_object_set_int_member (frame, "heartbeat_s", HEARTBEAT_S);
+  json = fh_json_object_to_string (frame);
+  if (!fh_wire_append_frame (out, json, strlen (json), error))
+    return FALSE;
+  fh_fd_writer_flush (self->stdin_writer);
+  return TRUE;
+}
+
 /* ---- stdin -------------------------------------------------------------- */
 
 static void
@@ -555,6 +749,8 @@ on_child_exit (GObject *source, GAsyncResult *res, gpointer user_data)
   /* It is dead: whatever it sent is already in the socket and pipes. */
   if (self->log != NULL)
     fh_executor_log_drain (self->log);
+  if (self->channel != NULL)
+    fh_stdio_channel_drain (self->channel, 64);
   if (self->bc_source != NULL && !read_backchannel (self))
     {
       fh_source_clear (&self->bc_source);
@@ -569,6 +765,15 @@ child_setup (gpointer user_data)
   setpgid (0, 0);
   /* SIGTERM, not SIGKILL: the executor ends everything it started before
    * it goes (see the executors), so a dead host leaves no orphans. */
+  fh_proc_child_setup ((pid_t) GPOINTER_TO_INT (user_data), SIGTERM);
+}
+
+static void
+child_setup_stdio (gpointer user_data)
+{
+  /* A session of its own: no controlling terminal, so a transport cannot
+   * stop to ask for a password on one (sudo, ssh), and its own group. */
+  setsid ();
   fh_proc_child_setup ((pid_t) GPOINTER_TO_INT (user_data), SIGTERM);
 }
 
@@ -590,9 +795,10 @@ make_launcher (FhExecutorConnection *self, const char *cwd, const char *const *e
       G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
       G_SUBPROCESS_FLAGS_STDERR_PIPE);
 
-  if (cwd != NULL)
+  /* The stdio channel carries env and cwd to the far side (write_preamble()). */
+  if (cwd != NULL && !self->stdio)
     g_subprocess_launcher_set_cwd (launcher, cwd);
-  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+  for (guint i = 0; env != NULL && env[i] != NULL && !self->stdio; i++)
     {
       const char *eq = strchr (env[i], '=');
       g_autofree char *name = eq ? g_strndup (env[i], (gsize) (eq - env[i])) : g_strdup (env[i]);
@@ -601,7 +807,9 @@ make_launcher (FhExecutorConnection *self, const char *cwd, const char *const *e
   g_subprocess_launcher_unsetenv (launcher, "FARMHAND_BACKCHANNEL_FD");
   g_subprocess_launcher_unsetenv (launcher, "FARMHAND_BACKCHANNEL_PATH");
   g_subprocess_launcher_unsetenv (launcher, "FARMHAND_BACKCHANNEL_TOKEN");
-  if (self->listener != NULL)
+  if (self->stdio)
+    ;  /* no backchannel: the executor's stdout is the channel */
+  else if (self->listener != NULL)
     {
       g_subprocess_launcher_setenv (launcher, "FARMHAND_BACKCHANNEL_PATH",
                                     fh_backchannel_listener_get_path (self->listener), TRUE);
@@ -614,9 +822,26 @@ make_launcher (FhExecutorConnection *self, const char *cwd, const char *const *e
       g_subprocess_launcher_setenv (launcher, "FARMHAND_BACKCHANNEL_FD", fd_str, TRUE);
       g_subprocess_launcher_take_fd (launcher, child_bc_fd, FH_BACKCHANNEL_CHILD_FD);
     }
-  g_subprocess_launcher_set_child_setup (launcher, child_setup,
+  g_subprocess_launcher_set_child_setup (launcher, self->stdio ? child_setup_stdio : child_setup,
                                          GINT_TO_POINTER (getpid ()), NULL);
   return launcher;
+}
+
+/* The executor's stdout is the channel, its stderr the transport's. */
+static void
+watch_channel (FhExecutorConnection *self)
+{
+  self->log = fh_executor_log_new_channel (
+      self->context, g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (self->log_streams[1])),
+      self->transport_label, on_log_line, self);
+  if (self->block_func != NULL)
+    fh_executor_log_set_block_func (self->log, on_log_block);
+  self->channel = fh_stdio_channel_new (
+      self->context, g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (self->log_streams[0])),
+      self->token, on_channel_line, on_channel_data, self);
+  self->heartbeat = g_timeout_source_new_seconds (HEARTBEAT_S);
+  g_source_set_callback (self->heartbeat, on_heartbeat, self, NULL);
+  g_source_attach (self->heartbeat, self->context);
 }
 
 static void
@@ -628,6 +853,11 @@ watch_streams (FhExecutorConnection *self)
       self->context, on_stdin_error, self);
   self->log_streams[0] = g_object_ref (g_subprocess_get_stdout_pipe (self->proc));
   self->log_streams[1] = g_object_ref (g_subprocess_get_stderr_pipe (self->proc));
+  if (self->stdio)
+    {
+      watch_channel (self);
+      return;
+    }
   self->log = fh_executor_log_new (
       self->context,
       g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (self->log_streams[0])),
@@ -850,7 +1080,12 @@ spawn (FhExecutorConnection *self, const char *const *argv, const char *cwd,
   g_autoptr (GError) local = NULL;
   int sv[2] = { -1, -1 };
 
-  if (self->socket_mode)
+  if (self->stdio)
+    {
+      if ((self->token = fh_token_new (error)) == NULL)
+        return FALSE;
+    }
+  else if (self->socket_mode)
     self->listener = fh_backchannel_listener_new (self->context, on_accept, on_reject, self, error);
   else if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return fh_throw_errno (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_SPAWN, errno,
@@ -891,6 +1126,8 @@ fh_executor_connection_start (FhExecutorConnection *self, const char *const *arg
   self->last_message = g_get_monotonic_time ();
   g_subprocess_wait_async (self->proc, self->wait_cancellable, on_child_exit, self);
   watch_streams (self);
+  if (self->stdio && !write_preamble (self, cwd, env, error))
+    return FALSE;
   w.deadline = hello_s > 0 ? g_get_monotonic_time () + (gint64) (hello_s * G_USEC_PER_SEC) : 0;
   stop = wait_until (self, &w);
   if (stop == STOP_DONE)
@@ -901,9 +1138,15 @@ fh_executor_connection_start (FhExecutorConnection *self, const char *const *arg
   if (stop == STOP_EOF)
     await_exit (self, "closed its backchannel");
   if (stop == STOP_DEADLINE)
-    set_fatal (self, g_error_new (FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT,
-                                  "no hello from executor %s (pid %d) within %g s (timeouts.hello_s)",
-                                  self->kind, self->pid, hello_s));
+    {
+      /* Through a transport, what it said is the reason (a prompt?). */
+      g_autofree char *tail = self->stdio ? fh_executor_log_tail (self->log, "  ") : g_strdup ("");
+      set_fatal (self, g_error_new (FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT,
+                                    "no hello from executor %s (pid %d)%s%s within %g s (timeouts.hello_s)%s%s",
+                                    self->kind, self->pid, self->transport ? " through " : "",
+                                    self->transport ? self->transport : "", hello_s,
+                                    *tail ? "; its output and stderr:\n" : "", tail));
+    }
   if (stop == STOP_CANCEL || stop == STOP_KILL)
     {
       end_group (self, stop == STOP_KILL);

@@ -74,6 +74,16 @@ void fh_executor_connection_set_grace (FhExecutorConnection *self, double grace_
 /* Socket mode: the backchannel is a Unix socket + token (for executors in
  * applications that close inherited fds).  Before start. */
 void fh_executor_connection_set_socket_mode (FhExecutorConnection *self, gboolean socket_mode);
+/* The stdio channel (docs/protocol.md): frames both ways over the
+ * executor's stdin and stdout, for executors behind a transport that
+ * carries only stdio (@transport, nullable: its argv prefix, joined, for
+ * the log and errors).  The far side signals its own process group
+ * (interrupt, terminate and kill travel as frames), env and cwd travel in
+ * band, and the executor's stderr is the transport's.  @bootstrap
+ * (nullable) is the executor's source, sent first for a loader in its
+ * argv to read. */
+void fh_executor_connection_set_stdio (FhExecutorConnection *self, const char *transport,
+                                       GBytes *bootstrap);
 
 /* Spawns @argv in its own process group (cwd @cwd, nullable; @env,
  * nullable, is a list of "NAME=VALUE" added to the inherited environment)

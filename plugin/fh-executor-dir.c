@@ -42,12 +42,28 @@ fh_executor_dir (void)
   return g_strdup (FH_LIBEXECDIR);
 }
 
-char **
-fh_executor_dir_expand_argv (const char *const *argv)
+/* The first stage of a Python executor that nothing installed (as
+ * execnet and mitogen bootstrap): read the source from stdin, unbuffered,
+ * so that the frames after it stay there, and run it on the stdio channel.
+ * Plain enough to survive g_shell_quote() and one remote shell. */
+static const char bootstrap_loader[] =
+  "import os,sys\n"
+  "def r(n):\n"
+  " b=b''\n"
+  " while len(b)<n:\n"
+  "  c=os.read(0,n-len(b))\n"
+  "  if not c:sys.exit('farmhand: stdin ended before the executor source did')\n"
+  "  b+=c\n"
+  " return b\n"
+  "g={'__name__':'farmhand_executor','__file__':'<farmhand_executor>'}\n"
+  "exec(compile(r(int.from_bytes(r(4),'big')),'<farmhand_executor>','exec'),g)\n"
+  "sys.exit(g['main'](channel='stdio'))\n";
+
+/* {farmhand_bootstrap} becomes @loader (nullable: stays as it is). */
+static char **
+expand (const char *const *argv, const char *shell_path, const char *py_path, const char *loader,
+        gboolean *bootstraps)
 {
-  g_autofree char *dir = fh_executor_dir ();
-  g_autofree char *shell_path = g_build_filename (dir, SHELL_EXECUTOR, NULL);
-  g_autofree char *py_path = g_build_filename (dir, PYTHON_EXECUTOR, NULL);
   g_autoptr (GStrvBuilder) out = g_strv_builder_new ();
 
   for (guint i = 0; argv[i] != NULL; i++)
@@ -55,7 +71,45 @@ fh_executor_dir_expand_argv (const char *const *argv)
       g_autoptr (GString) s = g_string_new (argv[i]);
       g_string_replace (s, "{farmhand_executor_py}", py_path, 0);
       g_string_replace (s, "{farmhand_executor}", shell_path, 0);
+      if (loader != NULL && g_string_replace (s, "{farmhand_bootstrap}", loader, 0) > 0)
+        *bootstraps = TRUE;
       g_strv_builder_add (out, s->str);
     }
   return g_strv_builder_end (out);
+}
+
+char **
+fh_executor_dir_expand_argv (const char *const *argv)
+{
+  g_autofree char *dir = fh_executor_dir ();
+  g_autofree char *shell_path = g_build_filename (dir, SHELL_EXECUTOR, NULL);
+  g_autofree char *py_path = g_build_filename (dir, PYTHON_EXECUTOR, NULL);
+
+  return expand (argv, shell_path, py_path, NULL, NULL);
+}
+
+char **
+fh_executor_dir_expand_remote_argv (const char *const *argv, const char *remote_executor,
+                                    GBytes **bootstrap, char **shown, GError **error)
+{
+  g_autofree char *dir = fh_executor_dir ();
+  g_autofree char *shell_path = g_build_filename (dir, SHELL_EXECUTOR, NULL);
+  g_autofree char *py_path = g_build_filename (dir, PYTHON_EXECUTOR, NULL);
+  gboolean bootstraps = FALSE;
+  const char *shell = remote_executor ? remote_executor : shell_path;
+  const char *py = remote_executor ? remote_executor : py_path;
+  g_auto (GStrv) out = expand (argv, shell, py, bootstrap_loader, &bootstraps);
+  g_auto (GStrv) display = expand (argv, shell, py, NULL, NULL);
+  g_autofree char *source = NULL;
+  gsize len = 0;
+
+  *bootstrap = NULL;
+  *shown = g_strjoinv (" ", display);
+  if (bootstraps)
+    {
+      if (!g_file_get_contents (py_path, &source, &len, error))
+        return NULL;
+      *bootstrap = g_bytes_new_take (g_steal_pointer (&source), len);
+    }
+  return g_steal_pointer (&out);
 }

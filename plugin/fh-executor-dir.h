@@ -21,4 +21,14 @@ gboolean fh_executor_dir_in_build_tree (void);
  * the executors' paths.  (transfer full) */
 char **fh_executor_dir_expand_argv (const char *const *argv);
 
+/* The same for an executor behind a transport: {farmhand_executor} and
+ * {farmhand_executor_py} become @remote_executor (nullable: the local
+ * paths, for a far side installed alike), {farmhand_bootstrap} the Python
+ * loader that reads the executor's source from stdin (a 4-byte big-endian
+ * length, then the source).  *@bootstrap is that source when the loader
+ * is in the argv, else NULL; *@shown the argv for the log, joined, with
+ * the loader as "{farmhand_bootstrap}".  (transfer full) */
+char **fh_executor_dir_expand_remote_argv (const char *const *argv, const char *remote_executor,
+                                           GBytes **bootstrap, char **shown, GError **error);
+
 G_END_DECLS

@@ -16,8 +16,10 @@
 
 struct _FhExecutorLog
 {
-  FhPipeReader *readers[2];     /* stdout, stderr */
-  FhLineSplitter *splitters[2];
+  FhPipeReader *readers[2];     /* stdout, stderr; channel mode: NULL, the transport's stderr */
+  FhLineSplitter *splitters[2]; /* stdout, stderr */
+  FhLineSplitter *transport;    /* channel mode: the transport's stderr */
+  char *transport_label;
   FhTail *tail;                 /* the whole log */
   FhTail *cmd_stderr;           /* the current command's stderr */
   gboolean in_command;
@@ -87,6 +89,29 @@ on_data (FhExecutorLog *self, int i, const char *data, gsize len)
     self->block_func (NULL, 0, 0, self->user_data);
 }
 
+/* The transport's lines are farmhand's, marked as the transport's: not
+ * output of a command, so never part of a command's stderr tail. */
+static void
+on_transport_line (const char *line, gsize len, FhLineFlags flags, gpointer data)
+{
+  FhExecutorLog *self = data;
+  g_autofree char *marked = g_strdup_printf ("%s: %.*s", self->transport_label, (int) len, line);
+
+  self->last_activity = g_get_monotonic_time ();
+  emit (self, FH_LOG_FARMHAND, marked, strlen (marked), FALSE);
+}
+
+static void
+on_transport_data (const char *data, gsize len, gpointer user_data)
+{
+  FhExecutorLog *self = user_data;
+
+  if (len == 0)
+    fh_line_splitter_flush (self->transport);
+  else
+    fh_line_splitter_push (self->transport, data, len);
+}
+
 void
 fh_executor_log_set_block_func (FhExecutorLog *self, FhExecutorLogBlockFunc func)
 {
@@ -105,14 +130,12 @@ on_stderr_data (const char *data, gsize len, gpointer user_data)
   on_data (user_data, 1, data, len);
 }
 
-FhExecutorLog *
-fh_executor_log_new (GMainContext *context, int stdout_fd, int stderr_fd,
-                     FhExecutorLogFunc func, gpointer user_data)
+/* A log with its line splitters and tails, reading nothing yet. */
+static FhExecutorLog *
+log_new (FhExecutorLogFunc func, gpointer user_data)
 {
   FhExecutorLog *self = g_new0 (FhExecutorLog, 1);
   FhLineFunc line_funcs[2] = { on_stdout_line, on_stderr_line };
-  FhPipeDataFunc data_funcs[2] = { on_stdout_data, on_stderr_data };
-  int fds[2] = { stdout_fd, stderr_fd };
 
   self->func = func;
   self->user_data = user_data;
@@ -120,12 +143,51 @@ fh_executor_log_new (GMainContext *context, int stdout_fd, int stderr_fd,
   self->cmd_stderr = fh_tail_new (MAX_STDERR_LINES, TAIL_LINE_BYTES * 2);
   self->last_activity = g_get_monotonic_time ();
   for (int i = 0; i < 2; i++)
+    self->splitters[i] = fh_line_splitter_new (MAX_LINE, line_funcs[i], self);
+  return self;
+}
+
+FhExecutorLog *
+fh_executor_log_new (GMainContext *context, int stdout_fd, int stderr_fd,
+                     FhExecutorLogFunc func, gpointer user_data)
+{
+  FhExecutorLog *self = log_new (func, user_data);
+  FhPipeDataFunc data_funcs[2] = { on_stdout_data, on_stderr_data };
+  int fds[2] = { stdout_fd, stderr_fd };
+
+  for (int i = 0; i < 2; i++)
     {
-      self->splitters[i] = fh_line_splitter_new (MAX_LINE, line_funcs[i], self);
       self->readers[i] = fh_pipe_reader_new (fds[i], context, data_funcs[i], self);
       fh_pipe_reader_set_priority (self->readers[i], FH_PRIORITY_LOG);
     }
   return self;
+}
+
+FhExecutorLog *
+fh_executor_log_new_channel (GMainContext *context, int transport_fd, const char *label,
+                             FhExecutorLogFunc func, gpointer user_data)
+{
+  FhExecutorLog *self = log_new (func, user_data);
+
+  self->transport_label = g_strdup (label);
+  self->transport = fh_line_splitter_new (MAX_LINE, on_transport_line, self);
+  self->readers[1] = fh_pipe_reader_new (transport_fd, context, on_transport_data, self);
+  return self;
+}
+
+void
+fh_executor_log_push (FhExecutorLog *self, FhLogStream stream, const char *data, gsize len)
+{
+  if (len > 0)
+    on_data (self, stream == FH_LOG_STDERR ? 1 : 0, data, len);
+}
+
+void
+fh_executor_log_transport_line (FhExecutorLog *self, const char *line, gsize len)
+{
+  g_autofree char *valid = g_utf8_make_valid (line, (gssize) len);
+
+  on_transport_line (valid, strlen (valid), 0, self);
 }
 
 void
@@ -135,9 +197,11 @@ fh_executor_log_free (FhExecutorLog *self)
     return;
   for (int i = 0; i < 2; i++)
     {
-      fh_pipe_reader_free (self->readers[i]);
+      g_clear_pointer (&self->readers[i], fh_pipe_reader_free);
       fh_line_splitter_free (self->splitters[i]);
     }
+  g_clear_pointer (&self->transport, fh_line_splitter_free);
+  g_free (self->transport_label);
   fh_tail_free (self->tail);
   fh_tail_free (self->cmd_stderr);
   g_queue_clear_full (&self->echo_lines, g_free);
@@ -187,9 +251,12 @@ fh_executor_log_drain (FhExecutorLog *self)
   /* Bounded: a stray background process that never stops writing must not
    * hold us here. */
   for (int i = 0; i < 2; i++)
-    fh_pipe_reader_drain (self->readers[i], 64);
+    if (self->readers[i] != NULL)
+      fh_pipe_reader_drain (self->readers[i], 64);
   for (int i = 0; i < 2; i++)
     fh_line_splitter_flush (self->splitters[i]);
+  if (self->transport != NULL)
+    fh_line_splitter_flush (self->transport);
 }
 
 void

@@ -36,6 +36,17 @@ typedef void (*FhExecutorLogBlockFunc) (const char *block, gsize len, gsize max_
 FhExecutorLog *fh_executor_log_new (GMainContext *context, int stdout_fd,
                                     int stderr_fd, FhExecutorLogFunc func,
                                     gpointer user_data);
+/* The stdio channel: what commands print arrives in stream frames
+ * (fh_executor_log_push()); @transport_fd (borrowed) is the transport's
+ * stderr, whose lines (like those fh_executor_log_transport_line() gets)
+ * are logged as farmhand's, "@label: LINE".  (transfer full) */
+FhExecutorLog *fh_executor_log_new_channel (GMainContext *context, int transport_fd,
+                                            const char *label, FhExecutorLogFunc func,
+                                            gpointer user_data);
+/* Output of @stream (FH_LOG_STDOUT or FH_LOG_STDERR) that came in band. */
+void fh_executor_log_push (FhExecutorLog *self, FhLogStream stream, const char *data, gsize len);
+/* A line of the transport's (printed before the channel opened). */
+void fh_executor_log_transport_line (FhExecutorLog *self, const char *line, gsize len);
 void fh_executor_log_free (FhExecutorLog *self);
 /* Also tell @func (with the log func's user data) about blocks. */
 void fh_executor_log_set_block_func (FhExecutorLog *self, FhExecutorLogBlockFunc func);

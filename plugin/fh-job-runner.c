@@ -45,6 +45,9 @@ struct _FhJobRunner
   char **argv;
   char **env;
   char *cwd;
+  char *transport;             /* "via", joined; NULL without one */
+  char *shown;                 /* the argv for the log */
+  GBytes *bootstrap;           /* the executor's source, for its loader */
   char *output_dir;
   const char *current_item;    /* name of the item running, for the log */
   double progress_unsent;      /* latest progress not passed on yet, or -1 */
@@ -98,6 +101,9 @@ fh_job_runner_free (FhJobRunner *self)
   g_mutex_clear (&self->item_lock);
   g_strfreev (self->argv);
   g_strfreev (self->env);
+  g_free (self->transport);
+  g_free (self->shown);
+  g_clear_pointer (&self->bootstrap, g_bytes_unref);
   g_free (self->cwd);
   g_free (self->error);
   g_free (self->failure_reason);
@@ -327,16 +333,16 @@ build_env (FhJobRunner *self)
 static gboolean
 start_executor (FhJobRunner *self, GError **error)
 {
-  g_autofree char *shown = g_strjoinv (" ", self->argv);
-
   g_clear_pointer (&self->connection, fh_executor_connection_free);
-  host_note (self, "farmhand: starting executor: %s", shown);
+  host_note (self, "farmhand: starting executor: %s", self->shown);
   self->connection = fh_executor_connection_new (self->cancel, self->kill);
   fh_executor_connection_set_log_func (self->connection, on_log, self);
   fh_executor_connection_set_block_func (self->connection, on_block);
   fh_executor_connection_set_message_func (self->connection, on_message, self);
   fh_executor_connection_set_grace (self->connection, self->job->timeouts.grace_s);
   fh_executor_connection_set_socket_mode (self->connection, self->job->backchannel_socket);
+  if (self->job->stdio)
+    fh_executor_connection_set_stdio (self->connection, self->transport, self->bootstrap);
   if (!fh_executor_connection_start (self->connection, (const char *const *) self->argv, self->cwd,
                             (const char *const *) self->env, self->job->timeouts.hello_s, error))
     return FALSE;
@@ -854,6 +860,66 @@ close_executor (FhJobRunner *self)
   host_note (self, "farmhand: executor exited with code %d", self->exit_code);
 }
 
+/* ssh hands the remote shell one string: the executor's argv must reach
+ * it quoted.  Every other transport passes argv on as it is. */
+static gboolean
+transport_takes_a_command_line (const char *const *via)
+{
+  g_autofree char *name = g_path_get_basename (via[0]);
+
+  return g_strcmp0 (name, "ssh") == 0;
+}
+
+/* The executor's argv: the preset's or the job's, after "via" when there
+ * is a transport; with nothing installed on the far side (no
+ * remote_executor) a preset's bootstrap_argv, whose loader reads the
+ * executor's source first. */
+static gboolean
+compose_argv (FhJobRunner *self)
+{
+  const FhJob *job = self->job;
+  const char *const *src = (const char *const *) job->executor_argv;
+  g_autoptr (GError) err = NULL;
+  g_autoptr (GStrvBuilder) argv = g_strv_builder_new ();
+  g_auto (GStrv) expanded = NULL;
+  g_autofree char *shown = NULL;
+
+  if (!job->stdio)
+    {
+      self->argv = fh_executor_dir_expand_argv (src);
+      self->shown = g_strjoinv (" ", self->argv);
+      return TRUE;
+    }
+  if (job->bootstrap_argv != NULL && job->remote_executor == NULL)
+    src = (const char *const *) job->bootstrap_argv;
+  expanded = fh_executor_dir_expand_remote_argv (src, job->remote_executor, &self->bootstrap, &shown, &err);
+  if (expanded == NULL)
+    {
+      set_error (self, FH_FAILURE_EXECUTOR_LOST, NULL, "cannot send the executor's source: %s",
+                 err->message);
+      return FALSE;
+    }
+  if (job->via != NULL)
+    {
+      gboolean quote = transport_takes_a_command_line ((const char *const *) job->via);
+      g_strv_builder_addv (argv, (const char **) job->via);
+      for (guint i = 0; expanded[i] != NULL; i++)
+        {
+          g_autofree char *arg = quote ? g_shell_quote (expanded[i]) : g_strdup (expanded[i]);
+          g_strv_builder_add (argv, arg);
+        }
+      self->transport = g_strjoinv (" ", job->via);
+      self->shown = g_strdup_printf ("%s %s", self->transport, shown);
+    }
+  else
+    {
+      g_strv_builder_addv (argv, (const char **) expanded);
+      self->shown = g_steal_pointer (&shown);
+    }
+  self->argv = g_strv_builder_end (argv);
+  return TRUE;
+}
+
 static FhRunStatus
 run_job (FhJobRunner *self)
 {
@@ -863,7 +929,8 @@ run_job (FhJobRunner *self)
       set_error (self, FH_FAILURE_CANCELLED, NULL, "the job was cancelled before it ran");
       return FH_RUN_CANCELLED;
     }
-  self->argv = fh_executor_dir_expand_argv ((const char *const *) self->job->executor_argv);
+  if (!compose_argv (self))
+    return FH_RUN_JOB_FAILED;
   self->env = build_env (self);
   self->cwd = fh_job_map_path (self->job, self->job->cwd);
   self->report = fh_item_report_new (self->job, self->cwd);

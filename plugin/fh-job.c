@@ -32,7 +32,8 @@ static const char *const log_fields[] = {
 static const char *const path_map_fields[] = { "from", "to", NULL };
 static const char *const agenda_fields[] = { "frames", "chunk", "command", "items", NULL };
 static const char *const item_fields[] = { "name", "command", NULL };
-static const char *const executor_fields[] = { "argv", "preset", "backchannel", NULL };
+static const char *const executor_fields[] = { "argv", "preset", "backchannel", "via", "channel",
+                                               "remote_executor", NULL };
 static const char *const env_fields[] = { "value", "redact", NULL };
 
 typedef struct
@@ -264,34 +265,86 @@ set_preset (Checker *c, JsonNode *node, const char *path, gboolean *socket)
   c->job->executor = g_strdup (name);
   g_strfreev (c->job->executor_argv);
   c->job->executor_argv = g_strdupv (preset->argv);
+  g_strfreev (c->job->bootstrap_argv);
+  c->job->bootstrap_argv = g_strdupv (preset->bootstrap_argv);
   c->default_log_preset = preset->log_preset;
   *socket = preset->socket;
   return TRUE;
 }
 
-static void
-set_argv (Checker *c, JsonNode *argv_node)
+/* A non-empty array of strings at @path (its first one non-empty), or
+ * NULL after a complaint.  (transfer full) */
+static char **
+want_argv (Checker *c, JsonNode *node, const char *path)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   JsonArray *arr;
 
-  if (!JSON_NODE_HOLDS_ARRAY (argv_node) ||
-      json_array_get_length (arr = json_node_get_array (argv_node)) == 0)
+  if (!JSON_NODE_HOLDS_ARRAY (node) || json_array_get_length (arr = json_node_get_array (node)) == 0)
     {
-      complain (c, "executor.argv", "must be a non-empty array of strings");
-      return;
+      complain (c, path, "must be a non-empty array of strings");
+      return NULL;
     }
   for (guint i = 0; i < json_array_get_length (arr); i++)
     {
-      g_autofree char *p = path_index ("executor.argv", i);
+      g_autofree char *p = path_index (path, i);
       const char *s = want_string (c, json_array_get_element (arr, i), p, i == 0);
       if (s == NULL)
-        return;
+        return NULL;
       g_ptr_array_add (argv, g_strdup (s));
     }
   g_ptr_array_add (argv, NULL);
+  return (char **) g_ptr_array_free (g_steal_pointer (&argv), FALSE);
+}
+
+static void
+set_argv (Checker *c, JsonNode *argv_node)
+{
+  char **argv = want_argv (c, argv_node, "executor.argv");
+
+  if (argv == NULL)
+    return;
   g_clear_pointer (&c->job->executor, g_free);
-  c->job->executor_argv = (char **) g_ptr_array_free (g_steal_pointer (&argv), FALSE);
+  g_strfreev (c->job->executor_argv);
+  c->job->executor_argv = argv;
+}
+
+/* "via", "channel" and "remote_executor": how the executor is reached. */
+static void
+parse_transport (Checker *c, JsonObject *o)
+{
+  JsonNode *via = json_object_get_member (o, "via");
+  JsonNode *channel = json_object_get_member (o, "channel");
+  JsonNode *remote = json_object_get_member (o, "remote_executor");
+  const char *s;
+
+  if (via != NULL)
+    c->job->via = want_argv (c, via, "executor.via");
+  c->job->stdio = via != NULL;
+  if (channel != NULL && (s = want_string (c, channel, "executor.channel", TRUE)) != NULL)
+    {
+      if (g_strcmp0 (s, "stdio") != 0 && g_strcmp0 (s, "backchannel") != 0)
+        complain (c, "executor.channel", "must be \"stdio\" or \"backchannel\", not '%s'", s);
+      else if (via != NULL && g_strcmp0 (s, "backchannel") == 0)
+        complain (c, "executor.channel", "must be \"stdio\" with \"via\": a transport carries only "
+                  "stdin and stdout (sudo closes inherited fds, ssh and containers do not carry them)");
+      else
+        c->job->stdio = g_strcmp0 (s, "stdio") == 0;
+    }
+  if (c->job->stdio)
+    c->job->backchannel_socket = FALSE;
+  if (c->job->stdio && json_object_has_member (o, "backchannel"))
+    complain (c, "executor.backchannel", "has no meaning over the stdio channel (\"via\" or "
+              "\"channel\": \"stdio\"): frames travel on the executor's stdin and stdout");
+  if (remote != NULL && (s = want_string (c, remote, "executor.remote_executor", TRUE)) != NULL)
+    {
+      if (!c->job->stdio)
+        complain (c, "executor.remote_executor", "needs \"via\": it names farmhand's executor on "
+                  "the far side of a transport");
+      else if (!g_path_is_absolute (s))
+        complain (c, "executor.remote_executor", "must be an absolute path on the far side, not '%s'", s);
+      c->job->remote_executor = g_strdup (s);
+    }
 }
 
 /* "shell", or {"preset": "...", "backchannel": ...}, or {"argv": [...], ...}. */
@@ -327,6 +380,7 @@ parse_executor (Checker *c, JsonNode *node)
         complain (c, "executor.backchannel", "must be \"socketpair\" (default) or \"socket\", not '%s'", bc);
       c->job->backchannel_socket = g_strcmp0 (bc, "socket") == 0;
     }
+  parse_transport (c, o);
 }
 
 static void
@@ -905,6 +959,9 @@ fh_job_free (FhJob *job)
   g_free (job->source);
   g_free (job->executor);
   g_strfreev (job->executor_argv);
+  g_strfreev (job->bootstrap_argv);
+  g_strfreev (job->via);
+  g_free (job->remote_executor);
   g_free (job->cwd);
   g_clear_pointer (&job->env, g_ptr_array_unref);
   g_clear_pointer (&job->setup, g_ptr_array_unref);

@@ -53,6 +53,11 @@ typedef struct
   char **executor_argv;  /* the command: the preset's, or the job's own */
   gboolean backchannel_socket;  /* fallback: a Unix socket + token instead
                                    of an inherited socketpair end */
+  char **bootstrap_argv; /* nullable: the preset's argv through a transport
+                            with nothing installed on the far side */
+  char **via;            /* nullable: "via", the transport's argv prefix */
+  gboolean stdio;        /* "channel": "stdio" (the default with "via") */
+  char *remote_executor; /* nullable: farmhand's executor on the far side */
   char *cwd;             /* absolute; default: the job file's directory */
   GPtrArray *env;        /* FhEnvVar*, in file order */
   GPtrArray *setup;      /* FhTemplate* */

@@ -24,33 +24,57 @@ preset_free (gpointer p)
   g_free (preset->description);
   g_free (preset->log_preset);
   g_strfreev (preset->argv);
+  g_strfreev (preset->bootstrap_argv);
   g_free (preset);
 }
 
-static FhPreset *
-parse_preset (const char *source, const char *name, JsonNode *node, GError **error)
+/* The non-empty string array @field of preset @name; NULL with @error
+ * when it is anything else (or missing and @required, else NULL alone). */
+static char **
+parse_argv (const char *source, const char *name, JsonObject *o, const char *field,
+            gboolean required, GError **error)
 {
   g_autoptr (GStrvBuilder) argv = g_strv_builder_new ();
-  JsonObject *o = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  JsonNode *argv_node = o ? json_object_get_member (o, "argv") : NULL;
+  JsonNode *argv_node = o ? json_object_get_member (o, field) : NULL;
   JsonArray *arr = argv_node && JSON_NODE_HOLDS_ARRAY (argv_node) ? json_node_get_array (argv_node) : NULL;
-  FhPreset *preset;
 
+  if (argv_node == NULL && !required)
+    return NULL;
   if (arr == NULL || json_array_get_length (arr) == 0)
     return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID,
-                          "%s: %s.argv: a preset needs a non-empty array of strings", source, name);
+                          "%s: %s.%s: a preset needs a non-empty array of strings", source, name, field);
   for (guint i = 0; i < json_array_get_length (arr); i++)
     {
       const char *arg = json_node_get_string (json_array_get_element (arr, i));
       if (arg == NULL)
         return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID,
-                              "%s: %s.argv[%u]: must be a string", source, name, i);
+                              "%s: %s.%s[%u]: must be a string", source, name, field, i);
       g_strv_builder_add (argv, arg);
+    }
+  return g_strv_builder_end (argv);
+}
+
+static FhPreset *
+parse_preset (const char *source, const char *name, JsonNode *node, GError **error)
+{
+  JsonObject *o = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+  g_auto (GStrv) argv = parse_argv (source, name, o, "argv", TRUE, error);
+  g_autoptr (GError) local = NULL;
+  g_auto (GStrv) bootstrap = argv ? parse_argv (source, name, o, "bootstrap_argv", FALSE, &local) : NULL;
+  FhPreset *preset;
+
+  if (argv == NULL)
+    return NULL;
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
     }
   preset = g_new0 (FhPreset, 1);
   preset->name = g_strdup (name);
   preset->description = g_strdup (json_object_get_string_member_with_default (o, "description", ""));
-  preset->argv = g_strv_builder_end (argv);
+  preset->argv = g_steal_pointer (&argv);
+  preset->bootstrap_argv = g_steal_pointer (&bootstrap);
   preset->socket = g_strcmp0 (json_object_get_string_member_with_default (o, "backchannel", ""), "socket") == 0;
   preset->tested = json_object_get_boolean_member_with_default (o, "tested", FALSE);
   preset->log_preset = g_strdup (json_object_get_string_member_with_default (o, "log_preset", NULL));

@@ -1,5 +1,6 @@
 /* fh-presets.h — executor presets, as data: a JSON object of named
- * presets, each {"argv": [...], "description", "backchannel", "tested"}
+ * presets, each {"argv": [...], "bootstrap_argv": [...], "description",
+ * "backchannel", "tested"}
  * (executor/presets.json; a studio points FARMHAND_PRESETS at its own).
  * Where farmhand's executors are is fh-executor-dir.h's business.
  */
@@ -14,6 +15,10 @@ typedef struct
   char *name;
   char *description;
   char **argv;          /* with {farmhand_executor}, {farmhand_executor_py} */
+  char **bootstrap_argv;  /* nullable: "bootstrap_argv", the argv through a
+                             transport with nothing installed on the far
+                             side: {farmhand_bootstrap} is a loader that
+                             reads the executor's source from stdin */
   gboolean socket;      /* "backchannel": "socket" */
   gboolean tested;      /* exercised by farmhand's own tests */
   char *log_preset;     /* nullable: "log_preset", the log preset its jobs use
