@@ -21,6 +21,10 @@
  *   the dispatcher closes the backchannel (it died): end the tree, exit
  *   end of stdin  the shell finishes and exits; we end what it left
  *                 running in the background and exit with its status
+ *
+ * With no backchannel in the environment (behind sudo, ssh or a
+ * container: the job's executor.via) stdin and stdout are the channel and
+ * fh-stdio-relay.c carries frames between them and the shell.
  */
 #include "config.h"
 
@@ -40,6 +44,7 @@
 #include "fh-pipe-reader.h"
 #include "fh-proc.h"
 #include "fh-shell-session.h"
+#include "fh-stdio-relay.h"
 #include "fh-wire.h"
 
 /* How long what the session started gets between SIGTERM and SIGKILL. */
@@ -54,6 +59,7 @@ typedef struct
   FhWireDecoder *decoder;
   FhPipeReader *input;
   FhShellSession *shell;
+  FhStdioRelay *relay;    /* the stdio channel, or NULL */
   int exit_code;
   int signum;
 } Executor;
@@ -88,6 +94,11 @@ send_message (Executor *ex, const FhMessage *msg)
   g_autoptr (GByteArray) out = g_byte_array_new ();
   g_autoptr (GError) err = NULL;
 
+  if (ex->relay != NULL)
+    {
+      fh_stdio_relay_send (ex->relay, msg);
+      return;
+    }
   if (!fh_message_append_frame (msg, out, &err) ||
       !fh_wire_send_all (ex->bc_fd, out->data, out->len, &err))
     die (ex, 1, "backchannel: %s", err->message);
@@ -139,6 +150,18 @@ on_input (const char *data, gsize len, gpointer user_data)
     handle_frame (ex, payload, plen);
   if (err != NULL)
     die (ex, 2, "protocol error on stdin: %s", err->message);
+}
+
+/* Translator mode behind the stdio channel: the relay's commands. */
+static void
+on_relay_command (const FhMessage *command, gpointer user_data)
+{
+  Executor *ex = user_data;
+
+  if (command == NULL)
+    fh_shell_session_end_input (ex->shell);
+  else
+    fh_shell_session_run (ex->shell, command);
 }
 
 static gboolean
@@ -197,8 +220,21 @@ connect_backchannel (const char *path)
   return fd;
 }
 
+/* No backchannel in the environment: the dispatcher reaches us through a
+ * transport, over stdin and stdout. */
+static int
+open_channel (Executor *ex)
+{
+  g_autoptr (GError) err = NULL;
+
+  if ((ex->relay = fh_stdio_relay_new (&err)) == NULL)
+    die (NULL, 2, "%s", err->message);
+  return fh_stdio_relay_get_results_fd (ex->relay);
+}
+
 /* The inherited socket (FARMHAND_BACKCHANNEL_FD), or the fallback socket
- * plus token.  Either way commands must never hold it or learn of it. */
+ * plus token, or the stdio channel.  Commands must never hold it or learn
+ * of it. */
 static int
 open_backchannel (Executor *ex)
 {
@@ -214,8 +250,7 @@ open_backchannel (Executor *ex)
       ex->token = g_strdup (g_getenv ("FARMHAND_BACKCHANNEL_TOKEN"));
     }
   else
-    die (NULL, 2, "neither FARMHAND_BACKCHANNEL_FD nor FARMHAND_BACKCHANNEL_PATH is set: "
-         "this program is started by the farmhand dispatcher, which gives it a private backchannel");
+    return open_channel (ex);
   fcntl (fd, F_SETFD, FD_CLOEXEC);
   g_unsetenv ("FARMHAND_BACKCHANNEL_FD");
   g_unsetenv ("FARMHAND_BACKCHANNEL_PATH");
@@ -230,7 +265,9 @@ watch_everything (Executor *ex)
    * mode): the interrupt came first. */
   g_unix_signal_add_full (G_PRIORITY_HIGH, SIGINT, on_sigint, ex, NULL);
   g_unix_signal_add (SIGTERM, on_sigterm, ex);
-  g_unix_fd_add (ex->bc_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_backchannel_closed, ex);
+  /* (The relay watches the stdio channel itself.) */
+  if (ex->relay == NULL)
+    g_unix_fd_add (ex->bc_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_backchannel_closed, ex);
 }
 
 /* The shell asked for (--shell, $FARMHAND_SHELL), else bash, else /bin/sh;
@@ -276,7 +313,9 @@ start_direct (Executor *ex, const char *shell)
   builtin = builtin_path ();
   if (!g_file_test (builtin, G_FILE_TEST_EXISTS))
     return NULL;
-  session = fh_shell_session_new_direct (shell, builtin, STDIN_FILENO, ex->bc_fd, on_shell_exit, ex, &err);
+  session = fh_shell_session_new_direct (shell, builtin,
+                                         ex->relay ? fh_stdio_relay_get_frames_fd (ex->relay) : STDIN_FILENO,
+                                         ex->bc_fd, on_shell_exit, ex, &err);
   if (session == NULL)
     g_printerr ("farmhand-executor: %s; commands go through this process instead\n", err->message);
   return session;
@@ -288,11 +327,18 @@ start_shell (Executor *ex, const char *shell, gboolean translate)
   g_autoptr (GError) err = NULL;
 
   if (!translate && (ex->shell = start_direct (ex, shell)) != NULL)
-    return;
+    {
+      if (ex->relay != NULL)
+        fh_stdio_relay_start (ex->relay, NULL, NULL);
+      return;
+    }
   ex->shell = fh_shell_session_new (shell, ex->bc_fd, on_shell_exit, ex, &err);
   if (ex->shell == NULL)
     die (ex, 1, "%s", err->message);
-  ex->input = fh_pipe_reader_new (STDIN_FILENO, NULL, on_input, ex);
+  if (ex->relay != NULL)
+    fh_stdio_relay_start (ex->relay, on_relay_command, ex);
+  else
+    ex->input = fh_pipe_reader_new (STDIN_FILENO, NULL, on_input, ex);
 }
 
 int
@@ -335,10 +381,14 @@ main (int argc, char **argv)
   /* The dispatcher echoes commands into the log for us (echo: false): it
    * costs it no system call, and us one per command. */
   hello = fh_message_new_hello ("shell", getpid (), ex.token);
+  hello->user = g_strdup (g_get_user_name ());
+  hello->host = g_strdup (g_get_host_name ());
   send_message (&ex, hello);
   g_main_loop_run (ex.loop);
   fh_pipe_reader_free (ex.input);
   fh_shell_session_free (ex.shell);
+  /* Sends the last of the output before the exit status travels back. */
+  g_clear_pointer (&ex.relay, fh_stdio_relay_free);
   fh_wire_decoder_free (ex.decoder);
   g_main_loop_unref (ex.loop);
   g_free (ex.token);

@@ -360,12 +360,10 @@ describe_exit (FhExecutorConnection *self, const char *while_doing)
                            g_strsignal (self->term_sig));
   else
     how = g_strdup_printf ("exited with code %d", self->exit_code);
-  if (self->stdio && self->hello == NULL)
-    return g_strdup_printf ("executor %s did not start through %s%s%s (pid %d): it %s %s%s%s",
-                            self->kind, self->transport_label,
-                            self->transport ? ": " : "", self->transport ? self->transport : "",
-                            self->pid, how, while_doing,
-                            *tail ? "; its output and stderr:\n" : " and printed nothing", tail);
+  if (self->transport != NULL && self->hello == NULL)
+    return g_strdup_printf ("the transport %s (`%s`, pid %d) %s %s%s%s",
+                            self->transport_label, self->transport, self->pid, how, while_doing,
+                            *tail ? "; what it printed:\n" : " and printed nothing", tail);
   return g_strdup_printf ("executor %s (pid %d) %s %s%s%s", self->kind, self->pid, how,
                           while_doing, *tail ? "; last log lines:\n" : "", tail);
 }
@@ -1103,7 +1101,8 @@ spawn (FhExecutorConnection *self, const char *const *argv, const char *cwd,
       if (sv[0] >= 0)
         close (sv[0]);
       return fh_throw (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_SPAWN,
-                       "cannot start executor '%s': %s", argv[0], local->message);
+                       "cannot start %s '%s': %s", self->transport ? "the transport" : "executor",
+                       argv[0], local->message);
     }
   if (sv[0] >= 0)
     watch_backchannel (self, g_socket_new_from_fd (sv[0], NULL));
@@ -1298,7 +1297,8 @@ fh_executor_connection_close (FhExecutorConnection *self, double timeout_s)
   Wait w = { .done = has_exited, .on_kill = TRUE };
   Stop stop;
 
-  g_return_val_if_fail (self->proc != NULL, -1);
+  if (self->proc == NULL)
+    return -1;  /* it never started */
   if (!self->exited)
     {
       g_clear_pointer (&self->stdin_writer, fh_fd_writer_free);

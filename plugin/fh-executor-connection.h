@@ -108,7 +108,8 @@ FhCommandResult *fh_executor_connection_run (FhExecutorConnection *self, FhPhase
 /* Sends end of input and waits for the executor to exit, at most
  * @timeout_s (0: no limit) before ending its group (SIGTERM, grace,
  * SIGKILL).  Returns its exit status, or 128 + the signal that ended
- * it.  (An executor that will not go is killed: closing cannot fail.) */
+ * it; -1 if it never started.  (An executor that will not go is killed:
+ * closing cannot fail.) */
 gint fh_executor_connection_close (FhExecutorConnection *self, double timeout_s);
 /* Ends the executor's process group now: SIGTERM, grace, SIGKILL. */
 void fh_executor_connection_terminate (FhExecutorConnection *self);

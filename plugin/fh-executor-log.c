@@ -95,7 +95,7 @@ static void
 on_transport_line (const char *line, gsize len, FhLineFlags flags, gpointer data)
 {
   FhExecutorLog *self = data;
-  g_autofree char *marked = g_strdup_printf ("%s: %.*s", self->transport_label, (int) len, line);
+  g_autofree char *marked = g_strdup_printf ("via %s: %.*s", self->transport_label, (int) len, line);
 
   self->last_activity = g_get_monotonic_time ();
   emit (self, FH_LOG_FARMHAND, marked, strlen (marked), FALSE);

@@ -39,7 +39,7 @@ FhExecutorLog *fh_executor_log_new (GMainContext *context, int stdout_fd,
 /* The stdio channel: what commands print arrives in stream frames
  * (fh_executor_log_push()); @transport_fd (borrowed) is the transport's
  * stderr, whose lines (like those fh_executor_log_transport_line() gets)
- * are logged as farmhand's, "@label: LINE".  (transfer full) */
+ * are logged as farmhand's, "via @label: LINE".  (transfer full) */
 FhExecutorLog *fh_executor_log_new_channel (GMainContext *context, int transport_fd,
                                             const char *label, FhExecutorLogFunc func,
                                             gpointer user_data);
