@@ -600,7 +600,9 @@ class Pump(object):
                 chunk = os.read(fd, 65536)
             except BlockingIOError:
                 return
-            text = decoder.decode(chunk, final=not chunk)
+            # NUL as the dispatcher's own pipes would show it (and JSON
+            # strings cannot carry it to a C reader).
+            text = decoder.decode(chunk, final=not chunk).replace("\0", "\ufffd")
             if text:
                 self.channel.send({"type": "stream", "stream": name, "data": text})
             if len(chunk) < 65536:

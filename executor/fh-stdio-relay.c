@@ -395,7 +395,10 @@ fh_stdio_relay_free (FhStdioRelay *self)
 {
   if (self == NULL)
     return;
-  /* The last of what the session printed. */
+  /* The last of what the session printed and answered (translator mode
+   * answers for a shell that ended as the shell goes). */
+  if (self->readers[1] != NULL)
+    fh_pipe_reader_drain (self->readers[1], 64);
   drain_output (self);
   for (int i = 0; i < 2; i++)
     {

@@ -113,3 +113,28 @@ fh_executor_dir_expand_remote_argv (const char *const *argv, const char *remote_
     }
   return g_steal_pointer (&out);
 }
+
+/* ssh hands the remote shell one string: the executor's argv must reach
+ * it quoted.  Every other transport passes argv on as it is. */
+static gboolean
+takes_a_command_line (const char *transport)
+{
+  g_autofree char *name = g_path_get_basename (transport);
+
+  return g_strcmp0 (name, "ssh") == 0;
+}
+
+char **
+fh_executor_dir_prefix_argv (const char *const *via, const char *const *argv)
+{
+  g_autoptr (GStrvBuilder) out = g_strv_builder_new ();
+  gboolean quote = takes_a_command_line (via[0]);
+
+  g_strv_builder_addv (out, (const char **) via);
+  for (guint i = 0; argv[i] != NULL; i++)
+    {
+      g_autofree char *arg = quote ? g_shell_quote (argv[i]) : g_strdup (argv[i]);
+      g_strv_builder_add (out, arg);
+    }
+  return g_strv_builder_end (out);
+}

@@ -31,4 +31,9 @@ char **fh_executor_dir_expand_argv (const char *const *argv);
 char **fh_executor_dir_expand_remote_argv (const char *const *argv, const char *remote_executor,
                                            GBytes **bootstrap, char **shown, GError **error);
 
+/* @argv after the transport's argv prefix @via (non-empty), quoted for
+ * the remote shell when the transport is ssh (which joins its arguments
+ * into one command line).  (transfer full) */
+char **fh_executor_dir_prefix_argv (const char *const *via, const char *const *argv);
+
 G_END_DECLS

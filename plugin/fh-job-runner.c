@@ -860,16 +860,6 @@ close_executor (FhJobRunner *self)
   host_note (self, "farmhand: executor exited with code %d", self->exit_code);
 }
 
-/* ssh hands the remote shell one string: the executor's argv must reach
- * it quoted.  Every other transport passes argv on as it is. */
-static gboolean
-transport_takes_a_command_line (const char *const *via)
-{
-  g_autofree char *name = g_path_get_basename (via[0]);
-
-  return g_strcmp0 (name, "ssh") == 0;
-}
-
 /* The executor's argv: the preset's or the job's, after "via" when there
  * is a transport; with nothing installed on the far side (no
  * remote_executor) a preset's bootstrap_argv, whose loader reads the
@@ -880,7 +870,6 @@ compose_argv (FhJobRunner *self)
   const FhJob *job = self->job;
   const char *const *src = (const char *const *) job->executor_argv;
   g_autoptr (GError) err = NULL;
-  g_autoptr (GStrvBuilder) argv = g_strv_builder_new ();
   g_auto (GStrv) expanded = NULL;
   g_autofree char *shown = NULL;
 
@@ -901,22 +890,15 @@ compose_argv (FhJobRunner *self)
     }
   if (job->via != NULL)
     {
-      gboolean quote = transport_takes_a_command_line ((const char *const *) job->via);
-      g_strv_builder_addv (argv, (const char **) job->via);
-      for (guint i = 0; expanded[i] != NULL; i++)
-        {
-          g_autofree char *arg = quote ? g_shell_quote (expanded[i]) : g_strdup (expanded[i]);
-          g_strv_builder_add (argv, arg);
-        }
+      self->argv = fh_executor_dir_prefix_argv ((const char *const *) job->via, (const char *const *) expanded);
       self->transport = g_strjoinv (" ", job->via);
       self->shown = g_strdup_printf ("%s %s", self->transport, shown);
     }
   else
     {
-      g_strv_builder_addv (argv, (const char **) expanded);
+      self->argv = g_steal_pointer (&expanded);
       self->shown = g_steal_pointer (&shown);
     }
-  self->argv = g_strv_builder_end (argv);
   return TRUE;
 }
 

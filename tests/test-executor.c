@@ -3,6 +3,11 @@
  * farmhand-executor in direct mode (bash with farmhand's builtin, the
  * default), in translator mode (--shell /bin/sh), and farmhand_executor.py.
  *
+ * With FH_TEST_VIA (a JSON array: a transport's argv prefix, such as
+ * ["sudo", "-u", "render", "--"]) the table runs over the stdio channel
+ * through that transport instead, the Python executor bootstrapped over
+ * it (tests/test-transports.py starts the transports and runs this).
+ *
  * Each case gives the command for the shell and for Python; the fixture
  * starts the executor of the kind under test and records its log.  Cases
  * after the table cover what only one mode has.
@@ -10,6 +15,8 @@
 #include "config.h"
 
 #include <signal.h>
+
+#include <glib/gstdio.h>
 
 #include "fh-executor-connection.h"
 #include "fh-error.h"
@@ -19,6 +26,9 @@
 typedef enum { KIND_SHELL, KIND_SHELL_POSIX, KIND_PYTHON } Kind;
 
 static const char *const kind_names[] = { "shell", "shell-posix", "python" };
+
+/* FH_TEST_VIA: the transport's argv prefix, or NULL (run locally). */
+static char **via;
 
 typedef struct
 {
@@ -54,7 +64,24 @@ argv_for (Kind kind)
     return g_strdupv ((char *[]) { shell, NULL });
   if (kind == KIND_SHELL_POSIX)
     return g_strdupv ((char *[]) { shell, "--shell", "/bin/sh", NULL });
+  if (via != NULL)
+    return g_strdupv ((char *[]) { "python3", "-u", "-c", "{farmhand_bootstrap}", NULL });
   return g_strdupv ((char *[]) { "python3", "-u", py, NULL });
+}
+
+/* Through the transport: what the job runner does for executor.via. */
+static char **
+via_argv (FhExecutorConnection *conn, const char *const *argv)
+{
+  g_autoptr (GBytes) bootstrap = NULL;
+  g_autoptr (GError) err = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *transport = g_strjoinv (" ", via);
+  g_auto (GStrv) expanded = fh_executor_dir_expand_remote_argv (argv, NULL, &bootstrap, &shown, &err);
+
+  g_assert_no_error (err);
+  fh_executor_connection_set_stdio (conn, transport, bootstrap);
+  return fh_executor_dir_prefix_argv ((const char *const *) via, (const char *const *) expanded);
 }
 
 /* Starts the executor @argv with @env ("NAME=VALUE", nullable). */
@@ -63,8 +90,12 @@ start_argv (Fixture *fx, const char *const *argv, const char *const *env)
 {
   g_autoptr (GError) err = NULL;
 
+  g_auto (GStrv) through = NULL;
+
   fx->conn = fh_executor_connection_new (NULL, NULL);
   fh_executor_connection_set_log_func (fx->conn, on_log, fx);
+  if (via != NULL)
+    argv = (const char *const *) (through = via_argv (fx->conn, argv));
   g_assert_true (fh_executor_connection_start (fx->conn, (const char *const *) argv, fx->tmp, env, 30, &err));
   g_assert_no_error (err);
   g_assert_cmpstr (fh_executor_connection_get_hello (fx->conn)->kind, ==, fx->shell ? "shell" : "python");
@@ -88,6 +119,9 @@ fixture_init (Fixture *fx, gconstpointer data)
   g_main_context_push_thread_default (fx->context);
   fx->log = g_ptr_array_new_with_free_func (g_free);
   fx->tmp = fh_test_mkdtemp ();
+  /* The far side may be another user (sudo -u, ssh user@). */
+  if (via != NULL)
+    g_chmod (fx->tmp, 0777);
 }
 
 static void
@@ -292,10 +326,17 @@ test_early_exit (Fixture *fx, gconstpointer data)
                          NULL, NULL, &err);
   g_assert_null (r);
   g_assert_error (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_EXITED);
-  g_assert_true (strstr (err->message, "was killed by signal 9") != NULL);
+  /* Through ssh the far side's death comes back as an exit status. */
   g_assert_true (strstr (err->message, "while running this command") != NULL);
-  /* The report carries the last lines of the log. */
-  g_assert_true (strstr (err->message, "about to die") != NULL);
+  if (via == NULL)
+    {
+      g_assert_true (strstr (err->message, "was killed by signal 9") != NULL);
+      /* The report carries the last lines of the log. */
+      g_assert_true (strstr (err->message, "about to die") != NULL);
+    }
+  else  /* what the far side had not sent yet died with it; ssh says 255 */
+    g_assert_true (strstr (err->message, "was killed by signal 9") != NULL ||
+                   strstr (err->message, "exited with code") != NULL);
   g_assert_false (fh_executor_connection_is_alive (fx->conn));
   /* Every later command fails the same way, at once. */
   g_assert_null (fh_executor_connection_run (fx->conn, FH_PHASE_AGENDA, "true", NULL, NULL, &err2));
@@ -537,10 +578,40 @@ test_builtin_fallback (Fixture *fx, gconstpointer data)
                               "commands go through this process instead"));
 }
 
+/* FH_TEST_VIA, parsed: the table alone, through the transport. */
+static gboolean
+take_via (void)
+{
+  const char *spec = g_getenv ("FH_TEST_VIA");
+  g_autoptr (JsonNode) node = NULL;
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  JsonArray *arr;
+
+  if (spec == NULL || *spec == '\0')
+    return FALSE;
+  node = json_from_string (spec, NULL);
+  g_assert_true (node != NULL && JSON_NODE_HOLDS_ARRAY (node));
+  arr = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (arr); i++)
+    g_strv_builder_add (b, json_array_get_string_element (arr, i));
+  via = g_strv_builder_end (b);
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  if (take_via ())
+    {
+      for (int k = 0; k < (int) G_N_ELEMENTS (kind_names); k++)
+        for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+          {
+            g_autofree char *path = g_strdup_printf ("/executor/via/%s/%s", kind_names[k], cases[i].name);
+            g_test_add (path, Fixture, GINT_TO_POINTER (k), fixture_set_up, cases[i].func, fixture_tear_down);
+          }
+      return g_test_run ();
+    }
   for (int k = 0; k < (int) G_N_ELEMENTS (kind_names); k++)
     for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
       {
