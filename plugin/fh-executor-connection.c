@@ -716,7 +716,13 @@ write_preamble (FhExecutorConnection *self, const char *cwd, const char *const *
 static void
 on_stdin_error (int saved_errno, gpointer user_data)
 {
-  set_fatal (user_data, g_error_new (FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_IO,
+  FhExecutorConnection *self = user_data;
+
+  /* A transport that failed (ssh to a closed port, sudo with no rule)
+   * closes its stdin as it exits: its exit status and stderr say why. */
+  if (self->stdio && self->hello == NULL && saved_errno == EPIPE)
+    return;
+  set_fatal (self, g_error_new (FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_IO,
                                      "writing a command to the executor's stdin: %s",
                                      g_strerror (saved_errno)));
 }
@@ -734,8 +740,10 @@ on_child_exit (GObject *source, GAsyncResult *res, gpointer user_data)
       g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;  /* the connection is gone */
   self = user_data;
-  /* Whatever it left in its process group goes with it. */
-  kill (-self->pid, SIGKILL);
+  /* Whatever it left in its process group goes with it (pid 0: it was
+   * gone before we learnt its pid, and kill (0) would be our own group). */
+  if (self->pid > 0)
+    kill (-self->pid, SIGKILL);
   self->exited = TRUE;
   if (g_subprocess_get_if_signaled (proc))
     {
@@ -1114,13 +1122,16 @@ fh_executor_connection_start (FhExecutorConnection *self, const char *const *arg
                      const char *const *env, double hello_s, GError **error)
 {
   Wait w = { .done = has_hello, .on_eof = TRUE, .on_cancel = TRUE, .on_kill = TRUE };
+  const char *identifier;
   Stop stop;
 
   g_return_val_if_fail (self->proc == NULL, FALSE);
   g_return_val_if_fail (argv != NULL && argv[0] != NULL, FALSE);
   if (!spawn (self, argv, cwd, env, error))
     return FALSE;
-  self->pid = atoi (g_subprocess_get_identifier (self->proc));
+  /* NULL when it has exited (and been reaped) already. */
+  identifier = g_subprocess_get_identifier (self->proc);
+  self->pid = identifier != NULL ? atoi (identifier) : 0;
   self->kind = g_path_get_basename (argv[0]);
   self->last_message = g_get_monotonic_time ();
   g_subprocess_wait_async (self->proc, self->wait_cancellable, on_child_exit, self);

@@ -9,7 +9,8 @@ mode) and the bootstrapped Python executor; a job whose only change is
 MOTDs before the executor starts; a timeout, a cancel and `kill -9` of
 the host ending the far side's tree; broken transports failing within
 hello_s with the transport's own words.  podman cannot run containers in
-this VM (see docs/transports.md).  TAP."""
+this VM (see docs/transports.md).  FH_TRANSPORTS_WRAPPER (tools/test:
+valgrind) runs the conformance program and every farmhand under it.  TAP."""
 import json
 import os
 import signal
@@ -24,6 +25,7 @@ from fh_tap import Suite, await_true, count_procs
 BUILD = os.path.abspath(sys.argv[1])
 FARMHAND = os.path.join(BUILD, "host", "farmhand")
 CONFORMANCE = os.path.join(BUILD, "tests", "test-executor")
+WRAPPER = os.environ.get("FH_TRANSPORTS_WRAPPER", "").split()
 TMP = tempfile.mkdtemp(prefix="farmhand-transports-")
 os.chmod(TMP, 0o755)
 SUITE = Suite(7000)
@@ -64,7 +66,7 @@ class Job(object):
         os.chmod(self.path, 0o644)
 
     def argv(self, *extra):
-        return [FARMHAND, "run", "-r", self.results_path, "-l", self.log_path,
+        return WRAPPER + [FARMHAND, "run", "-r", self.results_path, "-l", self.log_path,
                 "-o", os.path.join(self.dir, "out"), self.path] + list(extra)
 
     def run(self, prefix=(), timeout=120):
@@ -96,7 +98,7 @@ def conformance(name):
     if isinstance(through, str):
         return through
     env = dict(os.environ, FH_TEST_VIA=json.dumps(through))
-    r = subprocess.run([CONFORMANCE, "--tap"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    r = subprocess.run(WRAPPER + [CONFORMANCE, "--tap"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        text=True, timeout=600)
     lines = r.stdout.splitlines()
     passed = [l for l in lines if l.startswith("ok ")]
