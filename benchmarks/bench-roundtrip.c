@@ -9,8 +9,11 @@
  * the same executor and backchannel without the job runner, the item
  * report and the host API — to show what each layer costs.
  *
+ * --via JSON runs the executor through a transport (the job's executor.via,
+ * a JSON array: ["sudo", "-n", "-u", "render", "--"]) over the stdio channel.
+ *
  *   bench-roundtrip [--executor PRESET] [--command CMD] [--layer plugin|connection]
- *                   [-n N] [--warmup W] [--samples FILE]
+ *                   [--via JSON] [-n N] [--warmup W] [--samples FILE]
  * prints {"n", "median", "p99", "mean", "min"} in µs. */
 #include "config.h"
 
@@ -85,7 +88,7 @@ progress (void *data, const char *item, double fraction)
 }
 
 static char *
-job_json (const char *executor, const char *command, gint items)
+job_json (const char *executor, const char *via, const char *command, gint items)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
@@ -95,7 +98,17 @@ job_json (const char *executor, const char *command, gint items)
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, "bench-roundtrip");
   json_builder_set_member_name (b, "executor");
-  json_builder_add_string_value (b, executor);
+  if (via != NULL)
+    {
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "preset");
+      json_builder_add_string_value (b, executor);
+      json_builder_set_member_name (b, "via");
+      json_builder_add_value (b, json_from_string (via, NULL));
+      json_builder_end_object (b);
+    }
+  else
+    json_builder_add_string_value (b, executor);
   json_builder_set_member_name (b, "agenda");
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "frames");
@@ -109,7 +122,7 @@ job_json (const char *executor, const char *command, gint items)
 }
 
 static int
-run (const char *executor, const char *command, Bench *bench, GError **error)
+run (const char *executor, const char *via, const char *command, Bench *bench, GError **error)
 {
   g_autoptr (FhPluginModule) module = fh_plugin_module_open_default (error);
   const FhPluginDesc *desc;
@@ -129,7 +142,7 @@ run (const char *executor, const char *command, Bench *bench, GError **error)
   if (module == NULL)
     return 1;
   desc = fh_plugin_module_get_desc (module);
-  job = job_json (executor, command, bench->total);
+  job = job_json (executor, via, command, bench->total);
   options = g_strdup_printf ("{\"base_dir\":\"%s\"}", cwd);
   if ((pj = desc->job_new (&api, job, options, &msg)) == NULL)
     {
@@ -202,11 +215,13 @@ main (int argc, char **argv)
   g_autofree char *command = NULL;
   g_autofree char *samples_path = NULL;
   g_autofree char *layer = NULL;
+  g_autofree char *via = NULL;
   gint n = 20000, warmup = 500;
   GOptionEntry entries[] = {
     { "executor", 'e', 0, G_OPTION_ARG_STRING, &executor, "Executor preset (default: shell)", "PRESET" },
     { "command", 'c', 0, G_OPTION_ARG_STRING, &command, "The no-op command (default: ':', or 'pass' for Python)", "CMD" },
     { "layer", 0, 0, G_OPTION_ARG_STRING, &layer, "plugin (default): through the plugin ABI; connection: FhExecutorConnection alone", "LAYER" },
+    { "via", 0, 0, G_OPTION_ARG_STRING, &via, "Through this transport (a JSON array, as executor.via)", "JSON" },
     { "count", 'n', 0, G_OPTION_ARG_INT, &n, "Round trips to measure", "N" },
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Round trips before measuring", "W" },
     { "samples", 0, 0, G_OPTION_ARG_FILENAME, &samples_path, "Write every sample (µs) to FILE", "FILE" },
@@ -226,16 +241,17 @@ main (int argc, char **argv)
         layer = g_strdup ("plugin");
     }
   if (err != NULL || n < 1 || warmup < 0 ||
-      (!g_str_equal (layer, "plugin") && !g_str_equal (layer, "connection")))
+      (!g_str_equal (layer, "plugin") && !g_str_equal (layer, "connection")) ||
+      (via != NULL && !g_str_equal (layer, "plugin")))
     {
-      g_printerr ("bench-roundtrip: %s\n", err ? err->message : "bad --count, --warmup or --layer");
+      g_printerr ("bench-roundtrip: %s\n", err ? err->message : "bad --count, --warmup, --layer or --via");
       return 2;
     }
   if (command == NULL)
     command = g_strdup (g_str_equal (executor, "shell") ? ":" : "pass");
   samples = bench_samples_new (n);
   bench = (Bench) { .total = warmup + n, .warmup = warmup, .samples = samples };
-  if ((g_str_equal (layer, "plugin") ? run (executor, command, &bench, &err)
+  if ((g_str_equal (layer, "plugin") ? run (executor, via, command, &bench, &err)
                                       : run_connection (executor, command, &bench, &err)) != 0 ||
       bench.failed > 0 ||
       !bench_samples_report (samples, samples_path, &err))

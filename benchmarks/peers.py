@@ -8,6 +8,11 @@ python3-mitogen belong to it).
                                               in a persistent namespace, sends 0 back
   peers.py execnet-remote-exec [...]          gateway.remote_exec(source) per command
   peers.py mitogen  [...]                     context.call(run_command, source)
+  peers.py pingpong --via JSON [...]          a byte to `cat` behind the transport and back:
+                                              the transport's own limit
+  peers.py mitogen --transport T [...]        the same context.call, through sudo:USER or
+                                              ssh:USER@HOST:PORT:KEYFILE
+  peers.py execnet --transport ssh:... [...]  execnet's ssh gateway (an ssh_config of ours)
   peers.py qube-poll [...]                    Qube's mechanism, written from its description:
                                               command on stdin, the child opens a TCP
                                               connection per result, the dispatcher polls
@@ -126,10 +131,40 @@ while True:
 """
 
 
+# --transport: "sudo:USER" or "ssh:USER@HOST:PORT:KEYFILE" (the remote's
+# Python is its python3).
+TRANSPORT = None
+
+
+def parse_transport(spec):
+    kind, _, rest = spec.partition(":")
+    if kind == "sudo":
+        return {"kind": "sudo", "user": rest}
+    if kind == "ssh":
+        userhost, port, key = rest.split(":", 2)
+        user, host = userhost.split("@", 1)
+        return {"kind": "ssh", "user": user, "host": host, "port": int(port), "key": key}
+    raise SystemExit("peers.py: --transport %r: sudo:USER or ssh:USER@HOST:PORT:KEYFILE" % spec)
+
+
+def execnet_spec():
+    if TRANSPORT is None:
+        return "popen//python=%s" % PYTHON
+    if TRANSPORT["kind"] != "ssh":
+        raise SystemExit("peers.py: execnet has an ssh gateway, no sudo gateway")
+    import tempfile
+    config = tempfile.NamedTemporaryFile("w", prefix="peers-ssh-", suffix=".config", delete=False)
+    config.write("Host farmhand-bench\n  HostName %(host)s\n  Port %(port)d\n  User %(user)s\n"
+                 "  IdentityFile %(key)s\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n"
+                 "  BatchMode yes\n  LogLevel ERROR\n" % TRANSPORT)
+    config.close()
+    return "ssh=farmhand-bench//ssh_config=%s//python=python3" % config.name
+
+
 def bench_execnet(n, warmup):
     import execnet
 
-    gw = execnet.makegateway("popen//python=%s" % PYTHON)
+    gw = execnet.makegateway(execnet_spec())
     ch = gw.remote_exec(EXECNET_REMOTE)
     samples = []
     for i in range(warmup + n):
@@ -174,7 +209,14 @@ def bench_mitogen(n, warmup):
     broker = mitogen.master.Broker()
     router = mitogen.master.Router(broker)
     try:
-        ctx = router.local(python_path=PYTHON)
+        if TRANSPORT is None:
+            ctx = router.local(python_path=PYTHON)
+        elif TRANSPORT["kind"] == "sudo":
+            ctx = router.sudo(username=TRANSPORT["user"], python_path="python3")
+        else:
+            ctx = router.ssh(hostname=TRANSPORT["host"], port=TRANSPORT["port"], username=TRANSPORT["user"],
+                             identity_file=TRANSPORT["key"], check_host_keys="ignore", python_path="python3",
+                             ssh_args=["-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"])
         samples = []
         for i in range(warmup + n):
             if i == warmup:
@@ -278,7 +320,33 @@ def bench_qube_poll(n, warmup):
     return samples
 
 
+VIA = None   # --via: the transport's argv prefix
+
+
+def bench_pingpong(n, warmup):
+    """One byte down to cat behind the transport and back: all the
+    transport itself costs a round trip."""
+    p = subprocess.Popen(VIA + ["cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+    fd_in, fd_out = p.stdin.fileno(), p.stdout.fileno()
+    samples = []
+    for i in range(warmup + n):
+        if i == warmup:
+            USAGE.begin()
+        t0 = time.perf_counter_ns()
+        os.write(fd_in, b"x")
+        got = os.read(fd_out, 1)
+        t1 = time.perf_counter_ns()
+        assert got == b"x", got
+        if i >= warmup:
+            samples.append(t1 - t0)
+    USAGE.end()
+    p.stdin.close()
+    p.wait()
+    return samples
+
+
 BENCHES = {
+    "pingpong": bench_pingpong,
     "execnet": bench_execnet,
     "execnet-remote-exec": bench_execnet_remote_exec,
     "mitogen": bench_mitogen,
@@ -299,7 +367,14 @@ def main():
     ap.add_argument("-n", "--count", type=int, default=10000)
     ap.add_argument("--warmup", type=int, default=None)
     ap.add_argument("--samples", help="write every sample (µs) to FILE")
+    ap.add_argument("--via", help="pingpong: the transport's argv prefix, a JSON array")
+    ap.add_argument("--transport", help="mitogen, execnet: sudo:USER or ssh:USER@HOST:PORT:KEYFILE")
     args = ap.parse_args()
+    global VIA, TRANSPORT
+    VIA = json.loads(args.via) if args.via else None
+    TRANSPORT = parse_transport(args.transport) if args.transport else None
+    if args.peer == "pingpong" and VIA is None:
+        raise SystemExit("peers.py: pingpong needs --via")
     warmup = args.warmup if args.warmup is not None else min(500, args.count // 10 + 1)
     try:
         samples = BENCHES[args.peer](args.count, warmup)

@@ -23,12 +23,14 @@ Standard library only; Python 3.7 or newer.
 """
 
 import codecs
+import fcntl
 import json
 import linecache
 import os
 import select
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -557,12 +559,25 @@ def whoami():
         return str(os.getuid())
 
 
+# fcntl's F_SETOWN_EX with F_OWNER_TID (linux/fcntl.h): SIGIO for an fd
+# goes to one thread.
+F_SETOWN_EX, F_OWNER_TID = 15, 0
+
+
 class Pump(object):
     """A thread for what the main thread cannot watch while a command runs:
     the commands' stdout and stderr pipes (sent on as stream frames) and,
     during a command, the channel's input (signal and heartbeat frames).
     Between commands the main thread reads the channel; the switch happens
-    under a lock, so no frame is read twice or lost."""
+    under a lock, so no frame is read twice or lost.
+
+    The thread sleeps in sigtimedwait(): the pipes and, during a command,
+    the channel raise SIGIO at it (O_ASYNC, owned by its thread id), so
+    switching the channel's watch on and off costs the main thread one
+    fcntl() and wakes nobody — a wake-up per command, with the GIL handed
+    over twice, is what a round trip would otherwise pay.  Without
+    F_SETOWN_EX (Python < 3.8, not Linux) it selects, with a pipe to wake
+    it when a command starts."""
 
     def __init__(self, channel, reader, out_r, err_r, heartbeat_s):
         self.channel = channel
@@ -574,18 +589,47 @@ class Pump(object):
         self.running = False
         self.last_in = time.monotonic()
         self.limit = max(10.0, 10.0 * float(heartbeat_s or 1))
-        self.wake_r, self.wake_w = os.pipe()
-        threading.Thread(target=self._run, name="farmhand-pump", daemon=True).start()
+        self.wake_r = self.wake_w = None
+        self.sigio = False
+        ready = threading.Event()
+        self.thread = threading.Thread(target=self._run, args=(ready,), name="farmhand-pump", daemon=True)
+        self.thread.start()
+        ready.wait()
+
+    def _set_async(self, fd, on):
+        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+        fcntl.fcntl(fd, fcntl.F_SETFL, flags | os.O_ASYNC if on else flags & ~os.O_ASYNC)
+
+    def _take_sigio(self):
+        """In the pump's thread: SIGIO of the pipes and the channel to it."""
+        try:
+            me = struct.pack("ii", F_OWNER_TID, threading.get_native_id())
+            for fd in list(self.streams) + [self.reader.fd]:
+                fcntl.fcntl(fd, F_SETOWN_EX, me)
+            for fd in self.streams:
+                self._set_async(fd, True)
+            return True
+        except (AttributeError, OSError):
+            self.wake_r, self.wake_w = os.pipe()
+            return False
 
     def begin(self):
         with self.in_lock:
             self.running = True
             self.last_in = time.monotonic()
-        os.write(self.wake_w, b"x")
+            if self.sigio:
+                self._set_async(self.reader.fd, True)
+        if not self.sigio:
+            os.write(self.wake_w, b"x")
+        elif select.select([self.reader.fd], [], [], 0)[0]:
+            # It came before the watch was on: no SIGIO will say so.
+            signal.pthread_kill(self.thread.ident, signal.SIGIO)
 
     def end(self):
         with self.in_lock:
             self.running = False
+            if self.sigio:
+                self._set_async(self.reader.fd, False)
         self.drain()
 
     def drain(self):
@@ -648,20 +692,31 @@ class Pump(object):
                     raise ProtocolError("a '%s' frame while a command runs"
                                         % message.get("type"))
 
-    def _run(self):
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGURG})
+    def _wait(self):
+        """Until something may have happened; the fds that may be ready."""
+        if self.sigio:
+            # Once a second at most: the heartbeat's clock.
+            signal.sigtimedwait({signal.SIGIO}, 1.0)
+            return list(self.streams) + [self.reader.fd]
+        fds = list(self.streams) + [self.wake_r] + ([self.reader.fd] if self.running else [])
+        ready = select.select(fds, [], [], 1.0 if self.running else None)[0]
+        if self.wake_r in ready:
+            os.read(self.wake_r, 512)
+        return ready
+
+    def _run(self, ready):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGURG,
+                                                  signal.SIGIO})
+        self.sigio = self._take_sigio()
+        ready.set()
         try:
             while True:
-                fds = list(self.streams) + [self.wake_r] + ([self.reader.fd] if self.running else [])
-                ready = select.select(fds, [], [], 1.0 if self.running else None)[0]
-                if self.wake_r in ready:
-                    os.read(self.wake_r, 512)
-                if any(fd in self.streams for fd in ready):
-                    with self.io_lock:
-                        for fd in ready:
-                            if fd in self.streams:
-                                self._read(fd)
-                if self.reader.fd in ready and not self._take_input():
+                fds = self._wait()
+                with self.io_lock:
+                    for fd in fds:
+                        if fd in self.streams:
+                            self._read(fd)
+                if self.reader.fd in fds and not self._take_input():
                     self._gone("end of the channel")
                 if self.running and time.monotonic() - self.last_in > self.limit:
                     self._gone("no heartbeat for %g s" % self.limit)

@@ -154,8 +154,15 @@ def protocol_messages_validate():
         {"type": "result", "seq": 2, "status": 1, "traceback": "x", "stderr_lines": 20},
         {"type": "result", "seq": 3, "status": 1, "traceback": "x", "code": 3, "final": True},
         {"type": "progress", "seq": 2, "fraction": 0.5},
+        {"type": "channel", "token": "0" * 32, "env": {"A": "b"}, "cwd": "/tmp", "heartbeat_s": 1},
+        {"type": "stream", "stream": "stderr", "data": "x\n"},
+        {"type": "signal", "signal": "interrupt"},
+        {"type": "heartbeat"},
     ]
     bad = [
+        {"type": "signal", "signal": "hangup"},
+        {"type": "stream", "stream": "stdin", "data": ""},
+        {"type": "channel", "env": {}},
         {"type": "result", "seq": 1, "status": 1},
         {"type": "result", "seq": 0, "status": 0},
         {"type": "command", "seq": 1, "phase": "render", "command": "x"},
