@@ -6,8 +6,8 @@ this test starts: sudo to another user, ssh to an sshd of its own on
 (tests/test-executor.c) for the shell executor (direct and translator
 mode) and the bootstrapped Python executor; a job whose only change is
 `via` (state, tracebacks, progress, outputs, env, as whom); banners and
-MOTDs before the executor starts; a timeout, a cancel and `kill -9` of
-the host ending the far side's tree; broken transports failing within
+MOTDs before the executor starts; a timeout, a cancel, `kill -9` of the
+host and a frozen host (no heartbeat) ending the far side's tree; broken transports failing within
 hello_s with the transport's own words.  podman cannot run containers in
 this VM (see docs/transports.md).  FH_TRANSPORTS_WRAPPER (tools/test:
 valgrind) runs the conformance program and every farmhand under it.  TAP."""
@@ -246,6 +246,32 @@ def host_killed_leaves_nothing(name):
     return "far tree gone after " + ", ".join(waited)
 
 
+def heartbeat_lost_ends_far_tree(name, preset):
+    """The host freezes (SIGSTOP) with the channel still open: no more
+    heartbeats, so the far side ends its tree by itself."""
+    through = via(name)
+    if isinstance(through, str):
+        return through
+    j, sleeper = sleeper_job(name, preset, through, marker())
+    p = j.start()
+    try:
+        assert await_true(lambda: count_procs(sleeper) == 1, 30), "the far command did not start"
+        t0 = time.monotonic()
+        p.send_signal(signal.SIGSTOP)
+        assert await_true(lambda: count_procs(sleeper) == 0, 30), "the far side outlived the heartbeat"
+        took = time.monotonic() - t0
+        assert took >= 9, "gone after %.1f s: before the heartbeat's 10 s ran out" % took
+    finally:
+        p.send_signal(signal.SIGCONT)
+        p.kill()
+        p.communicate()
+    return "far tree gone %.1f s after the last heartbeat" % took
+
+
+for _name, _preset in (("ssh", "python"), ("ssh", "shell"), ("sudo", "python")):
+    test(lambda n=_name, p=_preset: heartbeat_lost_ends_far_tree(n, p),
+         "lost-heartbeat-ends-far-tree-%s-%s" % (_name, _preset))
+
 for _name in TRANSPORTS:
     test(lambda n=_name: timeout_ends_far_tree(n), "timeout-ends-far-tree-%s" % _name)
     test(lambda n=_name: cancel_ends_far_tree(n), "cancel-ends-far-tree-%s" % _name)
@@ -340,6 +366,47 @@ def broken_missing_transport():
     r = j.run()
     why = j.results()["1"]["traceback"]
     assert r.returncode == 1 and "cannot start the transport '/opt/nowhere/bin/transport'" in why, why
+
+
+# ---- the local socket fallback checks who connects -----------------------
+
+INTRUDER = """
+import json, os, socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+hello = json.dumps({"type": "hello", "protocol": 1, "pid": os.getpid(), "kind": "python",
+                    "token": sys.argv[2]}).encode()
+try:
+    s.sendall(struct.pack(">I", len(hello)) + hello)
+    print("intruder answered with %r" % s.recv(16))
+except ConnectionError as e:
+    print("intruder refused: %s" % e.strerror)
+"""
+OPENS_THE_DOOR = """
+import os, subprocess, sys
+path, token = os.environ["FARMHAND_BACKCHANNEL_PATH"], os.environ["FARMHAND_BACKCHANNEL_TOKEN"]
+os.chmod(os.path.dirname(path), 0o755)
+os.chmod(path, 0o777)
+subprocess.run(["setpriv", "--reuid=%s" % sys.argv[1], "--regid=%s" % sys.argv[1], "--clear-groups",
+                "/usr/bin/python3", "-c", sys.argv[2], path, token], check=True)
+os.execv("/usr/bin/python3", ["/usr/bin/python3", "-u", sys.argv[3]])
+"""
+
+
+@test
+def socket_fallback_refuses_another_user_with_the_token():
+    if os.getuid() != 0 or not fh_transports.have_user(fh_transports.USER):
+        return "SKIP needs root and the user %s" % fh_transports.USER
+    executor_py = os.path.join(BUILD, "executor", "farmhand_executor.py")
+    j = Job({"name": "peercred", "agenda": {"frames": "1", "command": "print('the real executor ran')"},
+             "executor": {"argv": ["/usr/bin/python3", "-c", OPENS_THE_DOOR, fh_transports.USER, INTRUDER,
+                                   executor_py], "backchannel": "socket"}})
+    r = j.run()
+    log = j.log()
+    assert r.returncode == 0, (r.stdout, r.stderr, log)
+    # The token was right; the uid was not (SO_PEERCRED).
+    assert "rejected a backchannel connection from another user" in log, log
+    assert ("intruder answered with b''" in log or "intruder refused" in log) and "the real executor ran" in log, log
 
 
 def cleanup():
