@@ -34,6 +34,15 @@ executor (const FhJob *job)
         json_array_add_string_element (argv, job->executor_argv[i]);
       json_object_set_array_member (o, "argv", argv);
     }
+  if (job->via != NULL)
+    {
+      JsonArray *via = json_array_new ();
+      for (guint i = 0; job->via[i] != NULL; i++)
+        json_array_add_string_element (via, job->via[i]);
+      json_object_set_array_member (o, "via", via);
+    }
+  if (job->stdio)
+    json_object_set_string_member (o, "channel", "stdio");
   json_node_take_object (node, o);
   return node;
 }

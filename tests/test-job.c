@@ -179,6 +179,43 @@ test_agenda_errors (void)
 }
 
 static void
+test_transport (void)
+{
+  g_autoptr (FhJob) job = parse_ok ("{\"executor\": {\"preset\": \"python\", \"via\": [\"sudo\", \"-u\", \"render\", \"--\"]},"
+                                    " \"agenda\": {\"frames\": \"1\", \"command\": \"x\"}}");
+  g_autoptr (FhJob) local = parse_ok ("{\"executor\": {\"preset\": \"shell\", \"channel\": \"stdio\"},"
+                                      " \"agenda\": {\"frames\": \"1\", \"command\": \"x\"}}");
+  const struct { const char *executor, *pattern; } bad[] = {
+    { "{\"preset\": \"python\", \"via\": []}", "executor.via: must be a non-empty array of strings" },
+    { "{\"preset\": \"python\", \"via\": \"sudo\"}", "executor.via: must be a non-empty array of strings" },
+    { "{\"preset\": \"python\", \"via\": [\"\"]}", "executor.via[0]: must not be empty" },
+    { "{\"preset\": \"python\", \"via\": [\"ssh\", 3]}", "executor.via[1]: must be a string, not a number" },
+    { "{\"preset\": \"python\", \"via\": [\"ssh\", \"h\"], \"channel\": \"backchannel\"}",
+      "executor.channel: must be \"stdio\" with \"via\": a transport carries only stdin and stdout*" },
+    { "{\"preset\": \"python\", \"channel\": \"pipes\"}", "executor.channel: must be \"stdio\" or \"backchannel\", not 'pipes'" },
+    { "{\"preset\": \"shell\", \"remote_executor\": \"/opt/fh/farmhand-executor\"}",
+      "executor.remote_executor: needs \"via\"*" },
+    { "{\"preset\": \"shell\", \"via\": [\"ssh\", \"h\"], \"remote_executor\": \"fh\"}",
+      "executor.remote_executor: must be an absolute path on the far side, not 'fh'" },
+    { "{\"preset\": \"shell\", \"via\": [\"ssh\", \"h\"], \"backchannel\": \"socket\"}",
+      "executor.backchannel: has no meaning over the stdio channel*" },
+  };
+
+  g_assert_true (job->stdio);
+  g_assert_cmpstr (job->via[0], ==, "sudo");
+  g_assert_cmpstr (job->via[3], ==, "--");
+  g_assert_true (local->stdio && local->via == NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *json = g_strdup_printf ("{\"executor\": %s, \"agenda\": {\"frames\": \"1\", \"command\": \"x\"}}",
+                                               bad[i].executor);
+      g_autofree char *msg = parse_error (json);
+      if (!g_pattern_match_simple (bad[i].pattern, msg))
+        g_error ("%s: got '%s'", bad[i].executor, msg);
+    }
+}
+
+static void
 test_syntax_error (void)
 {
   g_autoptr (GError) err = NULL;
@@ -209,6 +246,7 @@ main (int argc, char **argv)
   g_test_add_func ("/job/full", test_full);
   g_test_add_func ("/job/all-errors-reported", test_all_errors_reported);
   g_test_add_func ("/job/agenda-errors", test_agenda_errors);
+  g_test_add_func ("/job/transport", test_transport);
   g_test_add_func ("/job/syntax-error", test_syntax_error);
   g_test_add_func ("/job/missing-file", test_missing_file);
   return g_test_run ();
