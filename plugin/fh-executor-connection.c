@@ -674,6 +674,16 @@ on_heartbeat (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* "NAME=VALUE": the name (transfer full), and *@value (borrowed). */
+static char *
+env_name (const char *entry, const char **value)
+{
+  const char *eq = strchr (entry, '=');
+
+  *value = eq ? eq + 1 : "";
+  return eq ? g_strndup (entry, (gsize) (eq - entry)) : g_strdup (entry);
+}
+
 /* What the executor reads first: its own source when it bootstraps (a
  * length and the bytes, for the loader in its argv), then the channel
  * frame — the token it must answer with, and the environment and
@@ -694,9 +704,9 @@ write_preamble (FhExecutorConnection *self, const char *cwd, const char *const *
     }
   for (guint i = 0; env != NULL && env[i] != NULL; i++)
     {
-      const char *eq = strchr (env[i], '=');
-      g_autofree char *name = eq ? g_strndup (env[i], (gsize) (eq - env[i])) : g_strdup (env[i]);
-      json_object_set_string_member (vars, name, eq ? eq + 1 : "");
+      const char *value;
+      g_autofree char *name = env_name (env[i], &value);
+      json_object_set_string_member (vars, name, value);
     }
   json_object_set_string_member (frame, "type", "channel");
   json_object_set_string_member (frame, "token", self->token);
@@ -806,9 +816,9 @@ make_launcher (FhExecutorConnection *self, const char *cwd, const char *const *e
     g_subprocess_launcher_set_cwd (launcher, cwd);
   for (guint i = 0; env != NULL && env[i] != NULL && !self->stdio; i++)
     {
-      const char *eq = strchr (env[i], '=');
-      g_autofree char *name = eq ? g_strndup (env[i], (gsize) (eq - env[i])) : g_strdup (env[i]);
-      g_subprocess_launcher_setenv (launcher, name, eq ? eq + 1 : "", TRUE);
+      const char *value;
+      g_autofree char *name = env_name (env[i], &value);
+      g_subprocess_launcher_setenv (launcher, name, value, TRUE);
     }
   g_subprocess_launcher_unsetenv (launcher, "FARMHAND_BACKCHANNEL_FD");
   g_subprocess_launcher_unsetenv (launcher, "FARMHAND_BACKCHANNEL_PATH");
@@ -1021,6 +1031,13 @@ await_exit (FhExecutorConnection *self, const char *what)
 
 /* ---- stopping ----------------------------------------------------------- */
 
+/* How a signal reaches the executor, for the log. */
+static const char *
+in_band (FhExecutorConnection *self)
+{
+  return self->stdio ? ", sent as a frame for the far side's group" : "";
+}
+
 /* Ends the executor's process group: SIGTERM, grace, SIGKILL (at once
  * when @hard or when a kill is requested during the grace). */
 static void
@@ -1033,13 +1050,13 @@ end_group (FhExecutorConnection *self, gboolean hard)
   self->killed_by_us = TRUE;
   if (!hard)
     {
-      note (self, "farmhand: terminating the executor's process group (SIGTERM)");
+      note (self, "farmhand: terminating the executor's process group (SIGTERM%s)", in_band (self));
       kill_group (self, SIGTERM);
       w.deadline = g_get_monotonic_time () + self->grace_us;
       if (wait_until (self, &w) == STOP_DONE)
         return;
     }
-  note (self, "farmhand: killing the executor's process group (SIGKILL)");
+  note (self, "farmhand: killing the executor's process group (SIGKILL%s)", in_band (self));
   kill_group (self, SIGKILL);
   w.deadline = g_get_monotonic_time () + KILL_WAIT_US;
   w.on_kill = FALSE;
@@ -1057,7 +1074,7 @@ interrupt_command (FhExecutorConnection *self, gboolean hard)
 
   if (!hard && fh_executor_connection_is_alive (self))
     {
-      note (self, "farmhand: interrupting the command (SIGINT)");
+      note (self, "farmhand: interrupting the command (SIGINT%s)", in_band (self));
       /* SIGURG first: the shell executor's bash takes it as notice to
        * discard the rest of the command, and must have it before the
        * command's programs can react to SIGINT (docs/protocol.md).  Its
