@@ -216,18 +216,6 @@ read_bool (const Reader *r, const char *field, gboolean *out, GError **error)
   return TRUE;
 }
 
-static gboolean
-parse_hello (const Reader *r, FhMessage *msg, GError **error)
-{
-  return read_bool (r, "echo", &msg->echo, error) &&
-         read_int (r, "protocol", TRUE, 0, G_MAXINT32, &msg->protocol, error) &&
-         read_int (r, "pid", TRUE, 1, G_MAXINT32, &msg->pid, error) &&
-         read_string (r, "kind", TRUE, &msg->kind, error) &&
-         read_string (r, "token", FALSE, &msg->token, error) &&
-         read_string (r, "user", FALSE, &msg->user, error) &&
-         read_string (r, "host", FALSE, &msg->host, error);
-}
-
 /* A string field that must be one of @names (NULL entries are skipped). */
 static gboolean
 read_name (const Reader *r, const char *field, const char *const *names, guint n,
@@ -240,6 +228,18 @@ read_name (const Reader *r, const char *field, const char *const *names, guint n
   if (!lookup_name (names, n, s, out))
     return bad_field (r, field, want, error);
   return TRUE;
+}
+
+static gboolean
+parse_hello (const Reader *r, FhMessage *msg, GError **error)
+{
+  return read_bool (r, "echo", &msg->echo, error) &&
+         read_int (r, "protocol", TRUE, 0, G_MAXINT32, &msg->protocol, error) &&
+         read_int (r, "pid", TRUE, 1, G_MAXINT32, &msg->pid, error) &&
+         read_string (r, "kind", TRUE, &msg->kind, error) &&
+         read_string (r, "token", FALSE, &msg->token, error) &&
+         read_string (r, "user", FALSE, &msg->user, error) &&
+         read_string (r, "host", FALSE, &msg->host, error);
 }
 
 static gboolean
@@ -269,15 +269,14 @@ parse_signal (const Reader *r, FhMessage *msg, GError **error)
 static gboolean
 parse_command (const Reader *r, FhMessage *msg, GError **error)
 {
-  g_autofree char *phase = NULL;
   JsonNode *item;
-  guint p;
+  guint p = 0;
 
-  if (!read_seq (r, msg, error) || !read_string (r, "phase", TRUE, &phase, error) ||
+  if (!read_seq (r, msg, error) ||
+      !read_name (r, "phase", phase_names, G_N_ELEMENTS (phase_names),
+                  "\"setup\", \"agenda\" or \"teardown\"", &p, error) ||
       !read_string (r, "command", TRUE, &msg->command, error))
     return FALSE;
-  if (!lookup_name (phase_names, G_N_ELEMENTS (phase_names), phase, &p))
-    return bad_field (r, "phase", "\"setup\", \"agenda\" or \"teardown\"", error);
   msg->phase = p;
   item = json_object_get_member (r->obj, "item");
   if (item != NULL && JSON_NODE_HOLDS_OBJECT (item))

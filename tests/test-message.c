@@ -32,6 +32,31 @@ test_roundtrip (void)
   g_assert_cmpstr (json_object_get_string_member (back->item, "name"), ==, "1-4");
 }
 
+/* The stdio channel's messages, both ways. */
+static void
+test_channel_messages (void)
+{
+  g_autoptr (FhMessage) stream = fh_message_new (FH_MESSAGE_STREAM);
+  g_autoptr (FhMessage) sig = fh_message_new_signal (FH_SIGNAL_TERMINATE);
+  g_autoptr (FhMessage) beat = fh_message_new (FH_MESSAGE_HEARTBEAT);
+  FhMessage *msgs[] = { stream, sig, beat };
+
+  stream->stream = FH_STREAM_STDERR;
+  stream->text = g_strdup ("Fra:1 ü\n");
+  for (guint i = 0; i < G_N_ELEMENTS (msgs); i++)
+    {
+      g_autoptr (GError) err = NULL;
+      g_autofree char *json = fh_message_to_json (msgs[i], NULL);
+      g_autoptr (FhMessage) back = parse (json, &err);
+
+      g_assert_no_error (err);
+      g_assert_cmpint (back->type, ==, msgs[i]->type);
+      g_assert_cmpint (back->stream, ==, msgs[i]->stream);
+      g_assert_cmpint (back->signal, ==, msgs[i]->signal);
+      g_assert_cmpstr (back->text, ==, msgs[i]->text);
+    }
+}
+
 static void
 test_valid (void)
 {
@@ -58,6 +83,12 @@ static const struct
   gint code;
   const char *pattern;
 } bad_cases[] = {
+  { "{\"type\":\"stream\",\"stream\":\"stdin\",\"data\":\"x\"}", FH_PROTOCOL_ERROR_BAD_MESSAGE,
+    "'stream' message: field 'stream' must be \"stdout\" or \"stderr\" (got a string)" },
+  { "{\"type\":\"stream\",\"stream\":\"stdout\"}", FH_PROTOCOL_ERROR_BAD_MESSAGE,
+    "'stream' message: field 'data' must be a string (got *)" },
+  { "{\"type\":\"signal\",\"signal\":\"hangup\"}", FH_PROTOCOL_ERROR_BAD_MESSAGE,
+    "'signal' message: field 'signal' must be \"interrupt\", \"terminate\" or \"kill\" (got a string)" },
   { "[1,2]", FH_PROTOCOL_ERROR_BAD_JSON, "payload of 5 bytes: expected a JSON object, got an array" },
   { "{\"type\":", FH_PROTOCOL_ERROR_BAD_JSON, "payload of 8 bytes: not JSON: *" },
   { "{\"seq\":1}", FH_PROTOCOL_ERROR_BAD_MESSAGE, "*field 'type' must be a string (got nothing)*" },
@@ -116,6 +147,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/message/roundtrip", test_roundtrip);
   g_test_add_func ("/message/valid", test_valid);
+  g_test_add_func ("/message/channel", test_channel_messages);
   g_test_add_func ("/message/bad", test_bad);
   g_test_add_func ("/message/bad-utf8", test_bad_utf8);
   g_test_add_func ("/message/embedded-nul", test_embedded_nul);
