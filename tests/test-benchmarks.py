@@ -63,6 +63,12 @@ with tempfile.TemporaryDirectory() as tmp:
         u = r.get("ui") or {}
         check("ui", number(u.get("view_10k_ms", {}).get("median")) and number(u.get("rss_mb")) and
               number(u.get("result_to_grid_ms", {}).get("max")), u)
+    tr = r.get("transports") or {}
+    if "skipped" not in tr:
+        check("transports", all(number(tr.get(t, {}).get(k, {}).get("x_limit"))
+                                for t, keys in (("sudo", ("limit", "farmhand_shell", "farmhand_python", "mitogen")),
+                                                ("ssh", ("limit", "farmhand_python", "execnet")))
+                                for k in keys), tr)
     check("machine_and_date", r.get("machine", {}).get("cores") and r.get("date"), r.get("machine"))
     check("targets", len(r.get("targets", [])) >= 6, r.get("targets"))
     check("table_printed", "round trip of a no-op command" in proc.stdout, proc.stdout[-500:])
