@@ -151,6 +151,7 @@ def unchanged_job(name, preset):
     else:
         assert "status 4" in res["3"]["traceback"], res["3"]
     assert res["1"]["outputs"] and res["1"]["outputs"][0]["path"].endswith("out-1.txt"), res["1"]
+    assert res["1"].get("progress") == 0.5 and res["2"].get("progress") == 0.5, res
     assert "frame 1 as %s mark-%s %s" % (far_user(name), m, spec["name"]) in log, log
     assert "runs as %s@" % far_user(name) in log and "through %s" % " ".join(through) in log, log
     return "as %s" % far_user(name)
