@@ -596,8 +596,10 @@ class Pump(object):
         self.thread.start()
         ready.wait()
 
-    def _set_async(self, fd, on):
-        flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    @staticmethod
+    def _set_async(fd, on, flags=None):
+        if flags is None:
+            flags = fcntl.fcntl(fd, fcntl.F_GETFL)
         fcntl.fcntl(fd, fcntl.F_SETFL, flags | os.O_ASYNC if on else flags & ~os.O_ASYNC)
 
     def _take_sigio(self):
@@ -608,6 +610,8 @@ class Pump(object):
                 fcntl.fcntl(fd, F_SETOWN_EX, me)
             for fd in self.streams:
                 self._set_async(fd, True)
+            # The channel's flags once: switching its watch is one call.
+            self.in_flags = fcntl.fcntl(self.reader.fd, fcntl.F_GETFL)
             return True
         except (AttributeError, OSError):
             self.wake_r, self.wake_w = os.pipe()
@@ -618,18 +622,17 @@ class Pump(object):
             self.running = True
             self.last_in = time.monotonic()
             if self.sigio:
-                self._set_async(self.reader.fd, True)
+                # A frame that came before the watch was on raises no SIGIO;
+                # the pump's once-a-second look finds it.
+                self._set_async(self.reader.fd, True, self.in_flags)
         if not self.sigio:
             os.write(self.wake_w, b"x")
-        elif select.select([self.reader.fd], [], [], 0)[0]:
-            # It came before the watch was on: no SIGIO will say so.
-            signal.pthread_kill(self.thread.ident, signal.SIGIO)
 
     def end(self):
         with self.in_lock:
             self.running = False
             if self.sigio:
-                self._set_async(self.reader.fd, False)
+                self._set_async(self.reader.fd, False, self.in_flags)
         self.drain()
 
     def drain(self):

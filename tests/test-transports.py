@@ -162,6 +162,21 @@ for _name in TRANSPORTS:
         test(lambda n=_name, p=_preset: unchanged_job(n, p), "job-through-%s-%s" % (_name, _preset))
 
 
+@test
+def stdio_channel_without_a_transport():
+    # "channel": "stdio" alone: the same channel for a local executor.
+    for preset in ("python", "shell"):
+        m = marker()
+        spec = dict(PY_JOB if preset == "python" else SH_JOB, name="stdio-" + preset,
+                    env={"FH_MARK": "mark-" + m}, executor={"preset": preset, "channel": "stdio"})
+        j = Job(spec)
+        r = j.run()
+        res, log = j.results(), j.log()
+        assert r.returncode == 1 and [res[k]["status"] for k in "123"] == ["complete", "complete", "failed"], res
+        assert "frame three fails mark-%s" % m in res["3"]["traceback"], res["3"]
+        assert "through its stdin and stdout (no transport)" in log, log
+
+
 # ---- banners and MOTDs ----------------------------------------------------
 
 @test
