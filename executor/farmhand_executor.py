@@ -532,7 +532,10 @@ def enter_channel(reader, diag):
         first = reader.next_frame()
     except ProtocolError as e:
         die(diag, "protocol error in the channel frame: %s" % e, 2)
-    if first is None or first.get("type") != "channel" or not isinstance(first.get("token"), str):
+    if first is None:
+        die(diag, "stdin ended before the dispatcher's channel frame: this program is started "
+                  "by the farmhand dispatcher (directly, or through a transport)", 2)
+    if first.get("type") != "channel" or not isinstance(first.get("token"), str):
         die(diag, "the dispatcher's first frame is not a channel frame", 2)
     env = first.get("env") or {}
     for name, value in env.items():
@@ -780,6 +783,10 @@ def main(channel=None):
     except Exception:
         pass
     pump = token = None
+    # No backchannel in the environment: behind a transport (this file
+    # installed on the far side, the job's remote_executor) or bootstrapped.
+    if channel is None and not ({"FARMHAND_BACKCHANNEL_FD", "FARMHAND_BACKCHANNEL_PATH"} & set(os.environ)):
+        channel = "stdio"
     if channel == "stdio":
         channel, reader, pump = start_stdio()
     else:

@@ -163,6 +163,23 @@ for _name in TRANSPORTS:
 
 
 @test
+def python_executor_installed_on_the_far_side():
+    # remote_executor: the file, not the bootstrap (a preset without one).
+    through = via("sudo")
+    if isinstance(through, str):
+        return through
+    m = marker()
+    spec = dict(PY_JOB, name="remote-file", env={"FH_MARK": "mark-" + m},
+                executor={"preset": "python", "via": through,
+                          "remote_executor": os.path.join(BUILD, "executor", "farmhand_executor.py")})
+    j = Job(spec)
+    r = j.run()
+    res, log = j.results(), j.log()
+    assert r.returncode == 1 and [res[k]["status"] for k in "123"] == ["complete", "complete", "failed"], (res, log)
+    assert "{farmhand_bootstrap}" not in log and "farmhand_executor.py" in log, log
+
+
+@test
 def stdio_channel_without_a_transport():
     # "channel": "stdio" alone: the same channel for a local executor.
     for preset in ("python", "shell"):
