@@ -6,7 +6,9 @@
  * in a 0700 directory plus a token (FARMHAND_BACKCHANNEL_PATH/_TOKEN) —
  * waits for its hello, writes command frames to its stdin and reads one
  * result frame per command from the backchannel.  Its stdout and stderr
- * are the job log.
+ * are the job log.  Behind a transport (fh_executor_connection_set_stdio())
+ * both directions travel on its stdin and stdout instead, and its stderr is
+ * the transport's.
  *
  * Everything is event-driven on the thread-default GMainContext of the
  * thread that created the connection; the blocking calls below iterate
