@@ -287,6 +287,24 @@ entry_ended (Entry *e)
           e->cancelled);
 }
 
+/* Reads the heartbeats: the items that started or stopped running change
+ * state. */
+static void
+look_at_beats (Entry *e, JsonArray *changes, guint *n_changes)
+{
+  g_autoptr (GHashTable) running = read_running (e);
+
+  e->next_beats = g_get_monotonic_time () + BEATS_INTERVAL_US;
+  if (!same_running (running, e->running))
+    {
+      GHashTable *old = e->running;
+      e->running = g_steal_pointer (&running);
+      look_at_running (e, old, changes, n_changes);
+      look_at_running (e, e->running, changes, n_changes);
+      g_hash_table_unref (old);
+    }
+}
+
 /* Reads what the job gained; its changes, or NULL when there is nothing
  * to report.  *@reload: too many changes to list (the summary says so).
  * The first look reports the job but lists nothing: nobody has seen its
@@ -295,7 +313,6 @@ static JsonArray *
 entry_refresh (Entry *e, gboolean *reload)
 {
   g_autoptr (JsonArray) changes = json_array_new ();
-  g_autoptr (GHashTable) running = NULL;
   g_autoptr (GError) err = NULL;
   gboolean cancelled = fh_job_dir_is_cancelled (e->dir);
   gboolean first = e->first_look, ledgers;
@@ -307,22 +324,14 @@ entry_refresh (Entry *e, gboolean *reload)
   ledgers = fh_item_states_get_consumed (e->states) != e->consumed;
   e->consumed = fh_item_states_get_consumed (e->states);
   if (g_get_monotonic_time () >= e->next_beats)
-    {
-      running = read_running (e);
-      e->next_beats = g_get_monotonic_time () + BEATS_INTERVAL_US;
-    }
-  if (running != NULL && !same_running (running, e->running))
-    {
-      /* The items that stopped running change state too. */
-      GHashTable *old = e->running;
-      e->running = g_steal_pointer (&running);
-      look_at_running (e, old, changes, &n_changes);
-      look_at_running (e, e->running, changes, &n_changes);
-      g_hash_table_unref (old);
-    }
+    look_at_beats (e, changes, &n_changes);
   if (ledgers)
     for (guint i = 0; i < fh_job_dir_get_n_items (e->dir); i++)
       look_at_item (e, i, FALSE, changes, &n_changes);
+  /* A job is said to have ended only on heartbeats read after its last
+   * result: the last read may predate its workers' first beat. */
+  if (ledgers && entry_ended (e))
+    look_at_beats (e, changes, &n_changes);
   if (!first && n_changes == 0 && cancelled == e->cancelled && alive == e->workers_alive)
     return NULL;
   e->cancelled = cancelled;
