@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "fh-cli.h"
 #include "fh-serve.h"
@@ -35,12 +36,28 @@ read_token (const char *path, GError **error)
   return g_steal_pointer (&text);
 }
 
+/* The soft descriptor limit up to the hard one, as a program that polls
+ * (rather than select()s) should: the connections a server can keep open
+ * follow from it. */
+static void
+raise_descriptor_limit (void)
+{
+  struct rlimit rl;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max)
+    {
+      rl.rlim_cur = rl.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &rl);
+    }
+}
+
 int
 fh_cli_serve (int argc, char **argv)
 {
   g_autofree char *listen = NULL, *root = NULL, *token_file = NULL, *partition = NULL;
   gboolean slurm = FALSE;
-  gint workers = 0;
+  gint workers = 0, max_connections = 0;
+  gdouble request_timeout = 30, idle_timeout = 60;
   const GOptionEntry entries[] = {
     { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen, "Where to listen (default 127.0.0.1:8080; port 0: any free port)", "HOST:PORT" },
     { "jobs-root", 'd', 0, G_OPTION_ARG_FILENAME, &root, "The job directories to show, and where submitted jobs go (default ./farmhand-jobs)", "DIR" },
@@ -48,6 +65,9 @@ fh_cli_serve (int argc, char **argv)
     { "slurm", 0, 0, G_OPTION_ARG_NONE, &slurm, "Run submitted jobs as Slurm arrays of workers instead of on this machine", NULL },
     { "workers", 'w', 0, G_OPTION_ARG_INT, &workers, "Workers per submitted job (default 2)", "N" },
     { "partition", 'p', 0, G_OPTION_ARG_STRING, &partition, "With --slurm: the partition", "P" },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections, "Connections kept open at most; past it idle ones close and new ones get 503 (default: from the descriptor limit, at most 1024)", "N" },
+    { "request-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &request_timeout, "A request must arrive whole within this (default 30)", "SECONDS" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &idle_timeout, "A kept-alive connection may wait this long for its next request (default 60)", "SECONDS" },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = fh_cli_context (
@@ -67,10 +87,18 @@ fh_cli_serve (int argc, char **argv)
     return fh_cli_usage_error ("serve", "serve takes no arguments");
   if (workers < 0 || (partition != NULL && !slurm))
     return fh_cli_usage_error ("serve", workers < 0 ? "--workers must be positive" : "--partition needs --slurm");
+  if (max_connections < 0)
+    return fh_cli_usage_error ("serve", "--max-connections must be positive");
+  if (!(request_timeout >= 0.001 && request_timeout <= 86400) || !(idle_timeout >= 0.001 && idle_timeout <= 86400))
+    return fh_cli_usage_error ("serve", "--request-timeout and --idle-timeout are seconds, from 0.001 to 86400");
   if (token_file != NULL && (token = read_token (token_file, &err)) == NULL)
     return fh_cli_usage_error (NULL, "%s", err->message);
+  raise_descriptor_limit ();
   options = (FhServeOptions) { .listen = listen, .jobs_root = root, .token = token, .slurm = slurm,
-                               .workers = (guint) workers, .partition = partition };
+                               .workers = (guint) workers, .partition = partition,
+                               .limits = { .max_connections = (guint) max_connections,
+                                           .request_timeout_ms = (guint) (request_timeout * 1000),
+                                           .idle_timeout_ms = (guint) (idle_timeout * 1000) } };
   if ((serve = fh_serve_new (&options, &err)) == NULL)
     return fh_cli_usage_error (NULL, "serve: %s", err->message);
   loop = g_main_loop_new (NULL, FALSE);

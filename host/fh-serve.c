@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fh-cli.h"
+#include "fh-connection-guard.h"
 #include "fh-error.h"
 #include "fh-host-error.h"
 #include "fh-job-dir.h"
@@ -38,6 +39,7 @@ typedef struct
 struct _FhServe
 {
   SoupServer *server;
+  FhConnectionGuard *guard;
   FhJobIndex *index;
   FhLocalWorkers *workers;
   char *token;
@@ -107,27 +109,35 @@ harden (SoupServerMessage *msg)
 
 /* ---- events ---------------------------------------------------------------- */
 
-static void
-client_send (EventClient *c, const char *text)
+static void remove_client (FhServe *self, SoupServerMessage *msg);
+
+/* Whether @c is still a client: one too far behind is dropped, its
+ * connection ended (it reconnects and reloads). */
+static gboolean
+client_send (FhServe *self, EventClient *c, const char *text)
 {
   gsize len = strlen (text);
-  SoupMessageBody *body = soup_server_message_get_response_body (c->msg);
+  g_autoptr (SoupServerMessage) msg = NULL;
 
-  if (c->queued > MAX_EVENT_BACKLOG)
-    return;
   c->queued += len;
-  if (c->queued > MAX_EVENT_BACKLOG)
-    soup_message_body_complete (body);
-  else
-    soup_message_body_append (body, SOUP_MEMORY_COPY, text, len);
-  soup_server_message_unpause (c->msg);
+  if (c->queued <= MAX_EVENT_BACKLOG)
+    {
+      soup_message_body_append (soup_server_message_get_response_body (c->msg), SOUP_MEMORY_COPY, text, len);
+      soup_server_message_unpause (c->msg);
+      return TRUE;
+    }
+  msg = g_object_ref (c->msg);
+  remove_client (self, msg);
+  fh_connection_guard_close (self->guard, msg);
+  return FALSE;
 }
 
 static void
 broadcast (FhServe *self, const char *text)
 {
-  for (guint i = 0; i < self->clients->len; i++)
-    client_send (g_ptr_array_index (self->clients, i), text);
+  for (guint i = 0; i < self->clients->len;)
+    if (client_send (self, g_ptr_array_index (self->clients, i), text))
+      i++;
 }
 
 static void
@@ -154,10 +164,8 @@ on_client_wrote (SoupServerMessage *msg, guint size, gpointer data)
 }
 
 static void
-on_client_finished (SoupServerMessage *msg, gpointer data)
+remove_client (FhServe *self, SoupServerMessage *msg)
 {
-  FhServe *self = data;
-
   for (guint i = 0; i < self->clients->len; i++)
     {
       EventClient *c = g_ptr_array_index (self->clients, i);
@@ -165,11 +173,25 @@ on_client_finished (SoupServerMessage *msg, gpointer data)
         continue;
       g_signal_handlers_disconnect_by_data (msg, c);
       g_signal_handlers_disconnect_by_data (msg, self);
-      g_ptr_array_remove_index_fast (self->clients, i);
+      /* In order: the events stay in the order they were sent. */
+      g_ptr_array_remove_index (self->clients, i);
       g_free (c);
       g_object_unref (msg);
       return;
     }
+}
+
+static void
+on_client_finished (SoupServerMessage *msg, gpointer data)
+{
+  remove_client (data, msg);
+}
+
+/* The guard saw an event stream's client hang up. */
+static void
+on_client_hangup (SoupServerMessage *msg, gpointer data)
+{
+  remove_client (data, msg);
 }
 
 static gboolean
@@ -187,9 +209,10 @@ open_events (FhServe *self, SoupServerMessage *msg)
   g_ptr_array_add (self->clients, c);
   g_signal_connect (msg, "wrote-body-data", G_CALLBACK (on_client_wrote), c);
   g_signal_connect (msg, "finished", G_CALLBACK (on_client_finished), self);
+  fh_connection_guard_stream (self->guard, msg);
   /* The headers go out with the first chunk: a client knows at once that
    * it is connected. */
-  client_send (c, ": farmhand events\nretry: 1000\n\n");
+  client_send (self, c, ": farmhand events\nretry: 1000\n\n");
   return TRUE;
 }
 
@@ -739,7 +762,6 @@ listen_on (FhServe *self, const char *listen, GError **error)
   g_autoptr (GSocketAddress) address = NULL;
   g_autoptr (GSocketAddress) bound = NULL;
   g_autofree char *ip = NULL;
-  g_autoptr (GSList) listeners = NULL;
   guint64 port = 8080;
 
   if (colon != NULL && !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &port, NULL))
@@ -752,14 +774,13 @@ listen_on (FhServe *self, const char *listen, GError **error)
   if ((address = g_inet_socket_address_new_from_string (host, (guint) port)) == NULL)
     return fh_throw (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                      "--listen %s: '%s' is not an IP address", listen, host);
-  if (!soup_server_listen (self->server, address, 0, error))
-    return FALSE;
+  if ((bound = fh_connection_guard_listen (self->guard, address, error)) == NULL)
+    {
+      g_prefix_error (error, "--listen %s: ", listen);
+      return FALSE;
+    }
   /* The URL from the listening socket itself: the port the kernel chose
-   * for port 0 (soup_server_get_uris() leaks an address in libsoup 3.2). */
-  listeners = soup_server_get_listeners (self->server);
-  bound = listeners ? g_socket_get_local_address (listeners->data, error) : NULL;
-  if (bound == NULL)
-    return listeners ? FALSE : fh_throw (error, G_IO_ERROR, G_IO_ERROR_FAILED, "--listen %s: not listening", listen);
+   * for port 0. */
   ip = g_inet_address_to_string (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (bound)));
   self->url = g_strdup_printf (strchr (ip, ':') ? "http://[%s]:%u/?token=%s" : "http://%s:%u/?token=%s", ip,
                                g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)), self->token);
@@ -788,6 +809,7 @@ fh_serve_new (const FhServeOptions *options, GError **error)
   self->server = soup_server_new ("server-header", "farmhand/" FH_VERSION, NULL);
   g_signal_connect (self->server, "request-started", G_CALLBACK (on_request_started), self);
   soup_server_add_handler (self->server, NULL, on_request, self, NULL);
+  self->guard = fh_connection_guard_new (self->server, &options->limits, on_client_hangup, self);
   if (!listen_on (self, options->listen ? options->listen : "127.0.0.1:8080", error))
     return NULL;
   self->refresh_id = g_timeout_add (options->refresh_ms ? options->refresh_ms : 250, on_refresh, self);
@@ -812,10 +834,13 @@ fh_serve_free (FhServe *self)
     g_source_remove (self->ping_id);
   fh_local_workers_stop_all (self->workers, WORKER_GRACE_S);
   fh_local_workers_free (self->workers);
+  /* The guard ends every connection, the event streams' too; then the
+   * clients are only records. */
+  fh_connection_guard_free (self->guard);
+  while (self->clients->len > 0)
+    remove_client (self, ((EventClient *) g_ptr_array_index (self->clients, 0))->msg);
   if (self->server != NULL)
     soup_server_disconnect (self->server);
-  while (self->clients->len > 0)
-    on_client_finished (((EventClient *) g_ptr_array_index (self->clients, 0))->msg, self);
   g_ptr_array_unref (self->clients);
   g_clear_object (&self->server);
   fh_job_index_free (self->index);

@@ -13,6 +13,8 @@
 
 #include <glib.h>
 
+#include "fh-connection-guard.h"
+
 G_BEGIN_DECLS
 
 typedef struct _FhServe FhServe;
@@ -26,6 +28,7 @@ typedef struct
   guint workers;           /* per job (default 2) */
   const char *partition;   /* nullable */
   guint refresh_ms;        /* how often the jobs are looked at (default 250) */
+  FhConnectionLimits limits; /* zeros: the defaults (fh-connection-guard.h) */
 } FhServeOptions;
 
 /* Listens.  Errors: G_IO_ERROR (the address), FH_HOST_ERROR_IO (the
