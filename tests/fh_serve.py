@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import queue
+import resource
 import signal
 import subprocess
 import threading
@@ -14,13 +15,16 @@ import urllib.parse
 
 
 class Server:
-    def __init__(self, farmhand, root, *extra, env=None):
+    def __init__(self, farmhand, root, *extra, env=None, nofile=None):
+        """@nofile: the server's descriptor limit (soft and hard)."""
         self.root = root
         os.makedirs(root, exist_ok=True)
         # FH_SERVE_WRAPPER="valgrind --error-exitcode=9 ..." runs the server under a tool.
         wrapper = os.environ.get("FH_SERVE_WRAPPER", "").split()
+        limit = (lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))) if nofile else None
         self.proc = subprocess.Popen(wrapper + [farmhand, "serve", "--listen", "127.0.0.1:0", "--jobs-root", root] + list(extra),
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                     preexec_fn=limit)
         line = self.proc.stdout.readline()
         if not line.startswith("farmhand serve: http://"):
             self.proc.kill()
@@ -30,6 +34,14 @@ class Server:
         self.host, self.port = parsed.hostname, parsed.port
         self.base = "http://%s:%d" % (self.host, self.port)
         self.token = urllib.parse.parse_qs(parsed.query)["token"][0]
+
+    def n_fds(self):
+        """The server's open descriptors now."""
+        return len(os.listdir("/proc/%d/fd" % self.proc.pid))
+
+    def rss_kb(self):
+        with open("/proc/%d/status" % self.proc.pid) as f:
+            return int(next(line for line in f if line.startswith("VmRSS:")).split()[1])
 
     def request(self, method, path, body=None, headers=None, token=True):
         """(status, parsed JSON or text, headers)."""

@@ -63,6 +63,9 @@ with tempfile.TemporaryDirectory() as tmp:
         u = r.get("ui") or {}
         check("ui", number(u.get("view_10k_ms", {}).get("median")) and number(u.get("rss_mb")) and
               number(u.get("result_to_grid_ms", {}).get("max")), u)
+        rounds = (u.get("requests_per_s") or {}).get("rounds", [])
+        check("ui_requests_per_s", len(rounds) == 6 and all(number(x.get("requests_per_s")) and
+                                                            number(x.get("fds_after")) for x in rounds), rounds)
     tr = r.get("transports") or {}
     if "skipped" not in tr:
         check("transports", all(number(tr.get(t, {}).get(k, {}).get("x_limit"))

@@ -264,6 +264,39 @@ def removing_the_directory_ends_it():
 
 
 @test
+def descriptors_stay_flat_over_500_clients():
+    """A session lives as long as its job: 500 task clients (some killed
+    mid-task) leave its descriptor count where the first ones left it."""
+    job = shell_job([("a", "true"), ("slow", "sleep 30")])
+    with Session(job) as s:
+        pid = json.loads(farmhand("session", "status", s.id, "--json").stdout)["pid"]
+        fds = lambda: len(os.listdir("/proc/%d/fd" % pid))
+        assert s.run("a").returncode == 0
+        start = fds()
+        procs = []
+        for i in range(500):
+            if i % 50 == 25:
+                # A client killed while its command runs: the daemon
+                # interrupts the command and closes that connection.
+                victim = subprocess.Popen([FARMHAND, "session", "run", s.id, "slow", "--wait", "60"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                assert await_true(lambda: json.loads(farmhand("session", "status", s.id, "--json").stdout)
+                                  .get("current") == "slow"), ("slow never started", i, victim.poll(), victim.stderr.read())
+                victim.kill()
+                victim.wait()
+                continue
+            procs.append(subprocess.Popen([FARMHAND, "session", "run", s.id, "a", "--wait", "60"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+            if len(procs) == 8 or i == 499:
+                for p in procs:
+                    _, err = p.communicate(timeout=60)
+                    assert p.returncode == 0, (i, p.returncode, err)
+                procs = []
+        assert await_true(lambda: fds() <= start), "%d descriptors, %d after the first client" % (fds(), start)
+        return "%d descriptors after 500 clients (%d after the first)" % (fds(), start)
+
+
+@test
 def openjd_progress_lines():
     job = shell_job([("p", "echo 'Sample 1/4'; echo 'Sample 4/4'")],
                     log={"progress": r"Sample (?<done>\d+)/(?<total>\d+)"})
