@@ -11,19 +11,27 @@ and real headless Chromium:
   rss_mb            the server's resident memory following N jobs of M
                     items (default 100 x 10,000 = 1,000,000; goal < 64),
                     after answering a 10,000-item job and with a page open
+  requests_per_s    /api/jobs and a 10,000-item job's items at 1, 10 and
+                    100 concurrent kept-alive clients (wrk; without it, a
+                    Python client, which measures itself more than the
+                    server), and the server's descriptors after each round
 
 The jobs are laid out by `farmhand submit --prepare` and their ledgers
 written the way a worker writes them (tests/fh_serve.py's Ledger), so
 that a million items take seconds, not a farm's day.
 """
 import argparse
+import http.client
 import json
 import os
 import random
+import re
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -91,12 +99,72 @@ def result_to_grid(page, server, jobdir, job_id, n):
     return sorted(seen[str(i)] - written[i] for i in range(n))
 
 
+def load_wrk(server, path, clients, seconds):
+    r = subprocess.run(["wrk", "-t", str(min(clients, 2)), "-c", str(clients), "-d", "%ds" % max(1, round(seconds)),
+                        "-H", "Authorization: Bearer " + server.token, server.base + path],
+                       capture_output=True, text=True, check=True)
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", r.stdout).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", r.stdout)
+    errors = re.search(r"Socket errors: (.*)", r.stdout)
+    return rate, int(bad.group(1)) if bad else 0, errors.group(1) if errors else None
+
+
+def load_python(server, path, clients, seconds):
+    done, bad = [0], [0]
+    deadline = time.monotonic() + seconds
+
+    def client():
+        conn = http.client.HTTPConnection(server.host, server.port, timeout=60)
+        while time.monotonic() < deadline:
+            conn.request("GET", path, headers={"Authorization": "Bearer " + server.token})
+            res = conn.getresponse()
+            res.read()
+            done[0] += 1
+            bad[0] += res.status != 200
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return done[0] / (time.monotonic() - started), bad[0], None
+
+
+def settle(server, fds_before):
+    """Seconds until the server's descriptors are back to @fds_before (the
+    clients have just closed theirs; it sees each hang-up as it serves
+    what is still queued), and the count then (bounded: 10 s)."""
+    started = time.monotonic()
+    while server.n_fds() > fds_before and time.monotonic() - started < 10:
+        time.sleep(0.01)
+    return round(time.monotonic() - started, 2), server.n_fds()
+
+
+def throughput(server, job_id, seconds):
+    """Requests per second at 1, 10 and 100 kept-alive clients, and the
+    server's descriptors after each round (its baseline first)."""
+    load = load_wrk if shutil.which("wrk") else load_python
+    before = server.n_fds()
+    out = {"client": "wrk" if load is load_wrk else "python", "fds_before": before, "rounds": []}
+    for path, what in (("/api/jobs", "jobs"), ("/api/jobs/%s" % job_id, "view_10k")):
+        for clients in (1, 10, 100):
+            rate, bad, errors = load(server, path, clients, seconds)
+            settle_s, fds = settle(server, before)
+            out["rounds"].append({"path": what, "clients": clients, "requests_per_s": round(rate, 1),
+                                  "non_2xx": bad, "socket_errors": errors, "fds_after": fds,
+                                  "settle_s": settle_s})
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
     ap.add_argument("--jobs", type=int, default=100)
     ap.add_argument("--items", type=int, default=10000)
     ap.add_argument("--latency-samples", type=int, default=40)
+    ap.add_argument("--load-seconds", type=float, default=5)
     ap.add_argument("--json")
     args = ap.parse_args()
     farmhand = os.path.join(os.path.abspath(args.build), "host", "farmhand")
@@ -124,6 +192,7 @@ def main():
             views = view_ms(page, server, "shot000")
             latency = result_to_grid(page, server, live, "live", args.latency_samples)
             rss, hwm = rss_mb(server.proc.pid)
+            load = throughput(server, "shot000", args.load_seconds)
         finally:
             browser.close()
             server.stop()
@@ -135,6 +204,7 @@ def main():
                                   "n": len(latency)},
             "rss_mb": round(rss, 1), "peak_rss_mb": round(hwm, 1),
             "list_all_jobs_s": round(list_s, 2),
+            "requests_per_s": load,
         }
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
