@@ -26,7 +26,7 @@
 #include "fh-executor-connection.h"
 #include "fh-plugin-module.h"
 #include "fh-executor-dir.h"
-#include "fh-presets.h"
+#include "fh-executor-presets.h"
 
 typedef struct
 {
@@ -163,8 +163,8 @@ run (const char *executor, const char *via, const char *command, Bench *bench, G
 static int
 run_connection (const char *executor, const char *command, Bench *bench, GError **error)
 {
-  FhPresets *presets = fh_presets_get_default (error);
-  const FhPreset *preset = presets ? fh_presets_lookup (presets, executor) : NULL;
+  FhExecutorPresets *presets = fh_executor_presets_get_default (error);
+  const FhExecutorPreset *preset = presets ? fh_executor_presets_lookup (presets, executor) : NULL;
   g_auto (GStrv) argv = NULL;
   g_autoptr (FhExecutorConnection) d = fh_executor_connection_new (NULL, NULL);
   FhRunLimits limits = { 0 };

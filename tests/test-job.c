@@ -7,19 +7,19 @@
 
 /* The tests' own presets: what a job may name does not depend on the
  * presets.json of the build. */
-static FhPresets *
+static FhExecutorPresets *
 test_presets (void)
 {
-  static FhPresets *presets;
+  static FhExecutorPresets *presets;
 
   if (presets == NULL)
     {
       g_autoptr (GError) err = NULL;
-      presets = fh_presets_new_from_data (
-          "{\"shell\": {\"argv\": [\"{farmhand_executor}\"]},"
-          " \"python\": {\"argv\": [\"python3\", \"-u\", \"{farmhand_executor_py}\"]},"
-          " \"blender\": {\"argv\": [\"blender\", \"-b\", \"--python\", \"{farmhand_executor_py}\"]}}",
-          "test presets", &err);
+      presets = fh_executor_presets_new_from_data (
+                                                   "{\"shell\": {\"argv\": [\"{farmhand_executor}\"]},"
+                                                   " \"python\": {\"argv\": [\"python3\", \"-u\", \"{farmhand_executor_py}\"]},"
+                                                   " \"blender\": {\"argv\": [\"blender\", \"-b\", \"--python\", \"{farmhand_executor_py}\"]}}",
+                                                   "test presets", &err);
       g_assert_no_error (err);
     }
   return presets;

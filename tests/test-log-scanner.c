@@ -5,6 +5,7 @@
 
 #include "fh-error.h"
 #include "fh-job-error.h"
+#include "fh-log-error.h"
 #include "fh-line-splitter.h"
 #include "fh-literal-pattern.h"
 #include "fh-log-rules.h"
@@ -156,7 +157,7 @@ test_bad_patterns (void)
       g_autoptr (GError) err = NULL;
 
       g_assert_false (fh_log_scanner_add (s, cases[i].cat, cases[i].pattern, &err));
-      g_assert_error (err, FH_JOB_ERROR, FH_JOB_ERROR_INVALID);
+      g_assert_error (err, FH_LOG_ERROR, FH_LOG_ERROR_PATTERN);
       if (!g_pattern_match_simple (cases[i].message, err->message))
         g_error ("'%s': %s", cases[i].pattern, err->message);
     }

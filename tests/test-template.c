@@ -9,7 +9,7 @@ static char *
 expand (const char *text, const gint64 *frames, guint n)
 {
   g_autoptr (GError) err = NULL;
-  g_autoptr (FhTemplate) t = fh_template_parse (text, FH_TOKENS_FRAMES, "agenda commands", &err);
+  g_autoptr (FhTemplate) t = fh_template_parse (text, FH_TEMPLATE_TOKENS_FRAMES, "agenda commands", &err);
   FhTemplateVars vars = { "shot010", "/jobs/x", "1-10x3", frames, n };
 
   g_assert_no_error (err);
@@ -54,12 +54,12 @@ static void
 test_errors (void)
 {
   const struct { const char *in; guint allowed; const char *pattern; } cases[] = {
-    { "render {fram}", FH_TOKENS_FRAMES, "unknown token {fram} at column 8, did you mean 'frame'?*" },
-    { "x {bogus}", FH_TOKENS_FRAMES, "unknown token {bogus} at column 3 (write {{ and }} for literal braces)" },
-    { "echo {frame}", FH_TOKENS_JOB, "token {frame} at column 6 has no value in setup commands (available: {job}, {job_dir})" },
-    { "{name:04}", FH_TOKENS_FRAMES, "token {name:04} at column 1: only numeric tokens take a format" },
-    { "{frame:x4}", FH_TOKENS_FRAMES, "*the format must be a width from 1 to 32*" },
-    { "{frame:099}", FH_TOKENS_FRAMES, "*the format must be a width from 1 to 32*" },
+    { "render {fram}", FH_TEMPLATE_TOKENS_FRAMES, "unknown token {fram} at column 8, did you mean 'frame'?*" },
+    { "x {bogus}", FH_TEMPLATE_TOKENS_FRAMES, "unknown token {bogus} at column 3 (write {{ and }} for literal braces)" },
+    { "echo {frame}", FH_TEMPLATE_TOKENS_JOB, "token {frame} at column 6 has no value in setup commands (available: {job}, {job_dir})" },
+    { "{name:04}", FH_TEMPLATE_TOKENS_FRAMES, "token {name:04} at column 1: only numeric tokens take a format" },
+    { "{frame:x4}", FH_TEMPLATE_TOKENS_FRAMES, "*the format must be a width from 1 to 32*" },
+    { "{frame:099}", FH_TEMPLATE_TOKENS_FRAMES, "*the format must be a width from 1 to 32*" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -77,9 +77,9 @@ test_errors (void)
 static void
 test_used_tokens (void)
 {
-  g_autoptr (FhTemplate) t = fh_template_parse ("{start}-{end} {job}", FH_TOKENS_FRAMES, "x", NULL);
+  g_autoptr (FhTemplate) t = fh_template_parse ("{start}-{end} {job}", FH_TEMPLATE_TOKENS_FRAMES, "x", NULL);
 
-  g_assert_cmpuint (fh_template_get_tokens (t), ==, FH_TOKEN_START | FH_TOKEN_END | FH_TOKEN_JOB);
+  g_assert_cmpuint (fh_template_get_tokens (t), ==, FH_TEMPLATE_TOKEN_START | FH_TEMPLATE_TOKEN_END | FH_TEMPLATE_TOKEN_JOB);
 }
 
 int

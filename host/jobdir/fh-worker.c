@@ -1,0 +1,551 @@
+/* fh-worker.c — one worker of a job directory (see the header). */
+#include "config.h"
+
+#include "fh-worker.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "fh-agenda-pager.h"
+#include "fh-error.h"
+#include "fh-job-dir.h"
+#include "fh-job-log.h"
+#include "fh-json.h"
+#include "fh-job-handle.h"
+#include "fh-proc.h"
+
+struct _FhWorker
+{
+  FhJobDir *dir;
+  FhJobHandle *handle;
+  FhAgendaPager *agenda;     /* item names, from the plugin */
+  char *instance;            /* this process: host, pid, start time */
+  FhJobLog *log;
+  char *id;
+  char *host;
+  char *started;
+  gint64 item_started;       /* monotonic µs */
+  guint wait_ms;             /* between looks for items to take over */
+  gint64 last_beat;          /* monotonic µs (monitor thread) */
+  gint beat_soon;            /* atomic: a new item; beat at the next tick */
+  /* Shared with the monitor thread (heartbeat, signals). */
+  GMutex lock;
+  char *state;               /* starting, working, waiting, teardown, done, failed, cancelled */
+  char *item;                /* the item running, or NULL */
+  gint64 index;              /* its index, or -1 */
+  guint attempt;             /* its attempt */
+  gboolean lost;             /* its claim was taken over: we were taken for dead */
+  double progress;
+  guint n_complete;
+  guint n_failed;
+  char *error;
+  gint cancel;               /* atomic: a signal, or losing the claim, asks us to stop */
+  /* "Errors avoid host": failures in a row of one machine-bound class. */
+  char *streak_class;
+  guint streak;
+  char *avoiding;            /* why this worker takes no more items, or NULL */
+};
+
+/* ---- identity ----------------------------------------------------------- */
+
+/* Worker names become file names in the job directory. */
+static char *
+safe_name (const char *name)
+{
+  char *s = g_strdup (name);
+
+  for (char *p = s; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '.' && *p != '-' && *p != '_')
+      *p = '_';
+  return s;
+}
+
+/* Slurm's array task ("slurm-123_4"), else host and pid. */
+static char *
+default_name (const char *host)
+{
+  const char *array = g_getenv ("SLURM_ARRAY_JOB_ID");
+  const char *task = g_getenv ("SLURM_ARRAY_TASK_ID");
+  const char *job = g_getenv ("SLURM_JOB_ID");
+
+  if (array != NULL && task != NULL)
+    return g_strdup_printf ("slurm-%s_%s", array, task);
+  if (job != NULL)
+    return g_strdup_printf ("slurm-%s", job);
+  return g_strdup_printf ("%s-%d", host, (int) getpid ());
+}
+
+/* The job through the plugin, as it was where it was submitted (relative
+ * paths and the default cwd mean what they meant there).  (transfer full) */
+static FhJobHandle *
+open_job (FhJobDir *dir, const char *plugin, GError **error)
+{
+  g_autofree char *text = fh_job_dir_read_job (dir, error);
+  g_autoptr (FhPluginModule) module = NULL;
+  g_autoptr (FhJobHandle) handle = NULL;
+  FhJobHandleOptions options = {
+    .base_dir = fh_job_dir_get_source_dir (dir), .source = fh_job_dir_get_source (dir),
+    .output_dir = fh_job_dir_get_output_dir (dir),
+  };
+
+  if (text == NULL)
+    return NULL;
+  module = plugin ? fh_plugin_module_open (plugin, error) : fh_plugin_module_open_default (error);
+  if (module == NULL ||
+      (handle = fh_job_handle_new (module, text, &options, TRUE, error)) == NULL)
+    return NULL;
+  if (fh_job_handle_get_n_items (handle) != fh_job_dir_get_n_items (dir))
+    return fh_throw_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_INVALID,
+                          "%s/job.json has %u items but meta.json says %u",
+                          fh_job_dir_get_path (dir), fh_job_handle_get_n_items (handle),
+                          fh_job_dir_get_n_items (dir));
+  return g_steal_pointer (&handle);
+}
+
+/* One live worker per name: a worker with our name that still beats (a
+ * task requeued before its old self was seen dead elsewhere) gets its
+ * lease to show it is gone.  Nothing to wait on but its heartbeat file. */
+static gboolean
+await_name (FhWorker *self, GError **error)
+{
+  g_autofree char *holder = NULL;
+  gboolean said = FALSE;
+
+  while (fh_job_dir_name_in_use (self->dir, self->id, self->instance, &holder, error))
+    {
+      if (!said)
+        printf ("farmhand worker %s: another worker of this name is alive (%s); waiting "
+                "until its heartbeat is %g s old\n", self->id, holder, fh_job_dir_get_lease (self->dir));
+      fflush (stdout);
+      said = TRUE;
+      g_clear_pointer (&holder, g_free);
+      g_usleep ((gulong) (MIN (1.0, fh_job_dir_get_lease (self->dir) / 4) * G_USEC_PER_SEC));
+    }
+  return error == NULL || *error == NULL;
+}
+
+FhWorker *
+fh_worker_new (const FhWorkerOptions *options, GError **error)
+{
+  g_autoptr (FhWorker) self = g_new0 (FhWorker, 1);
+  g_autofree char *name = NULL;
+  g_autofree char *log_path = NULL;
+  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+
+  g_mutex_init (&self->lock);
+  self->host = g_strdup (g_get_host_name ());
+  self->started = g_date_time_format_iso8601 (now);
+  self->instance = g_strdup_printf ("%s:%d:%" G_GINT64_FORMAT, self->host, (int) getpid (),
+                                    g_get_real_time ());
+  self->state = g_strdup ("starting");
+  self->progress = -1;
+  self->index = -1;
+  name = options->name ? g_strdup (options->name) : default_name (self->host);
+  self->id = safe_name (name);
+  if ((self->dir = fh_job_dir_open (options->job_dir, error)) == NULL ||
+      (self->handle = open_job (self->dir, options->plugin, error)) == NULL)
+    return NULL;
+  self->agenda = fh_agenda_pager_new (self->handle, 1000, FALSE);
+  if (!await_name (self, error) || !fh_job_dir_join (self->dir, self->id, self->instance, error))
+    return NULL;
+  log_path = fh_job_dir_log_path (self->dir, self->id);
+  if ((self->log = fh_job_log_open (log_path, error)) == NULL)
+    return NULL;
+  /* Commands may want to know where they run (and the stress harness
+   * does). */
+  g_setenv ("FARMHAND_WORKER", self->id, TRUE);
+  return g_steal_pointer (&self);
+}
+
+void
+fh_worker_free (FhWorker *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->log, fh_job_log_free);
+  g_clear_pointer (&self->agenda, fh_agenda_pager_free);
+  g_clear_pointer (&self->handle, fh_job_handle_free);
+  g_clear_pointer (&self->dir, fh_job_dir_free);
+  g_mutex_clear (&self->lock);
+  g_free (self->instance);
+  g_free (self->id);
+  g_free (self->host);
+  g_free (self->started);
+  g_free (self->state);
+  g_free (self->item);
+  g_free (self->error);
+  g_free (self->streak_class);
+  g_free (self->avoiding);
+  g_free (self);
+}
+
+const char *
+fh_worker_get_id (FhWorker *self)
+{
+  return self->id;
+}
+
+/* ---- heartbeat ---------------------------------------------------------- */
+
+static void
+set_state (FhWorker *self, const char *state, const char *item, gint64 index, guint attempt)
+{
+  g_mutex_lock (&self->lock);
+  g_free (self->state);
+  self->state = g_strdup (state);
+  if (g_strcmp0 (self->item, item) != 0)
+    {
+      g_free (self->item);
+      self->item = g_strdup (item);
+      self->progress = -1;
+    }
+  self->index = index;
+  self->attempt = attempt;
+  g_mutex_unlock (&self->lock);
+}
+
+static JsonObject *
+state_json (FhWorker *self)
+{
+  JsonObject *o = json_object_new ();
+  const char *slurm_job = g_getenv ("SLURM_ARRAY_JOB_ID");
+  const char *slurm_task = g_getenv ("SLURM_ARRAY_TASK_ID");
+
+  g_mutex_lock (&self->lock);
+  json_object_set_string_member (o, "state", self->state);
+  json_object_set_string_member (o, "host", self->host);
+  json_object_set_int_member (o, "pid", getpid ());
+  json_object_set_string_member (o, "started", self->started);
+  if (self->item != NULL)
+    {
+      json_object_set_string_member (o, "item", self->item);
+      json_object_set_int_member (o, "index", self->index);
+      json_object_set_int_member (o, "attempt", self->attempt);
+    }
+  if (self->progress >= 0)
+    json_object_set_double_member (o, "progress", self->progress);
+  json_object_set_int_member (o, "complete", self->n_complete);
+  json_object_set_int_member (o, "failed", self->n_failed);
+  if (self->error != NULL)
+    json_object_set_string_member (o, "error", self->error);
+  g_mutex_unlock (&self->lock);
+  if (slurm_job != NULL && slurm_task != NULL)
+    {
+      json_object_set_string_member (o, "slurm_job", slurm_job);
+      json_object_set_string_member (o, "slurm_task", slurm_task);
+    }
+  return o;
+}
+
+static void
+heartbeat (FhWorker *self)
+{
+  g_autoptr (JsonObject) o = state_json (self);
+  g_autoptr (GError) err = NULL;
+
+  /* A missed beat is survivable (the lease is three of them); say so. */
+  if (!fh_job_dir_heartbeat (self->dir, o, &err))
+    g_printerr ("farmhand worker %s: heartbeat: %s\n", self->id, err->message);
+}
+
+/* Our claim on the item running was taken over: we were taken for dead
+ * (frozen past the lease, cut off from the job directory).  Stop working
+ * under it: interrupt the command and leave (docs/jobdir.md). */
+static void
+check_claim (FhWorker *self)
+{
+  gint64 index;
+  guint attempt;
+
+  g_mutex_lock (&self->lock);
+  index = self->index;
+  attempt = self->attempt;
+  g_mutex_unlock (&self->lock);
+  if (index < 0 || !fh_job_dir_superseded (self->dir, (guint) index, attempt))
+    return;
+  g_mutex_lock (&self->lock);
+  if (!self->lost)
+    {
+      self->lost = TRUE;
+      g_printerr ("farmhand worker %s: item %s (attempt %u) was taken over by another worker: "
+                  "this worker's heartbeat went stale; stopping\n", self->id, self->item, attempt);
+      g_atomic_int_set (&self->cancel, 1);
+      fh_job_handle_cancel (self->handle, FALSE);
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+/* A heartbeat every third of the lease, and at least every 5 s so that
+ * `farmhand status` and the farm UI see what each worker runs. */
+static gint64
+beat_interval_us (FhWorker *self)
+{
+  return (gint64) (MIN (fh_job_dir_get_lease (self->dir) / 3, 5.0) * G_USEC_PER_SEC);
+}
+
+/* Each tick (at most a second): the heartbeat when due, and whether our
+ * claim still holds. */
+static void
+on_tick (gpointer data)
+{
+  FhWorker *self = data;
+  gint64 now = g_get_monotonic_time ();
+
+  /* A new item is beaten at once, so that the farm UI shows it running
+   * within a tick rather than a beat interval. */
+  if (g_atomic_int_compare_and_exchange (&self->beat_soon, 1, 0) ||
+      now - self->last_beat >= beat_interval_us (self))
+    {
+      self->last_beat = now;
+      heartbeat (self);
+    }
+  check_claim (self);
+  fh_job_log_flush (self->log, NULL);
+}
+
+/* The handle cancels the job; no new item is claimed meanwhile. */
+static void
+on_cancelled (gpointer data, int signum, gboolean now)
+{
+  g_atomic_int_set (&((FhWorker *) data)->cancel, 1);
+}
+
+/* ---- the host API ------------------------------------------------------- */
+
+static gboolean
+stopping (FhWorker *self)
+{
+  return g_atomic_int_get (&self->cancel) || self->avoiding != NULL ||
+         fh_job_dir_is_cancelled (self->dir);
+}
+
+/* A machine-bound failure (gpu, out_of_memory, license, crash) again and
+ * again says more about this machine than about the items: after the
+ * job's avoid_host_after of them in a row, this worker takes no more. */
+static void
+note_failure_class (FhWorker *self, JsonObject *r)
+{
+  static const char *const machine_bound[] = { "gpu", "out_of_memory", "license", "crash", NULL };
+  const char *cls = json_object_get_string_member_with_default (r, "class", NULL);
+  gint64 after = json_object_get_int_member_with_default (fh_job_handle_describe (self->handle),
+                                                          "avoid_host_after", 3);
+
+  if (cls == NULL || !g_strv_contains (machine_bound, cls))
+    {
+      self->streak = 0;
+      return;
+    }
+  if (g_strcmp0 (cls, self->streak_class) != 0)
+    {
+      g_free (self->streak_class);
+      self->streak_class = g_strdup (cls);
+      self->streak = 0;
+    }
+  if (++self->streak < after || after <= 0 || self->avoiding != NULL)
+    return;
+  self->avoiding = g_strdup_printf ("%u items in a row failed with %s on this machine (last: %s); "
+                                    "it takes no more items (avoid_host_after %" G_GINT64_FORMAT ")",
+                                    self->streak, cls,
+                                    json_object_get_string_member_with_default (r, "reason", "?"),
+                                    after);
+  printf ("farmhand worker %s: %s\n", self->id, self->avoiding);
+  fflush (stdout);
+}
+
+/* Between looks for an item to take over: growing from 50 ms to half the
+ * lease, so a dead worker's item waits about a lease, and hundreds of
+ * waiting workers do not flood the job directory with looks. */
+static void
+wait_a_while (FhWorker *self)
+{
+  guint most = (guint) MAX (50.0, fh_job_dir_get_lease (self->dir) * 500);
+  gint64 until;
+
+  self->wait_ms = MIN (most, MAX (50, self->wait_ms * 2));
+  until = g_get_monotonic_time () + (gint64) self->wait_ms * 1000;
+  /* Nothing to wait on but the job directory (a shared filesystem has no
+   * notifications), and our own cancel. */
+  while (g_get_monotonic_time () < until && !g_atomic_int_get (&self->cancel))
+    g_usleep (20 * 1000);
+}
+
+static char *
+claimed_item (FhWorker *self, guint index, guint attempt, GError **error)
+{
+  g_autoptr (JsonObject) o = json_object_new ();
+  JsonObject *item = fh_agenda_pager_get (self->agenda, index, error);
+  const char *name;
+
+  if (item == NULL)
+    return NULL;
+  name = json_object_get_string_member_with_default (item, "name", "?");
+
+  self->wait_ms = 0;
+  set_state (self, "working", name, index, attempt);
+  g_atomic_int_set (&self->beat_soon, 1);
+  fh_job_log_marker (self->log, "item %s claimed (attempt %u)", name, attempt);
+  if (attempt > 1)
+    printf ("farmhand worker %s: taking over item %s (attempt %u: no earlier attempt completed)\n",
+            self->id, name, attempt);
+  self->item_started = g_get_monotonic_time ();
+  json_object_set_int_member (o, "index", index);
+  return fh_json_object_to_string (o);
+}
+
+static char *
+api_next_item (void *data)
+{
+  FhWorker *self = data;
+  g_autoptr (GError) err = NULL;
+  guint index, attempt;
+  gboolean others_running;
+  char *item;
+
+  for (;;)
+    {
+      if (stopping (self))
+        return NULL;
+      if (fh_job_dir_claim (self->dir, &index, &attempt, &others_running, &err) &&
+          (item = claimed_item (self, index, attempt, &err)) != NULL)
+        return item;
+      if (err != NULL)
+        {
+          g_printerr ("farmhand worker %s: %s\n", self->id, err->message);
+          return NULL;
+        }
+      if (!others_running)
+        {
+          set_state (self, "teardown", NULL, -1, 0);
+          return NULL;
+        }
+      set_state (self, "waiting", NULL, -1, 0);
+      wait_a_while (self);
+    }
+}
+
+static void
+count_result (FhWorker *self, const char *name, gboolean ok, JsonObject *r)
+{
+  const char *tb = json_object_get_string_member_with_default (r, "traceback", "");
+  g_autofree char *first = g_strndup (tb, strcspn (tb, "\n"));
+  double secs = (g_get_monotonic_time () - self->item_started) / 1e6;
+
+  g_mutex_lock (&self->lock);
+  if (ok)
+    self->n_complete++;
+  else
+    self->n_failed++;
+  g_mutex_unlock (&self->lock);
+  fh_job_log_marker (self->log, "item %s %s in %.3f s", name, ok ? "complete" : "FAILED", secs);
+  printf ("  %-9s %-16s %8.1f ms%s%s\n", ok ? "complete" : "FAILED", name, secs * 1000,
+          ok ? "" : "  ", ok ? "" : first);
+  fflush (stdout);
+}
+
+static void
+api_report_item (void *data, JsonObject *r)
+{
+  FhWorker *self = data;
+  g_autoptr (GError) err = NULL;
+  const char *name;
+  guint attempt;
+  gint64 index;
+
+  g_mutex_lock (&self->lock);
+  index = self->index;
+  attempt = self->attempt;
+  g_mutex_unlock (&self->lock);
+  if (json_object_get_int_member_with_default (r, "index", -1) != index || index < 0)
+    {
+      g_autofree char *json = fh_json_object_to_string (r);
+      g_printerr ("farmhand worker %s: the plugin reported a result for another item than "
+                  "the one it was given: %s\n", self->id, json);
+      return;
+    }
+  name = json_object_get_string_member_with_default (r, "name", "?");
+  count_result (self, name, g_strcmp0 (json_object_get_string_member_with_default (r, "status", ""),
+                                       "complete") == 0, r);
+  if (!fh_job_dir_write_result (self->dir, (guint) index, attempt, r, &err))
+    g_printerr ("farmhand worker %s: item %s: %s\n", self->id, name, err->message);
+  note_failure_class (self, r);
+  if (g_error_matches (err, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_SUPERSEDED))
+    check_claim (self);
+  set_state (self, "working", NULL, -1, 0);
+}
+
+static void
+api_log_line (void *data, const char *item, FhLogStream stream, const char *line, gsize len)
+{
+  fh_job_log_line (((FhWorker *) data)->log, item, stream, line, len);
+}
+
+static void
+api_progress (void *data, const char *item, double fraction)
+{
+  FhWorker *self = data;
+
+  g_mutex_lock (&self->lock);
+  self->progress = fraction;
+  g_mutex_unlock (&self->lock);
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+/* The job through the plugin; returns its FhRunStatus and error text. */
+static int
+run_job (FhWorker *self, char **why)
+{
+  const FhJobHandleFuncs funcs = {
+    .next_item = api_next_item, .report_item = api_report_item, .log_line = api_log_line,
+    .progress = api_progress, .tick = on_tick, .cancelled = on_cancelled,
+    .tick_ms = (guint) CLAMP (fh_job_dir_get_lease (self->dir) * 1000 / 3, 100, 1000),
+  };
+  g_autoptr (JsonObject) summary = NULL;
+  int status = fh_job_handle_run (self->handle, &funcs, self, TRUE, &summary);
+
+  *why = g_strdup (json_object_get_string_member_with_default (summary, "error", NULL));
+  return status;
+}
+
+/* The state the heartbeat ends with, and the exit status. */
+static int
+finish (FhWorker *self, int status, const char *why)
+{
+  /* A cancel seen in the job directory ends the agenda like its end. */
+  const char *state = self->lost ? "fenced" : self->avoiding ? "avoided"
+                      : status == FH_RUN_CANCELLED || stopping (self) ? "cancelled"
+                      : status == FH_RUN_JOB_FAILED ? "failed" : "done";
+
+  if (self->avoiding != NULL && why == NULL)
+    why = self->avoiding;
+  g_mutex_lock (&self->lock);
+  g_free (self->error);
+  self->error = g_strdup (why);
+  g_mutex_unlock (&self->lock);
+  set_state (self, state, NULL, -1, 0);
+  heartbeat (self);
+  printf ("farmhand worker %s: %s: %u complete, %u failed%s%s\n", self->id, state,
+          self->n_complete, self->n_failed, why ? "; " : "", why ? why : "");
+  if (status == FH_RUN_CANCELLED && fh_job_handle_get_signal (self->handle) != 0)
+    return 128 + fh_job_handle_get_signal (self->handle);
+  return status == FH_RUN_OK && self->n_failed == 0 && g_str_equal (state, "done") ? 0 : 1;
+}
+
+int
+fh_worker_run (FhWorker *self)
+{
+  g_autofree char *why = NULL;
+  int status;
+
+  printf ("farmhand worker %s: job %s in %s (%u items)\n", self->id, fh_job_dir_get_name (self->dir),
+          fh_job_dir_get_path (self->dir), fh_job_dir_get_n_items (self->dir));
+  fflush (stdout);
+  /* Alive before the first claim, so nobody takes our items over. */
+  heartbeat (self);
+  self->last_beat = g_get_monotonic_time ();
+  fh_proc_become_subreaper ();
+  status = run_job (self, &why);
+  fh_proc_end_tree (0, getpid (), 2000);
+  fh_job_log_flush (self->log, NULL);
+  return finish (self, status, why);
+}

@@ -1,0 +1,286 @@
+/* fh-host-run.c — serving items, recording results.
+ *
+ * Items are served in the order given.  Every served item ends up in the
+ * results exactly once: as the plugin reported it, or, when the job
+ * stopped early (executor did not start or died, setup failed), as failed
+ * with the reason it was not run.  "attempts" counts runs across resumes.
+ */
+#include "config.h"
+
+#include "fh-host-run.h"
+
+#include <stdio.h>
+
+#include <json-glib/json-glib.h>
+
+#include "fh-error.h"
+#include "fh-host-error.h"
+#include "fh-json.h"
+
+struct _FhHostRun
+{
+  FhJobHandle *handle;
+  GPtrArray *names;       /* every item's name, by index */
+  FhHostRunOptions options;
+  FhProgress *progress;
+  GArray *indices;        /* guint: the items to serve */
+  guint next;             /* position in indices */
+  guint8 *reported;       /* per agenda item */
+  char *current;          /* name of the item being run */
+  guint n_complete;
+  guint n_failed;
+  GError *write_error;    /* first results-file failure */
+  gint64 started;
+};
+
+/* ---- recording ---------------------------------------------------------- */
+
+static gint64
+prior_attempts (FhHostRun *self, const char *name)
+{
+  JsonObject *prior = self->options.results ? fh_results_file_lookup (self->options.results, name) : NULL;
+
+  return prior ? json_object_get_int_member_with_default (prior, "attempts", 1) : 0;
+}
+
+static void
+record (FhHostRun *self, JsonObject *o, gboolean ran)
+{
+  const char *name = json_object_get_string_member_with_default (o, "name", "");
+  gboolean ok = g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "complete") == 0;
+  gint64 index = json_object_get_int_member_with_default (o, "index", -1);
+
+  if (index >= 0 && index < self->names->len)
+    self->reported[index] = 1;
+  if (ok)
+    self->n_complete++;
+  else
+    self->n_failed++;
+  /* The plugin counts this run's attempts (retries); resumes add theirs. */
+  json_object_set_int_member (o, "attempts", prior_attempts (self, name) +
+                              json_object_get_int_member_with_default (o, "attempts", ran ? 1 : 0));
+  if (self->options.log != NULL)
+    fh_job_log_marker (self->options.log, "item %s %s in %.3f s", name,
+                       ok ? "complete" : "FAILED",
+                       json_object_get_double_member_with_default (o, "elapsed_s", 0));
+  if (self->options.results != NULL && self->write_error == NULL)
+    fh_results_file_write (self->options.results, o, &self->write_error);
+}
+
+/* ---- the host's callbacks ----------------------------------------------- */
+
+static char *
+api_next_item (gpointer data)
+{
+  FhHostRun *self = data;
+  g_autoptr (JsonObject) o = NULL;
+  guint index;
+
+  if (self->next >= self->indices->len)
+    return NULL;
+  index = g_array_index (self->indices, guint, self->next++);
+  g_free (self->current);
+  self->current = g_strdup (g_ptr_array_index (self->names, index));
+  o = json_object_new ();
+  json_object_set_int_member (o, "index", index);
+  fh_progress_item_started (self->progress, self->current);
+  if (self->options.log != NULL)
+    fh_job_log_marker (self->options.log, "item %s (%u of %u) started", self->current,
+                       self->next, self->indices->len);
+  return fh_json_object_to_string (o);
+}
+
+static void
+api_report_item (gpointer data, JsonObject *o)
+{
+  FhHostRun *self = data;
+  const char *failure = json_object_get_string_member_with_default (o, "class", NULL);
+  g_autofree char *why = failure ? g_strdup_printf ("%s: %s", failure,
+                                                    json_object_get_string_member_with_default (o, "reason", "?"))
+                                 : NULL;
+
+  record (self, o, TRUE);
+  fh_progress_item_done (self->progress,
+                         json_object_get_string_member_with_default (o, "name", "?"),
+                         g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "complete") == 0,
+                         json_object_get_double_member_with_default (o, "elapsed_s", 0.0), why,
+                         json_object_get_string_member_with_default (o, "traceback", NULL));
+}
+
+static void
+api_log_line (gpointer data, const char *item_name, FhLogStream stream, const char *line, gsize len)
+{
+  FhHostRun *self = data;
+
+  if (self->options.log != NULL)
+    fh_job_log_line (self->options.log, item_name, stream, line, len);
+  fh_progress_log_line (self->progress, item_name, line, len);
+}
+
+static void
+api_progress (gpointer data, const char *item_name, double fraction)
+{
+  fh_progress_item_fraction (((FhHostRun *) data)->progress, item_name, fraction);
+}
+
+static GArray *
+all_indices (guint n)
+{
+  GArray *a = g_array_sized_new (FALSE, FALSE, sizeof (guint), n);
+
+  for (guint i = 0; i < n; i++)
+    g_array_append_val (a, i);
+  return a;
+}
+
+FhHostRun *
+fh_host_run_new (FhJobHandle *handle, GPtrArray *names, const FhHostRunOptions *options)
+{
+  FhHostRun *self = g_new0 (FhHostRun, 1);
+
+  self->handle = handle;
+  self->names = names;
+  self->options = *options;
+  self->indices = options->indices ? g_array_ref (options->indices) : all_indices (names->len);
+  self->reported = g_new0 (guint8, names->len);
+  self->progress = fh_progress_new (stdout, options->tty, options->level, self->indices->len);
+  return self;
+}
+
+void
+fh_host_run_free (FhHostRun *self)
+{
+  if (self == NULL)
+    return;
+  g_array_unref (self->indices);
+  g_free (self->reported);
+  g_free (self->current);
+  fh_progress_free (self->progress);
+  g_clear_error (&self->write_error);
+  g_free (self);
+}
+
+/* The job stopped early: every selected item it never reported failed,
+ * unrun.  The terminal gets one line for them all; the results one each. */
+static void
+record_unrun (FhHostRun *self, const char *why, const char *failure, const char *reason)
+{
+  g_autofree char *tb = g_strdup_printf ("not run: %s", why);
+  guint n = 0;
+
+  for (guint k = 0; k < self->indices->len; k++)
+    {
+      guint i = g_array_index (self->indices, guint, k);
+      g_autoptr (JsonObject) o = NULL;
+      g_autofree char *name = NULL;
+
+      if (self->reported[i])
+        continue;
+      name = g_strdup (g_ptr_array_index (self->names, i));
+      o = json_object_new ();
+      json_object_set_string_member (o, "name", name);
+      json_object_set_int_member (o, "index", i);
+      json_object_set_string_member (o, "status", "failed");
+      json_object_set_string_member (o, "traceback", tb);
+      json_object_set_double_member (o, "elapsed_s", 0.0);
+      json_object_set_string_member (o, "class", failure);
+      json_object_set_string_member (o, "reason", reason ? reason : why);
+      record (self, o, FALSE);
+      n++;
+    }
+  if (n > 0)
+    fh_progress_note (self->progress, "  FAILED    %u item%s not run (reason below)", n, n == 1 ? "" : "s");
+}
+
+static void
+print_summary (FhHostRun *self, JsonObject *summary)
+{
+  JsonNode *ex_node = json_object_get_member (summary, "executor");
+  JsonObject *ex = ex_node && JSON_NODE_HOLDS_OBJECT (ex_node) ? json_node_get_object (ex_node) : NULL;
+  const char *error = json_object_get_string_member_with_default (summary, "error", NULL);
+  double secs = (g_get_monotonic_time () - self->started) / 1e6;
+  g_autoptr (GString) line = g_string_new (NULL);
+
+  fh_progress_finish (self->progress);
+  if (error != NULL)
+    {
+      g_auto (GStrv) lines = g_strsplit (error, "\n", -1);
+      printf ("farmhand: the job stopped early or failed at the edges:\n");
+      for (guint i = 0; lines[i] != NULL; i++)
+        if (lines[i][0] != '\0')
+          printf ("            %s\n", lines[i]);
+    }
+  g_string_printf (line, "job %s: %u complete, %u failed (%u item%s) in %.2f s",
+                   fh_job_handle_get_name (self->handle), self->n_complete, self->n_failed, self->indices->len,
+                   self->indices->len == 1 ? "" : "s", secs);
+  if (ex != NULL && json_object_has_member (ex, "exit_code"))
+    g_string_append_printf (line, "; executor exited with code %" G_GINT64_FORMAT,
+                            json_object_get_int_member (ex, "exit_code"));
+  printf ("%s\n", line->str);
+  if (self->options.log != NULL)
+    fh_job_log_marker (self->options.log, "%s", line->str);
+  fflush (stdout);
+}
+
+static void
+on_tick (gpointer data)
+{
+  FhHostRun *self = data;
+
+  fh_progress_tick (self->progress);
+  if (self->options.results != NULL)
+    fh_results_file_sync (self->options.results, NULL);
+  if (self->options.log != NULL)
+    fh_job_log_flush (self->options.log, NULL);
+}
+
+/* A signal is cancelling the job: say so above the live line. */
+static void
+on_cancelled (gpointer data, int signum, gboolean now)
+{
+  FhHostRun *self = data;
+
+  fh_progress_note (self->progress, now ? "farmhand: %s again: stopping now"
+                                        : "farmhand: %s: cancelling — interrupting the command, then "
+                                          "teardown (again to skip the grace periods)",
+                    g_strsignal (signum));
+}
+
+int
+fh_host_run_execute (FhHostRun *self, GError **error)
+{
+  const FhJobHandleFuncs funcs = {
+    .next_item = api_next_item, .report_item = api_report_item, .log_line = api_log_line,
+    .progress = api_progress, .tick = on_tick, .tick_ms = self->options.tty ? 250 : 1000,
+    .cancelled = on_cancelled,
+  };
+  const char *name = fh_job_handle_get_name (self->handle);
+  g_autoptr (JsonObject) summary = NULL;
+  int status, signum;
+
+  self->started = g_get_monotonic_time ();
+  fh_progress_note (self->progress, "farmhand: job %s, %u item%s", name, self->indices->len,
+                    self->indices->len == 1 ? "" : "s");
+  if (self->options.log != NULL)
+    fh_job_log_marker (self->options.log, "job %s started: %u items", name, self->indices->len);
+  status = fh_job_handle_run (self->handle, &funcs, self, TRUE, &summary);
+  if (status == FH_RUN_JOB_FAILED || status == FH_RUN_CANCELLED || status == FH_RUN_REFUSED)
+    record_unrun (self,
+                  json_object_get_string_member_with_default (
+                      summary, "error", status == FH_RUN_CANCELLED ? "the job was cancelled"
+                                                                   : "the job stopped early"),
+                  json_object_get_string_member_with_default (
+                      summary, "class", status == FH_RUN_CANCELLED ? "cancelled" : "error"),
+                  json_object_get_string_member_with_default (summary, "reason", NULL));
+  print_summary (self, summary);
+  if (self->write_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->write_error));
+      return 1;
+    }
+  /* Cancelled by a signal: the shell convention, 128 + the signal. */
+  signum = fh_job_handle_get_signal (self->handle);
+  if (status == FH_RUN_CANCELLED && signum != 0)
+    return 128 + signum;
+  return status == FH_RUN_OK && self->n_failed == 0 ? 0 : 1;
+}
