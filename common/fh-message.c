@@ -3,6 +3,8 @@
 
 #include "fh-message.h"
 
+#include <string.h>
+
 #include "fh-error.h"
 #include "fh-json.h"
 #include "fh-wire.h"
@@ -17,6 +19,7 @@ static const char *const type_names[] = {
   [FH_MESSAGE_STREAM] = "stream",
   [FH_MESSAGE_SIGNAL] = "signal",
   [FH_MESSAGE_HEARTBEAT] = "heartbeat",
+  [FH_MESSAGE_CHANNEL] = "channel",
 };
 
 static const char *const signal_names[] = {
@@ -114,6 +117,18 @@ fh_message_new_signal (FhSignal signal)
   return msg;
 }
 
+FhMessage *
+fh_message_new_channel (const char *token, const char *const *env, const char *cwd, gint64 heartbeat_s)
+{
+  FhMessage *msg = fh_message_new (FH_MESSAGE_CHANNEL);
+
+  msg->token = g_strdup (token);
+  msg->env = g_strdupv ((char **) (env ? env : (const char *const[]) { NULL }));
+  msg->cwd = g_strdup (cwd);
+  msg->heartbeat_s = heartbeat_s;
+  return msg;
+}
+
 void
 fh_message_free (FhMessage *msg)
 {
@@ -127,6 +142,8 @@ fh_message_free (FhMessage *msg)
   g_clear_pointer (&msg->item, json_object_unref);
   g_free (msg->traceback);
   g_free (msg->text);
+  g_strfreev (msg->env);
+  g_free (msg->cwd);
   g_free (msg);
 }
 
@@ -313,6 +330,42 @@ parse_progress (const Reader *r, FhMessage *msg, GError **error)
   return TRUE;
 }
 
+/* "env": an object of strings, read as NAME=VALUE entries. */
+static gboolean
+read_env (const Reader *r, FhMessage *msg, GError **error)
+{
+  JsonNode *node = json_object_get_member (r->obj, "env");
+  g_autoptr (GStrvBuilder) env = g_strv_builder_new ();
+  g_autoptr (GList) names = NULL;
+  JsonObject *o;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return bad_field (r, "env", "an object of strings", error);
+  o = json_node_get_object (node);
+  names = json_object_get_members (o);
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      JsonNode *v = json_object_get_member (o, l->data);
+      g_autofree char *entry = NULL;
+      if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != G_TYPE_STRING ||
+          *(const char *) l->data == '\0' || strchr (l->data, '=') != NULL)
+        return bad_field (r, "env", "an object of strings named without '='", error);
+      entry = g_strdup_printf ("%s=%s", (const char *) l->data, json_node_get_string (v));
+      g_strv_builder_add (env, entry);
+    }
+  msg->env = g_strv_builder_end (env);
+  return TRUE;
+}
+
+static gboolean
+parse_channel (const Reader *r, FhMessage *msg, GError **error)
+{
+  msg->heartbeat_s = 1;
+  return read_string (r, "token", TRUE, &msg->token, error) && read_env (r, msg, error) &&
+         read_string (r, "cwd", FALSE, &msg->cwd, error) &&
+         read_int (r, "heartbeat_s", FALSE, 1, 3600, &msg->heartbeat_s, error);
+}
+
 static JsonObject *
 parse_object (const char *payload, gsize len, GError **error)
 {
@@ -363,6 +416,7 @@ fh_message_parse (const char *payload, gsize len, GError **error)
     case FH_MESSAGE_STREAM: ok = parse_stream (&r, msg, error); break;
     case FH_MESSAGE_SIGNAL: ok = parse_signal (&r, msg, error); break;
     case FH_MESSAGE_HEARTBEAT: ok = TRUE; break;
+    case FH_MESSAGE_CHANNEL: ok = parse_channel (&r, msg, error); break;
     }
   return ok ? g_steal_pointer (&msg) : NULL;
 }
@@ -373,6 +427,24 @@ static void
 set_seq (JsonObject *o, const FhMessage *msg)
 {
   json_object_set_int_member (o, "seq", msg->seq);
+}
+
+static void
+build_channel (JsonObject *o, const FhMessage *msg)
+{
+  JsonObject *env = json_object_new ();
+
+  for (guint i = 0; msg->env != NULL && msg->env[i] != NULL; i++)
+    {
+      const char *eq = strchr (msg->env[i], '=');
+      g_autofree char *name = eq ? g_strndup (msg->env[i], (gsize) (eq - msg->env[i])) : g_strdup (msg->env[i]);
+      json_object_set_string_member (env, name, eq ? eq + 1 : "");
+    }
+  json_object_set_string_member (o, "token", msg->token ? msg->token : "");
+  json_object_set_object_member (o, "env", env);
+  if (msg->cwd != NULL)
+    json_object_set_string_member (o, "cwd", msg->cwd);
+  json_object_set_int_member (o, "heartbeat_s", msg->heartbeat_s);
 }
 
 static void
@@ -431,6 +503,9 @@ build_members (JsonObject *o, const FhMessage *msg)
       json_object_set_string_member (o, "signal", signal_names[msg->signal]);
       break;
     case FH_MESSAGE_HEARTBEAT:
+      break;
+    case FH_MESSAGE_CHANNEL:
+      build_channel (o, msg);
       break;
     }
 }

@@ -28,6 +28,7 @@ typedef enum {
   FH_MESSAGE_STREAM,     /* executor → dispatcher: what commands printed */
   FH_MESSAGE_SIGNAL,     /* dispatcher → executor: interrupt/terminate/kill */
   FH_MESSAGE_HEARTBEAT,  /* dispatcher → executor: still here */
+  FH_MESSAGE_CHANNEL,    /* dispatcher → executor, first: token, env, cwd */
 } FhMessageType;
 
 /* What a signal message asks the far side to do to its process group. */
@@ -66,7 +67,8 @@ typedef struct
   gint64 protocol;
   gint64 pid;
   char *kind;          /* "shell", "python", ... */
-  char *token;         /* nullable: set in socket-fallback mode */
+  char *token;         /* hello: nullable, set in socket-fallback mode;
+                          channel: the token to answer the sentinel with */
   gboolean echo;       /* the executor echoes commands into the log itself */
   char *user;          /* nullable: whom the executor runs as */
   char *host;          /* nullable: where it runs */
@@ -91,6 +93,12 @@ typedef struct
   FhStream stream;
   /* signal */
   FhSignal signal;
+  /* channel: the environment (NAME=VALUE, NULL-ended) and directory the
+   * far side sets up (neither crosses sudo or ssh), how often heartbeats
+   * come */
+  char **env;
+  char *cwd;           /* nullable */
+  gint64 heartbeat_s;
 } FhMessage;
 
 const char *fh_message_type_to_string (FhMessageType type);
@@ -104,6 +112,9 @@ FhMessage *fh_message_new_command (gint64 seq, FhPhase phase,
 FhMessage *fh_message_new_result (gint64 seq, gint status,
                                   const char *traceback);
 FhMessage *fh_message_new_signal (FhSignal signal);
+/* @env: NAME=VALUE entries (NULL: none); @cwd nullable. */
+FhMessage *fh_message_new_channel (const char *token, const char *const *env, const char *cwd,
+                                   gint64 heartbeat_s);
 void fh_message_free (FhMessage *msg);
 
 /* Validates UTF-8 and JSON, then the fields of the message's type.

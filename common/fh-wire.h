@@ -16,6 +16,19 @@ G_BEGIN_DECLS
  * never make us allocate gigabytes. */
 #define FH_WIRE_MAX_FRAME (16u * 1024u * 1024u)
 
+/* The other names and bytes of the wires between the plugin and its
+ * executors (docs/protocol.md); the Python executor spells the same ones
+ * (tests/test-schemas.py checks it).
+ *
+ * The backchannel's environment: an inherited socket's fd, or (socket
+ * fallback) a Unix socket's path and the token the hello must carry. */
+#define FH_ENV_BACKCHANNEL_FD "FARMHAND_BACKCHANNEL_FD"
+#define FH_ENV_BACKCHANNEL_PATH "FARMHAND_BACKCHANNEL_PATH"
+#define FH_ENV_BACKCHANNEL_TOKEN "FARMHAND_BACKCHANNEL_TOKEN"
+/* The stdio channel: the far side prints this line, a space and the
+ * channel frame's token, then speaks frames on stdout. */
+#define FH_CHANNEL_SENTINEL "FARMHAND-CHANNEL-1"
+
 typedef struct _FhWireDecoder FhWireDecoder;
 
 /* (transfer full) */

@@ -37,6 +37,13 @@ import time
 import traceback
 import types
 
+# The names and bytes of the wire besides its frames, as common/fh-wire.h
+# spells them (tests/test-schemas.py checks that they agree).
+ENV_BACKCHANNEL_FD = "FARMHAND_BACKCHANNEL_FD"
+ENV_BACKCHANNEL_PATH = "FARMHAND_BACKCHANNEL_PATH"
+ENV_BACKCHANNEL_TOKEN = "FARMHAND_BACKCHANNEL_TOKEN"
+SENTINEL = b"FARMHAND-CHANNEL-1"
+
 PROTOCOL = 1
 MAX_FRAME = 16 * 1024 * 1024
 # One encoder and decoder for every frame: json.dumps() with options builds
@@ -159,14 +166,14 @@ def open_backchannel():
     """The inherited socket (FARMHAND_BACKCHANNEL_FD), or, for applications
     that close inherited fds, the socket at FARMHAND_BACKCHANNEL_PATH with
     the token from FARMHAND_BACKCHANNEL_TOKEN.  Returns (socket, token)."""
-    fd_text = os.environ.pop("FARMHAND_BACKCHANNEL_FD", None)
-    path = os.environ.pop("FARMHAND_BACKCHANNEL_PATH", None)
-    token = os.environ.pop("FARMHAND_BACKCHANNEL_TOKEN", None)
+    fd_text = os.environ.pop(ENV_BACKCHANNEL_FD, None)
+    path = os.environ.pop(ENV_BACKCHANNEL_PATH, None)
+    token = os.environ.pop(ENV_BACKCHANNEL_TOKEN, None)
     if fd_text is not None:
         try:
             sock = socket.socket(fileno=int(fd_text))
         except (ValueError, OSError) as e:
-            raise SystemExit("farmhand_executor: FARMHAND_BACKCHANNEL_FD=%s is not an "
+            raise SystemExit("farmhand_executor: " + ENV_BACKCHANNEL_FD + "=%s is not an "
                              "open socket: %s" % (fd_text, e))
         token = None
     elif path is not None:
@@ -177,8 +184,8 @@ def open_backchannel():
             raise SystemExit("farmhand_executor: cannot connect to the backchannel "
                              "%s: %s" % (path, e))
     else:
-        raise SystemExit("farmhand_executor: neither FARMHAND_BACKCHANNEL_FD nor "
-                         "FARMHAND_BACKCHANNEL_PATH is set: this script is started by "
+        raise SystemExit("farmhand_executor: neither " + ENV_BACKCHANNEL_FD + " nor " +
+                         ENV_BACKCHANNEL_PATH + " is set: this script is started by "
                          "the farmhand dispatcher")
     # Commands and the processes they start must never hold it.
     os.set_inheritable(sock.fileno(), False)
@@ -489,7 +496,6 @@ class Session(object):
 
 # ---- the stdio channel -----------------------------------------------------
 
-SENTINEL = b"FARMHAND-CHANNEL-1"
 
 
 def open_stdio():
@@ -785,7 +791,7 @@ def main(channel=None):
     pump = token = None
     # No backchannel in the environment: behind a transport (this file
     # installed on the far side, the job's remote_executor) or bootstrapped.
-    if channel is None and not ({"FARMHAND_BACKCHANNEL_FD", "FARMHAND_BACKCHANNEL_PATH"} & set(os.environ)):
+    if channel is None and not ({ENV_BACKCHANNEL_FD, ENV_BACKCHANNEL_PATH} & set(os.environ)):
         channel = "stdio"
     if channel == "stdio":
         channel, reader, pump = start_stdio()

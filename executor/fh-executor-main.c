@@ -202,7 +202,7 @@ inherited_backchannel (const char *s)
   long fd = strtol (s, &end, 10);
 
   if (*end != '\0' || fd < 0 || fd > 65535 || fstat ((int) fd, &st) < 0 || !S_ISSOCK (st.st_mode))
-    die (NULL, 2, "FARMHAND_BACKCHANNEL_FD=%s is not an open socket", s);
+    die (NULL, 2, FH_ENV_BACKCHANNEL_FD "=%s is not an open socket", s);
   return (int) fd;
 }
 
@@ -213,7 +213,7 @@ connect_backchannel (const char *path)
   int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
   if (strlen (path) >= sizeof addr.sun_path)
-    die (NULL, 2, "FARMHAND_BACKCHANNEL_PATH is too long: %s", path);
+    die (NULL, 2, FH_ENV_BACKCHANNEL_PATH " is too long: %s", path);
   strcpy (addr.sun_path, path);
   if (fd < 0 || connect (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
     die (NULL, 2, "cannot connect to the backchannel %s: %s", path, g_strerror (errno));
@@ -238,8 +238,8 @@ open_channel (Executor *ex)
 static int
 open_backchannel (Executor *ex)
 {
-  const char *fd_str = g_getenv ("FARMHAND_BACKCHANNEL_FD");
-  const char *path = g_getenv ("FARMHAND_BACKCHANNEL_PATH");
+  const char *fd_str = g_getenv (FH_ENV_BACKCHANNEL_FD);
+  const char *path = g_getenv (FH_ENV_BACKCHANNEL_PATH);
   int fd;
 
   if (fd_str != NULL)
@@ -247,14 +247,14 @@ open_backchannel (Executor *ex)
   else if (path != NULL)
     {
       fd = connect_backchannel (path);
-      ex->token = g_strdup (g_getenv ("FARMHAND_BACKCHANNEL_TOKEN"));
+      ex->token = g_strdup (g_getenv (FH_ENV_BACKCHANNEL_TOKEN));
     }
   else
     return open_channel (ex);
   fcntl (fd, F_SETFD, FD_CLOEXEC);
-  g_unsetenv ("FARMHAND_BACKCHANNEL_FD");
-  g_unsetenv ("FARMHAND_BACKCHANNEL_PATH");
-  g_unsetenv ("FARMHAND_BACKCHANNEL_TOKEN");
+  g_unsetenv (FH_ENV_BACKCHANNEL_FD);
+  g_unsetenv (FH_ENV_BACKCHANNEL_PATH);
+  g_unsetenv (FH_ENV_BACKCHANNEL_TOKEN);
   return fd;
 }
 

@@ -234,7 +234,7 @@ spawn_shell (const char *shell, int script_r, int answers_w, GError **error)
     return NULL;
   g_subprocess_launcher_take_fd (launcher, log_fd, FH_SHELL_LOG_FD);
   g_subprocess_launcher_set_stdin_file_path (launcher, "/dev/null");
-  g_subprocess_launcher_unsetenv (launcher, "FARMHAND_BACKCHANNEL_FD");
+  g_subprocess_launcher_unsetenv (launcher, FH_ENV_BACKCHANNEL_FD);
   g_subprocess_launcher_set_child_setup (launcher, child_setup,
                                          GINT_TO_POINTER (getpid ()), NULL);
   proc = g_subprocess_launcher_spawnv (launcher, argv, error);
@@ -271,7 +271,7 @@ spawn_direct (const char *bash, const char *builtin, int frames_fd, int backchan
                                 G_STRINGIFY (FRAMES_FD) " " G_STRINGIFY (BACKCHANNEL_FD) " "
                                 G_STRINGIFY (SCRIPT_W_FD) " " G_STRINGIFY (READY_FD), TRUE);
   g_subprocess_launcher_setenv (launcher, "FARMHAND_BASH_BUILTIN", builtin, TRUE);
-  g_subprocess_launcher_unsetenv (launcher, "FARMHAND_BACKCHANNEL_FD");
+  g_subprocess_launcher_unsetenv (launcher, FH_ENV_BACKCHANNEL_FD);
   g_subprocess_launcher_set_child_setup (launcher, child_setup,
                                          GINT_TO_POINTER (getpid ()), NULL);
   proc = g_subprocess_launcher_spawnv (launcher, argv, error);

@@ -10,12 +10,10 @@
 #include <unistd.h>
 
 #include "fh-error.h"
-#include "fh-json.h"
 #include "fh-pipe-reader.h"
 #include "fh-proc.h"
 #include "fh-wire.h"
 
-#define SENTINEL "FARMHAND-CHANNEL-1"
 /* What the session started gets between SIGTERM and SIGKILL. */
 #define END_TREE_GRACE_MS 2000
 /* Fds of ours sit above the ones jobs use. */
@@ -251,13 +249,15 @@ on_heartbeat_check (gpointer user_data)
 
 /* The dispatcher's first frame, read from fd 0; what follows it stays in
  * @self->in. */
-static JsonObject *
-read_channel_frame (FhStdioRelay *self, GError **error)
+/* The dispatcher's first frame, which must be its channel message. */
+static FhMessage *
+read_channel (FhStdioRelay *self, GError **error)
 {
   char buf[65536];
   const char *payload;
   gsize len;
   g_autoptr (GError) local = NULL;
+  FhMessage *msg;
 
   while (!fh_wire_decoder_next (self->in, &payload, &len, &local))
     {
@@ -273,24 +273,31 @@ read_channel_frame (FhStdioRelay *self, GError **error)
                               "program is started by the farmhand dispatcher");
       fh_wire_decoder_push (self->in, buf, (gsize) n);
     }
-  return fh_json_parse_object (payload, (gssize) len, error);
+  if ((msg = fh_message_parse (payload, len, error)) == NULL)
+    return NULL;
+  if (msg->type != FH_MESSAGE_CHANNEL)
+    {
+      fh_message_free (msg);
+      return fh_throw_null (error, FH_PROTOCOL_ERROR, FH_PROTOCOL_ERROR_UNEXPECTED,
+                            "the dispatcher's first frame is not a channel frame");
+    }
+  return msg;
 }
 
 /* The job's environment and directory: they do not cross sudo or ssh. */
 static gboolean
-enter (FhStdioRelay *self, JsonObject *frame, GError **error)
+enter (FhStdioRelay *self, const FhMessage *channel, GError **error)
 {
-  JsonObject *env = json_object_get_object_member (frame, "env");
-  const char *cwd = json_object_get_string_member_with_default (frame, "cwd", NULL);
-  g_autoptr (GList) names = env ? json_object_get_members (env) : NULL;
-  gint64 beat = json_object_get_int_member_with_default (frame, "heartbeat_s", 1);
-
-  for (GList *l = names; l != NULL; l = l->next)
-    g_setenv (l->data, json_object_get_string_member_with_default (env, l->data, ""), TRUE);
-  if (cwd != NULL && chdir (cwd) < 0)
+  for (guint i = 0; channel->env[i] != NULL; i++)
+    {
+      const char *eq = strchr (channel->env[i], '=');
+      g_autofree char *name = g_strndup (channel->env[i], (gsize) (eq - channel->env[i]));
+      g_setenv (name, eq + 1, TRUE);
+    }
+  if (channel->cwd != NULL && chdir (channel->cwd) < 0)
     return fh_throw_errno (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_SPAWN, errno,
-                           "cannot change to the job's directory %s on %s", cwd, g_get_host_name ());
-  self->limit_us = MAX (10, 10 * beat) * G_USEC_PER_SEC;
+                           "cannot change to the job's directory %s on %s", channel->cwd, g_get_host_name ());
+  self->limit_us = MAX (10, 10 * channel->heartbeat_s) * G_USEC_PER_SEC;
   /* Our own group, for the signal frames (EPERM: we lead a session). */
   setpgid (0, 0);
   return TRUE;
@@ -326,10 +333,9 @@ take_stdio (FhStdioRelay *self, GError **error)
 FhStdioRelay *
 fh_stdio_relay_new (GError **error)
 {
-  g_autoptr (JsonObject) frame = NULL;
+  g_autoptr (FhMessage) channel = NULL;
   g_autofree char *sentinel = NULL;
   FhStdioRelay *self = g_new0 (FhStdioRelay, 1);
-  const char *token;
 
   self->in = fh_wire_decoder_new (FH_WIRE_MAX_FRAME);
   self->up = fh_wire_decoder_new (FH_WIRE_MAX_FRAME);
@@ -337,21 +343,12 @@ fh_stdio_relay_new (GError **error)
   self->results[0] = self->results[1] = self->pipes[0] = self->pipes[1] = -1;
   for (int i = 0; i < 2; i++)
     self->carry[i] = g_string_new (NULL);
-  if ((frame = read_channel_frame (self, error)) == NULL)
-    goto fail;
-  token = json_object_get_string_member_with_default (frame, "token", NULL);
-  if (g_strcmp0 (json_object_get_string_member_with_default (frame, "type", NULL), "channel") != 0 ||
-      token == NULL)
-    {
-      fh_throw (error, FH_PROTOCOL_ERROR, FH_PROTOCOL_ERROR_UNEXPECTED,
-                "the dispatcher's first frame is not a channel frame");
-      goto fail;
-    }
-  if (!enter (self, frame, error) || !take_stdio (self, error))
+  if ((channel = read_channel (self, error)) == NULL || !enter (self, channel, error) ||
+      !take_stdio (self, error))
     goto fail;
   /* The sentinel opens the channel: what came before it on stdout was the
    * transport's (a banner, a MOTD). */
-  sentinel = g_strdup_printf ("\n" SENTINEL " %s\n", token);
+  sentinel = g_strdup_printf ("\n" FH_CHANNEL_SENTINEL " %s\n", channel->token);
   write_up (self, sentinel, strlen (sentinel));
   return self;
 fail:

@@ -57,6 +57,40 @@ test_channel_messages (void)
     }
 }
 
+/* The stdio channel's opening message: token, environment (an entry's
+ * value may hold '='), directory and heartbeat survive the round trip;
+ * one without a token or with a malformed environment is refused. */
+static void
+test_channel_opening (void)
+{
+  const char *const env[] = { "SHOT=sh010", "EXPR=a=b", "EMPTY=", NULL };
+  g_autoptr (FhMessage) msg = fh_message_new_channel ("0123abcd", env, "/proj/sh010", 2);
+  g_autofree char *json = fh_message_to_json (msg, NULL);
+  g_autoptr (GError) err = NULL;
+  g_autoptr (FhMessage) back = parse (json, &err);
+  const char *const bad[] = {
+    "{\"type\": \"channel\", \"env\": {}}",
+    "{\"type\": \"channel\", \"token\": \"t\"}",
+    "{\"type\": \"channel\", \"token\": \"t\", \"env\": {\"A\": 1}}",
+    "{\"type\": \"channel\", \"token\": \"t\", \"env\": {\"A=B\": \"c\"}}",
+    "{\"type\": \"channel\", \"token\": \"t\", \"env\": {}, \"heartbeat_s\": 0}",
+  };
+
+  g_assert_no_error (err);
+  g_assert_cmpint (back->type, ==, FH_MESSAGE_CHANNEL);
+  g_assert_cmpstr (back->token, ==, "0123abcd");
+  g_assert_cmpstrv (back->env, env);
+  g_assert_cmpstr (back->cwd, ==, "/proj/sh010");
+  g_assert_cmpint (back->heartbeat_s, ==, 2);
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr (GError) e = NULL;
+      g_autoptr (FhMessage) m = parse (bad[i], &e);
+      g_assert_null (m);
+      g_assert_error (e, FH_PROTOCOL_ERROR, FH_PROTOCOL_ERROR_BAD_MESSAGE);
+    }
+}
+
 static void
 test_valid (void)
 {
@@ -148,6 +182,7 @@ main (int argc, char **argv)
   g_test_add_func ("/message/roundtrip", test_roundtrip);
   g_test_add_func ("/message/valid", test_valid);
   g_test_add_func ("/message/channel", test_channel_messages);
+  g_test_add_func ("/message/channel-opening", test_channel_opening);
   g_test_add_func ("/message/bad", test_bad);
   g_test_add_func ("/message/bad-utf8", test_bad_utf8);
   g_test_add_func ("/message/embedded-nul", test_embedded_nul);

@@ -175,6 +175,22 @@ def protocol_messages_validate():
         assert list(v.iter_errors(m)), m
 
 
+@test
+def the_python_executor_spells_the_wires_names_as_the_header():
+    """common/fh-wire.h holds every name of the wire besides its frames;
+    the Python executor, which cannot include it, must spell the same."""
+    import re
+    with open(os.path.join(SRC, "common", "fh-wire.h")) as f:
+        header = dict(re.findall(r'#define (FH_(?:ENV_\w+|CHANNEL_SENTINEL)) "([^"]+)"', f.read()))
+    with open(os.path.join(SRC, "executor", "farmhand_executor.py")) as f:
+        py = f.read()
+    assert len(header) == 4, header
+    for name, value in header.items():
+        py_name = name[3:] if name.startswith("FH_ENV_") else "SENTINEL"
+        want = '%s = %s"%s"' % (py_name, "b" if py_name == "SENTINEL" else "", value)
+        assert want in py, (name, want)
+
+
 print("1..%d" % len(tests))
 failed = 0
 for n, fn in enumerate(tests, 1):

@@ -106,8 +106,8 @@ start_args_clear (StartArgs *a)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (StartArgs, start_args_clear)
 
 /* The daemon: the job through the plugin, the session around it.  Tells
- * @ready_fd 'R' (setup ran), 'F' why it ended before, or 'I' why the job
- * is invalid. */
+ * @ready_fd FH_SESSION_READY_OK (setup ran), _FAILED and why it ended
+ * before, or _INVALID and why the job is invalid. */
 static int
 daemon_main (const char *job_path, const StartArgs *a, const char *id, const char *dir, int ready_fd)
 {
@@ -121,7 +121,7 @@ daemon_main (const char *job_path, const StartArgs *a, const char *id, const cha
   if ((plugin = fh_job_handle_new_from_file (job_path, a->plugin, a->output_dir, TRUE, NULL, &err)) == NULL)
     {
       g_autofree char *msg = g_strdup_printf ("%c%s", g_error_matches (err, FH_HOST_ERROR,
-                                                                        FH_HOST_ERROR_INVALID_JOB) ? 'I' : 'F',
+                                                                        FH_HOST_ERROR_INVALID_JOB) ? FH_SESSION_READY_INVALID : FH_SESSION_READY_FAILED,
                                               err->message);
       fh_wire_write_all (ready_fd, msg, strlen (msg), NULL);
       return 2;
@@ -239,12 +239,12 @@ session_start (int argc, char **argv)
     else if (errno != EINTR)
       break;
   close (pipefd[0]);
-  if (answer->len > 0 && answer->str[0] == 'R')
+  if (answer->len > 0 && answer->str[0] == FH_SESSION_READY_OK)
     {
       printf ("%s\n", id);
       return FH_EXIT_OK;
     }
-  if (answer->len > 0 && answer->str[0] == 'I')
+  if (answer->len > 0 && answer->str[0] == FH_SESSION_READY_INVALID)
     return fh_cli_usage_error (NULL, "invalid job %s:\n%s", argv[1], answer->str + 1);
   g_printerr ("farmhand: session %s did not start: %s\n", id,
               answer->len > 0 ? answer->str + 1 : "it died (see its session.log)");

@@ -535,7 +535,7 @@ job_next_item (gpointer data)
   Client *c;
 
   /* The first ask: setup has run. */
-  tell_ready (self, 'R', NULL);
+  tell_ready (self, FH_SESSION_READY_OK, NULL);
   c = g_async_queue_pop (self->work);
   if (c == &END)
     return NULL;
@@ -636,7 +636,7 @@ on_job_ended (gpointer data)
    * setup, `session stop`). */
   stop_listening (self);
   /* Setup never finished: tell `session start` why. */
-  tell_ready (self, 'F', error ? error : "the job ended before setup finished");
+  tell_ready (self, FH_SESSION_READY_FAILED, error ? error : "the job ended before setup finished");
   while ((c = g_queue_pop_head (&self->waiting)) != NULL)
     {
       client_send (c, FH_SESSION_GONE, error ? error : "the session ended", -1);

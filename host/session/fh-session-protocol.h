@@ -31,6 +31,13 @@
 #define FH_SESSION_STATUS 'S'    /* JSON: the session's state */
 #define FH_SESSION_STOPPED 'T'   /* "0" (teardown ran clean) or "1", NUL, why */
 
+/* `session start` and its daemon: the one byte the daemon writes on the
+ * ready pipe (then why, for the last two), and closes it. */
+#define FH_SESSION_READY_OK 'R'        /* setup ran: the session takes tasks */
+#define FH_SESSION_READY_FAILED 'F'    /* it ended before: setup failed, the
+                                          executor did not start */
+#define FH_SESSION_READY_INVALID 'I'   /* the job is invalid */
+
 /* `farmhand session run` exit codes. */
 #define FH_SESSION_EXIT_COMPLETE 0
 #define FH_SESSION_EXIT_FAILED 1

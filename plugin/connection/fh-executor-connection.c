@@ -685,37 +685,20 @@ env_name (const char *entry, const char **value)
 }
 
 /* What the executor reads first: its own source when it bootstraps (a
- * length and the bytes, for the loader in its argv), then the channel
- * frame — the token it must answer with, and the environment and
+ * frame of its own, for the loader in its argv), then the channel
+ * message — the token it must answer with, and the environment and
  * directory it must set up, since env and cwd do not cross sudo or ssh. */
 static gboolean
 write_preamble (FhExecutorConnection *self, const char *cwd, const char *const *env, GError **error)
 {
   GByteArray *out = fh_fd_writer_get_buffer (self->stdin_writer);
-  g_autoptr (JsonObject) frame = json_object_new ();
-  JsonObject *vars = json_object_new ();
-  g_autofree char *json = NULL;
+  g_autoptr (FhMessage) channel = fh_message_new_channel (self->token, env, cwd, HEARTBEAT_S);
+  gsize len;
 
-  if (self->bootstrap != NULL)
-    {
-      guint32 be = GUINT32_TO_BE ((guint32) g_bytes_get_size (self->bootstrap));
-      g_byte_array_append (out, (const guint8 *) &be, 4);
-      g_byte_array_append (out, g_bytes_get_data (self->bootstrap, NULL), (guint) g_bytes_get_size (self->bootstrap));
-    }
-  for (guint i = 0; env != NULL && env[i] != NULL; i++)
-    {
-      const char *value;
-      g_autofree char *name = env_name (env[i], &value);
-      json_object_set_string_member (vars, name, value);
-    }
-  json_object_set_string_member (frame, "type", "channel");
-  json_object_set_string_member (frame, "token", self->token);
-  json_object_set_object_member (frame, "env", vars);
-  if (cwd != NULL)
-    json_object_set_string_member (frame, "cwd", cwd);
-  json_object_set_int_member (frame, "heartbeat_s", HEARTBEAT_S);
-  json = fh_json_object_to_string (frame);
-  if (!fh_wire_append_frame (out, json, strlen (json), error))
+  if (self->bootstrap != NULL &&
+      !fh_wire_append_frame (out, g_bytes_get_data (self->bootstrap, &len), g_bytes_get_size (self->bootstrap), error))
+    return FALSE;
+  if (!fh_message_append_frame (channel, out, error))
     return FALSE;
   fh_fd_writer_flush (self->stdin_writer);
   return TRUE;
@@ -820,22 +803,22 @@ make_launcher (FhExecutorConnection *self, const char *cwd, const char *const *e
       g_autofree char *name = env_name (env[i], &value);
       g_subprocess_launcher_setenv (launcher, name, value, TRUE);
     }
-  g_subprocess_launcher_unsetenv (launcher, "FARMHAND_BACKCHANNEL_FD");
-  g_subprocess_launcher_unsetenv (launcher, "FARMHAND_BACKCHANNEL_PATH");
-  g_subprocess_launcher_unsetenv (launcher, "FARMHAND_BACKCHANNEL_TOKEN");
+  g_subprocess_launcher_unsetenv (launcher, FH_ENV_BACKCHANNEL_FD);
+  g_subprocess_launcher_unsetenv (launcher, FH_ENV_BACKCHANNEL_PATH);
+  g_subprocess_launcher_unsetenv (launcher, FH_ENV_BACKCHANNEL_TOKEN);
   if (self->stdio)
     ;  /* no backchannel: the executor's stdout is the channel */
   else if (self->listener != NULL)
     {
-      g_subprocess_launcher_setenv (launcher, "FARMHAND_BACKCHANNEL_PATH",
+      g_subprocess_launcher_setenv (launcher, FH_ENV_BACKCHANNEL_PATH,
                                     fh_backchannel_listener_get_path (self->listener), TRUE);
-      g_subprocess_launcher_setenv (launcher, "FARMHAND_BACKCHANNEL_TOKEN",
+      g_subprocess_launcher_setenv (launcher, FH_ENV_BACKCHANNEL_TOKEN,
                                     fh_backchannel_listener_get_token (self->listener), TRUE);
     }
   else
     {
       g_autofree char *fd_str = g_strdup_printf ("%d", FH_BACKCHANNEL_CHILD_FD);
-      g_subprocess_launcher_setenv (launcher, "FARMHAND_BACKCHANNEL_FD", fd_str, TRUE);
+      g_subprocess_launcher_setenv (launcher, FH_ENV_BACKCHANNEL_FD, fd_str, TRUE);
       g_subprocess_launcher_take_fd (launcher, child_bc_fd, FH_BACKCHANNEL_CHILD_FD);
     }
   g_subprocess_launcher_set_child_setup (launcher, self->stdio ? child_setup_stdio : child_setup,

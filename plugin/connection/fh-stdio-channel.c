@@ -7,6 +7,7 @@
 
 #include "fh-executor-log.h"
 #include "fh-pipe-reader.h"
+#include "fh-wire.h"
 #include "fh-channel-token.h"
 
 struct _FhStdioChannel
@@ -24,11 +25,11 @@ struct _FhStdioChannel
 static gboolean
 is_sentinel (FhStdioChannel *self, const char *line, gsize len)
 {
-  gsize n = strlen (FH_STDIO_SENTINEL);
+  gsize n = strlen (FH_CHANNEL_SENTINEL);
 
   if (len > 0 && line[len - 1] == '\r')
     len--;
-  return len > n + 1 && memcmp (line, FH_STDIO_SENTINEL " ", n + 1) == 0 &&
+  return len > n + 1 && memcmp (line, FH_CHANNEL_SENTINEL " ", n + 1) == 0 &&
          fh_channel_token_equal (self->token, line + n + 1, len - n - 1);
 }
 

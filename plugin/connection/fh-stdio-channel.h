@@ -4,7 +4,7 @@
  * carries its frames.  Until the executor has started, it carries whatever
  * the transport and the far side's login print: banners, MOTDs, prompts.
  * So the executor announces itself with a line holding a sentinel and the
- * connection's 128-bit token (FH_STDIO_SENTINEL " TOKEN"), and only what
+ * connection's 128-bit token (FH_CHANNEL_SENTINEL " TOKEN", fh-wire.h), and only what
  * follows that line is frames.  Every line before it is handed on as a
  * line of the transport's (bounded; a line that is cut goes on as cut).
  */
@@ -14,7 +14,6 @@
 
 G_BEGIN_DECLS
 
-#define FH_STDIO_SENTINEL "FARMHAND-CHANNEL-1"
 
 typedef struct _FhStdioChannel FhStdioChannel;
 
