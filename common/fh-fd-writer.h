@@ -18,6 +18,12 @@ typedef void (*FhFdWriterErrorFunc) (int saved_errno, gpointer user_data);
 FhFdWriter *fh_fd_writer_new (int fd, GMainContext *context,
                               FhFdWriterErrorFunc on_error, gpointer user_data);
 void fh_fd_writer_free (FhFdWriter *self);
+/* For a library in a process whose SIGPIPE disposition is not its own
+ * (the plugin inside a host): each write runs with SIGPIPE blocked in the
+ * writing thread, and the SIGPIPE a write to a vanished reader raised is
+ * taken back before the mask is restored, so the failure is an EPIPE
+ * error and the process's disposition is never touched. */
+void fh_fd_writer_keep_sigpipe (FhFdWriter *self);
 
 /* Appends @len bytes and writes as much as the fd takes now. */
 void fh_fd_writer_write (FhFdWriter *self, const void *data, gsize len);

@@ -10,9 +10,12 @@
 #include "fh-backchannel-listener.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <glib-unix.h>
 #include <glib/gstdio.h>
 
 #include "fh-error.h"
@@ -27,7 +30,7 @@ typedef struct _FhBackchannelListener FhBackchannelListener;
 typedef struct
 {
   FhBackchannelListener *owner;
-  GSocket *socket;
+  int fd;
   GSource *source;
   GSource *timer;
   FhWireDecoder *decoder;
@@ -39,7 +42,7 @@ struct _FhBackchannelListener
   char *dir;
   char *path;
   char *token;
-  GSocket *listener;
+  int listener;
   GSource *source;
   GList *pending;         /* Pending* */
   gboolean accepted;      /* the backchannel is taken; reject the rest */
@@ -53,9 +56,8 @@ pending_free (Pending *p)
 {
   fh_source_clear (&p->source);
   fh_source_clear (&p->timer);
-  if (p->socket != NULL)
-    g_socket_close (p->socket, NULL);
-  g_clear_object (&p->socket);
+  if (p->fd >= 0)
+    close (p->fd);
   fh_wire_decoder_free (p->decoder);
   g_free (p);
 }
@@ -79,7 +81,7 @@ judge (Pending *p, const char *payload, gsize len)
   g_autoptr (GError) err = NULL;
   g_autoptr (FhMessage) msg = fh_message_parse (payload, len, &err);
   g_autoptr (GBytes) rest = fh_wire_decoder_take_pending (p->decoder);
-  GSocket *socket;
+  int fd;
 
   if (msg == NULL || msg->type != FH_MESSAGE_HELLO)
     {
@@ -96,23 +98,24 @@ judge (Pending *p, const char *payload, gsize len)
       return;
     }
   /* Bytes after the hello belong to the conversation: @rest. */
-  socket = g_steal_pointer (&p->socket);
+  fd = p->fd;
+  p->fd = -1;
   self->accepted = TRUE;
   drop (p, NULL);
-  self->on_accept (socket, g_steal_pointer (&msg), g_steal_pointer (&rest), self->user_data);
+  self->on_accept (fd, g_steal_pointer (&msg), g_steal_pointer (&rest), self->user_data);
 }
 
 static gboolean
-on_pending_readable (GSocket *socket, GIOCondition cond, gpointer user_data)
+on_pending_readable (int fd, GIOCondition cond, gpointer user_data)
 {
   Pending *p = user_data;
   char buf[4096];
   g_autoptr (GError) err = NULL;
   const char *payload;
   gsize len;
-  gssize n = g_socket_receive (socket, buf, sizeof buf, NULL, &err);
+  gssize n = recv (fd, buf, sizeof buf, MSG_DONTWAIT);
 
-  if (n < 0 && g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
     return G_SOURCE_CONTINUE;
   if (n <= 0)
     {
@@ -147,35 +150,32 @@ on_pending_timeout (gpointer user_data)
 }
 
 static gboolean
-same_user (GSocket *socket)
+same_user (int fd)
 {
   struct ucred cred;
   socklen_t len = sizeof cred;
 
-  return getsockopt (g_socket_get_fd (socket), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
-         cred.uid == getuid ();
+  return getsockopt (fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.uid == getuid ();
 }
 
 static void
-admit (FhBackchannelListener *self, GSocket *socket)
+admit (FhBackchannelListener *self, int fd)
 {
   Pending *p;
 
-  if (self->accepted || !same_user (socket))
+  if (self->accepted || !same_user (fd))
     {
       self->on_reject (self->accepted ? "rejected a backchannel connection: the backchannel is taken"
                                       : "rejected a backchannel connection from another user",
                        self->user_data);
-      g_socket_close (socket, NULL);
-      g_object_unref (socket);
+      close (fd);
       return;
     }
   p = g_new0 (Pending, 1);
   p->owner = self;
-  p->socket = socket;
+  p->fd = fd;
   p->decoder = fh_wire_decoder_new (FH_WIRE_MAX_FRAME);
-  g_socket_set_blocking (socket, FALSE);
-  p->source = g_socket_create_source (socket, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  p->source = g_unix_fd_source_new (fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
   g_source_set_callback (p->source, G_SOURCE_FUNC (on_pending_readable), p, NULL);
   g_source_attach (p->source, self->context);
   p->timer = g_timeout_source_new (AUTH_TIMEOUT_MS);
@@ -185,28 +185,29 @@ admit (FhBackchannelListener *self, GSocket *socket)
 }
 
 static gboolean
-on_incoming (GSocket *listener, GIOCondition cond, gpointer user_data)
+on_incoming (int listener, GIOCondition cond, gpointer user_data)
 {
   FhBackchannelListener *self = user_data;
-  GSocket *socket;
+  int fd;
 
-  while ((socket = g_socket_accept (listener, NULL, NULL)) != NULL)
-    admit (self, socket);
+  while ((fd = accept4 (listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0)
+    admit (self, fd);
   return G_SOURCE_CONTINUE;
 }
 
 static gboolean
 listen_at (FhBackchannelListener *self, GError **error)
 {
-  g_autoptr (GSocketAddress) addr = g_unix_socket_address_new (self->path);
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
 
-  self->listener = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM,
-                                 G_SOCKET_PROTOCOL_DEFAULT, error);
-  if (self->listener == NULL || !g_socket_bind (self->listener, addr, FALSE, error) ||
-      !g_socket_listen (self->listener, error))
-    return FALSE;
-  g_socket_set_blocking (self->listener, FALSE);
-  self->source = g_socket_create_source (self->listener, G_IO_IN, NULL);
+  if (strlen (self->path) >= sizeof addr.sun_path)
+    return fh_throw (error, G_IO_ERROR, G_IO_ERROR_FILENAME_TOO_LONG, "the path is too long for a socket");
+  strcpy (addr.sun_path, self->path);
+  self->listener = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (self->listener < 0 || bind (self->listener, (struct sockaddr *) &addr, sizeof addr) < 0 ||
+      listen (self->listener, 8) < 0)
+    return fh_throw_errno (error, G_IO_ERROR, g_io_error_from_errno (errno), errno, "socket");
+  self->source = g_unix_fd_source_new (self->listener, G_IO_IN);
   g_source_set_callback (self->source, G_SOURCE_FUNC (on_incoming), self, NULL);
   g_source_attach (self->source, self->context);
   return TRUE;
@@ -219,6 +220,7 @@ fh_backchannel_listener_new (GMainContext *context, FhListenerAcceptFunc on_acce
 {
   g_autoptr (FhBackchannelListener) self = g_new0 (FhBackchannelListener, 1);
 
+  self->listener = -1;
   self->context = g_main_context_ref (context);
   self->on_accept = on_accept;
   self->on_reject = on_reject;
@@ -243,9 +245,8 @@ fh_backchannel_listener_free (FhBackchannelListener *self)
     return;
   g_list_free_full (self->pending, (GDestroyNotify) pending_free);
   fh_source_clear (&self->source);
-  if (self->listener != NULL)
-    g_socket_close (self->listener, NULL);
-  g_clear_object (&self->listener);
+  if (self->listener >= 0)
+    close (self->listener);
   if (self->path != NULL)
     g_unlink (self->path);
   if (self->dir != NULL)

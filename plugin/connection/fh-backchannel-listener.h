@@ -7,6 +7,9 @@
  * uid (SO_PEERCRED), one that does not send a hello with the right token
  * in time, and every connection after the first good one are closed and
  * reported — the job is not disturbed.
+ *
+ * Raw descriptors, not GSocket: GSocket's class sets SIGPIPE to SIG_IGN for
+ * the whole process, and the plugin changes nothing of its host's.
  */
 #pragma once
 
@@ -18,11 +21,10 @@ G_BEGIN_DECLS
 
 typedef struct _FhBackchannelListener FhBackchannelListener;
 
-/* A connection presented the token.  @socket (transfer full) is the
- * backchannel; @hello (transfer full) its first message; @rest (transfer
- * full) the bytes that came after the hello frame. */
-typedef void (*FhListenerAcceptFunc) (GSocket *socket, FhMessage *hello,
-                                      GBytes *rest, gpointer user_data);
+/* A connection presented the token.  @fd (transfer full, non-blocking) is
+ * the backchannel; @hello (transfer full) its first message; @rest
+ * (transfer full) the bytes that came after the hello frame. */
+typedef void (*FhListenerAcceptFunc) (int fd, FhMessage *hello, GBytes *rest, gpointer user_data);
 /* A connection was turned away, and why. */
 typedef void (*FhListenerRejectFunc) (const char *why, gpointer user_data);
 

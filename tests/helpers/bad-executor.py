@@ -13,6 +13,8 @@ for the reliability tests.  Modes:
   progress-flood   200000 progress frames per command, then a good result
   binary-stdout    8 MB of binary junk on stdout per command, then a good result
   wrong-version    a hello for protocol 2
+  close-stdin      closes its stdin, then says hello: every command the
+                   dispatcher writes meets a pipe with no reader
 """
 import json
 import os
@@ -69,6 +71,9 @@ elif mode == "duplicate-hello":
     hello()
 elif mode == "wrong-version":
     hello(protocol=2)
+elif mode == "close-stdin":
+    os.close(0)
+    hello()
 elif mode in ("unknown-seq", "progress-flood", "binary-stdout"):
     hello()
     for cmd in commands():
