@@ -20,6 +20,7 @@ static const char *const type_names[] = {
   [FH_MESSAGE_SIGNAL] = "signal",
   [FH_MESSAGE_HEARTBEAT] = "heartbeat",
   [FH_MESSAGE_CHANNEL] = "channel",
+  [FH_MESSAGE_EXIT] = "exit",
 };
 
 static const char *const signal_names[] = {
@@ -114,6 +115,16 @@ fh_message_new_signal (FhSignal signal)
   FhMessage *msg = fh_message_new (FH_MESSAGE_SIGNAL);
 
   msg->signal = signal;
+  return msg;
+}
+
+FhMessage *
+fh_message_new_exit (gint code)
+{
+  FhMessage *msg = fh_message_new (FH_MESSAGE_EXIT);
+
+  msg->code = code;
+  msg->has_code = TRUE;
   return msg;
 }
 
@@ -417,6 +428,10 @@ fh_message_parse (const char *payload, gsize len, GError **error)
     case FH_MESSAGE_SIGNAL: ok = parse_signal (&r, msg, error); break;
     case FH_MESSAGE_HEARTBEAT: ok = TRUE; break;
     case FH_MESSAGE_CHANNEL: ok = parse_channel (&r, msg, error); break;
+    case FH_MESSAGE_EXIT:
+      ok = read_int (&r, "code", TRUE, 0, 255, &msg->code, error);
+      msg->has_code = TRUE;
+      break;
     }
   return ok ? g_steal_pointer (&msg) : NULL;
 }
@@ -506,6 +521,9 @@ build_members (JsonObject *o, const FhMessage *msg)
       break;
     case FH_MESSAGE_CHANNEL:
       build_channel (o, msg);
+      break;
+    case FH_MESSAGE_EXIT:
+      json_object_set_int_member (o, "code", msg->code);
       break;
     }
 }

@@ -1,8 +1,9 @@
 /* fh-message.h — typed protocol messages (the JSON inside a wire frame).
  *
- * Dispatcher → executor: "command".  Executor → dispatcher: "hello" once,
- * then per command any number of "progress", "output" and "log" messages
- * and exactly one "result".  Over the stdio channel also "stream" (up),
+ * Dispatcher → executor: "command", and at the end "exit" when the host
+ * asked for an exit code.  Executor → dispatcher: "hello" once, then per
+ * command any number of "progress", "output" and "log" messages and
+ * exactly one "result".  Over the stdio channel also "stream" (up),
  * "signal" and "heartbeat" (down).  See docs/protocol.md and
  * schemas/protocol.schema.json.  Unknown fields are ignored so that a minor
  * protocol revision can add fields; unknown types are errors.
@@ -29,6 +30,8 @@ typedef enum {
   FH_MESSAGE_SIGNAL,     /* dispatcher → executor: interrupt/terminate/kill */
   FH_MESSAGE_HEARTBEAT,  /* dispatcher → executor: still here */
   FH_MESSAGE_CHANNEL,    /* dispatcher → executor, first: token, env, cwd */
+  FH_MESSAGE_EXIT,       /* dispatcher → executor, last: no more commands;
+                            end cleanly and exit with "code" */
 } FhMessageType;
 
 /* What a signal message asks the far side to do to its process group. */
@@ -80,7 +83,8 @@ typedef struct
   gint status;         /* FH_STATUS_OK or FH_STATUS_FAILED */
   char *traceback;     /* required when status is FH_STATUS_FAILED */
   gboolean has_code;
-  gint64 code;         /* the command's own exit status, when it has one */
+  gint64 code;         /* result: the command's own exit status, when it
+                          has one; exit: the status to exit with */
   gint64 stderr_lines; /* append this many of the command's last stderr
                           lines to the traceback (0: none) */
   gboolean final;      /* the command ended the session: the executor exits
@@ -112,6 +116,7 @@ FhMessage *fh_message_new_command (gint64 seq, FhPhase phase,
 FhMessage *fh_message_new_result (gint64 seq, gint status,
                                   const char *traceback);
 FhMessage *fh_message_new_signal (FhSignal signal);
+FhMessage *fh_message_new_exit (gint code);
 /* @env: NAME=VALUE entries (NULL: none); @cwd nullable. */
 FhMessage *fh_message_new_channel (const char *token, const char *const *env, const char *cwd,
                                    gint64 heartbeat_s);

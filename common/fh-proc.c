@@ -60,6 +60,26 @@ read_stat (const char *pid, pid_t *ppid, pid_t *pgrp)
   return state != 'Z';
 }
 
+/* Whether @pid is an ancestor of ours: a wrapper that started us (`sh -c`)
+ * may share our process group, and is not ours to end. */
+static gboolean
+is_ancestor (pid_t pid)
+{
+  pid_t p = getppid (), parent, group;
+  char name[32];
+
+  for (guint depth = 0; p > 1 && depth < 64; depth++)
+    {
+      if (p == pid)
+        return TRUE;
+      snprintf (name, sizeof name, "%d", (int) p);
+      if (!read_stat (name, &parent, &group))
+        return FALSE;
+      p = parent;
+    }
+  return FALSE;
+}
+
 GArray *
 fh_proc_find (pid_t pgid, pid_t ppid)
 {
@@ -76,7 +96,8 @@ fh_proc_find (pid_t pgid, pid_t ppid)
       char *end;
 
       pid = (pid_t) strtol (e->d_name, &end, 10);
-      if (*end != '\0' || pid <= 0 || pid == self || !read_stat (e->d_name, &p, &g))
+      if (*end != '\0' || pid <= 0 || pid == self || !read_stat (e->d_name, &p, &g) ||
+          (g == pgid && is_ancestor (pid)))
         continue;
       if ((pgid != 0 && g == pgid) || (ppid != 0 && p == ppid))
         g_array_append_val (out, pid);

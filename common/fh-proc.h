@@ -23,7 +23,8 @@ gboolean fh_proc_become_subreaper (void);
 void fh_proc_child_setup (pid_t parent, int death_signal);
 
 /* Pids of processes in process group @pgid (skipped when 0) or whose
- * parent is @ppid (skipped when 0), other than ourselves.  (transfer full) */
+ * parent is @ppid (skipped when 0), other than ourselves and our ancestors
+ * (a wrapper that started us, `sh -c`, may share our group).  (transfer full) */
 GArray *fh_proc_find (pid_t pgid, pid_t ppid);
 
 /* Sends @signum to every process fh_proc_find() returns, repeatedly until

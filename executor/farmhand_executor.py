@@ -206,16 +206,36 @@ def become_subreaper():
         pass
 
 
+def parent_of(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def ancestors():
+    """Our parent, its parent, ...: a wrapper that started us (`sh -c`)
+    may share our process group, and is not ours to end."""
+    out, pid = set(), os.getppid()
+    while pid > 1 and pid not in out:
+        out.add(pid)
+        pid = parent_of(pid)
+    return out
+
+
 def our_tree():
-    """Pids in our process group or adopted by us, other than ourselves."""
+    """Pids in our process group or adopted by us, other than ourselves
+    and our ancestors."""
     me, group = os.getpid(), os.getpgrp()
+    skip = ancestors() | {me}
     found = []
     try:
         entries = os.listdir("/proc")
     except OSError:
         return found
     for entry in entries:
-        if not entry.isdigit() or int(entry) == me:
+        if not entry.isdigit() or int(entry) in skip:
             continue
         try:
             with open("/proc/%s/stat" % entry) as f:
@@ -361,6 +381,12 @@ class FrameReader(object):
 
 
 def check_command(message, count):
+    """A command, or the dispatcher's last word: exit with a code."""
+    if message.get("type") == "exit":
+        code = message.get("code")
+        if not isinstance(code, int) or isinstance(code, bool) or not 0 <= code <= 255:
+            raise ProtocolError("frame %d: an exit message's code must be 0 to 255" % count)
+        return
     if (message.get("type") != "command" or not isinstance(message.get("seq"), int)
             or not isinstance(message.get("command"), str)):
         raise ProtocolError("frame %d is not a command message" % count)
@@ -751,7 +777,7 @@ def next_command(reader):
     commands have nothing to act on; terminate and kill end us."""
     while True:
         message = next_message_frame(reader)
-        if message is None or message.get("type") == "command":
+        if message is None or message.get("type") in ("command", "exit"):
             if message is not None:
                 check_command(message, reader.count)
             return message
@@ -825,6 +851,10 @@ def main(channel=None):
             code = 2
             break
         if message is None:
+            break
+        if message.get("type") == "exit":
+            # Asked to end cleanly with the code its host suggested.
+            code = message["code"]
             break
         try:
             code = session.run(message)

@@ -210,7 +210,11 @@ farmhand_step_builtin (WORD_LIST *list)
           running = 1;
           return EXECUTION_SUCCESS;
         case FH_BASH_NEXT_END:
-          bind_variable ("__fh_exit", "0", 0);
+          {
+            char code[16];
+            snprintf (code, sizeof code, "%d", fh_bash_link_get_exit_code (link_));
+            bind_variable ("__fh_exit", code, 0);
+          }
           return EXECUTION_FAILURE;
         case FH_BASH_NEXT_INTERRUPTED:
           /* A signal while we wait: SIGTERM must end bash now (bash defers

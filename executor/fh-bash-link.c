@@ -23,6 +23,7 @@
 
 struct _FhBashLink
 {
+  int exit_code;          /* what bash exits with at the end (an exit frame's) */
   int frames_fd;
   int backchannel_fd;
   int script_fd;        /* bash's script; -1 once it has ended */
@@ -166,6 +167,11 @@ take_frame (FhBashLink *self, const char *payload, gsize len, const char **comma
             fh_wire_decoder_get_n_frames (self->decoder), err->message);
       return FH_BASH_NEXT_ERROR;
     }
+  if (msg->type == FH_MESSAGE_EXIT)
+    {
+      self->exit_code = (int) msg->code;
+      return FH_BASH_NEXT_END;
+    }
   if (msg->type != FH_MESSAGE_COMMAND)
     {
       fail (self, message, "protocol error: expected a command, got a '%s' message",
@@ -223,6 +229,12 @@ fh_bash_link_next (FhBashLink *self, FhBashAnswer how, int status, const char **
       fh_wire_decoder_push (self->decoder, buf, n);
     }
   return take_frame (self, payload, len, command, message);
+}
+
+int
+fh_bash_link_get_exit_code (FhBashLink *self)
+{
+  return self->exit_code;
 }
 
 void

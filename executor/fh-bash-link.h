@@ -28,7 +28,8 @@ typedef struct _FhBashLink FhBashLink;
 
 typedef enum {
   FH_BASH_NEXT_COMMAND,      /* a command to run */
-  FH_BASH_NEXT_END,          /* end of input: the session is over */
+  FH_BASH_NEXT_END,          /* end of input, or an exit frame: the session
+                                is over (fh_bash_link_get_exit_code()) */
   FH_BASH_NEXT_INTERRUPTED,  /* a signal arrived while waiting: let bash
                                 handle it, then call again */
   FH_BASH_NEXT_ERROR,        /* a protocol or I/O error (see the message) */
@@ -49,6 +50,8 @@ typedef enum {
  * all three.  (transfer full) */
 FhBashLink *fh_bash_link_new (int frames_fd, int backchannel_fd, int script_fd);
 void fh_bash_link_free (FhBashLink *self);
+/* What bash exits with at FH_BASH_NEXT_END: the exit frame's code, or 0. */
+int fh_bash_link_get_exit_code (FhBashLink *self);
 
 /* Answers the pending command, if any, as @how says, then reads the next
  * command.  On FH_BASH_NEXT_COMMAND, *@command stays valid until the next

@@ -62,6 +62,7 @@ typedef struct
   FhStdioRelay *relay;    /* the stdio channel, or NULL */
   int exit_code;
   int signum;
+  int asked_exit;         /* an exit frame's code, -1: none came */
 } Executor;
 
 /* Everything we started: our process group, and orphans that came back to
@@ -123,6 +124,12 @@ handle_frame (Executor *ex, const char *payload, gsize len)
   if (msg == NULL)
     die (ex, 2, "protocol error in command frame %" G_GUINT64_FORMAT ": %s",
          fh_wire_decoder_get_n_frames (ex->decoder), err->message);
+  if (msg->type == FH_MESSAGE_EXIT)
+    {
+      ex->asked_exit = (int) msg->code;
+      fh_shell_session_end_input (ex->shell);
+      return;
+    }
   if (msg->type != FH_MESSAGE_COMMAND)
     die (ex, 2, "protocol error: expected a command, got a '%s' message",
          fh_message_type_to_string (msg->type));
@@ -158,8 +165,12 @@ on_relay_command (const FhMessage *command, gpointer user_data)
 {
   Executor *ex = user_data;
 
-  if (command == NULL)
-    fh_shell_session_end_input (ex->shell);
+  if (command == NULL || command->type == FH_MESSAGE_EXIT)
+    {
+      if (command != NULL)
+        ex->asked_exit = (int) command->code;
+      fh_shell_session_end_input (ex->shell);
+    }
   else
     fh_shell_session_run (ex->shell, command);
 }
@@ -357,7 +368,7 @@ main (int argc, char **argv)
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- run farmhand commands in a persistent shell");
   g_autoptr (GError) err = NULL;
   g_autoptr (FhMessage) hello = NULL;
-  Executor ex = { 0 };
+  Executor ex = { .asked_exit = -1 };
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_description (ctx, "Started by the farmhand dispatcher, not by hand: "
@@ -400,5 +411,9 @@ main (int argc, char **argv)
       signal (ex.signum, SIG_DFL);
       kill (getpid (), ex.signum);
     }
+  /* A shell that ended cleanly at the dispatcher's exit frame (translator
+   * mode; in direct mode bash exits with the code itself). */
+  if (ex.asked_exit >= 0 && ex.exit_code == 0)
+    return ex.asked_exit;
   return ex.exit_code;
 }

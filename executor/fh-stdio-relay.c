@@ -178,9 +178,9 @@ handle_down (FhStdioRelay *self, const char *payload, gsize len)
   self->last_in = g_get_monotonic_time ();
   if (msg->type == FH_MESSAGE_SIGNAL)
     on_signal (msg);
-  else if (msg->type == FH_MESSAGE_COMMAND)
+  else if (msg->type == FH_MESSAGE_COMMAND || msg->type == FH_MESSAGE_EXIT)
     {
-      self->in_flight++;
+      self->in_flight += msg->type == FH_MESSAGE_COMMAND;
       if (self->func != NULL)
         self->func (msg, self->user_data);
       else
