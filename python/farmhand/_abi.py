@@ -1,4 +1,4 @@
-"""The job-type plugin ABI (abi/fh-plugin.h, version 1.1) in ctypes.
+"""The job-type plugin ABI (abi/fh-plugin.h, version 1.2) in ctypes.
 
 ctypes rather than a C extension: the package is plain Python, so one copy
 serves every Python that can load it — the system's, a venv's, and the
@@ -7,13 +7,23 @@ and C ABIs vary and which cannot build extensions on a render node.  The
 plugin's ABI was made for this: C strings and JSON only, structs that carry
 their version and size, every entry point safe against bad input.  Calls
 into the plugin release the GIL; its callbacks take it back.
+
+This is a host of the ABI in its own right: it applies the header's rules
+(its major, a descriptor at least 1.0's size with 1.0's entry points, and
+the one rule for members added since: SINCE and Plugin.has()), not the
+policies of farmhand's C loader.
 """
+from __future__ import annotations
+
 import ctypes
 import json
 import os
+from typing import Any, Dict, Optional, Union
+
+from ._errors import JobError, LogScanError, PluginError, Problem
 
 ABI_MAJOR = 1
-ABI_MINOR = 1
+ABI_MINOR = 2
 SYMBOL = "fh_plugin_get_desc"
 MODULE = "libfarmhand-jobtype.so"
 
@@ -23,6 +33,8 @@ STREAMS = {LOG_STDOUT: "stdout", LOG_STDERR: "stderr", LOG_FARMHAND: "farmhand"}
 RUN_OK, RUN_ITEMS_FAILED, RUN_JOB_FAILED, RUN_CANCELLED, RUN_REFUSED = range(5)
 CANCEL_GRACEFUL, CANCEL_NOW = 0, 1
 AGENDA_COMMANDS = 1
+# The minor that added each member after 1.0 (FH_PLUGIN_SINCE_*).
+SINCE = {"job_scan_log": 1, "job_create": 2}
 
 # Strings the plugin returns are pointers (c_void_p) until read, so that
 # they can be handed back to free_string.
@@ -53,7 +65,7 @@ class HostApi(ctypes.Structure):
 JobNewFunc = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.POINTER(HostApi), ctypes.c_char_p,
                               ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p))
 JobRunFunc = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.POINTER(ctypes.c_void_p))
-JobCancelFunc = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int)
+JobCancelFunc = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_uint32)
 JobFreeFunc = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 FreeStringFunc = ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 JobDescribeFunc = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
@@ -62,6 +74,8 @@ JobAgendaFunc = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char
 # ABI 1.1
 JobScanLogFunc = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t,
                                   ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p))
+# ABI 1.2: job_new's signature, its error a JSON object.
+JobCreateFunc = JobNewFunc
 
 
 class PluginDesc(ctypes.Structure):
@@ -81,30 +95,29 @@ class PluginDesc(ctypes.Structure):
         ("free_string", FreeStringFunc),
         ("job_describe", JobDescribeFunc),
         ("job_agenda", JobAgendaFunc),
-        ("job_scan_log", JobScanLogFunc),   # ABI 1.1: NULL in a 1.0 plugin
-        ("reserved", ctypes.c_void_p * 7),
+        ("job_scan_log", JobScanLogFunc),   # ABI 1.1
+        ("job_create", JobCreateFunc),      # ABI 1.2
+        ("reserved", ctypes.c_void_p * 6),
     ]
 
 
-# Every 1.x descriptor has these (what host/fh-plugin-module.c checks too).
+# Every 1.x descriptor has these.
 DESC_MIN_SIZE = PluginDesc.job_agenda.offset + ctypes.sizeof(ctypes.c_void_p)
 ENTRY_POINTS = ("job_new", "job_run", "job_cancel", "job_free", "free_string",
                 "job_describe", "job_agenda")
-LICENSES = {"MIT", "BSD-2-Clause", "BSD-3-Clause", "Apache-2.0", "ISC", "MPL-2.0",
-            "LGPL-2.1-or-later", "LGPL-3.0-or-later", "GPL-2.0-or-later",
-            "GPL-3.0-or-later", "Zlib", "Proprietary"}
 
 
-class PluginError(Exception):
-    """The job-type plugin could not be loaded (the message says what to do)."""
+def host_api(callbacks: tuple) -> HostApi:
+    """This package's FhHostApi: its version, the five callbacks."""
+    return HostApi(ABI_MAJOR, ABI_MINOR, ctypes.sizeof(HostApi), 0, None, *callbacks)
 
 
-class Plugin(object):
-    """A loaded job-type plugin: its descriptor, checked as the C host
-    checks it.  Loaded means loaded: the plugin registers GTypes, which
-    cannot be unregistered, so it is never unloaded."""
+class Plugin:
+    """A loaded job-type plugin: its descriptor, checked by the header's
+    rules.  Loaded means loaded: the plugin registers GTypes, which cannot
+    be unregistered, so it is never unloaded."""
 
-    def __init__(self, path):
+    def __init__(self, path: str) -> None:
         self.path = path
         try:
             self._lib = ctypes.CDLL(path, mode=os.RTLD_NOW | os.RTLD_LOCAL)
@@ -126,44 +139,70 @@ class Plugin(object):
             raise PluginError("%s was built for farmhand plugin ABI %d.%d, but this host speaks "
                               "ABI %d.%d: rebuild the plugin against this farmhand"
                               % (path, major, minor, ABI_MAJOR, ABI_MINOR))
-        if minor > ABI_MINOR:
-            raise PluginError("%s needs farmhand plugin ABI %d.%d, newer than this host's %d.%d: "
-                              "upgrade farmhand's Python package" % (path, major, minor, ABI_MAJOR, ABI_MINOR))
         if size < DESC_MIN_SIZE:
             raise PluginError("%s: descriptor is %d bytes, smaller than ABI %d.0's %d"
                               % (path, size, ABI_MAJOR, DESC_MIN_SIZE))
         self.desc = ctypes.cast(address, ctypes.POINTER(PluginDesc)).contents
-        license = (self.desc.license or b"").decode()
-        if license not in LICENSES:
-            raise PluginError("%s: license '%s' is not a known SPDX identifier" % (path, license))
         for name in ENTRY_POINTS:
-            if not ctypes.cast(getattr(self.desc, name), ctypes.c_void_p).value:
+            if not self._address(name):
                 raise PluginError("%s: descriptor lacks the %s entry point" % (path, name))
-        self.name = self.desc.name.decode()
-        self.version = self.desc.version.decode()
+        self.name = (self.desc.name or b"").decode()
+        self.version = (self.desc.version or b"").decode()
+        self.license = (self.desc.license or b"").decode()
 
-    def scan_log(self, job, log, preset=None, per_line=False):
+    def _address(self, member: str) -> Optional[int]:
+        return ctypes.cast(getattr(self.desc, member), ctypes.c_void_p).value
+
+    def has(self, member: str) -> bool:
+        """FH_PLUGIN_HAS: the plugin's minor is new enough for @member and
+        the entry point is set."""
+        return self.desc.abi_minor >= SINCE.get(member, 0) and bool(self._address(member))
+
+    def create_job(self, host: Optional[HostApi], text: str, options: Dict[str, Any]) -> int:
+        """job_create (job_new for a plugin before 1.2): the job's pointer,
+        or JobError with every problem."""
+        error = ctypes.c_void_p()
+        create = self.desc.job_create if self.has("job_create") else self.desc.job_new
+        job = create(ctypes.byref(host) if host is not None else None, text.encode("utf-8"),
+                     json.dumps(options).encode("utf-8"), ctypes.byref(error))
+        if job:
+            return job
+        message = self.take_string(error.value) or ""
+        if self.has("job_create"):
+            raise JobError.from_json(self.parse(message, "job_create"))
+        # A 1.1 plugin's text: a problem a line (what 1.1 promised).
+        raise JobError("invalid_job", [Problem("", line) for line in message.splitlines() if line],
+                       options.get("source"), message)
+
+    def scan_log(self, job: Optional[int], log: Union[bytes, str], preset: Optional[str] = None,
+                 per_line: bool = False) -> Dict[str, Any]:
         """job_scan_log (ABI 1.1): what @job's log rules (a job pointer, or
         None: those of log preset @preset alone) make of @log (bytes or
-        str), as a dict (docs/log-presets.md).  ValueError for a bad
+        str), as a dict (docs/log-presets.md).  LogScanError for a bad
         preset; PluginError for a 1.0 plugin."""
-        func = ctypes.cast(self.desc.job_scan_log, ctypes.c_void_p).value
-        if self.desc.abi_minor < 1 or not func:
+        if not self.has("job_scan_log"):
             raise PluginError("%s speaks plugin ABI %d.%d: it cannot scan a log (job_scan_log is ABI 1.1)"
                               % (self.path, self.desc.abi_major, self.desc.abi_minor))
         if isinstance(log, str):
             log = log.encode("utf-8")
-        options = {"per_line": bool(per_line)}
+        options: Dict[str, Any] = {"per_line": bool(per_line)}
         if preset is not None:
             options["preset"] = preset
         error = ctypes.c_void_p()
         text = self.desc.job_scan_log(job, log, len(log), json.dumps(options).encode("utf-8"),
                                       ctypes.byref(error))
         if not text:
-            raise ValueError(self.take_string(error.value) or "the plugin scanned nothing")
-        return json.loads(self.take_string(text))
+            raise LogScanError(self.take_string(error.value) or "the plugin scanned nothing")
+        return self.parse(self.take_string(text), "job_scan_log")
 
-    def take_string(self, address):
+    def parse(self, text: Optional[str], what: str) -> Any:
+        """JSON the plugin returned from @what, or PluginError."""
+        try:
+            return json.loads(text or "")
+        except ValueError as e:
+            raise PluginError("the plugin's %s answered what is not JSON: %s" % (what, e)) from None
+
+    def take_string(self, address: Optional[int]) -> Optional[str]:
         """A string the plugin returned, as str, handed back to the plugin."""
         if not address:
             return None

@@ -1,98 +1,132 @@
 """farmhand.Job: one job through the job-type plugin, from Python."""
+from __future__ import annotations
+
 import ctypes
+import enum
 import json
 import os
 import signal
 import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
 
 from . import _abi
+from ._errors import ItemsError, PluginError, StateError
 from ._paths import plugin_path
+
+OnResult = Callable[[Dict[str, Any]], None]
+OnLog = Callable[[Optional[str], str, str], None]
+OnProgress = Callable[[Optional[str], float], None]
 
 _plugins = {}
 _plugins_lock = threading.Lock()
 
 
-def load_plugin(path=None):
+def load_plugin(path: Optional[str] = None) -> _abi.Plugin:
     """The job-type plugin at @path (default: $FARMHAND_PLUGIN, the build
     tree's, or the installed one), loaded once per process."""
     path = path or plugin_path()
     with _plugins_lock:
         if path not in _plugins:
             if not os.path.exists(path):
-                raise _abi.PluginError("no job-type plugin at %s: set FARMHAND_PLUGIN, or build "
-                                       "farmhand (meson compile -C build)" % path)
+                raise PluginError("no job-type plugin at %s: set FARMHAND_PLUGIN, or build "
+                                  "farmhand (meson compile -C build)" % path)
             _plugins[path] = _abi.Plugin(path)
         return _plugins[path]
 
 
-def scan_log(log, preset, plugin=None):
+def scan_log(log: Union[bytes, str], preset: str, plugin: Optional[str] = None) -> Dict[str, Any]:
     """What log preset @preset makes of @log (bytes or str), with no job:
     `farmhand log test --preset NAME --json`."""
     return load_plugin(plugin).scan_log(None, log, preset)
 
 
-class JobError(ValueError):
-    """The plugin refused the job.  The message has every problem, one per
-    line; .problems holds them, each starting with its JSON path (or, for
-    a syntax error, with the source and line:column)."""
+class Status(str, enum.Enum):
+    """How a run ended (a str: compares equal to its value)."""
 
-    def __init__(self, message):
-        super().__init__(message)
-        self.problems = [line for line in message.splitlines() if line]
+    COMPLETE = "complete"       # every item served completed
+    FAILED = "failed"           # ran to the end; an item or teardown failed
+    JOB_FAILED = "job_failed"   # stopped early: the executor, or setup
+    CANCELLED = "cancelled"     # cancel() was called
+    REFUSED = "refused"         # nothing ran
 
 
-class Summary(object):
-    """What a run did: .status ("complete", "failed", "job_failed",
-    "cancelled"), .results (one dict per item served, as
-    schemas/result.schema.json), .items_complete, .items_failed, .error
-    (why the job stopped early, or None), .executor (argv, kind, pid,
-    restarts, exit_code) and .raw, the plugin's summary as it came."""
+# job_run's return (FhRunStatus) and the status its summary must say.
+_RUN_STATUS = {_abi.RUN_OK: Status.COMPLETE, _abi.RUN_ITEMS_FAILED: Status.FAILED,
+               _abi.RUN_JOB_FAILED: Status.JOB_FAILED, _abi.RUN_CANCELLED: Status.CANCELLED,
+               _abi.RUN_REFUSED: Status.REFUSED}
 
-    def __init__(self, raw, results):
-        self.raw = raw
-        self.status = raw.get("status", "unknown")
-        self.results = results
-        self.items_complete = raw.get("items_complete", 0)
-        self.items_failed = raw.get("items_failed", 0)
-        self.error = raw.get("error")
-        self.executor = raw.get("executor", {})
+
+@dataclass
+class Summary:
+    """What a run did: .status (a Status), .results (one dict per item
+    served, as schemas/result.schema.json), .items_complete,
+    .items_failed, .error (why the job stopped early, or None), .executor
+    (argv, kind, pid, restarts, exit_code) and .raw, the plugin's summary
+    as it came."""
+
+    status: Status
+    results: List[Dict[str, Any]]
+    items_complete: int = 0
+    items_failed: int = 0
+    error: Optional[str] = None
+    executor: Dict[str, Any] = field(default_factory=dict)
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_run(cls, code: int, raw: Dict[str, Any], results: List[Dict[str, Any]]) -> "Summary":
+        """From job_run's return and its summary, which must agree."""
+        status = _RUN_STATUS.get(code)
+        if status is None or raw.get("status") != status.value:
+            raise PluginError("the plugin's job_run returned %r with a summary that says %r"
+                              % (code, raw.get("status")))
+        return cls(status, results, raw.get("items_complete", 0), raw.get("items_failed", 0),
+                   raw.get("error"), raw.get("executor", {}), raw)
 
     @property
-    def ok(self):
-        return self.status == "complete"
-
-    def __repr__(self):
-        return "<farmhand.Summary %s: %d complete, %d failed>" % (
-            self.status, self.items_complete, self.items_failed)
+    def ok(self) -> bool:
+        return self.status is Status.COMPLETE
 
 
-class _Run(object):
+@dataclass(frozen=True)
+class End:
+    """Served by run()'s items (a host's own work): the end of the work,
+    and the exit code the executor is asked to exit with after teardown
+    (ABI 1.2; Qube's close(exitcode))."""
+
+    exit_code: int = 0
+
+
+class _Run:
     """The host's side of one job_run: serves items, collects results,
     forwards log lines and progress to the caller's functions.  A callback
     that raises cancels the job; the exception is raised again by run()."""
 
-    def __init__(self, job, items, on_result, on_log, on_progress):
+    def __init__(self, job: "Job", items: Optional[Iterable[Any]], on_result: Optional[OnResult],
+                 on_log: Optional[OnLog], on_progress: Optional[OnProgress]) -> None:
         self.job = job
-        self.items = iter(items) if items is not None else iter(range(job.n_items))
+        self.items: Iterator[Any] = iter(items) if items is not None else iter(range(job.n_items))
         self.by_index = items is None
         self.on_result, self.on_log, self.on_progress = on_result, on_log, on_progress
-        self.results = []
-        self.error = None
-        self.served = {}     # address -> buffer, until free_item
+        self.results: List[Dict[str, Any]] = []
+        self.error: Optional[BaseException] = None
+        self.served: Dict[int, Any] = {}     # address -> buffer, until free_item
 
-    def fail(self, exc):
+    def fail(self, exc: BaseException) -> None:
         if self.error is None:
             self.error = exc
         # Ctrl-C that Python delivers inside a callback: as the signal
         # watcher would, gracefully (teardown runs); anything else at once.
         self.job.cancel(now=not isinstance(exc, KeyboardInterrupt))
 
-    def next_item(self, data):
+    def next_item(self, data: Any) -> Optional[int]:
         try:
             item = next(self.items, None)
             if item is None:
                 return None
-            if self.by_index or isinstance(item, int):
+            if isinstance(item, End):
+                work: Dict[str, Any] = {"end": True, "exit_code": item.exit_code}
+            elif self.by_index or isinstance(item, int):
                 work = {"index": item}
             elif isinstance(item, dict):
                 work = item
@@ -106,10 +140,10 @@ class _Run(object):
             self.fail(e)
             return None
 
-    def free_item(self, data, address):
+    def free_item(self, data: Any, address: int) -> None:
         self.served.pop(address, None)
 
-    def report_item(self, data, result_json):
+    def report_item(self, data: Any, result_json: bytes) -> None:
         try:
             result = json.loads(result_json.decode("utf-8"))
             self.results.append(result)
@@ -118,7 +152,7 @@ class _Run(object):
         except BaseException as e:
             self.fail(e)
 
-    def log_line(self, data, item, stream, line, length):
+    def log_line(self, data: Any, item: Optional[bytes], stream: int, line: int, length: int) -> None:
         if self.on_log is None:
             return
         try:
@@ -127,7 +161,7 @@ class _Run(object):
         except BaseException as e:
             self.fail(e)
 
-    def progress(self, data, item, fraction):
+    def progress(self, data: Any, item: Optional[bytes], fraction: float) -> None:
         if self.on_progress is None:
             return
         try:
@@ -136,7 +170,7 @@ class _Run(object):
             self.fail(e)
 
 
-class _SignalWatch(object):
+class _SignalWatch:
     """While a job runs in the main thread, Python cannot run its SIGINT
     handler (the thread is in C, or in a callback that must not raise).
     So, while the job runs, SIGINT only records itself, and Python's wakeup
@@ -145,9 +179,9 @@ class _SignalWatch(object):
     has stopped.  An application that handles SIGINT itself (a DCC) keeps
     its handler: then nothing here is installed."""
 
-    def __init__(self, job):
+    def __init__(self, job: "Job") -> None:
         self.job = job
-        self.signals = []
+        self.signals: List[int] = []
         self.thread = None
         if (threading.current_thread() is not threading.main_thread()
                 or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
@@ -159,10 +193,10 @@ class _SignalWatch(object):
         self.thread = threading.Thread(target=self._watch, name="farmhand-signals", daemon=True)
         self.thread.start()
 
-    def _on_sigint(self, signum, frame):
+    def _on_sigint(self, signum: int, frame: Any) -> None:
         self.signals.append(signum)
 
-    def _watch(self):
+    def _watch(self) -> None:
         count = 0
         while True:
             data = os.read(self.r, 64)
@@ -173,7 +207,7 @@ class _SignalWatch(object):
                     count += 1
                     self.job.cancel(now=count > 1)
 
-    def close(self):
+    def close(self) -> None:
         """Puts Python's handler and wakeup fd back; raises
         KeyboardInterrupt when a SIGINT came meanwhile."""
         if self.thread is None:
@@ -187,17 +221,19 @@ class _SignalWatch(object):
             raise KeyboardInterrupt
 
 
-class Job(object):
+class Job:
     """A farmhand job, validated by the job-type plugin.
 
     @job is a job description: a dict, or the path of a JSON file.
     @job_dir is what relative paths in it mean (default: the file's
     directory, or the current one for a dict); @output_dir its
     FARMHAND_OUTPUT_DIR (default: ./farmhand-out/<name>).  An invalid job
-    raises JobError listing every problem by JSON path.  A Job runs once;
+    raises JobError with every problem (its field's path, its message, and
+    the line and column where the file has them).  A Job runs once;
     close() (or the end of a with block) releases it."""
 
-    def __init__(self, job, job_dir=None, output_dir=None, plugin=None):
+    def __init__(self, job: Union[Dict[str, Any], str, "os.PathLike[str]"], job_dir: Optional[str] = None,
+                 output_dir: Optional[str] = None, plugin: Optional[str] = None) -> None:
         self._plugin = load_plugin(plugin)
         self._desc = self._plugin.desc
         self._job = None
@@ -216,18 +252,15 @@ class Job(object):
         if output_dir is not None:
             options["output_dir"] = os.fspath(output_dir)
         self._make_host()
-        error = ctypes.c_void_p()
-        self._job = self._desc.job_new(ctypes.byref(self._api), text.encode("utf-8"),
-                                       json.dumps(options).encode("utf-8"), ctypes.byref(error))
-        if not self._job:
-            raise JobError(self._plugin.take_string(error.value) or "the plugin refused the job")
-        self.description = json.loads(self._plugin.take_string(self._desc.job_describe(self._job)))
+        self._job = self._plugin.create_job(self._api, text, options)
+        self.description: Dict[str, Any] = self._plugin.parse(
+            self._plugin.take_string(self._desc.job_describe(self._job)), "job_describe")
 
-    def _make_host(self):
+    def _make_host(self) -> None:
         # The callbacks dispatch to the run in progress; they (and the
         # struct) live as long as the job: the plugin keeps pointers.
-        def relay(name):
-            def call(*args):
+        def relay(name: str) -> Callable[..., Any]:
+            def call(*args: Any) -> Any:
                 run = self._run
                 return getattr(run, name)(*args) if run is not None else None
             return call
@@ -235,22 +268,22 @@ class Job(object):
             _abi.NextItemFunc(relay("next_item")), _abi.FreeItemFunc(relay("free_item")),
             _abi.ReportItemFunc(relay("report_item")), _abi.LogLineFunc(relay("log_line")),
             _abi.ProgressFunc(relay("progress")))
-        self._api = _abi.HostApi(_abi.ABI_MAJOR, _abi.ABI_MINOR, ctypes.sizeof(_abi.HostApi), 0, None,
-                                 *self._callbacks)
+        self._api = _abi.host_api(self._callbacks)
 
     @property
-    def name(self):
+    def name(self) -> str:
         return self.description["name"]
 
     @property
-    def n_items(self):
+    def n_items(self) -> int:
         return self.description["items"]
 
-    def items(self, items=None, commands=True):
+    def items(self, items: Optional[str] = None, commands: bool = True) -> List[Dict[str, Any]]:
         """The agenda, as the plugin lists it: dicts with "number" (from 1),
         "index", "name", "frames" and "command".  @items selects some by
-        number in frame-list syntax ("3-7,10")."""
-        out = []
+        number in frame-list syntax ("3-7,10"); ItemsError for a list the
+        job does not have."""
+        out: List[Dict[str, Any]] = []
         if items is not None:
             return self._agenda(items, commands)
         page = 10000
@@ -258,28 +291,31 @@ class Job(object):
             out.extend(self._agenda("%d-%d" % (first, min(self.n_items, first + page - 1)), commands))
         return out
 
-    def _agenda(self, items, commands):
+    def _agenda(self, items: str, commands: bool) -> List[Dict[str, Any]]:
         error = ctypes.c_void_p()
         text = self._desc.job_agenda(self._check_open(), items.encode("utf-8"),
                                      _abi.AGENDA_COMMANDS if commands else 0, ctypes.byref(error))
         if not text:
-            raise ValueError(self._plugin.take_string(error.value) or "the plugin listed nothing")
-        return json.loads(self._plugin.take_string(text))
+            raise ItemsError(self._plugin.take_string(error.value) or "the plugin listed nothing")
+        return self._plugin.parse(self._plugin.take_string(text), "job_agenda")
 
-    def scan_log(self, log, preset=None, per_line=False):
+    def scan_log(self, log: Union[bytes, str], preset: Optional[str] = None,
+                 per_line: bool = False) -> Dict[str, Any]:
         """What this job's log rules make of @log (bytes or str), as
         `farmhand log test --json` prints it: {"verdict", "class",
         "reason", "errors", "warnings", "highlights", "progress",
         "outputs", ...}.  @preset replaces the job's log preset."""
         return self._plugin.scan_log(self._check_open(), log, preset, per_line)
 
-    def run(self, items=None, on_result=None, on_log=None, on_progress=None):
+    def run(self, items: Optional[Iterable[Any]] = None, on_result: Optional[OnResult] = None,
+            on_log: Optional[OnLog] = None, on_progress: Optional[OnProgress] = None) -> Summary:
         """Runs the job to the end: one executor, setup once, the items,
         teardown.  @items is an iterable of the items to serve, in order
         (default: the whole agenda) — a Python farm host hands out its own
         work this way: names as job.items() gives them, or indices (int,
         from 0); a dict {"command": ..., "name": ...} runs a command that
-        is not in the agenda.  on_result(result) is called as
+        is not in the agenda; End(code) ends the work and asks the
+        executor to exit with code after teardown.  on_result(result) is called as
         each item ends, on_log(item, stream, line) for every line of the job
         log, on_progress(item, fraction) as an item reports progress; all on
         this thread.  Ctrl-C (SIGINT) while it runs in the main thread
@@ -287,23 +323,23 @@ class Job(object):
         raised once it has stopped.  Returns a Summary."""
         with self._lock:
             if self._ran:
-                raise RuntimeError("a farmhand.Job runs once: make another for another run")
+                raise StateError("a farmhand.Job runs once: make another for another run")
             self._ran = True
             job = self._check_open()
             self._run = run = _Run(self, items, on_result, on_log, on_progress)
         watch = _SignalWatch(self)
         summary = ctypes.c_void_p()
         try:
-            self._desc.job_run(job, ctypes.byref(summary))
+            code = self._desc.job_run(job, ctypes.byref(summary))
         finally:
             self._run = None
-            raw = json.loads(self._plugin.take_string(summary.value) or "{}")
+            text = self._plugin.take_string(summary.value)
             watch.close()
         if run.error is not None:
             raise run.error
-        return Summary(raw, run.results)
+        return Summary.from_run(code, self._plugin.parse(text, "job_run"), run.results)
 
-    def cancel(self, now=False):
+    def cancel(self, now: bool = False) -> None:
         """Stops the run from any thread: the running command is interrupted
         (and, unless @now, teardown runs).  Before run(): it will run
         nothing.  After: nothing happens."""
@@ -311,29 +347,29 @@ class Job(object):
             if self._job is not None:
                 self._desc.job_cancel(self._job, _abi.CANCEL_NOW if now else _abi.CANCEL_GRACEFUL)
 
-    def close(self):
+    def close(self) -> None:
         """Releases the job (a running one is cancelled at once first)."""
         with self._lock:
             job, self._job = self._job, None
         if job is not None:
             self._desc.job_free(job)
 
-    def _check_open(self):
+    def _check_open(self) -> int:
         if self._job is None:
-            raise RuntimeError("this farmhand.Job is closed")
+            raise StateError("this farmhand.Job is closed")
         return self._job
 
-    def __enter__(self):
+    def __enter__(self) -> "Job":
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def __del__(self):
+    def __del__(self) -> None:
         try:
             self.close()
         except Exception:
             pass
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return "<farmhand.Job %r: %d items>" % (self.name, self.n_items)

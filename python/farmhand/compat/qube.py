@@ -11,18 +11,23 @@ returning 0 or 1 (the traceback on sys.stderr), ``close(exitcode=0)``
 returning the child's exit code.  What differs — no 0.2 s polling, no TCP,
 an authenticated backchannel, what the child must be — is in docs/qube.md.
 """
+from __future__ import annotations
+
 import collections
 import os
 import queue
 import sys
 import threading
+from typing import Any, Callable, Dict, Iterator, List, Optional, Union
 
 from .. import _job
+from .._errors import ArgumentError, StateError
 
+# On the results queue: the run ended.
 _DONE = object()
 
 
-class PyCmdDispatcher(object):
+class PyCmdDispatcher:
     """Runs commands in one persistent child — an executor speaking
     farmhand's protocol, e.g. ``mayapy -u <farmhand.executor_path("python")>``
     — one at a time, each answered over farmhand's backchannel."""
@@ -34,7 +39,8 @@ class PyCmdDispatcher(object):
     BLOCKSIZE = 4096
     POLL_TIMEOUT = 200
 
-    def __init__(self, logHandler=None, mergeStderr=False, debug=False):
+    def __init__(self, logHandler: Optional[Callable[[str], Any]] = None, mergeStderr: bool = False,
+                 debug: bool = False) -> None:
         """@logHandler (the backend's logHandler method, or any callable
         taking a str) receives the child's output line by line (default:
         printed to stdout); with @mergeStderr its stderr too (default: to
@@ -43,41 +49,41 @@ class PyCmdDispatcher(object):
         self.logHandler = logHandler
         self.mergeStderr = mergeStderr
         self.debug = debug
-        self.child = None
-        self._job = None
-        self._thread = None
-        self._work = queue.Queue()
-        self._results = queue.Queue()
-        self._summary = None
-        self._failure = None
+        self.child: Optional[_job.Job] = None
+        self._job: Optional[_job.Job] = None
+        self._thread: Optional[threading.Thread] = None
+        self._work: "queue.Queue[Any]" = queue.Queue()
+        self._results: "queue.Queue[Any]" = queue.Queue()
+        self._summary: Optional[_job.Summary] = None
+        self._failure: Optional[BaseException] = None
         self._count = 0
         self._stderr_seen = collections.deque(maxlen=500)  # this command's stderr lines
 
     # ---- the child ---------------------------------------------------------
 
-    def startChild(self, subprocessArgs):
+    def startChild(self, subprocessArgs: List[str]) -> None:
         """Starts the child: @subprocessArgs is Qube's 3-element list —
         the shell's full path, '-c', and the command that starts the child
         as one string (it must start a farmhand executor)."""
         args = list(subprocessArgs)
         if len(args) != 3 or not all(isinstance(a, str) for a in args) or args[1] != "-c":
-            raise ValueError("startChild takes [shell, '-c', command] (3 strings), not %r"
+            raise ArgumentError("startChild takes [shell, '-c', command] (3 strings), not %r"
                              % (subprocessArgs,))
         if self._job is not None:
-            raise RuntimeError("startChild was already called")
+            raise StateError("startChild was already called")
         self._job = _job.Job({"name": "qube", "executor": {"argv": args}}, job_dir=os.getcwd())
         self._thread = threading.Thread(target=self._serve, name="farmhand-qube", daemon=True)
         self._thread.start()
         self.child = self._job
 
-    def _items(self):
+    def _items(self) -> Iterator[Any]:
         while True:
             work = self._work.get()
-            if work is _DONE:
-                return
             yield work
+            if isinstance(work, _job.End):
+                return
 
-    def _serve(self):
+    def _serve(self) -> None:
         try:
             self._summary = self._job.run(items=self._items(), on_result=self._results.put,
                                           on_log=self._log)
@@ -86,7 +92,7 @@ class PyCmdDispatcher(object):
         finally:
             self._results.put(_DONE)
 
-    def _log(self, item, stream, line):
+    def _log(self, item: Optional[str], stream: str, line: str) -> None:
         if stream == "farmhand" and not self.debug:
             return
         if stream == "stderr" and not self.mergeStderr:
@@ -101,7 +107,7 @@ class PyCmdDispatcher(object):
     # ---- commands ----------------------------------------------------------
 
     @staticmethod
-    def _work_name(work, count):
+    def _work_name(work: Any, count: int) -> str:
         if isinstance(work, dict):
             name = work.get("name")
         else:
@@ -113,14 +119,14 @@ class PyCmdDispatcher(object):
                     name = None
         return str(name) if name else "command-%d" % count
 
-    def execute(self, commands, work=None):
+    def execute(self, commands: Union[str, List[str]], work: Any = None) -> int:
         """Runs @commands (a list of strings, or one string) in the child one
         after another; stops at the first that fails.  Returns 0 when all
         succeeded, 1 otherwise, with the failure's traceback written to
         sys.stderr.  @work (Qube's work object, or a dict) names the item
         in the log and in results."""
         if self._job is None:
-            raise RuntimeError("execute before startChild")
+            raise StateError("execute before startChild")
         if isinstance(commands, str):
             commands = [commands]
         for command in commands:
@@ -138,7 +144,7 @@ class PyCmdDispatcher(object):
                 return 1
         return 0
 
-    def _write_traceback(self, traceback):
+    def _write_traceback(self, traceback: str) -> None:
         """To sys.stderr, as Qube does — unless the child's own stderr has
         just put every line of it there (farmhand's Python executor prints
         a command's traceback as well as sending it)."""
@@ -147,14 +153,14 @@ class PyCmdDispatcher(object):
             return
         sys.stderr.write(traceback if traceback.endswith("\n") else traceback + "\n")
 
-    def close(self, exitcode=0):
-        """Ends the child: its stdin closes, it exits, and what it left
-        running goes with it.  Returns the child's actual exit code.
-        @exitcode is accepted for Qube's signature; the child's own code
-        is what is returned."""
+    def close(self, exitcode: int = 0) -> int:
+        """Signals the child to shut down: no more commands, and @exitcode,
+        the code the job type suggests, which farmhand's executors exit
+        with once they have ended cleanly.  Returns the code the child
+        actually exited with."""
         if self._job is None:
             return exitcode
-        self._work.put(_DONE)
+        self._work.put(_job.End(exitcode))
         self._thread.join()
         self._job.close()
         if self._summary is None:
