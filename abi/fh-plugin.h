@@ -1,4 +1,4 @@
-/* fh-plugin.h — farmhand's job-type plugin ABI, version 1.1 (installed;
+/* fh-plugin.h — farmhand's job-type plugin ABI, version 1.2 (installed;
  * pkg-config "farmhand-plugin").  docs/abi.md has the rules in one place
  * and a minimal host to copy.
  *
@@ -10,7 +10,8 @@
  *   ----                                  ------
  *   dlopen(), fh_plugin_get_desc()  -->   const FhPluginDesc *
  *   check abi_major/abi_minor/license
- *   desc->job_new(host_api, job_json)-->  FhPluginJob *  (job validated)
+ *   desc->job_create(host, job_json) -->  FhPluginJob *  (job validated;
+ *                                         its problems as data if not)
  *   desc->job_describe(job)         -->   name, item count, executor, ...
  *   desc->job_agenda(job, "1-10")   -->   items: names, frames, commands
  *   desc->job_run(job)  ------------->    start executor, setup
@@ -23,20 +24,27 @@
  *   <--------------------------------     FhRunStatus + summary JSON
  *   desc->job_free(job)
  *
- * Structs.  Every struct of this ABI starts with the ABI version it was
- * built for (abi_major, abi_minor), then its own size in bytes
- * (struct_size), then flags — the version first, as GStreamer's and
- * PipeWire SPA's descriptors put it.  Fields are only ever added at the
- * end, before the reserved slots, so either side reads a field only when
- * the other's struct_size covers it.  A host accepts a plugin whose
- * abi_major equals its own and whose abi_minor is not newer; a plugin
- * refuses a host of another major.
+ * Structs and versions.  Every struct of this ABI starts with the ABI
+ * version it was built for (abi_major, abi_minor), then its own size in
+ * bytes (struct_size), then flags — the version first, as GStreamer's and
+ * PipeWire SPA's descriptors put it.  Each side accepts the other of its
+ * own abi_major, whatever its minor: a minor only adds members, and each
+ * side reads only those it knows.  (Hosts of ABI 1.0 and 1.1 refused a
+ * plugin of a newer minor.)
  *
- * Data.  Jobs, work items, results and summaries cross the ABI as UTF-8
- * JSON strings (schemas/), so adding a field never breaks the ABI.  No
- * GLib type appears here.  Strings the plugin returns are the caller's,
- * freed with desc->free_string(); strings passed in are borrowed for the
- * call.
+ * One rule says which members a side may read of the other's struct:
+ * a member added in minor N is there when the other side's abi_minor is
+ * N or more (FH_PLUGIN_SINCE_member says N), and an entry point or
+ * callback may still be NULL.  FH_PLUGIN_HAS (desc, member) and
+ * FH_HOST_HAS (host, member) check both.  Members are added in the
+ * reserved slots, so struct_size does not grow with a minor; it guards
+ * against a struct smaller than ABI 1.0's (refused).
+ *
+ * Data.  Jobs, work items, results, descriptions and errors cross the ABI
+ * as UTF-8 JSON strings (schemas/), so adding a field never breaks the
+ * ABI.  No GLib type appears here.  Strings the plugin returns are the
+ * caller's, freed with desc->free_string(); strings passed in are
+ * borrowed for the call.
  *
  * Threads and lifetime: see docs/abi.md.  In short: job_run() blocks and
  * every host callback is called on the thread that called it;
@@ -48,12 +56,13 @@
  * strings, invalid UTF-8 or JSON, a host struct that is too small or
  * lacks a callback, job_run() twice, job_free() of a running job,
  * job_cancel() before job_run() or after its end.  Each says what was
- * wrong (an error string, or a refused run with the reason in its
- * summary).
+ * wrong (an error, or a refused run with the reason in its summary).
  *
- * Signals.  The plugin writes to pipes; if SIGPIPE is at its default
- * disposition when a job starts, the plugin sets it to SIG_IGN (write
- * errors are handled as errors), and restores it for the executor.
+ * Signals.  The plugin changes no process-wide state: it writes to its
+ * executors' pipes with SIGPIPE blocked in the writing thread for the
+ * write, and takes back the SIGPIPE a write to a dead executor raised, so
+ * that is an error of the run, never a signal to the host (ABI 1.0 and
+ * 1.1 set SIGPIPE to SIG_IGN for the whole process instead).
  */
 #pragma once
 
@@ -65,7 +74,7 @@ extern "C" {
 #endif
 
 #define FH_PLUGIN_ABI_MAJOR 1
-#define FH_PLUGIN_ABI_MINOR 1
+#define FH_PLUGIN_ABI_MINOR 2
 
 /* The one symbol a plugin exports: const FhPluginDesc *fh_plugin_get_desc (void). */
 #define FH_PLUGIN_SYMBOL "fh_plugin_get_desc"
@@ -98,7 +107,8 @@ typedef enum {
                                which) */
 } FhRunStatus;
 
-/* Flags for job_cancel(). */
+/* Flags for job_cancel() (an int before ABI 1.2: the same size and
+ * passing on every platform farmhand builds for). */
 typedef enum {
   FH_CANCEL_GRACEFUL = 0,   /* interrupt the running command (SIGURG and
                                SIGINT), grace, SIGTERM, grace, SIGKILL;
@@ -125,9 +135,15 @@ typedef enum {
  *   job's agenda, by "name" (as job_agenda() gives it, e.g. "1-4") or by
  *   "index" (its position from 0) — or a command of the host's own,
  *   {"command", "name"?, "frames"?}, run as it is — or NULL when there
- *   is no more work.  The plugin releases it with @free_item.
+ *   is no more work.  (ABI 1.2, for a plugin of minor 2 or more:)
+ *   {"end": true, "exit_code": N} is no more work, and asks the executor
+ *   to exit with N (0 to 255) once teardown has run, as Qube's
+ *   close(exitcode) does.  The plugin releases it with @free_item.
  * @report_item: the result of one item, a JSON object (see
- *   schemas/result.schema.json).  Borrowed for the call.
+ *   schemas/result.schema.json); a failed one says "class", "reason" and
+ *   (ABI 1.2) "machine_bound": whether its class says more about the
+ *   machine than the item (gpu, out_of_memory, license, crash), so a host
+ *   can act without knowing the classes.  Borrowed for the call.
  * @log_line: one line of the job log (no line terminator, valid UTF-8,
  *   @len bytes, not NUL-terminated).  @item_name is NULL outside agenda
  *   items (setup, teardown, executor start).
@@ -163,7 +179,8 @@ typedef struct FhPluginJob FhPluginJob;
  *   messages, "output_dir" becomes FARMHAND_OUTPUT_DIR (default:
  *   ./farmhand-out/<job name>).  On failure returns NULL and sets
  *   *@error (nullable) to a message (free with @free_string) listing
- *   every problem, one per line, each starting with its JSON path.
+ *   every problem, one per line, each starting with its JSON path (or
+ *   "SOURCE:LINE:COLUMN:").  A host of ABI 1.2 calls @job_create instead.
  * @job_run: runs the job to the end (blocking).  Sets *@summary_json
  *   (nullable; free with @free_string) to {"status", "items_complete",
  *   "items_failed", "error"?, "executor": {...}}.
@@ -172,9 +189,12 @@ typedef struct FhPluginJob FhPluginJob;
  * @job_free: releases a job; a running one is cancelled (now) and freed
  *   once its job_run() has returned.
  * @free_string: frees a string the plugin returned.
- * @job_describe: the job as a JSON object: "name", "items" (how many),
- *   "executor", "cwd", "setup" and "teardown" (expanded commands),
- *   "frames" and "chunk" (frame agendas).  NULL only for a NULL job.
+ * @job_describe: the job as a JSON object (schemas/describe.schema.json):
+ *   "name", "items" (how many), "executor", "cwd", "setup" and "teardown"
+ *   (expanded commands), "avoid_host_after" (a worker takes no more items
+ *   after this many machine-bound failures in a row; 0: never),
+ *   "log_preset"?, "frames" and "chunk" (frame agendas).  NULL only for
+ *   a NULL job.
  * @job_agenda: the agenda items @items names — a list of item numbers
  *   from 1 in frame-list syntax ("3-7,10"), or NULL for all — as a JSON
  *   array of {"number", "index", "name", "frames"} (and "command" with
@@ -192,6 +212,12 @@ typedef struct FhPluginJob FhPluginJob;
  *   "warnings", "highlights", "progress", "outputs", ...} with 1-based
  *   line numbers (docs/log-presets.md); on bad options or a bad preset
  *   returns NULL and sets *@error (nullable).
+ * @job_create: (ABI 1.2) @job_new, with the error as data: on failure
+ *   *@error_json (nullable) is a JSON object (schemas/error.schema.json):
+ *   {"code": "invalid_job"|"syntax"|"invalid_input"|"bad_host",
+ *   "message": one line, "source"?, "problems": [{"path", "message",
+ *   "line"?, "column"?}]} — every problem with the path of its field ("" for
+ *   the whole job) and where the source has them, its line and column.
  */
 typedef struct FhPluginDesc
 {
@@ -207,7 +233,7 @@ typedef struct FhPluginDesc
   FhPluginJob *(*job_new) (const FhHostApi *host, const char *job_json,
                            const char *options_json, char **error);
   int (*job_run) (FhPluginJob *job, char **summary_json);
-  void (*job_cancel) (FhPluginJob *job, int flags);
+  void (*job_cancel) (FhPluginJob *job, uint32_t flags);
   void (*job_free) (FhPluginJob *job);
   void (*free_string) (char *str);
   char *(*job_describe) (FhPluginJob *job);
@@ -215,35 +241,80 @@ typedef struct FhPluginDesc
   /* ABI 1.1 */
   char *(*job_scan_log) (FhPluginJob *job, const char *log, size_t len,
                          const char *options_json, char **error);
-  void *reserved[7];
+  /* ABI 1.2 */
+  FhPluginJob *(*job_create) (const FhHostApi *host, const char *job_json,
+                              const char *options_json, char **error_json);
+  void *reserved[6];
 } FhPluginDesc;
+
+/* The minor version that added each member of FhPluginDesc and
+ * FhHostApi: the rule above, for FH_PLUGIN_HAS and FH_HOST_HAS. */
+#define FH_PLUGIN_SINCE_job_new 0
+#define FH_PLUGIN_SINCE_job_run 0
+#define FH_PLUGIN_SINCE_job_cancel 0
+#define FH_PLUGIN_SINCE_job_free 0
+#define FH_PLUGIN_SINCE_free_string 0
+#define FH_PLUGIN_SINCE_job_describe 0
+#define FH_PLUGIN_SINCE_job_agenda 0
+#define FH_PLUGIN_SINCE_job_scan_log 1
+#define FH_PLUGIN_SINCE_job_create 2
+#define FH_HOST_SINCE_next_item 0
+#define FH_HOST_SINCE_free_item 0
+#define FH_HOST_SINCE_report_item 0
+#define FH_HOST_SINCE_log_line 0
+#define FH_HOST_SINCE_progress 0
+
+/* Whether the plugin descriptor @desc has the entry point @member: its
+ * minor is new enough and the pointer is set. */
+#define FH_PLUGIN_HAS(desc, member) \
+  ((int64_t) (desc)->abi_minor >= FH_PLUGIN_SINCE_##member && (desc)->member != NULL)
+/* The same for a host's callbacks. */
+#define FH_HOST_HAS(host, member) \
+  ((int64_t) (host)->abi_minor >= FH_HOST_SINCE_##member && (host)->member != NULL)
 
 typedef const FhPluginDesc *(*FhPluginGetDescFunc) (void);
 
-/* Defines the descriptor and the exported entry point, e.g.
- *   FH_PLUGIN_DEFINE_1_1 ("farmhand-jobtype", "0.1.0", "MIT", "Persistent executor",
+/* Defines the descriptor and the exported entry point of a plugin of the
+ * minor the macro names — its abi_minor stamped to that, the later entry
+ * points NULL — e.g.
+ *   FH_PLUGIN_DEFINE_1_2 ("farmhand-jobtype", "0.1.0", "MIT", "Persistent executor",
  *                         my_job_new, my_job_run, my_job_cancel, my_job_free, free,
- *                         my_job_describe, my_job_agenda, my_job_scan_log);
- * FH_PLUGIN_DEFINE is the same without the 1.1 entry points (they are NULL).
+ *                         my_job_describe, my_job_agenda, my_job_scan_log, my_job_create);
+ * FH_PLUGIN_DEFINE is FH_PLUGIN_DEFINE_1_0.
  */
-#define FH_PLUGIN_DEFINE_1_1(name_, version_, license_, description_, job_new_, \
-                             job_run_, job_cancel_, job_free_, free_string_,  \
-                             job_describe_, job_agenda_, job_scan_log_)       \
-  static const FhPluginDesc fh_plugin_desc_ = {                               \
-    FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR, sizeof (FhPluginDesc), 0,       \
-    name_, version_, license_, description_,                                  \
-    job_new_, job_run_, job_cancel_, job_free_, free_string_,                 \
-    job_describe_, job_agenda_, job_scan_log_, { 0 }                          \
-  };                                                                          \
-  FH_PLUGIN_EXPORT const FhPluginDesc *fh_plugin_get_desc (void);             \
+#define FH_PLUGIN_DEFINE_WITH_MINOR_(minor_, name_, version_, license_, description_, job_new_, \
+                                     job_run_, job_cancel_, job_free_, free_string_,            \
+                                     job_describe_, job_agenda_, job_scan_log_, job_create_)    \
+  static const FhPluginDesc fh_plugin_desc_ = {                                                 \
+    FH_PLUGIN_ABI_MAJOR, minor_, sizeof (FhPluginDesc), 0,                                      \
+    name_, version_, license_, description_,                                                    \
+    job_new_, job_run_, job_cancel_, job_free_, free_string_,                                   \
+    job_describe_, job_agenda_, job_scan_log_, job_create_, { 0 }                               \
+  };                                                                                            \
+  FH_PLUGIN_EXPORT const FhPluginDesc *fh_plugin_get_desc (void);                               \
   const FhPluginDesc *fh_plugin_get_desc (void) { return &fh_plugin_desc_; }
 
-#define FH_PLUGIN_DEFINE(name_, version_, license_, description_, job_new_,   \
-                         job_run_, job_cancel_, job_free_, free_string_,      \
-                         job_describe_, job_agenda_)                          \
-  FH_PLUGIN_DEFINE_1_1 (name_, version_, license_, description_, job_new_,    \
-                        job_run_, job_cancel_, job_free_, free_string_,       \
-                        job_describe_, job_agenda_, NULL)
+#define FH_PLUGIN_DEFINE_1_2(name_, version_, license_, description_, job_new_, job_run_,       \
+                             job_cancel_, job_free_, free_string_, job_describe_, job_agenda_,  \
+                             job_scan_log_, job_create_)                                        \
+  FH_PLUGIN_DEFINE_WITH_MINOR_ (2, name_, version_, license_, description_, job_new_, job_run_, \
+                                job_cancel_, job_free_, free_string_, job_describe_,            \
+                                job_agenda_, job_scan_log_, job_create_)
+
+#define FH_PLUGIN_DEFINE_1_1(name_, version_, license_, description_, job_new_, job_run_,       \
+                             job_cancel_, job_free_, free_string_, job_describe_, job_agenda_,  \
+                             job_scan_log_)                                                     \
+  FH_PLUGIN_DEFINE_WITH_MINOR_ (1, name_, version_, license_, description_, job_new_, job_run_, \
+                                job_cancel_, job_free_, free_string_, job_describe_,            \
+                                job_agenda_, job_scan_log_, NULL)
+
+#define FH_PLUGIN_DEFINE_1_0(name_, version_, license_, description_, job_new_, job_run_,       \
+                             job_cancel_, job_free_, free_string_, job_describe_, job_agenda_)  \
+  FH_PLUGIN_DEFINE_WITH_MINOR_ (0, name_, version_, license_, description_, job_new_, job_run_, \
+                                job_cancel_, job_free_, free_string_, job_describe_,            \
+                                job_agenda_, NULL, NULL)
+
+#define FH_PLUGIN_DEFINE FH_PLUGIN_DEFINE_1_0
 
 #ifdef __cplusplus
 }

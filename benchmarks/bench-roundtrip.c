@@ -201,7 +201,7 @@ run_connection (const char *executor, const char *command, Bench *bench, GError 
       if (i >= bench->warmup)
         bench_samples_add (bench->samples, ns);
     }
-  if ((code = fh_executor_connection_close (d, 10)) == 0)
+  if ((code = fh_executor_connection_close (d, -1, 10)) == 0)
     return 0;
   g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "the executor exited with code %d", code);
   return 1;

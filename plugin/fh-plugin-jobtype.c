@@ -18,6 +18,7 @@
 #include "fh-json.h"
 #include "fh-json-writer.h"
 #include "fh-plugin-error.h"
+#include "fh-problems.h"
 #include "fh-plugin.h"
 
 typedef enum { JOB_READY, JOB_RUNNING, JOB_DONE } JobState;
@@ -167,26 +168,30 @@ read_options (const char *options_json, Options *out, GError **error)
   return TRUE;
 }
 
+/* The job @job_json describes, or NULL with why in @problems (their code
+ * says whose fault: the host's struct, its strings, or the job's). */
 static FhPluginJob *
-jobtype_job_new (const FhHostApi *host, const char *job_json, const char *options_json,
-                 char **error_out)
+make_job (const FhHostApi *host, const char *job_json, const char *options_json, FhProblems *problems)
 {
   g_autoptr (GError) error = NULL;
   g_auto (Options) opts = { 0 };
   FhHostApi copy;
-  FhJob *job = NULL;
+  FhJob *job;
   FhPluginJob *pj;
 
-  if ((host == NULL || copy_host (host, &copy, &error)) &&
-      check_text (job_json, "job_json", &error) && read_options (options_json, &opts, &error))
-    job = fh_job_new_from_data (job_json, -1, opts.source ? opts.source : "job.json",
-                                opts.base_dir, NULL, &error);
-  if (job == NULL)
+  if (host != NULL && !copy_host (host, &copy, &error))
+    fh_problems_set_code (problems, FH_PROBLEMS_BAD_HOST);
+  else if (!check_text (job_json, "job_json", &error) || !read_options (options_json, &opts, &error))
+    fh_problems_set_code (problems, FH_PROBLEMS_INVALID_INPUT);
+  if (error != NULL)
     {
-      if (error_out != NULL)
-        *error_out = g_strdup (error->message);
+      fh_problems_add (problems, "", 0, 0, error->message);
       return NULL;
     }
+  fh_problems_set_source (problems, opts.source ? opts.source : "job.json");
+  if ((job = fh_job_check (job_json, -1, opts.source ? opts.source : "job.json", opts.base_dir, NULL,
+                           problems)) == NULL)
+    return NULL;
   pj = g_new0 (FhPluginJob, 1);
   g_mutex_init (&pj->lock);
   g_cond_init (&pj->ended);
@@ -201,6 +206,37 @@ jobtype_job_new (const FhHostApi *host, const char *job_json, const char *option
       pj->runner = fh_job_runner_new (job, &pj->host, opts.output_dir);
     }
   return pj;
+}
+
+/* ABI 1.0: the problems as text, a line each. */
+static FhPluginJob *
+jobtype_job_new (const FhHostApi *host, const char *job_json, const char *options_json,
+                 char **error_out)
+{
+  g_autoptr (FhProblems) problems = fh_problems_new (NULL);
+  FhPluginJob *job = make_job (host, job_json, options_json, problems);
+
+  if (job == NULL && error_out != NULL)
+    {
+      *error_out = fh_problems_to_text (problems);
+    }
+  return job;
+}
+
+/* ABI 1.2: the problems as data (schemas/error.schema.json). */
+static FhPluginJob *
+jobtype_job_create (const FhHostApi *host, const char *job_json, const char *options_json,
+                    char **error_json)
+{
+  g_autoptr (FhProblems) problems = fh_problems_new (NULL);
+  FhPluginJob *job = make_job (host, job_json, options_json, problems);
+
+  if (job == NULL && error_json != NULL)
+    {
+      g_autoptr (JsonObject) o = fh_problems_to_json (problems);
+      *error_json = fh_json_object_to_string (o);
+    }
+  return job;
 }
 
 static char *
@@ -269,7 +305,7 @@ jobtype_job_run (FhPluginJob *job, char **summary_json)
 }
 
 static void
-jobtype_job_cancel (FhPluginJob *job, int flags)
+jobtype_job_cancel (FhPluginJob *job, uint32_t flags)
 {
   if (job == NULL)
     return;
@@ -431,9 +467,9 @@ jobtype_job_scan_log (FhPluginJob *job, const char *log, size_t len, const char 
   return fh_json_object_to_string (result);
 }
 
-FH_PLUGIN_DEFINE_1_1 ("farmhand-jobtype", FH_VERSION, "MIT",
+FH_PLUGIN_DEFINE_1_2 ("farmhand-jobtype", FH_VERSION, "MIT",
                       "Persistent-executor job type: one executor per job, "
                       "commands streamed in, results over a private backchannel",
                       jobtype_job_new, jobtype_job_run, jobtype_job_cancel,
                       jobtype_job_free, jobtype_free_string, jobtype_job_describe,
-                      jobtype_job_agenda, jobtype_job_scan_log)
+                      jobtype_job_agenda, jobtype_job_scan_log, jobtype_job_create)

@@ -7,6 +7,8 @@
  * is exercised on real executors. */
 #include "config.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 
 #include "fh-json.h"
@@ -241,6 +243,142 @@ test_bigger_host (Fixture *fx, gconstpointer data)
   g_assert_cmpint (fx->d->job_run (job, &summary), ==, FH_RUN_OK);
   fx->d->free_string (summary);
   fx->d->job_free (job);
+}
+
+/* ---- ABI 1.2: job_create's errors as data ------------------------------------------ */
+
+/* job_create() refuses; its error object.  (transfer full) */
+static JsonObject *
+create_refused (Fixture *fx, const FhHostApi *api, const char *job_json, const char *options)
+{
+  char *error = NULL;
+  g_autoptr (GError) bad = NULL;
+  JsonObject *o;
+
+  g_assert_true (FH_PLUGIN_HAS (fx->d, job_create));
+  g_assert_null (fx->d->job_create (api, job_json, options, &error));
+  g_assert_nonnull (error);
+  o = fh_json_parse_object (error, -1, &bad);
+  g_assert_no_error (bad);
+  fx->d->free_string (error);
+  g_assert_null (fx->d->job_create (api, job_json, options, NULL));
+  return o;
+}
+
+/* Problem @i of @o: its path, message (a pattern), line and column. */
+static void
+assert_problem (JsonObject *o, guint i, const char *path, const char *message, gint64 line, gint64 column)
+{
+  JsonArray *problems = json_object_get_array_member (o, "problems");
+  JsonObject *p;
+
+  g_assert_cmpuint (json_array_get_length (problems), >, i);
+  p = json_array_get_object_element (problems, i);
+  g_assert_cmpstr (json_object_get_string_member (p, "path"), ==, path);
+  if (!g_pattern_match_simple (message, json_object_get_string_member (p, "message")))
+    g_error ("'%s' does not match '%s'", json_object_get_string_member (p, "message"), message);
+  g_assert_cmpint (json_object_get_int_member_with_default (p, "line", 0), ==, line);
+  g_assert_cmpint (json_object_get_int_member_with_default (p, "column", 0), ==, column);
+}
+
+static void
+test_create_errors_as_data (Fixture *fx, gconstpointer data)
+{
+  g_autoptr (JsonObject) invalid = create_refused (
+      fx, &fx->api, "{\"name\": 3, \"agenda\": {\"frames\": \"1-x\", \"command\": \"x\"}, \"colour\": 1}",
+      "{\"source\": \"shots/a.json\"}");
+  g_autoptr (JsonObject) syntax = create_refused (fx, &fx->api, "{\n  \"agenda\": ", "{\"source\": \"b.json\"}");
+  g_autoptr (JsonObject) input = create_refused (fx, &fx->api, "{\"name\": \"caf\xc3\"}", NULL);
+  g_autoptr (JsonObject) options = create_refused (fx, &fx->api, "{}", "{\"job_dir\": \"/x\"}");
+  FhHostApi small = fx->api;
+  g_autoptr (JsonObject) host = NULL;
+
+  /* Every problem, each with the path of its field. */
+  g_assert_cmpstr (json_object_get_string_member (invalid, "code"), ==, "invalid_job");
+  g_assert_cmpstr (json_object_get_string_member (invalid, "source"), ==, "shots/a.json");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (invalid, "problems")), ==, 3);
+  assert_problem (invalid, 0, "colour", "unknown field*", 0, 0);
+  assert_problem (invalid, 1, "name", "*string*", 0, 0);
+  assert_problem (invalid, 2, "agenda.frames", "bad frame list*", 0, 0);
+  g_assert_cmpstr (json_object_get_string_member (invalid, "message"), ==,
+                   "shots/a.json is not a valid job: 3 problems");
+  /* Where the text is not well-formed, the line and column. */
+  g_assert_cmpstr (json_object_get_string_member (syntax, "code"), ==, "syntax");
+  assert_problem (syntax, 0, "", "*", 2, 12);
+  g_assert_cmpstr (json_object_get_string_member (input, "code"), ==, "invalid_input");
+  assert_problem (input, 0, "", "job_json is not valid UTF-8 (byte 13)", 0, 0);
+  g_assert_cmpstr (json_object_get_string_member (options, "code"), ==, "invalid_input");
+  assert_problem (options, 0, "", "options_json: unknown field 'job_dir'*", 0, 0);
+  small.struct_size = offsetof (FhHostApi, progress);
+  host = create_refused (fx, &small, "{}", NULL);
+  g_assert_cmpstr (json_object_get_string_member (host, "code"), ==, "bad_host");
+}
+
+/* job_new keeps 1.1's text for the same job: a line per problem. */
+static void
+test_new_keeps_text (Fixture *fx, gconstpointer data)
+{
+  assert_refused (fx, &fx->api, "{\"name\": 3, \"colour\": 1}", NULL,
+                  "colour: unknown field*\nname: *string*");
+  assert_refused (fx, &fx->api, "[1]", NULL, "(top level): *must be an object*");
+  assert_refused (fx, &fx->api, "{\n  \"agenda\": ", "{\"source\": \"b.json\"}", "b.json:2:12: *");
+}
+
+/* The descriptor says its minor, and FH_PLUGIN_HAS reads the rule. */
+static void
+test_has (Fixture *fx, gconstpointer data)
+{
+  FhPluginDesc old = *fx->d;
+
+  g_assert_cmpuint (fx->d->abi_minor, ==, FH_PLUGIN_ABI_MINOR);
+  g_assert_true (FH_PLUGIN_HAS (fx->d, job_scan_log) && FH_PLUGIN_HAS (fx->d, job_create));
+  old.abi_minor = 1;
+  g_assert_true (FH_PLUGIN_HAS (&old, job_scan_log));
+  g_assert_false (FH_PLUGIN_HAS (&old, job_create));
+  old.abi_minor = 2;
+  old.job_create = NULL;
+  g_assert_false (FH_PLUGIN_HAS (&old, job_create));
+  g_assert_true (FH_HOST_HAS (&fx->api, progress));
+}
+
+/* ---- SIGPIPE is the host's ---------------------------------------------------------- */
+
+/* A host that keeps SIGPIPE at its default (as a C program starts): an
+ * executor that stops reading its stdin makes the plugin's write fail with
+ * EPIPE — the run fails, saying so — and the host lives on with its
+ * disposition and mask as they were. */
+static void
+test_sigpipe_is_the_hosts (Fixture *fx, gconstpointer data)
+{
+  if (g_test_subprocess ())
+    {
+      g_autofree char *helper = g_test_build_filename (G_TEST_DIST, "helpers", "bad-executor.py", NULL);
+      g_autofree char *json = g_strdup_printf (
+          "{\"executor\": {\"argv\": [\"python3\", \"%s\", \"close-stdin\"]}, \"max_restarts\": 0,"
+          " \"timeouts\": {\"grace_s\": 1}, \"agenda\": {\"frames\": \"1\", \"command\": \"x\"}}", helper);
+      FhPluginJob *job;
+      char *summary = NULL;
+      struct sigaction sa;
+      sigset_t mask;
+
+      signal (SIGPIPE, SIG_DFL);
+      fx->host.n = 1;
+      job = fx->d->job_new (&fx->api, json, fx->options, NULL);
+      g_assert_nonnull (job);
+      g_assert_cmpint (fx->d->job_run (job, &summary), ==, FH_RUN_JOB_FAILED);
+      g_assert_cmpuint (fx->host.results->len, ==, 1);
+      if (strstr (g_ptr_array_index (fx->host.results, 0), "Broken pipe") == NULL)
+        g_error ("%s", (char *) g_ptr_array_index (fx->host.results, 0));
+      fx->d->free_string (summary);
+      fx->d->job_free (job);
+      g_assert_cmpint (sigaction (SIGPIPE, NULL, &sa), ==, 0);
+      g_assert_true (sa.sa_handler == SIG_DFL);
+      g_assert_cmpint (pthread_sigmask (SIG_BLOCK, NULL, &mask), ==, 0);
+      g_assert_false (sigismember (&mask, SIGPIPE));
+      return;
+    }
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, 0);
+  g_test_trap_assert_passed ();
 }
 
 /* ---- NULL where a job belongs -------------------------------------------------- */
@@ -659,6 +797,10 @@ main (int argc, char **argv)
   ADD ("job-new/bad-options", test_bad_options);
   ADD ("job-new/bad-host", test_bad_host);
   ADD ("job-new/bigger-host", test_bigger_host);
+  ADD ("job-create/errors-as-data", test_create_errors_as_data);
+  ADD ("job-new/keeps-text", test_new_keeps_text);
+  ADD ("has", test_has);
+  ADD ("sigpipe-is-the-hosts", test_sigpipe_is_the_hosts);
   ADD ("null-job", test_null_job);
   ADD ("describe-without-host", test_describe_without_host);
   ADD ("agenda-errors", test_agenda_errors);

@@ -178,7 +178,7 @@ log_has (Fixture *fx, const char *pattern)
 static int
 close_executor (Fixture *fx)
 {
-  return fh_executor_connection_close (fx->conn, 10);
+  return fh_executor_connection_close (fx->conn, -1, 10);
 }
 
 /* ---- the table ---------------------------------------------------------- */

@@ -36,12 +36,14 @@ def load(*parts):
 JOB = load("schemas", "job.schema.json")
 RESULT = load("schemas", "result.schema.json")
 PROTOCOL = load("schemas", "protocol.schema.json")
+DESCRIBE = load("schemas", "describe.schema.json")
+ERROR = load("schemas", "error.schema.json")
 EXAMPLES = sorted(glob.glob(os.path.join(SRC, "examples", "*", "job.json")))
 
 
 @test
 def schemas_are_valid_2020_12():
-    for schema in (JOB, RESULT, PROTOCOL):
+    for schema in (JOB, RESULT, PROTOCOL, DESCRIBE, ERROR):
         Validator.check_schema(schema)
         assert schema["$schema"].endswith("2020-12/schema")
 
@@ -87,6 +89,36 @@ def examples_validate():
             Validator(JOB).validate(json.load(f))
         r = subprocess.run([FARMHAND, "validate", path], capture_output=True, text=True)
         assert r.returncode == 0, (path, r.stderr)
+
+
+@test
+def descriptions_and_errors_validate():
+    """What job_describe says of every example, and what job_create says of
+    a broken job, a malformed one and (the host's) a missing file, through
+    `farmhand validate --json`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        syntax = os.path.join(tmp, "syntax.json")
+        with open(syntax, "w") as f:
+            f.write('{\n  "agenda": ')
+        broken = os.path.join(SRC, "tests", "data", "broken-job.json")
+        r = subprocess.run([FARMHAND, "validate", "--json"] + EXAMPLES + [broken, syntax, os.path.join(tmp, "none.json")],
+                           capture_output=True, text=True)
+    assert r.returncode == 2, r
+    lines = [json.loads(l) for l in r.stdout.splitlines()]
+    assert len(lines) == len(EXAMPLES) + 3, r.stdout
+    for line in lines[:len(EXAMPLES)]:
+        assert line["valid"], line
+        Validator(DESCRIBE).validate(line["job"])
+    codes = []
+    for line in lines[len(EXAMPLES):]:
+        assert not line["valid"], line
+        Validator(ERROR).validate(line["error"])
+        codes.append(line["error"]["code"])
+    assert codes == ["invalid_job", "syntax", "unreadable"], codes
+    paths = [p["path"] for p in lines[len(EXAMPLES)]["error"]["problems"]]
+    assert "agenda.comand" in paths and "agenda.chunk" in paths, paths
+    where = lines[len(EXAMPLES) + 1]["error"]["problems"][0]
+    assert where["line"] == 2 and where["column"] > 0, where
 
 
 @test
@@ -158,6 +190,7 @@ def protocol_messages_validate():
         {"type": "stream", "stream": "stderr", "data": "x\n"},
         {"type": "signal", "signal": "interrupt"},
         {"type": "heartbeat"},
+        {"type": "exit", "code": 3},
     ]
     bad = [
         {"type": "signal", "signal": "hangup"},
@@ -167,6 +200,7 @@ def protocol_messages_validate():
         {"type": "result", "seq": 0, "status": 0},
         {"type": "command", "seq": 1, "phase": "render", "command": "x"},
         {"type": "progress", "seq": 1, "fraction": 2},
+        {"type": "exit", "code": 256},
     ]
     v = Validator(PROTOCOL)
     for m in good:

@@ -377,6 +377,13 @@ async function showSubmit() {
   }
 }
 
+// A problem as a line: where it is (the field's path, the line and
+// column of the text), then what is wrong.
+function problemText(p) {
+  const at = [p.path, p.line ? `line ${p.line}, column ${p.column}` : ''].filter(Boolean).join(', ');
+  return at ? `${at}: ${p.message}` : p.message;
+}
+
 async function submit(ev) {
   ev.preventDefault();
   const box = $('form-errors');
@@ -392,7 +399,7 @@ async function submit(ev) {
     const errors = (e.body && e.body.errors) || [{ path: '', message: e.message }];
     const unplaced = form.showErrors(errors);
     box.replaceChildren(el('strong', { text: 'The job was not submitted:' }),
-      el('ul', {}, ...errors.map((er) => el('li', { text: er.path ? `${er.path}: ${er.message}` : er.message }))));
+      el('ul', {}, ...errors.map((er) => el('li', { text: problemText(er) }))));
     box.hidden = false;
     // The form scrolled to the first field with a problem; problems of no
     // field of their own are in the box on top.

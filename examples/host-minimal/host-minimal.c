@@ -42,10 +42,10 @@ int main (int argc, char **argv)
   JsonNode *root;
   int status;
 
-  if (d == NULL || d->abi_major != FH_PLUGIN_ABI_MAJOR || d->abi_minor > FH_PLUGIN_ABI_MINOR ||
-      !g_file_get_contents (argv[2], &text, NULL, NULL))
-    return fprintf (stderr, "usage: host-minimal PLUGIN.so JOB.json (a plugin of ABI %d.%d)\n%s\n",
-                    FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR, module ? "" : dlerror ()), 2;
+  /* Any minor of our major: a newer one only added what we do not read. */
+  if (d == NULL || d->abi_major != FH_PLUGIN_ABI_MAJOR || !g_file_get_contents (argv[2], &text, NULL, NULL))
+    return fprintf (stderr, "usage: host-minimal PLUGIN.so JOB.json (a plugin of ABI %d.x)\n%s\n",
+                    FH_PLUGIN_ABI_MAJOR, module ? "" : dlerror ()), 2;
   if ((job = d->job_new (&api, text, NULL, &error)) == NULL)
     return fprintf (stderr, "%s:\n%s\n", argv[2], error), d->free_string (error), 2;
   described = d->job_describe (job);                  /* how many items to queue */

@@ -319,18 +319,18 @@ stopping (FhWorker *self)
          fh_job_dir_is_cancelled (self->dir);
 }
 
-/* A machine-bound failure (gpu, out_of_memory, license, crash) again and
- * again says more about this machine than about the items: after the
- * job's avoid_host_after of them in a row, this worker takes no more. */
+/* A machine-bound failure (the plugin says which: "machine_bound") again
+ * and again says more about this machine than about the items: after the
+ * job's avoid_host_after of them in a row, of one class, this worker
+ * takes no more. */
 static void
 note_failure_class (FhWorker *self, JsonObject *r)
 {
-  static const char *const machine_bound[] = { "gpu", "out_of_memory", "license", "crash", NULL };
   const char *cls = json_object_get_string_member_with_default (r, "class", NULL);
   gint64 after = json_object_get_int_member_with_default (fh_job_handle_describe (self->handle),
-                                                          "avoid_host_after", 3);
+                                                          "avoid_host_after", 0);
 
-  if (cls == NULL || !g_strv_contains (machine_bound, cls))
+  if (cls == NULL || !json_object_get_boolean_member_with_default (r, "machine_bound", FALSE))
     {
       self->streak = 0;
       return;

@@ -109,6 +109,82 @@ take_string (FhJobHandle *self, char *s)
 
 static const FhJobHandleFuncs no_funcs = { 0 };
 
+/* A 1.1 plugin's refusal: its text, a problem a line (what 1.1 promised;
+ * nothing in a line is read).  (transfer full) */
+static JsonObject *
+detail_of_text (const char *text)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  JsonObject *o = json_object_new ();
+  JsonArray *problems = json_array_new ();
+
+  json_object_set_string_member (o, "code", "invalid_job");
+  json_object_set_string_member (o, "message", lines[0] ? lines[0] : "");
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      JsonObject *p = json_object_new ();
+      if (*lines[i] == '\0')
+        {
+          json_object_unref (p);
+          continue;
+        }
+      json_object_set_string_member (p, "path", "");
+      json_object_set_string_member (p, "message", lines[i]);
+      json_array_add_object_element (problems, p);
+    }
+  json_object_set_array_member (o, "problems", problems);
+  return o;
+}
+
+/* FH_HOST_ERROR_INVALID_JOB with the plugin's error object as its detail
+ * and the problems, a line each, as its message.  @msg (nullable) is the
+ * plugin's string: JSON from job_create, text from job_new. */
+static gpointer
+refused (FhJobHandle *self, char *msg, GError **error)
+{
+  g_autofree char *text = msg ? take_string (self, msg) : g_strdup ("the plugin refused the job");
+  g_autoptr (JsonObject) detail = NULL;
+  g_autofree char *lines = NULL;
+  GError *e;
+
+  if (FH_PLUGIN_HAS (self->desc, job_create))
+    detail = fh_json_parse_object (text, -1, NULL);
+  if (detail == NULL)
+    detail = detail_of_text (text);
+  lines = fh_job_problems_to_text (detail);
+  e = g_error_new (FH_HOST_ERROR, FH_HOST_ERROR_INVALID_JOB, "%s", lines);
+  fh_host_error_set_detail (e, detail);
+  g_propagate_error (error, e);
+  return NULL;
+}
+
+char *
+fh_job_problems_to_text (JsonObject *detail)
+{
+  JsonArray *problems = json_object_get_array_member (detail, "problems");
+  const char *source = json_object_get_string_member_with_default (detail, "source", NULL);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; problems != NULL && i < json_array_get_length (problems); i++)
+    {
+      JsonObject *p = json_array_get_object_element (problems, i);
+      const char *path = json_object_get_string_member_with_default (p, "path", "");
+      gint64 line = json_object_get_int_member_with_default (p, "line", 0);
+
+      if (out->len > 0)
+        g_string_append_c (out, '\n');
+      if (line > 0 && source != NULL)
+        g_string_append_printf (out, "%s:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT ": ", source, line,
+                                json_object_get_int_member_with_default (p, "column", 0));
+      if (*path != '\0')
+        g_string_append_printf (out, "%s: ", path);
+      g_string_append (out, json_object_get_string_member_with_default (p, "message", ""));
+    }
+  if (out->len == 0)
+    g_string_append (out, json_object_get_string_member_with_default (detail, "message", "the job was refused"));
+  return g_string_free (out, FALSE);
+}
+
 FhJobHandle *
 fh_job_handle_new (FhPluginModule *module, const char *job_json,
                    const FhJobHandleOptions *options, gboolean runnable, GError **error)
@@ -129,12 +205,12 @@ fh_job_handle_new (FhPluginModule *module, const char *job_json,
     .free_item = api_free_item, .report_item = api_report_item, .log_line = api_log_line,
     .progress = api_progress,
   };
-  self->job = self->desc->job_new (runnable ? &self->api : NULL, job_json, opts, &msg);
+  if (FH_PLUGIN_HAS (self->desc, job_create))
+    self->job = self->desc->job_create (runnable ? &self->api : NULL, job_json, opts, &msg);
+  else
+    self->job = self->desc->job_new (runnable ? &self->api : NULL, job_json, opts, &msg);
   if (self->job == NULL)
-    {
-      g_autofree char *why = msg ? take_string (self, msg) : g_strdup ("the plugin refused the job");
-      return fh_throw_null (error, FH_HOST_ERROR, FH_HOST_ERROR_INVALID_JOB, "%s", why);
-    }
+    return refused (self, msg, error);
   described = take_string (self, self->desc->job_describe (self->job));
   if (described == NULL)
     return fh_throw_null (error, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN,

@@ -48,12 +48,18 @@ typedef struct _FhJobHandle FhJobHandle;
 
 /* The job @job_json through @module (the handle holds a reference).
  * Unless @runnable, the handle can describe and list the job, not run
- * it.  An invalid job fails with FH_HOST_ERROR_INVALID_JOB and the
- * plugin's message (one problem a line).  (transfer full) */
+ * it.  An invalid job fails with FH_HOST_ERROR_INVALID_JOB: its problems a
+ * line each, and the plugin's error object as the error's detail (a 1.1
+ * plugin's text a problem a line).  (transfer full) */
 FhJobHandle *fh_job_handle_new (FhPluginModule *module, const char *job_json,
                                 const FhJobHandleOptions *options,
                                 gboolean runnable, GError **error);
 void fh_job_handle_free (FhJobHandle *self);
+
+/* The problems of a refused job's error object (fh_host_error_get_detail),
+ * a line each: "PATH: message", or "SOURCE:LINE:COLUMN: message" where the
+ * source has a place.  (transfer full) */
+char *fh_job_problems_to_text (JsonObject *detail);
 
 /* The job file @path through the job-type plugin at @plugin (NULL: the
  * default one), runnable or only to describe and list; @output_dir

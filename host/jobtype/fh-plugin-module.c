@@ -59,11 +59,8 @@ check_abi (const FhPluginDesc *d, const char *path, GError **error)
                      "speaks ABI %d.%d: rebuild the plugin against this farmhand",
                      path, d->abi_major, d->abi_minor,
                      FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR);
-  if (d->abi_minor > FH_PLUGIN_ABI_MINOR)
-    return fh_throw (error, FH_LOADER_ERROR, FH_LOADER_ERROR_ABI_MISMATCH,
-                     "%s needs farmhand plugin ABI %u.%u, newer than this host's "
-                     "%d.%d: upgrade the host", path, d->abi_major, d->abi_minor,
-                     FH_PLUGIN_ABI_MAJOR, FH_PLUGIN_ABI_MINOR);
+  /* A newer minor only added members, which this host does not read
+   * (fh-plugin.h's one rule): it is welcome. */
   return TRUE;
 }
 
@@ -209,7 +206,7 @@ fh_plugin_module_scan_log (FhPluginModule *self, FhPluginJob *job, const char *l
   char *msg = NULL;
   char *text;
 
-  if (d->abi_minor < 1 || d->job_scan_log == NULL)
+  if (!FH_PLUGIN_HAS (d, job_scan_log))
     return fh_throw_null (error, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN,
                           "%s speaks plugin ABI %u.%u: it cannot scan a log (job_scan_log is ABI 1.1)",
                           self->path, d->abi_major, d->abi_minor);

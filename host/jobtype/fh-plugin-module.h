@@ -2,8 +2,9 @@
  *
  * The loader refuses, with an FH_LOADER_ERROR that says what to do, a
  * module that cannot be opened, lacks the entry point, was built for
- * another ABI major or a newer ABI minor than this host, carries an
- * unknown license, or whose descriptor is malformed.
+ * another ABI major, carries an unknown license, or whose descriptor is
+ * malformed.  A plugin of a newer minor loads: this host reads only the
+ * members it knows (fh-plugin.h).
  */
 #pragma once
 

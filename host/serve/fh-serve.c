@@ -318,43 +318,6 @@ cancel_job (FhServe *self, SoupServerMessage *msg, const char *id)
 
 /* ---- the API: submitting ----------------------------------------------------- */
 
-/* The plugin's problems ("PATH: message" per line; a syntax error as
- * "FILE:LINE:COL: message") as [{path, message}]. */
-static JsonArray *
-problems_of (const char *message, const char *file)
-{
-  g_auto (GStrv) lines = g_strsplit (message, "\n", -1);
-  JsonArray *out = json_array_new ();
-
-  for (guint l = 0; lines[l] != NULL; l++)
-    {
-      const char *line = lines[l];
-      const char *sep;
-      JsonObject *o;
-      if (*line == '\0')
-        continue;
-      o = json_object_new ();
-      if (g_str_has_prefix (line, file) && line[strlen (file)] == ':')
-        {
-          json_object_set_string_member (o, "path", "");
-          fh_json_take_string (o, "message", g_strdup_printf ("line %s", line + strlen (file) + 1));
-        }
-      else if ((sep = strstr (line, ": ")) != NULL && memchr (line, ' ', (gsize) (sep - line)) == NULL)
-        {
-          g_autofree char *path = g_strndup (line, (gsize) (sep - line));
-          json_object_set_string_member (o, "path", strcmp (path, "(top level)") == 0 ? "" : path);
-          json_object_set_string_member (o, "message", sep + 2);
-        }
-      else
-        {
-          json_object_set_string_member (o, "path", "");
-          json_object_set_string_member (o, "message", line);
-        }
-      json_array_add_object_element (out, o);
-    }
-  return out;
-}
-
 static gboolean
 respond_invalid (SoupServerMessage *msg, JsonArray *problems)
 {
@@ -467,7 +430,8 @@ submit_job (FhServe *self, SoupServerMessage *msg, GBytes *body)
   dir = fh_job_submit_create (file, dir_path, &(FhJobDirOptions) { 0 }, &err);
   g_unlink (file);
   if (dir == NULL && g_error_matches (err, FH_HOST_ERROR, FH_HOST_ERROR_INVALID_JOB))
-    return respond_invalid (msg, problems_of (err->message, file));
+    return respond_invalid (msg, json_array_ref (json_object_get_array_member (fh_host_error_get_detail (err),
+                                                                               "problems")));
   if (dir == NULL)
     return respond_gerror (msg, err);
   return created (self, msg, dir);

@@ -81,7 +81,7 @@ struct _FhExecutorConnection
   GOutputStream *stdin_stream;     /* keeps the fd alive */
   FhFdWriter *stdin_writer;        /* commands not yet written */
 
-  GSocket *bc;
+  int bc;                          /* the backchannel, -1 until there is one */
   GSource *bc_source;
   FhWireDecoder *decoder;
 
@@ -143,6 +143,7 @@ fh_executor_connection_new (GCancellable *cancel, GCancellable *kill)
   FhExecutorConnection *self = g_new0 (FhExecutorConnection, 1);
   const char *dbg = g_getenv ("FARMHAND_DEBUG");
 
+  self->bc = -1;
   debug_protocol = dbg != NULL && strstr (dbg, "protocol") != NULL;
   self->context = g_main_context_ref_thread_default ();
   self->decoder = fh_wire_decoder_new (FH_WIRE_MAX_FRAME);
@@ -198,9 +199,8 @@ fh_executor_connection_free (FhExecutorConnection *self)
   for (int i = 0; i < 2; i++)
     g_clear_object (&self->log_streams[i]);
   g_clear_object (&self->stdin_stream);
-  if (self->bc != NULL)
-    g_socket_close (self->bc, NULL);
-  g_clear_object (&self->bc);
+  if (self->bc >= 0)
+    close (self->bc);
   g_clear_object (&self->proc);
   g_clear_object (&self->wait_cancellable);
   g_clear_object (&self->cancel);
@@ -524,14 +524,14 @@ read_backchannel (FhExecutorConnection *self)
   for (;;)
     {
       g_autoptr (GError) err = NULL;
-      gssize n = g_socket_receive (self->bc, buf, sizeof buf, NULL, &err);
+      gssize n = recv (self->bc, buf, sizeof buf, MSG_DONTWAIT);
 
-      if (n < 0 && g_error_matches (err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
         return TRUE;
       if (n < 0)
         {
-          g_prefix_error (&err, "reading the backchannel: ");
-          set_fatal (self, g_steal_pointer (&err));
+          set_fatal (self, g_error_new (FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_IO, "reading the backchannel: %s",
+                                        g_strerror (errno)));
           return FALSE;
         }
       if (n == 0)
@@ -552,7 +552,7 @@ read_backchannel (FhExecutorConnection *self)
 }
 
 static gboolean
-on_backchannel (GSocket *socket, GIOCondition cond, gpointer user_data)
+on_backchannel (int fd, GIOCondition cond, gpointer user_data)
 {
   FhExecutorConnection *self = user_data;
 
@@ -563,12 +563,14 @@ on_backchannel (GSocket *socket, GIOCondition cond, gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Raw descriptors, not GSocket: its class sets SIGPIPE to SIG_IGN for the
+ * whole process, which is the host's. */
 static void
-watch_backchannel (FhExecutorConnection *self, GSocket *socket)
+watch_backchannel (FhExecutorConnection *self, int fd)
 {
-  self->bc = socket;
-  g_socket_set_blocking (self->bc, FALSE);
-  self->bc_source = g_socket_create_source (self->bc, G_IO_IN | G_IO_HUP | G_IO_ERR, NULL);
+  self->bc = fd;
+  g_unix_set_fd_nonblocking (fd, TRUE, NULL);
+  self->bc_source = g_unix_fd_source_new (fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
   g_source_set_callback (self->bc_source, G_SOURCE_FUNC (on_backchannel), self, NULL);
   g_source_set_can_recurse (self->bc_source, TRUE);  /* see fh-pipe-reader.c */
   g_source_attach (self->bc_source, self->context);
@@ -576,13 +578,13 @@ watch_backchannel (FhExecutorConnection *self, GSocket *socket)
 
 /* Socket mode: a connection presented the token in its hello. */
 static void
-on_accept (GSocket *socket, FhMessage *hello, GBytes *rest, gpointer user_data)
+on_accept (int fd, FhMessage *hello, GBytes *rest, gpointer user_data)
 {
   FhExecutorConnection *self = user_data;
   g_autoptr (GBytes) owned_rest = rest;
   GError *err;
 
-  watch_backchannel (self, socket);
+  watch_backchannel (self, fd);
   debug_frame ("<-", "(authenticated hello)", 21);
   if ((err = handle_message (self, hello)) != NULL)
     {
@@ -776,17 +778,6 @@ child_setup_stdio (gpointer user_data)
   fh_proc_child_setup ((pid_t) GPOINTER_TO_INT (user_data), SIGTERM);
 }
 
-/* The plugin writes to pipes: a dead executor must be an EPIPE error, not a
- * SIGPIPE that kills the host.  Only touch the default disposition. */
-static void
-ignore_sigpipe (void)
-{
-  struct sigaction old;
-
-  if (sigaction (SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL)
-    signal (SIGPIPE, SIG_IGN);
-}
-
 static GSubprocessLauncher *
 make_launcher (FhExecutorConnection *self, const char *cwd, const char *const *env, int child_bc_fd)
 {
@@ -850,6 +841,9 @@ watch_streams (FhExecutorConnection *self)
   self->stdin_writer = fh_fd_writer_new (
       g_unix_output_stream_get_fd (G_UNIX_OUTPUT_STREAM (self->stdin_stream)),
       self->context, on_stdin_error, self);
+  /* The host's SIGPIPE is not ours to change: a dead executor is an EPIPE
+   * on this write, not a signal to the host. */
+  fh_fd_writer_keep_sigpipe (self->stdin_writer);
   self->log_streams[0] = g_object_ref (g_subprocess_get_stdout_pipe (self->proc));
   self->log_streams[1] = g_object_ref (g_subprocess_get_stderr_pipe (self->proc));
   if (self->stdio)
@@ -1098,7 +1092,6 @@ spawn (FhExecutorConnection *self, const char *const *argv, const char *cwd,
                            "creating the backchannel socketpair");
   if (self->socket_mode && self->listener == NULL)
     return FALSE;
-  ignore_sigpipe ();
   launcher = make_launcher (self, cwd, env, sv[1]);
   self->proc = g_subprocess_launcher_spawnv (launcher, argv, &local);
   /* The launcher owns the child's end; dropping it closes that end here,
@@ -1113,7 +1106,7 @@ spawn (FhExecutorConnection *self, const char *const *argv, const char *cwd,
                        argv[0], local->message);
     }
   if (sv[0] >= 0)
-    watch_backchannel (self, g_socket_new_from_fd (sv[0], NULL));
+    watch_backchannel (self, sv[0]);
   return TRUE;
 }
 
@@ -1303,7 +1296,7 @@ fh_executor_connection_run (FhExecutorConnection *self, FhPhase phase, const cha
 }
 
 gint
-fh_executor_connection_close (FhExecutorConnection *self, double timeout_s)
+fh_executor_connection_close (FhExecutorConnection *self, int exit_code, double timeout_s)
 {
   Wait w = { .done = has_exited, .on_kill = TRUE };
   Stop stop;
@@ -1312,6 +1305,11 @@ fh_executor_connection_close (FhExecutorConnection *self, double timeout_s)
     return -1;  /* it never started */
   if (!self->exited)
     {
+      if (exit_code >= 0 && self->stdin_writer != NULL)
+        {
+          g_autoptr (FhMessage) bye = fh_message_new_exit (exit_code);
+          send_message (self, bye);
+        }
       g_clear_pointer (&self->stdin_writer, fh_fd_writer_free);
       g_output_stream_close (self->stdin_stream, NULL, NULL);
       w.deadline = timeout_s > 0 ? g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC) : 0;

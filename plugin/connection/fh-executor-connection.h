@@ -107,12 +107,13 @@ FhCommandResult *fh_executor_connection_run (FhExecutorConnection *self, FhPhase
                                     const char *command, JsonObject *item,
                                     const FhRunLimits *limits, GError **error);
 
-/* Sends end of input and waits for the executor to exit, at most
+/* Sends end of input — after an exit message asking for @exit_code when
+ * that is 0 or more — and waits for the executor to exit, at most
  * @timeout_s (0: no limit) before ending its group (SIGTERM, grace,
  * SIGKILL).  Returns its exit status, or 128 + the signal that ended
  * it; -1 if it never started.  (An executor that will not go is killed:
  * closing cannot fail.) */
-gint fh_executor_connection_close (FhExecutorConnection *self, double timeout_s);
+gint fh_executor_connection_close (FhExecutorConnection *self, int exit_code, double timeout_s);
 /* Ends the executor's process group now: SIGTERM, grace, SIGKILL. */
 void fh_executor_connection_terminate (FhExecutorConnection *self);
 

@@ -9,6 +9,7 @@
 
 #include "fh-job.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "fh-error.h"
@@ -38,7 +39,7 @@ static const char *const env_fields[] = { "value", "redact", NULL };
 
 typedef struct
 {
-  GPtrArray *errors;  /* char*: "path: problem" */
+  FhProblems *problems;
   FhJob *job;
   FhExecutorPresets *presets; /* nullable: none could be read, */
   GError *no_presets; /* and this says why (to jobs naming a preset) */
@@ -56,7 +57,7 @@ complain (Checker *c, const char *path, const char *fmt, ...)
   va_start (args, fmt);
   msg = g_strdup_vprintf (fmt, args);
   va_end (args);
-  g_ptr_array_add (c->errors, g_strdup_printf ("%s: %s", *path ? path : "(top level)", msg));
+  fh_problems_add (c->problems, path, 0, 0, msg);
 }
 
 static char *
@@ -884,51 +885,64 @@ job_new (const char *source, const char *base_dir)
   return job;
 }
 
+/* The JSON of @data, or NULL with the syntax error (where json-glib
+ * says it is) in @problems. */
 static JsonNode *
-parse_json (const char *data, gssize len, const char *source, GError **error)
+parse_json (const char *data, gssize len, FhProblems *problems)
 {
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) local = NULL;
 
+  fh_problems_set_code (problems, FH_PROBLEMS_SYNTAX);
   if (!json_parser_load_from_data (parser, data, len, &local))
     {
-      /* json-glib says "<data>:LINE:COL: ..."; name the file instead. */
-      const char *msg = g_str_has_prefix (local->message, "<data>")
-                            ? local->message + strlen ("<data>") : local->message;
-      return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_SYNTAX, "%s%s%s",
-                            source, *msg == ':' ? "" : ": ", msg);
+      /* json-glib says "<data>:LINE:COLUMN: message". */
+      guint line = 0, column = 0;
+      int at = 0;
+      if (sscanf (local->message, "<data>:%u:%u: %n", &line, &column, &at) == 2 && at > 0)
+        fh_problems_add (problems, "", line, column, local->message + at);
+      else
+        fh_problems_add (problems, "", 0, 0, local->message);
+      return NULL;
     }
   if (json_parser_get_root (parser) == NULL)
-    return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_SYNTAX,
-                          "%s: empty file, expected a JSON object", source);
+    {
+      fh_problems_add (problems, "", 0, 0, "empty file, expected a JSON object");
+      return NULL;
+    }
+  fh_problems_set_code (problems, FH_PROBLEMS_INVALID_JOB);
   return json_node_copy (json_parser_get_root (parser));
+}
+
+FhJob *
+fh_job_check (const char *data, gssize len, const char *source, const char *base_dir,
+              FhExecutorPresets *presets, FhProblems *problems)
+{
+  g_autoptr (JsonNode) root = NULL;
+  g_autoptr (FhJob) job = NULL;
+  g_autoptr (GError) no_presets = NULL;
+  Checker c;
+
+  g_return_val_if_fail (data != NULL && source != NULL && problems != NULL, NULL);
+  if ((root = parse_json (data, len, problems)) == NULL)
+    return NULL;
+  job = job_new (source, base_dir);
+  c = (Checker) { problems, job, presets ? presets : fh_executor_presets_get_default (&no_presets) };
+  c.no_presets = no_presets;
+  check_job (&c, root);
+  return fh_problems_get_count (problems) > 0 ? NULL : g_steal_pointer (&job);
 }
 
 FhJob *
 fh_job_new_from_data (const char *data, gssize len, const char *source,
                       const char *base_dir, FhExecutorPresets *presets, GError **error)
 {
-  g_autoptr (JsonNode) root = NULL;
-  g_autoptr (FhJob) job = NULL;
-  g_autoptr (GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GError) no_presets = NULL;
-  Checker c;
+  g_autoptr (FhProblems) problems = fh_problems_new (source);
+  FhJob *job = fh_job_check (data, len, source, base_dir, presets, problems);
 
-  g_return_val_if_fail (data != NULL && source != NULL, NULL);
-  if ((root = parse_json (data, len, source, error)) == NULL)
-    return NULL;
-  job = job_new (source, base_dir);
-  c = (Checker) { errors, job, presets ? presets : fh_executor_presets_get_default (&no_presets) };
-  c.no_presets = no_presets;
-  check_job (&c, root);
-  if (errors->len > 0)
-    {
-      g_autofree char *all = NULL;
-      g_ptr_array_add (errors, NULL);
-      all = g_strjoinv ("\n", (char **) errors->pdata);
-      return fh_throw_null (error, FH_JOB_ERROR, FH_JOB_ERROR_INVALID, "%s", all);
-    }
-  return g_steal_pointer (&job);
+  if (job == NULL)
+    fh_problems_throw (problems, error);
+  return job;
 }
 
 FhJob *

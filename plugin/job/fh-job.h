@@ -17,6 +17,7 @@
 #include "fh-agenda.h"
 #include "fh-log-rules.h"
 #include "fh-path-map.h"
+#include "fh-problems.h"
 #include "fh-failure.h"
 #include "fh-job-error.h"
 #include "fh-executor-presets.h"
@@ -77,9 +78,15 @@ typedef struct
   guint max_restarts;        /* executor restarts after it died or hung */
 } FhJob;
 
-/* @source names the data in messages; @base_dir (nullable: the current
- * directory) anchors relative paths; @presets (nullable: the default
- * ones) are the executor presets a job may name.  (transfer full) */
+/* The job @data describes, or NULL with every problem in @problems
+ * (fh-problems.h).  @source names the data in messages; @base_dir
+ * (nullable: the current directory) anchors relative paths; @presets
+ * (nullable: the default ones) are the executor presets a job may name.
+ * (transfer full) */
+FhJob *fh_job_check (const char *data, gssize len, const char *source, const char *base_dir,
+                     FhExecutorPresets *presets, FhProblems *problems);
+/* The same, the problems as FH_JOB_ERROR_SYNTAX or _INVALID with one per
+ * line.  (transfer full) */
 FhJob *fh_job_new_from_data (const char *data, gssize len, const char *source,
                              const char *base_dir, FhExecutorPresets *presets, GError **error);
 /* The job file @path (relative paths from its directory).  (transfer full) */

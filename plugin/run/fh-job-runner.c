@@ -62,6 +62,7 @@ struct _FhJobRunner
   gboolean setup_failed;
   gboolean teardown_failed;
   gint exit_code;
+  gint asked_exit;             /* the host's end item's exit_code, -1: none */
   gboolean closed;
   char *executor_kind;         /* from the executor's hello */
   gint64 executor_pid;
@@ -83,6 +84,7 @@ fh_job_runner_new (FhJob *job, const FhHostApi *host, const char *output_dir)
   self->kill = g_cancellable_new ();
   g_mutex_init (&self->item_lock);
   self->exit_code = -1;
+  self->asked_exit = -1;
   self->redactor = fh_redactor_new (secrets);
   return self;
 }
@@ -568,6 +570,9 @@ set_failure (FhJobRunner *self, JsonObject *o, FhFailureClass failure, const cha
 
   json_object_set_string_member (o, "class", fh_failure_name (failure));
   json_object_set_string_member (o, "reason", masked ? masked : fh_failure_name (failure));
+  /* What a host needs to act (avoid the machine), so no host knows the
+   * classes (ABI 1.2). */
+  json_object_set_boolean_member (o, "machine_bound", fh_failure_is_machine_bound (failure));
 }
 
 static void
@@ -799,6 +804,24 @@ parse_work (FhJobRunner *self, const char *json, Work *w, GError **error)
                    "\"command\": %s", json ? json : "(NULL)");
 }
 
+/* {"end": true, "exit_code"?: N} (ABI 1.2): no more work, and the code the
+ * executor is asked to exit with after teardown.  FALSE: not an end. */
+static gboolean
+parse_end (FhJobRunner *self, const char *json)
+{
+  g_autoptr (JsonObject) o = fh_json_parse_object (json, -1, NULL);
+  gint64 code;
+
+  if (o == NULL || !json_object_get_boolean_member_with_default (o, "end", FALSE))
+    return FALSE;
+  code = json_object_get_int_member_with_default (o, "exit_code", 0);
+  if (code < 0 || code > 255)
+    host_note (self, "farmhand: the host's end item asks for exit code %" G_GINT64_FORMAT
+               ", not one from 0 to 255: the executor ends with 0", code);
+  self->asked_exit = code < 0 || code > 255 ? 0 : (gint) code;
+  return TRUE;
+}
+
 static void
 run_agenda (FhJobRunner *self)
 {
@@ -811,6 +834,11 @@ run_agenda (FhJobRunner *self)
 
       if (json == NULL)
         return;
+      if (parse_end (self, json))
+        {
+          self->host->free_item (self->host->host_data, json);
+          return;
+        }
       found = parse_work (self, json, &w, &err);
       self->host->free_item (self->host->host_data, json);
       if (!found && w.name == NULL)
@@ -856,7 +884,7 @@ close_executor (FhJobRunner *self)
   if (self->connection == NULL || self->closed)
     return;
   self->closed = TRUE;
-  self->exit_code = fh_executor_connection_close (self->connection, self->job->timeouts.grace_s);
+  self->exit_code = fh_executor_connection_close (self->connection, self->asked_exit, self->job->timeouts.grace_s);
   host_note (self, "farmhand: executor exited with code %d", self->exit_code);
 }
 

@@ -14,7 +14,7 @@ t_job_new (const FhHostApi *host, const char *job_json, const char *options_json
 }
 
 static int t_job_run (FhPluginJob *job, char **summary) { return FH_RUN_JOB_FAILED; }
-static void t_job_cancel (FhPluginJob *job, int flags) { }
+static void t_job_cancel (FhPluginJob *job, uint32_t flags) { }
 static void t_job_free (FhPluginJob *job) { }
 static void t_free_string (char *s) { free (s); }
 static char *t_job_describe (FhPluginJob *job) { return NULL; }
@@ -50,7 +50,7 @@ static const FhPluginDesc desc = {
 #else
   t_job_describe, t_job_agenda,
 #endif
-  NULL, { 0 }
+  NULL, NULL, { 0 }
 };
 
 FH_PLUGIN_EXPORT const FhPluginDesc *fh_plugin_get_desc (void);

@@ -1,0 +1,17 @@
+/* define-1-0.c — a plugin made with FH_PLUGIN_DEFINE_1_0 (and nothing
+ * else), for the loader's test that each macro stamps its own minor and
+ * leaves the later entry points NULL. */
+#include "fh-plugin.h"
+
+#include <stdlib.h>
+
+static FhPluginJob *d_job_new (const FhHostApi *h, const char *j, const char *o, char **e) { return NULL; }
+static int d_job_run (FhPluginJob *job, char **summary) { return FH_RUN_REFUSED; }
+static void d_job_cancel (FhPluginJob *job, uint32_t flags) { }
+static void d_job_free (FhPluginJob *job) { }
+static void d_free_string (char *s) { free (s); }
+static char *d_job_describe (FhPluginJob *job) { return NULL; }
+static char *d_job_agenda (FhPluginJob *job, const char *i, uint32_t f, char **e) { return NULL; }
+
+FH_PLUGIN_DEFINE ("define-1-0", "0.0.1", "MIT", "made with FH_PLUGIN_DEFINE", d_job_new, d_job_run,
+                  d_job_cancel, d_job_free, d_free_string, d_job_describe, d_job_agenda)
