@@ -14,10 +14,10 @@
 #include <unistd.h>
 
 #include "fh-error.h"
+#include "fh-host-file.h"
 #include "fh-item-states.h"
 #include "fh-json.h"
 #include "fh-ledger.h"
-#include "fh-wire.h"
 
 #define FORMAT_VERSION 2
 #define DEFAULT_LEASE_S 60.0
@@ -101,25 +101,20 @@ write_json (const char *path, JsonObject *o, gboolean durable, GError **error)
   g_autofree char *dir = g_path_get_dirname (path);
   g_autofree char *base = g_path_get_basename (path);
   g_autofree char *tmp = g_strdup_printf ("%s/.%s.%d.tmp", dir, base, (int) getpid ());
-  g_autoptr (GError) local = NULL;
   int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   gboolean ok;
 
   if (fd < 0)
-    return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "writing %s", tmp);
-  ok = fh_wire_write_all (fd, line, strlen (line), &local) && (!durable || fsync (fd) == 0);
-  if (close (fd) != 0 || !ok || rename (tmp, path) != 0)
-    {
-      int saved = errno;
-      g_unlink (tmp);
-      if (local != NULL)
-        {
-          g_propagate_prefixed_error (error, g_steal_pointer (&local), "writing %s: ", path);
-          return FALSE;
-        }
-      return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, saved, "writing %s", path);
-    }
-  return TRUE;
+    return fh_throw_errno (error, G_IO_ERROR, g_io_error_from_errno (errno), errno, "writing %s", tmp);
+  ok = fh_host_file_write_all (fd, tmp, line, strlen (line), error) &&
+       (!durable || fh_host_file_sync (fd, tmp, error));
+  ok = fh_host_file_close (fd, tmp, ok ? error : NULL) && ok;
+  if (ok && rename (tmp, path) != 0)
+    ok = fh_throw_errno (error, G_IO_ERROR, g_io_error_from_errno (errno), errno, "renaming %s to %s", tmp,
+                         path);
+  if (!ok)
+    g_unlink (tmp);
+  return ok;
 }
 
 static JsonObject *
@@ -272,14 +267,14 @@ write_agenda (FhJobDir *self, const FhJobDirJob *job, GError **error)
       g_string_append_c (text, '\n');
       if (ok && (text->len >= (1 << 20) || i + 1 == self->n_items))
         {
-          ok = fh_wire_write_all (fd, text->str, text->len, error);
+          ok = fh_host_file_write_all (fd, path, text->str, text->len, error);
           g_string_truncate (text, 0);
         }
     }
-  close (fd);
-  if (!ok)
-    g_prefix_error (error, "writing %s: ", path);
-  return ok;
+  /* The agenda is read by every worker: on the disk before meta.json says
+   * the directory is a job's. */
+  ok = ok && fh_host_file_sync (fd, path, error);
+  return fh_host_file_close (fd, path, ok ? error : NULL) && ok;
 }
 
 static gboolean
@@ -291,14 +286,51 @@ write_hint (FhJobDir *self, int fd, guint next)
   return pwrite (fd, buf, (size_t) n, 0) == n;
 }
 
+/* Removes @path and everything under it (what a failed create made). */
+static void
+remove_tree (const char *path)
+{
+  g_autoptr (GDir) d = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *sub = g_build_filename (path, name, NULL);
+      if (g_file_test (sub, G_FILE_TEST_IS_DIR) && !g_file_test (sub, G_FILE_TEST_IS_SYMLINK))
+        remove_tree (sub);
+      else
+        g_unlink (sub);
+    }
+  g_rmdir (path);
+}
+
+/* The files of a new job directory; meta.json last: a directory without it
+ * is not (yet) a job directory. */
+static gboolean
+write_files (FhJobDir *self, const FhJobDirJob *job, GError **error)
+{
+  g_autofree char *job_file = child (self, "job.json");
+  g_autofree char *hint = child (self, "claims/next");
+  int fd;
+
+  if (!g_file_set_contents_full (job_file, job->text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
+    return FALSE;
+  if ((fd = open (hint, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0 || !write_hint (self, fd, 0))
+    {
+      int saved = errno;
+      if (fd >= 0)
+        close (fd);
+      return fh_throw_errno (error, G_IO_ERROR, g_io_error_from_errno (saved), saved, "writing %s", hint);
+    }
+  return fh_host_file_close (fd, hint, error) && write_agenda (self, job, error) && write_meta (self, error);
+}
+
 FhJobDir *
 fh_job_dir_create (const char *path, const FhJobDirJob *job, const FhJobDirOptions *options,
                    GError **error)
 {
   g_autoptr (FhJobDir) self = g_new0 (FhJobDir, 1);
-  g_autofree char *job_file = NULL;
-  g_autofree char *hint = NULL;
-  int fd;
+  gboolean existed;
 
   self->path = g_canonicalize_filename (path, NULL);
   self->name = g_strdup (job->name);
@@ -310,22 +342,19 @@ fh_job_dir_create (const char *path, const FhJobDirJob *job, const FhJobDirOptio
                                                      : g_build_filename (self->path, "output", NULL);
   self->created = now_iso ();
   self->hint_fd = -1;
+  existed = g_file_test (self->path, G_FILE_TEST_EXISTS);
   if (!make_dirs (self, error))
     return NULL;
-  job_file = child (self, "job.json");
-  hint = child (self, "claims/next");
-  if (!g_file_set_contents (job_file, job->text, -1, error))
-    return NULL;
-  if ((fd = open (hint, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0 || !write_hint (self, fd, 0))
+  if (!write_files (self, job, error))
     {
-      if (fd >= 0)
-        close (fd);
-      return fh_throw_errno_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "writing %s", hint);
+      /* Half a job directory is none (a full disk, say): nothing is left
+       * that a worker or the farm UI could take for one.  It was new or
+       * empty: removing it loses nothing. */
+      remove_tree (self->path);
+      if (existed)
+        g_mkdir (self->path, 0755);
+      return NULL;
     }
-  close (fd);
-  /* meta.json last: a directory without it is not (yet) a job directory. */
-  if (!write_agenda (self, job, error) || !write_meta (self, error))
-    return NULL;
   return g_steal_pointer (&self);
 }
 
@@ -605,7 +634,14 @@ fh_job_dir_heartbeat (FhJobDir *self, JsonObject *state, GError **error)
   json_object_set_string_member (state, "worker", self->worker);
   json_object_set_string_member (state, "instance", self->instance);
   json_object_set_string_member (state, "updated", when);
-  return write_json (path, state, FALSE, error);
+  if (write_json (path, state, FALSE, error))
+    return TRUE;
+  /* A worker that cannot say it ended (a full disk) removes its heartbeat
+   * (which needs no room): without one it is not alive, and what it held
+   * is taken over at once rather than after a lease. */
+  if (last)
+    g_unlink (path);
+  return FALSE;
 }
 
 /* ---- claims ---------------------------------------------------------------- */

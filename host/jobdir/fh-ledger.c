@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "fh-error.h"
+#include "fh-host-file.h"
 #include "fh-job-dir.h"
 #include "fh-json.h"
-#include "fh-wire.h"
 
 struct _FhLedger
 {
@@ -69,16 +69,12 @@ fh_ledger_free (FhLedger *self)
   g_free (self);
 }
 
-/* One write per line: a reader never sees half of one from a live writer. */
+/* One write per line: a reader never sees half of one from a live writer,
+ * and a full disk leaves none (fh-host-file.h). */
 static gboolean
 append (int fd, const char *path, const char *text, gsize len, GError **error)
 {
-  if (!fh_wire_write_all (fd, text, len, error))
-    {
-      g_prefix_error (error, "writing %s: ", path);
-      return FALSE;
-    }
-  return TRUE;
+  return fh_host_file_append (fd, path, text, len, error);
 }
 
 gboolean
@@ -112,12 +108,16 @@ fh_ledger_add_result (FhLedger *self, guint index, guint attempt, JsonObject *re
 gboolean
 fh_ledger_sync (FhLedger *self, GError **error)
 {
+  /* Cleared first: a write during the sync makes it due again. */
   if (!g_atomic_int_compare_and_exchange (&self->dirty, 1, 0))
     return TRUE;
-  /* The objects before the lines that point at them. */
-  if ((fdatasync (self->results_fd) < 0 && errno != EINVAL && errno != EROFS) ||
-      (fdatasync (self->ledger_fd) < 0 && errno != EINVAL && errno != EROFS))
-    return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "syncing %s",
-                           self->ledger_path);
+  /* The objects before the lines that point at them.  A failed sync stays
+   * due: the next one tries again. */
+  if (!fh_host_file_sync (self->results_fd, self->results_path, error) ||
+      !fh_host_file_sync (self->ledger_fd, self->ledger_path, error))
+    {
+      g_atomic_int_set (&self->dirty, 1);
+      return FALSE;
+    }
   return TRUE;
 }

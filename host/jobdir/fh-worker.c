@@ -44,6 +44,7 @@ struct _FhWorker
   char *streak_class;
   guint streak;
   char *avoiding;            /* why this worker takes no more items, or NULL */
+  char *broken;              /* its ledger or heartbeat cannot be written: why */
 };
 
 /* ---- identity ----------------------------------------------------------- */
@@ -176,6 +177,7 @@ fh_worker_free (FhWorker *self)
   g_free (self->error);
   g_free (self->streak_class);
   g_free (self->avoiding);
+  g_free (self->broken);
   g_free (self);
 }
 
@@ -237,15 +239,21 @@ state_json (FhWorker *self)
   return o;
 }
 
+static void write_failed (FhWorker *self, const GError *error);
+
 static void
 heartbeat (FhWorker *self)
 {
   g_autoptr (JsonObject) o = state_json (self);
   g_autoptr (GError) err = NULL;
 
-  /* A missed beat is survivable (the lease is three of them); say so. */
-  if (!fh_job_dir_heartbeat (self->dir, o, &err))
-    g_printerr ("farmhand worker %s: heartbeat: %s\n", self->id, err->message);
+  /* A missed beat is survivable (the lease is three of them); a disk that
+   * is full or failing is not (fh_host_file_write_all() has retried). */
+  if (fh_job_dir_heartbeat (self->dir, o, &err))
+    return;
+  g_printerr ("farmhand worker %s: heartbeat: %s\n", self->id, err->message);
+  if (err->domain == G_IO_ERROR)
+    write_failed (self, err);
 }
 
 /* Our claim on the item running was taken over: we were taken for dead
@@ -283,8 +291,18 @@ beat_interval_us (FhWorker *self)
   return (gint64) (MIN (fh_job_dir_get_lease (self->dir) / 3, 5.0) * G_USEC_PER_SEC);
 }
 
-/* Each tick (at most a second): the heartbeat when due, and whether our
- * claim still holds. */
+/* What the ledger holds, on the disk (at least once a second). */
+static void
+sync_ledger (FhWorker *self)
+{
+  g_autoptr (GError) err = NULL;
+
+  if (!fh_job_dir_sync (self->dir, &err))
+    write_failed (self, err);
+}
+
+/* Each tick (at most a second): the heartbeat when due, whether our claim
+ * still holds, the ledger synced. */
 static void
 on_tick (gpointer data)
 {
@@ -300,6 +318,7 @@ on_tick (gpointer data)
       heartbeat (self);
     }
   check_claim (self);
+  sync_ledger (self);
   fh_job_log_flush (self->log, NULL);
 }
 
@@ -315,8 +334,28 @@ on_cancelled (gpointer data, int signum, gboolean now)
 static gboolean
 stopping (FhWorker *self)
 {
-  return g_atomic_int_get (&self->cancel) || self->avoiding != NULL ||
+  return g_atomic_int_get (&self->cancel) || self->avoiding != NULL || self->broken != NULL ||
          fh_job_dir_is_cancelled (self->dir);
+}
+
+/* The job directory will not take this worker's writes (a full or failing
+ * disk): nothing it does is recorded, so it takes no more items, stops the
+ * running one and says why, at once.  What is in its ledger stays; what
+ * is not is run again by another worker.  Called from either thread. */
+static void
+write_failed (FhWorker *self, const GError *error)
+{
+  gboolean first;
+
+  g_mutex_lock (&self->lock);
+  first = self->broken == NULL;
+  if (first)
+    self->broken = g_strdup_printf ("the job directory cannot be written: %s", error->message);
+  g_mutex_unlock (&self->lock);
+  if (!first)
+    return;
+  g_printerr ("farmhand worker %s: %s; it takes no more items\n", self->id, self->broken);
+  fh_job_handle_cancel (self->handle, FALSE);
 }
 
 /* A machine-bound failure (the plugin says which: "machine_bound") again
@@ -463,13 +502,18 @@ api_report_item (void *data, JsonObject *r)
       return;
     }
   name = json_object_get_string_member_with_default (r, "name", "?");
-  count_result (self, name, g_strcmp0 (json_object_get_string_member_with_default (r, "status", ""),
-                                       "complete") == 0, r);
-  if (!fh_job_dir_write_result (self->dir, (guint) index, attempt, r, &err))
-    g_printerr ("farmhand worker %s: item %s: %s\n", self->id, name, err->message);
+  /* Counted once it is in the ledger: nothing is said done that is not. */
+  if (fh_job_dir_write_result (self->dir, (guint) index, attempt, r, &err))
+    count_result (self, name, g_strcmp0 (json_object_get_string_member_with_default (r, "status", ""),
+                                         "complete") == 0, r);
+  else if (g_error_matches (err, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_SUPERSEDED))
+    {
+      g_printerr ("farmhand worker %s: item %s: %s\n", self->id, name, err->message);
+      check_claim (self);
+    }
+  else
+    write_failed (self, err);
   note_failure_class (self, r);
-  if (g_error_matches (err, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_SUPERSEDED))
-    check_claim (self);
   set_state (self, "working", NULL, -1, 0);
 }
 
@@ -512,11 +556,13 @@ static int
 finish (FhWorker *self, int status, const char *why)
 {
   /* A cancel seen in the job directory ends the agenda like its end. */
-  const char *state = self->lost ? "fenced" : self->avoiding ? "avoided"
+  const char *state = self->lost ? "fenced" : self->broken ? "failed" : self->avoiding ? "avoided"
                       : status == FH_RUN_CANCELLED || stopping (self) ? "cancelled"
                       : status == FH_RUN_JOB_FAILED ? "failed" : "done";
 
-  if (self->avoiding != NULL && why == NULL)
+  if (self->broken != NULL)
+    why = self->broken;
+  else if (self->avoiding != NULL && why == NULL)
     why = self->avoiding;
   g_mutex_lock (&self->lock);
   g_free (self->error);
@@ -546,6 +592,7 @@ fh_worker_run (FhWorker *self)
   fh_proc_become_subreaper ();
   status = run_job (self, &why);
   fh_proc_end_tree (0, getpid (), 2000);
+  sync_ledger (self);
   fh_job_log_flush (self->log, NULL);
   return finish (self, status, why);
 }

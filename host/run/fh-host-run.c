@@ -29,7 +29,9 @@ struct _FhHostRun
   char *current;          /* name of the item being run */
   guint n_complete;
   guint n_failed;
-  GError *write_error;    /* first results-file failure */
+  guint n_unrecorded;     /* results the results file could not take */
+  GMutex lock;            /* write_error: the job thread writes, the tick syncs */
+  GError *write_error;    /* first results-file failure: the run stops */
   gint64 started;
 };
 
@@ -43,7 +45,56 @@ prior_attempts (FhHostRun *self, const char *name)
   return prior ? json_object_get_int_member_with_default (prior, "attempts", 1) : 0;
 }
 
+/* The results file failed (a write, or a sync): said at once, above the
+ * live line, and the run stops — nothing is reported done that is not on
+ * disk.  Called from the job thread and the tick. */
 static void
+results_failed (FhHostRun *self, GError *error)
+{
+  gboolean first;
+
+  g_mutex_lock (&self->lock);
+  first = self->write_error == NULL;
+  if (first)
+    self->write_error = error;
+  g_mutex_unlock (&self->lock);
+  if (!first)
+    {
+      g_error_free (error);
+      return;
+    }
+  fh_progress_note (self->progress, "farmhand: %s: the results file cannot be trusted; stopping "
+                    "after the running item", error->message);
+  fh_job_handle_cancel (self->handle, FALSE);
+}
+
+static gboolean
+results_ok (FhHostRun *self)
+{
+  G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
+
+  return self->write_error == NULL;
+}
+
+/* Writes @o to the results file; FALSE when it is not there. */
+static gboolean
+write_result (FhHostRun *self, JsonObject *o)
+{
+  GError *err = NULL;
+
+  if (self->options.results == NULL)
+    return TRUE;
+  if (!results_ok (self))
+    return FALSE;
+  if (fh_results_file_write (self->options.results, o, &err))
+    return TRUE;
+  results_failed (self, err);
+  return FALSE;
+}
+
+/* Records @o (the item's result); FALSE when the results file could not
+ * take it — then it is not counted as done. */
+static gboolean
 record (FhHostRun *self, JsonObject *o, gboolean ran)
 {
   const char *name = json_object_get_string_member_with_default (o, "name", "");
@@ -52,10 +103,6 @@ record (FhHostRun *self, JsonObject *o, gboolean ran)
 
   if (index >= 0 && index < self->names->len)
     self->reported[index] = 1;
-  if (ok)
-    self->n_complete++;
-  else
-    self->n_failed++;
   /* The plugin counts this run's attempts (retries); resumes add theirs. */
   json_object_set_int_member (o, "attempts", prior_attempts (self, name) +
                               json_object_get_int_member_with_default (o, "attempts", ran ? 1 : 0));
@@ -63,8 +110,16 @@ record (FhHostRun *self, JsonObject *o, gboolean ran)
     fh_job_log_marker (self->options.log, "item %s %s in %.3f s", name,
                        ok ? "complete" : "FAILED",
                        json_object_get_double_member_with_default (o, "elapsed_s", 0));
-  if (self->options.results != NULL && self->write_error == NULL)
-    fh_results_file_write (self->options.results, o, &self->write_error);
+  if (!write_result (self, o))
+    {
+      self->n_unrecorded++;
+      return FALSE;
+    }
+  if (ok)
+    self->n_complete++;
+  else
+    self->n_failed++;
+  return TRUE;
 }
 
 /* ---- the host's callbacks ----------------------------------------------- */
@@ -99,11 +154,15 @@ api_report_item (gpointer data, JsonObject *o)
                                                     json_object_get_string_member_with_default (o, "reason", "?"))
                                  : NULL;
 
-  record (self, o, TRUE);
+  gboolean recorded = record (self, o, TRUE);
+
+  /* Not on disk: not shown as done. */
   fh_progress_item_done (self->progress,
                          json_object_get_string_member_with_default (o, "name", "?"),
-                         g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "complete") == 0,
-                         json_object_get_double_member_with_default (o, "elapsed_s", 0.0), why,
+                         recorded && g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""),
+                                                "complete") == 0,
+                         json_object_get_double_member_with_default (o, "elapsed_s", 0.0),
+                         recorded ? why : "not in the results file (it could not be written)",
                          json_object_get_string_member_with_default (o, "traceback", NULL));
 }
 
@@ -143,6 +202,7 @@ fh_host_run_new (FhJobHandle *handle, GPtrArray *names, const FhHostRunOptions *
   self->options = *options;
   self->indices = options->indices ? g_array_ref (options->indices) : all_indices (names->len);
   self->reported = g_new0 (guint8, names->len);
+  g_mutex_init (&self->lock);
   self->progress = fh_progress_new (stdout, options->tty, options->level, self->indices->len);
   return self;
 }
@@ -157,6 +217,7 @@ fh_host_run_free (FhHostRun *self)
   g_free (self->current);
   fh_progress_free (self->progress);
   g_clear_error (&self->write_error);
+  g_mutex_clear (&self->lock);
   g_free (self);
 }
 
@@ -210,9 +271,12 @@ print_summary (FhHostRun *self, JsonObject *summary)
         if (lines[i][0] != '\0')
           printf ("            %s\n", lines[i]);
     }
-  g_string_printf (line, "job %s: %u complete, %u failed (%u item%s) in %.2f s",
-                   fh_job_handle_get_name (self->handle), self->n_complete, self->n_failed, self->indices->len,
-                   self->indices->len == 1 ? "" : "s", secs);
+  g_string_printf (line, "job %s: %u complete, %u failed", fh_job_handle_get_name (self->handle),
+                   self->n_complete, self->n_failed);
+  if (self->n_unrecorded > 0)
+    g_string_append_printf (line, ", %u not in the results file", self->n_unrecorded);
+  g_string_append_printf (line, " (%u item%s) in %.2f s", self->indices->len, self->indices->len == 1 ? "" : "s",
+                          secs);
   if (ex != NULL && json_object_has_member (ex, "exit_code"))
     g_string_append_printf (line, "; executor exited with code %" G_GINT64_FORMAT,
                             json_object_get_int_member (ex, "exit_code"));
@@ -227,9 +291,11 @@ on_tick (gpointer data)
 {
   FhHostRun *self = data;
 
+  GError *err = NULL;
+
   fh_progress_tick (self->progress);
-  if (self->options.results != NULL)
-    fh_results_file_sync (self->options.results, NULL);
+  if (self->options.results != NULL && results_ok (self) && !fh_results_file_sync (self->options.results, &err))
+    results_failed (self, err);
   if (self->options.log != NULL)
     fh_job_log_flush (self->options.log, NULL);
 }
@@ -272,6 +338,13 @@ fh_host_run_execute (FhHostRun *self, GError **error)
                   json_object_get_string_member_with_default (
                       summary, "class", status == FH_RUN_CANCELLED ? "cancelled" : "error"),
                   json_object_get_string_member_with_default (summary, "reason", NULL));
+  /* The last results are on the disk before the run says it is done. */
+  if (self->options.results != NULL && results_ok (self))
+    {
+      GError *err = NULL;
+      if (!fh_results_file_sync (self->options.results, &err))
+        results_failed (self, err);
+    }
   print_summary (self, summary);
   if (self->write_error != NULL)
     {

@@ -11,8 +11,8 @@
 
 #include "fh-error.h"
 #include "fh-host-error.h"
+#include "fh-host-file.h"
 #include "fh-json.h"
-#include "fh-wire.h"
 
 struct _FhResultsFile
 {
@@ -102,12 +102,10 @@ fh_results_file_write (FhResultsFile *self, JsonObject *result, GError **error)
   G_GNUC_UNUSED g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&self->lock);
 
   g_return_val_if_fail (self->fd >= 0, FALSE);
-  /* One write per line: a reader (or a crash) never sees half a line. */
-  if (!fh_wire_write_all (self->fd, line, strlen (line), error))
-    {
-      g_prefix_error (error, "writing results file %s: ", self->path);
-      return FALSE;
-    }
+  /* One write per line: a reader (or a crash) never sees half a line, and
+   * a full disk leaves none. */
+  if (!fh_host_file_append (self->fd, self->path, line, strlen (line), error))
+    return FALSE;
   self->dirty = TRUE;
   if (self->resume)
     g_hash_table_replace (self->latest,
@@ -116,15 +114,15 @@ fh_results_file_write (FhResultsFile *self, JsonObject *result, GError **error)
   return TRUE;
 }
 
+/* A failed sync stays due: the next one tries again. */
 static gboolean
 sync_locked (FhResultsFile *self, GError **error)
 {
   if (!self->dirty || self->fd < 0)
     return TRUE;
+  if (!fh_host_file_sync (self->fd, self->path, error))
+    return FALSE;
   self->dirty = FALSE;
-  if (fdatasync (self->fd) < 0 && errno != EINVAL && errno != EROFS)
-    return fh_throw_errno (error, FH_HOST_ERROR, FH_HOST_ERROR_IO, errno,
-                           "syncing results file %s", self->path);
   return TRUE;
 }
 
@@ -181,9 +179,8 @@ fh_results_file_close (FhResultsFile *self, GError **error)
   if (self->fd < 0)
     return TRUE;
   ok = sync_locked (self, error);
-  if (close (self->fd) < 0 && ok)
-    ok = fh_throw_errno (error, FH_HOST_ERROR, FH_HOST_ERROR_IO, errno,
-                         "closing results file %s", self->path);
+  if (!fh_host_file_close (self->fd, self->path, ok ? error : NULL))
+    ok = FALSE;
   self->fd = -1;
   if (ok && self->resume)
     ok = compact (self, error);

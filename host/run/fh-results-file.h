@@ -4,7 +4,9 @@
  * Crash safety: each line is written with one write(2) as its item ends,
  * before the next item starts, so a host crash loses nothing reported; the
  * file is synced to disk at least once a second while lines arrive
- * (fh_results_file_sync() from a timer) and on close.
+ * (fh_results_file_sync() from a timer) and on close.  A write or sync
+ * that fails says so (fh-host-file.h): a line is in the file whole or not
+ * at all, and a sync that failed is tried again by the next.
  *
  * Resume: opened with @resume, the existing lines are read first (the last
  * line for a name wins) so the host can skip complete items; new lines are

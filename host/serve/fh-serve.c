@@ -15,6 +15,7 @@
 #include "fh-connection-guard.h"
 #include "fh-error.h"
 #include "fh-host-error.h"
+#include "fh-host-file.h"
 #include "fh-job-dir.h"
 #include "fh-job-index.h"
 #include "fh-job-items.h"
@@ -375,14 +376,17 @@ write_submission (FhServe *self, GBytes *body, GError **error)
 
   if (fd < 0)
     return fh_throw_errno_null (error, FH_HOST_ERROR, FH_HOST_ERROR_IO, errno, "creating %s", path);
-  if (write (fd, data, len) != (ssize_t) len)
+  if (!fh_host_file_write_all (fd, path, data, len, error))
     {
-      int saved = errno;
       close (fd);
       g_unlink (path);
-      return fh_throw_errno_null (error, FH_HOST_ERROR, FH_HOST_ERROR_IO, saved, "writing %s", path);
+      return NULL;
     }
-  close (fd);
+  if (!fh_host_file_close (fd, path, error))
+    {
+      g_unlink (path);
+      return NULL;
+    }
   return g_steal_pointer (&path);
 }
 

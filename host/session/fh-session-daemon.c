@@ -69,6 +69,7 @@ struct _FhSessionDaemon
   GSocketService *service;
   GHashTable *index_of;     /* item name -> index + 1 */
   FhResultsFile *results;
+  gboolean sync_failing;    /* the results file would not sync: said once */
   FhJobLog *log;
   GAsyncQueue *work;        /* Client* to the job thread; END at the end */
   GThread *job_thread;
@@ -592,8 +593,13 @@ job_report_item (gpointer data, JsonObject *result)
   g_autofree char *done = NULL;
   Client *c;
 
+  /* Not in the results file: not done, and the client is told why. */
   if (!fh_results_file_write (self->results, result, &err))
-    fh_job_log_line (self->log, NULL, FH_LOG_FARMHAND, err->message, strlen (err->message));
+    {
+      fh_job_log_line (self->log, NULL, FH_LOG_FARMHAND, err->message, strlen (err->message));
+      ok = FALSE;
+      why = err->message;
+    }
   fh_job_log_marker (self->log, "item %s %s in %.3f s",
                      json_object_get_string_member_with_default (result, "name", "?"),
                      ok ? "complete" : "FAILED",
@@ -617,7 +623,12 @@ job_tick (gpointer data)
 {
   FhSessionDaemon *self = data;
 
-  fh_results_file_sync (self->results, NULL);
+  g_autoptr (GError) err = NULL;
+
+  /* A failed sync stays due; the log says so (once per failure spell). */
+  if (!fh_results_file_sync (self->results, &err) && !self->sync_failing)
+    fh_job_log_line (self->log, NULL, FH_LOG_FARMHAND, err->message, strlen (err->message));
+  self->sync_failing = err != NULL;
   fh_job_log_flush (self->log, NULL);
 }
 
