@@ -161,9 +161,3 @@ fh_fd_writer_get_pending (FhFdWriter *self)
 {
   return self->buf->len;
 }
-
-gboolean
-fh_fd_writer_has_failed (FhFdWriter *self)
-{
-  return self->failed;
-}

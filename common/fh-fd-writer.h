@@ -34,7 +34,6 @@ void fh_fd_writer_flush (FhFdWriter *self);
 
 /* Bytes not yet written. */
 gsize fh_fd_writer_get_pending (FhFdWriter *self);
-gboolean fh_fd_writer_has_failed (FhFdWriter *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhFdWriter, fh_fd_writer_free)
 

@@ -121,9 +121,3 @@ fh_pipe_reader_is_open (FhPipeReader *self)
 {
   return !self->eof;
 }
-
-int
-fh_pipe_reader_get_fd (FhPipeReader *self)
-{
-  return self->fd;
-}

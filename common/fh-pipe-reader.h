@@ -36,7 +36,6 @@ void fh_pipe_reader_drain (FhPipeReader *self, guint max_reads);
 
 /* FALSE once end of stream was seen. */
 gboolean fh_pipe_reader_is_open (FhPipeReader *self);
-int fh_pipe_reader_get_fd (FhPipeReader *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhPipeReader, fh_pipe_reader_free)
 

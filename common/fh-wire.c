@@ -166,12 +166,6 @@ fh_wire_decoder_get_n_frames (FhWireDecoder *self)
   return self->n_frames;
 }
 
-gsize
-fh_wire_decoder_get_pending (FhWireDecoder *self)
-{
-  return self->buf->len - self->offset;
-}
-
 GBytes *
 fh_wire_decoder_take_pending (FhWireDecoder *self)
 {

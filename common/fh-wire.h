@@ -53,9 +53,6 @@ gboolean fh_wire_decoder_finish (FhWireDecoder *self, GError **error);
 /* Number of whole frames decoded so far. */
 guint64 fh_wire_decoder_get_n_frames (FhWireDecoder *self);
 
-/* Bytes buffered but not yet returned as a frame. */
-gsize fh_wire_decoder_get_pending (FhWireDecoder *self);
-
 /* Removes and returns the bytes buffered but not yet returned as a frame,
  * to hand a stream over to another decoder.  (transfer full) */
 GBytes *fh_wire_decoder_take_pending (FhWireDecoder *self);

@@ -508,9 +508,3 @@ fh_shell_session_signal (FhShellSession *self, int signum)
   if (self->pid > 0 && !self->exited)
     kill (self->pid, signum);
 }
-
-pid_t
-fh_shell_session_get_pid (FhShellSession *self)
-{
-  return self->pid;
-}

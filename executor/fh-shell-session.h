@@ -84,7 +84,6 @@ void fh_shell_session_note_interrupt (FhShellSession *self);
 void fh_shell_session_end_input (FhShellSession *self);
 /* Signals the shell. */
 void fh_shell_session_signal (FhShellSession *self, int signum);
-pid_t fh_shell_session_get_pid (FhShellSession *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhShellSession, fh_shell_session_free)
 

@@ -181,12 +181,6 @@ fh_worker_free (FhWorker *self)
   g_free (self);
 }
 
-const char *
-fh_worker_get_id (FhWorker *self)
-{
-  return self->id;
-}
-
 /* ---- heartbeat ---------------------------------------------------------- */
 
 static void

@@ -32,8 +32,6 @@ typedef struct
 FhWorker *fh_worker_new (const FhWorkerOptions *options, GError **error);
 void fh_worker_free (FhWorker *self);
 
-const char *fh_worker_get_id (FhWorker *self);
-
 /* Works until no item is left (or the job is cancelled).  Returns the
  * exit status: 0 every item this worker ran completed, 1 one failed or
  * the job failed here (setup, the executor), 128 + signal when cancelled

@@ -245,15 +245,3 @@ fh_progress_finish (FhProgress *self)
   self->finished = TRUE;
   fflush (self->out);
 }
-
-guint
-fh_progress_get_done (FhProgress *self)
-{
-  return self->done;
-}
-
-guint
-fh_progress_get_failed (FhProgress *self)
-{
-  return self->failed;
-}

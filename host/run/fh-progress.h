@@ -46,9 +46,6 @@ void fh_progress_tick (FhProgress *self);
 /* Erase the live line for good. */
 void fh_progress_finish (FhProgress *self);
 
-guint fh_progress_get_done (FhProgress *self);
-guint fh_progress_get_failed (FhProgress *self);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhProgress, fh_progress_free)
 
 G_END_DECLS

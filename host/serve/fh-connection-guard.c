@@ -596,18 +596,6 @@ fh_connection_guard_close (FhConnectionGuard *self, SoupServerMessage *msg)
     end_conn (c, NULL);
 }
 
-guint
-fh_connection_guard_get_n_connections (FhConnectionGuard *self)
-{
-  return g_hash_table_size (self->conns);
-}
-
-guint
-fh_connection_guard_get_max_connections (FhConnectionGuard *self)
-{
-  return self->limits.max_connections;
-}
-
 void
 fh_connection_guard_free (FhConnectionGuard *self)
 {

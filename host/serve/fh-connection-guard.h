@@ -56,9 +56,6 @@ GSocketAddress *fh_connection_guard_listen (FhConnectionGuard *self, GSocketAddr
 void fh_connection_guard_stream (FhConnectionGuard *self, SoupServerMessage *msg);
 /* Ends @msg's connection now (a client too far behind its stream). */
 void fh_connection_guard_close (FhConnectionGuard *self, SoupServerMessage *msg);
-/* Connections open now. */
-guint fh_connection_guard_get_n_connections (FhConnectionGuard *self);
-guint fh_connection_guard_get_max_connections (FhConnectionGuard *self);
 /* Closes the listener and every connection still open. */
 void fh_connection_guard_free (FhConnectionGuard *self);
 

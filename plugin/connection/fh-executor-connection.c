@@ -286,12 +286,6 @@ fh_executor_connection_get_hello (FhExecutorConnection *self)
   return self->hello;
 }
 
-gint
-fh_executor_connection_get_pid (FhExecutorConnection *self)
-{
-  return self->pid;
-}
-
 /* ---- the job log -------------------------------------------------------- */
 
 static void

@@ -124,8 +124,6 @@ gboolean fh_executor_connection_is_alive (FhExecutorConnection *self);
 char *fh_executor_connection_describe_loss (FhExecutorConnection *self);
 /* The executor's hello.  (transfer none) (nullable) */
 const FhMessage *fh_executor_connection_get_hello (FhExecutorConnection *self);
-/* The executor's process id (and process group). */
-gint fh_executor_connection_get_pid (FhExecutorConnection *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhExecutorConnection, fh_executor_connection_free)
 

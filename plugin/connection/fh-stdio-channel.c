@@ -105,9 +105,3 @@ fh_stdio_channel_drain (FhStdioChannel *self, guint max_reads)
 {
   fh_pipe_reader_drain (self->reader, max_reads);
 }
-
-gboolean
-fh_stdio_channel_is_open (FhStdioChannel *self)
-{
-  return self->open;
-}

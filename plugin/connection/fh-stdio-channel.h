@@ -14,7 +14,6 @@
 
 G_BEGIN_DECLS
 
-
 typedef struct _FhStdioChannel FhStdioChannel;
 
 /* A line printed before the handshake: @len bytes, not NUL-terminated,
@@ -33,8 +32,6 @@ void fh_stdio_channel_free (FhStdioChannel *self);
 
 /* Reads what the pipe holds now (at most @max_reads reads). */
 void fh_stdio_channel_drain (FhStdioChannel *self, guint max_reads);
-/* Whether the sentinel line has come. */
-gboolean fh_stdio_channel_is_open (FhStdioChannel *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhStdioChannel, fh_stdio_channel_free)
 

@@ -96,12 +96,6 @@ fh_log_rules_get_preset (FhLogRules *self)
   return self->preset;
 }
 
-gboolean
-fh_log_rules_is_empty (FhLogRules *self)
-{
-  return fh_log_scanner_is_empty (self->job) && self->preset == NULL;
-}
-
 void
 fh_log_rules_reset (FhLogRules *self)
 {

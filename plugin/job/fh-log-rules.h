@@ -34,8 +34,6 @@ gboolean fh_log_rules_use_preset (FhLogRules *self, FhLogPreset *preset,
 /* (nullable) */
 FhLogPreset *fh_log_rules_get_preset (FhLogRules *self);
 
-gboolean fh_log_rules_is_empty (FhLogRules *self);
-
 /* A new item begins: no error continues into it. */
 void fh_log_rules_reset (FhLogRules *self);
 

@@ -73,12 +73,6 @@ fh_path_map_add (FhPathMap *self, const char *from, const char *to)
   g_array_sort (self->rules, longer_first);
 }
 
-guint
-fh_path_map_get_n_rules (FhPathMap *self)
-{
-  return self->rules->len;
-}
-
 /* Characters that continue a path component. */
 static gboolean
 is_path_char (char c)

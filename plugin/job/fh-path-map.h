@@ -22,7 +22,6 @@ void fh_path_map_free (FhPathMap *self);
 
 /* Adds a rule; a trailing '/' on either side is ignored. */
 void fh_path_map_add (FhPathMap *self, const char *from, const char *to);
-guint fh_path_map_get_n_rules (FhPathMap *self);
 
 /* @text with every rule applied once, left to right.  (transfer full) */
 char *fh_path_map_apply (FhPathMap *self, const char *text);

@@ -72,30 +72,12 @@ fh_problems_set_code (FhProblems *self, FhProblemsCode code)
   self->code = code;
 }
 
-FhProblemsCode
-fh_problems_get_code (FhProblems *self)
-{
-  return self->code;
-}
-
 void
 fh_problems_add (FhProblems *self, const char *path, guint line, guint column, const char *message)
 {
   Problem p = { g_strdup (path ? path : ""), g_strdup (message), line, column };
 
   g_array_append_val (self->list, p);
-}
-
-void
-fh_problems_addf (FhProblems *self, const char *path, guint line, guint column, const char *format, ...)
-{
-  g_autofree char *message = NULL;
-  va_list args;
-
-  va_start (args, format);
-  message = g_strdup_vprintf (format, args);
-  va_end (args);
-  fh_problems_add (self, path, line, column, message);
 }
 
 guint

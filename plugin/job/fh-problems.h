@@ -31,13 +31,10 @@ void fh_problems_free (FhProblems *self);
 
 void fh_problems_set_source (FhProblems *self, const char *source);
 void fh_problems_set_code (FhProblems *self, FhProblemsCode code);
-FhProblemsCode fh_problems_get_code (FhProblems *self);
 
 /* A problem of the field at @path ("" for the whole job); @line and
  * @column from 1, 0 when unknown. */
 void fh_problems_add (FhProblems *self, const char *path, guint line, guint column, const char *message);
-void fh_problems_addf (FhProblems *self, const char *path, guint line, guint column,
-                       const char *format, ...) G_GNUC_PRINTF (5, 6);
 guint fh_problems_get_count (FhProblems *self);
 
 /* A line per problem, as ABI 1.1 promised.  (transfer full) */

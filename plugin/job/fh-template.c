@@ -210,12 +210,6 @@ fh_template_get_tokens (const FhTemplate *self)
   return self->tokens;
 }
 
-const char *
-fh_template_get_text (const FhTemplate *self)
-{
-  return self->text;
-}
-
 static void
 append_number (GString *out, const Piece *piece, gint64 v)
 {

@@ -51,7 +51,6 @@ void fh_template_free (FhTemplate *self);
 
 /* Bitmask of FhTemplateToken used. */
 guint fh_template_get_tokens (const FhTemplate *self);
-const char *fh_template_get_text (const FhTemplate *self);
 
 /* (transfer full) */
 char *fh_template_expand (const FhTemplate *self, const FhTemplateVars *vars);

@@ -407,12 +407,6 @@ fh_item_report_failure (FhItemReport *self, char **reason)
   return FH_FAILURE_NONE;
 }
 
-const GArray *
-fh_item_report_get_frames_done (FhItemReport *self)
-{
-  return self->frames_done;
-}
-
 static JsonArray *
 strings_to_json (GPtrArray *lines)
 {

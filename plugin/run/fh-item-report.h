@@ -54,9 +54,6 @@ char *fh_item_report_verdict_full (FhItemReport *self, gboolean check_outputs,
  * neither says anything.  @reason (out): one line.  (transfer full) */
 FhFailureClass fh_item_report_failure (FhItemReport *self, char **reason);
 
-/* The frames the log said were done (frame_done), in order. */
-const GArray *fh_item_report_get_frames_done (FhItemReport *self);
-
 /* Adds "errors", "warnings", "highlights", "progress", "outputs",
  * "status_message" to a result object (only what is not empty). */
 void fh_item_report_to_json (FhItemReport *self, JsonObject *result);

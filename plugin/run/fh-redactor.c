@@ -43,12 +43,6 @@ fh_redactor_free (FhRedactor *self)
   g_free (self);
 }
 
-gboolean
-fh_redactor_is_empty (FhRedactor *self)
-{
-  return self->secrets->len == 0;
-}
-
 static const char *
 first_secret (FhRedactor *self, const char *p, gsize len, gsize *which_len)
 {

@@ -15,8 +15,6 @@ typedef struct _FhRedactor FhRedactor;
 FhRedactor *fh_redactor_new (const char *const *secrets);
 void fh_redactor_free (FhRedactor *self);
 
-gboolean fh_redactor_is_empty (FhRedactor *self);
-
 /* @text (@len bytes) with every secret replaced, or NULL when it holds
  * none — the common case costs no allocation.  (transfer full) */
 char *fh_redactor_apply (FhRedactor *self, const char *text, gsize len);
