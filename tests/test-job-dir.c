@@ -11,7 +11,9 @@
 #include <sys/stat.h>
 
 #include "fh-item-states.h"
+#include "fh-claims.h"
 #include "fh-job-dir.h"
+#include "fh-job-status.h"
 #include "fh-test-utils.h"
 
 #define LEASE 10.0
@@ -22,7 +24,7 @@ typedef struct
   char *tmp;
   char *path;
   gint64 now;                  /* what the clock says, ns */
-  FhJobDir *a, *b;             /* two workers' views of one job */
+  struct Worker *a, *b;        /* two workers on one job */
   /* A hook the clock runs once (to act between a sweep's reads). */
   void (*on_clock) (gpointer);
   gpointer on_clock_data;
@@ -49,22 +51,49 @@ agenda_line (guint index, GString *line, gpointer data, GError **error)
   return TRUE;
 }
 
+/* A reader of the job directory: no worker name. */
 static FhJobDir *
-open_as (Fixture *fx, const char *worker)
+open_as (Fixture *fx, const char *unused)
 {
   g_autoptr (GError) err = NULL;
-  g_autofree char *instance = g_strdup_printf ("test:%s:%p", worker, (void *) fx);
   FhJobDir *dir = fh_job_dir_open (fx->path, &err);
 
   g_assert_no_error (err);
   fh_job_dir_set_clock (dir, test_clock, fx);
-  if (worker != NULL)
-    {
-      g_assert_true (fh_job_dir_join (dir, worker, instance, &err));
-      g_assert_no_error (err);
-    }
   return dir;
 }
+
+/* A worker: its view of the directory and its claims there. */
+typedef struct Worker
+{
+  FhJobDir *dir;
+  FhClaims *claims;
+} Worker;
+
+static Worker *
+worker_open (Fixture *fx, const char *name)
+{
+  g_autoptr (GError) err = NULL;
+  g_autofree char *instance = g_strdup_printf ("test:%s:%p", name, (void *) fx);
+  Worker *w = g_new0 (Worker, 1);
+
+  w->dir = open_as (fx, NULL);
+  w->claims = fh_claims_new (w->dir, name, instance, &err);
+  g_assert_no_error (err);
+  return w;
+}
+
+static void
+worker_free (Worker *w)
+{
+  if (w == NULL)
+    return;
+  fh_claims_free (w->claims);
+  fh_job_dir_free (w->dir);
+  g_free (w);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Worker, worker_free)
 
 static void
 make_job (Fixture *fx, guint n_items)
@@ -76,8 +105,8 @@ make_job (Fixture *fx, guint n_items)
   g_autoptr (FhJobDir) made = fh_job_dir_create (fx->path, &job, &opts, &err);
 
   g_assert_no_error (err);
-  fx->a = open_as (fx, "a");
-  fx->b = open_as (fx, "b");
+  fx->a = worker_open (fx, "a");
+  fx->b = worker_open (fx, "b");
 }
 
 static void
@@ -92,8 +121,8 @@ fixture_set_up (Fixture *fx, gconstpointer data)
 static void
 fixture_tear_down (Fixture *fx, gconstpointer data)
 {
-  g_clear_pointer (&fx->a, fh_job_dir_free);
-  g_clear_pointer (&fx->b, fh_job_dir_free);
+  g_clear_pointer (&fx->a, worker_free);
+  g_clear_pointer (&fx->b, worker_free);
   fh_test_rmtree (fx->tmp);
   g_free (fx->tmp);
   g_free (fx->path);
@@ -111,7 +140,7 @@ set_mtime (const char *path, gint64 ns)
 /* @dir's worker beats in @state, stamped @age_s seconds before now
  * (negative: after it). */
 static void
-beat (Fixture *fx, FhJobDir *dir, const char *worker, const char *state, double age_s, gint64 index)
+beat (Fixture *fx, Worker *w, const char *worker, const char *state, double age_s, gint64 index)
 {
   g_autoptr (JsonObject) o = json_object_new ();
   g_autoptr (GError) err = NULL;
@@ -123,23 +152,23 @@ beat (Fixture *fx, FhJobDir *dir, const char *worker, const char *state, double 
   json_object_set_int_member (o, "pid", 1);
   if (index >= 0)
     json_object_set_int_member (o, "index", index);
-  g_assert_true (fh_job_dir_heartbeat (dir, o, &err));
+  g_assert_true (fh_claims_heartbeat (w->claims, o, &err));
   g_assert_no_error (err);
   set_mtime (path, fx->now - (gint64) (age_s * NS));
 }
 
 static gboolean
-claim (FhJobDir *dir, guint *index, guint *attempt, gboolean *others)
+claim (Worker *w, guint *index, guint *attempt, gboolean *others)
 {
   g_autoptr (GError) err = NULL;
-  gboolean got = fh_job_dir_claim (dir, index, attempt, others, &err);
+  gboolean got = fh_claims_take (w->claims, index, attempt, others, &err);
 
   g_assert_no_error (err);
   return got;
 }
 
 static void
-assert_claims (FhJobDir *dir, guint want_index, guint want_attempt)
+assert_claims (Worker *dir, guint want_index, guint want_attempt)
 {
   guint index = G_MAXUINT, attempt = 0;
   gboolean others;
@@ -150,7 +179,7 @@ assert_claims (FhJobDir *dir, guint want_index, guint want_attempt)
 }
 
 static void
-assert_nothing (FhJobDir *dir, gboolean want_others)
+assert_nothing (Worker *dir, gboolean want_others)
 {
   guint index, attempt;
   gboolean others = !want_others;
@@ -160,25 +189,25 @@ assert_nothing (FhJobDir *dir, gboolean want_others)
 }
 
 static void
-finish (FhJobDir *dir, guint index, guint attempt, gboolean ok)
+finish (Worker *w, guint index, guint attempt, gboolean ok)
 {
   g_autoptr (JsonObject) r = json_object_new ();
   g_autoptr (GError) err = NULL;
 
   json_object_set_int_member (r, "index", index);
   json_object_set_string_member (r, "status", ok ? "complete" : "failed");
-  g_assert_true (fh_job_dir_write_result (dir, index, attempt, r, &err));
+  g_assert_true (fh_claims_write_result (w->claims, index, attempt, r, &err));
   g_assert_no_error (err);
 }
 
-static FhJobDirCounts
+static FhJobStatus
 counts (Fixture *fx)
 {
   g_autoptr (FhJobDir) reader = open_as (fx, NULL);
   g_autoptr (GError) err = NULL;
-  FhJobDirCounts c;
+  FhJobStatus c;
 
-  g_assert_true (fh_job_dir_status (reader, &c, NULL, NULL, 0, &err));
+  g_assert_true (fh_job_status_read (reader, &c, NULL, NULL, 0, &err));
   g_assert_no_error (err);
   return c;
 }
@@ -282,11 +311,11 @@ test_stale_heartbeat_taken_over (Fixture *fx, gconstpointer data)
   text = fh_test_read (ledger);
   g_assert_nonnull (strstr (text, "claim 0 2\n"));
   /* Fencing: a wakes, its result is refused; b's counts. */
-  g_assert_true (fh_job_dir_superseded (fx->a, 0, 1));
+  g_assert_true (fh_claims_superseded (fx->a->claims, 0, 1));
   {
     g_autoptr (JsonObject) r = json_object_new ();
     json_object_set_string_member (r, "status", "complete");
-    g_assert_false (fh_job_dir_write_result (fx->a, 0, 1, r, &err));
+    g_assert_false (fh_claims_write_result (fx->a->claims, 0, 1, r, &err));
     g_assert_error (err, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_SUPERSEDED);
   }
   finish (fx->b, 0, 2, TRUE);
@@ -329,7 +358,7 @@ test_owner_finished_meanwhile (Fixture *fx, gconstpointer data)
   fx->on_clock = finish_for_a;
   fx->on_clock_data = fx;
   assert_nothing (fx->b, FALSE);
-  g_assert_false (fh_job_dir_superseded (fx->a, 0, 1));
+  g_assert_false (fh_claims_superseded (fx->a->claims, 0, 1));
 }
 
 static void
@@ -352,7 +381,7 @@ test_nameless_claim (Fixture *fx, gconstpointer data)
 static void
 test_own_name_restarted (Fixture *fx, gconstpointer data)
 {
-  g_autoptr (FhJobDir) again = NULL;
+  g_autoptr (Worker) again = NULL;
 
   beat (fx, fx->a, "a", "working", 0, 0);
   assert_claims (fx->a, 0, 1);
@@ -360,8 +389,8 @@ test_own_name_restarted (Fixture *fx, gconstpointer data)
     assert_claims (fx->b, i, 1);
   /* a is restarted under its name (its heartbeat still fresh): its old
    * claim is its own, left from its earlier life. */
-  g_clear_pointer (&fx->a, fh_job_dir_free);
-  again = open_as (fx, "a");
+  g_clear_pointer (&fx->a, worker_free);
+  again = worker_open (fx, "a");
   assert_claims (again, 0, 2);
 }
 
@@ -437,7 +466,7 @@ test_ledger_lines (Fixture *fx, gconstpointer data)
 static void
 test_status_counts (Fixture *fx, gconstpointer data)
 {
-  FhJobDirCounts c;
+  FhJobStatus c;
 
   beat (fx, fx->a, "a", "working", 0, 1);
   beat (fx, fx->b, "b", "working", LEASE + 5, 2);   /* gone */
@@ -526,7 +555,7 @@ test_foreach_result (Fixture *fx, gconstpointer data)
   assert_claims (fx->a, 2, 1);
   finish (fx->a, 2, 1, TRUE);
   finish (fx->b, 1, 1, FALSE);
-  g_assert_true (fh_job_dir_foreach_result (r, collect, seen, &err));
+  g_assert_true (fh_job_status_foreach_result (r, collect, seen, &err));
   g_assert_no_error (err);
   g_assert_cmpuint (seen->len, ==, 2);
   g_assert_cmpuint (GPOINTER_TO_UINT (g_ptr_array_index (seen, 0)), ==, 2);

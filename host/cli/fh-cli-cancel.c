@@ -7,6 +7,7 @@
 
 #include "fh-cli.h"
 #include "fh-job-dir.h"
+#include "fh-job-status.h"
 #include "fh-json.h"
 #include "fh-slurm.h"
 
@@ -16,9 +17,9 @@ static void
 signal_local_workers (FhJobDir *dir)
 {
   g_autoptr (GPtrArray) workers = NULL;
-  FhJobDirCounts c;
+  FhJobStatus c;
 
-  if (!fh_job_dir_status (dir, &c, &workers, NULL, 0, NULL))
+  if (!fh_job_status_read (dir, &c, &workers, NULL, 0, NULL))
     return;
   for (guint i = 0; i < workers->len; i++)
     {

@@ -8,6 +8,7 @@
 
 #include "fh-cli.h"
 #include "fh-job-dir.h"
+#include "fh-job-status.h"
 #include "fh-json.h"
 #include "fh-slurm.h"
 
@@ -70,7 +71,7 @@ print_result (guint index, JsonObject *result, gpointer user_data)
 
 /* --json: the counts, the workers and the first failures as one object. */
 static void
-print_json (FhJobDir *dir, const FhJobDirCounts *c, GPtrArray *workers, GPtrArray *failures,
+print_json (FhJobDir *dir, const FhJobStatus *c, GPtrArray *workers, GPtrArray *failures,
             int code, const char *why)
 {
   g_autoptr (JsonObject) o = json_object_new ();
@@ -100,7 +101,7 @@ print_json (FhJobDir *dir, const FhJobDirCounts *c, GPtrArray *workers, GPtrArra
 
 /* The exit status, and why the job is over when it is over unfinished. */
 static int
-verdict (FhJobDir *dir, const FhJobDirCounts *c, const char **why)
+verdict (FhJobDir *dir, const FhJobStatus *c, const char **why)
 {
   const char *slurm = fh_job_dir_get_slurm_job (dir);
   gboolean active = TRUE;
@@ -133,7 +134,7 @@ fh_cli_status (int argc, char **argv)
   g_autoptr (FhJobDir) dir = NULL;
   g_autoptr (GPtrArray) workers = NULL;
   g_autoptr (GPtrArray) failures = NULL;
-  FhJobDirCounts c;
+  FhJobStatus c;
   const char *why;
   int code;
 
@@ -144,9 +145,9 @@ fh_cli_status (int argc, char **argv)
   if ((dir = fh_job_dir_open (argv[1], &err)) == NULL)
     return fh_cli_usage_error (NULL, "%s", err->message);
   if (results)
-    return fh_job_dir_foreach_result (dir, print_result, NULL, &err)
+    return fh_job_status_foreach_result (dir, print_result, NULL, &err)
                ? FH_EXIT_OK : fh_cli_usage_error (NULL, "%s", err->message);
-  if (!fh_job_dir_status (dir, &c, &workers, &failures, SHOWN_FAILURES, &err))
+  if (!fh_job_status_read (dir, &c, &workers, &failures, SHOWN_FAILURES, &err))
     return fh_cli_usage_error (NULL, "%s", err->message);
   code = verdict (dir, &c, &why);
   if (json)

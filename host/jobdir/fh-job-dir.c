@@ -1,9 +1,10 @@
-/* fh-job-dir.c — the shared job directory: layout, claims, leases,
- * results, status and resume.  The protocol is docs/jobdir.md; the
+/* fh-job-dir.c — the shared job directory: its layout, files, clock and
+ * heartbeats, cancel and resume.  One worker's claims are fh-claims.c, the
+ * job's status fh-job-status.c.  The protocol is docs/jobdir.md; the
  * comments here say where each rule of it is kept. */
 #include "config.h"
 
-#include "fh-job-dir.h"
+#include "fh-job-dir-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,64 +18,27 @@
 #include "fh-host-file.h"
 #include "fh-item-states.h"
 #include "fh-json.h"
-#include "fh-ledger.h"
-
-#define FORMAT_VERSION 2
-#define DEFAULT_LEASE_S 60.0
-/* Items per claims/ shard: a thousand files a directory at most. */
-#define SHARD 1000
-#define NS_PER_S 1000000000.0
 
 G_DEFINE_QUARK (fh-jobdir-error-quark, fh_jobdir_error)
-
-struct _FhJobDir
-{
-  char *path;
-  char *name;
-  char *source;        /* the job file as submitted */
-  char *source_dir;    /* its directory */
-  char *output_dir;
-  char *slurm_job;     /* nullable */
-  char *created;
-  guint slurm_workers;
-  guint n_items;
-  double lease_s;
-  FhJobDirClockFunc clock;
-  gpointer clock_data;
-  /* As a worker (fh_job_dir_join). */
-  char *worker;
-  char *instance;
-  FhLedger *ledger;
-  FhItemStates *states;   /* the ledgers as this worker last read them */
-  guint cursor;           /* fresh items: below it, all have been tried */
-  gint64 last_sweep;      /* monotonic µs of the last look for take-overs */
-  GHashTable *owners;     /* item index + 1 → Owner*: claims seen */
-  GHashTable *held;       /* item index + 1 → attempt: our claims in this
-                             life without a result yet */
-  int hint_fd;            /* claims/next */
-  char *identity;         /* claims/.ids/W.N: our name, hard-linked as
-                             each claim */
-  guint identity_gen;     /* N: a new one when a file has too many links */
-};
 
 static const char *const subdirs[] = { "claims", "ledgers", "workers", "logs", "slurm", "clock" };
 
 /* ---- paths and files ------------------------------------------------------- */
 
-static char *
-child (FhJobDir *self, const char *name)
+char *
+fh_job_dir_child (FhJobDir *self, const char *name)
 {
   return g_build_filename (self->path, name, NULL);
 }
 
-static char *
-claim_path (FhJobDir *self, guint index, guint attempt)
+char *
+fh_job_dir_claim_path (FhJobDir *self, guint index, guint attempt)
 {
-  return g_strdup_printf ("%s/claims/%03u/%08u.%u", self->path, index / SHARD, index, attempt);
+  return g_strdup_printf ("%s/claims/%03u/%08u.%u", self->path, index / FH_JOB_DIR_SHARD, index, attempt);
 }
 
-static char *
-worker_path (FhJobDir *self, const char *worker)
+char *
+fh_job_dir_worker_path (FhJobDir *self, const char *worker)
 {
   g_autofree char *name = g_strdup_printf ("%s.json", worker);
 
@@ -93,8 +57,8 @@ fh_job_dir_log_path (FhJobDir *self, const char *worker)
  * @durable: synced to disk before the rename (meta.json); a heartbeat is
  * not — a crash loses nothing it says, and hundreds of workers syncing
  * their heartbeats would delay them past their lease. */
-static gboolean
-write_json (const char *path, JsonObject *o, gboolean durable, GError **error)
+gboolean
+fh_job_dir_write_json (const char *path, JsonObject *o, gboolean durable, GError **error)
 {
   g_autofree char *text = fh_json_object_to_string (o);
   g_autofree char *line = g_strconcat (text, "\n", NULL);
@@ -117,8 +81,8 @@ write_json (const char *path, JsonObject *o, gboolean durable, GError **error)
   return ok;
 }
 
-static JsonObject *
-read_json (const char *path, GError **error)
+JsonObject *
+fh_job_dir_read_json (const char *path, GError **error)
 {
   g_autofree char *text = NULL;
   g_autoptr (GError) local = NULL;
@@ -133,8 +97,8 @@ read_json (const char *path, GError **error)
   return o;
 }
 
-static char *
-now_iso (void)
+char *
+fh_job_dir_now_iso (void)
 {
   g_autoptr (GDateTime) now = g_date_time_new_now_local ();
 
@@ -144,8 +108,8 @@ now_iso (void)
 /* ---- the clock ------------------------------------------------------------- */
 
 /* Nanoseconds of @path's last write; FALSE when it does not exist. */
-static gboolean
-mtime_of (const char *path, gint64 *ns)
+gboolean
+fh_job_dir_mtime_of (const char *path, gint64 *ns)
 {
   struct stat st;
 
@@ -189,16 +153,16 @@ fh_job_dir_set_clock (FhJobDir *self, FhJobDirClockFunc func, gpointer user_data
 
 /* Seconds from a write at @mtime to @now.  A write after "now" (the file
  * was stamped after we read the clock) is fresh, not missing. */
-static double
-age_s (gint64 mtime, gint64 now)
+double
+fh_job_dir_age_s (gint64 mtime, gint64 now)
 {
-  return now > mtime ? (now - mtime) / NS_PER_S : 0.0;
+  return now > mtime ? (now - mtime) / FH_JOB_DIR_NS_PER_S : 0.0;
 }
 
 /* ---- create and open ------------------------------------------------------- */
 
-static gboolean
-make_dir (const char *dir, GError **error)
+gboolean
+fh_job_dir_make_dir (const char *dir, GError **error)
 {
   if (g_mkdir_with_parents (dir, 0755) != 0)
     return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "creating %s", dir);
@@ -215,26 +179,26 @@ make_dirs (FhJobDir *self, GError **error)
                      "%s exists and is not empty: a job directory needs a new one", self->path);
   for (guint i = 0; i < G_N_ELEMENTS (subdirs); i++)
     {
-      g_autofree char *dir = child (self, subdirs[i]);
-      if (!make_dir (dir, error))
+      g_autofree char *dir = fh_job_dir_child (self, subdirs[i]);
+      if (!fh_job_dir_make_dir (dir, error))
         return FALSE;
     }
-  for (guint s = 0; s * SHARD < self->n_items; s++)
+  for (guint s = 0; s * FH_JOB_DIR_SHARD < self->n_items; s++)
     {
       g_autofree char *dir = g_strdup_printf ("%s/claims/%03u", self->path, s);
-      if (!make_dir (dir, error))
+      if (!fh_job_dir_make_dir (dir, error))
         return FALSE;
     }
-  return make_dir (self->output_dir, error);
+  return fh_job_dir_make_dir (self->output_dir, error);
 }
 
 static gboolean
 write_meta (FhJobDir *self, GError **error)
 {
   g_autoptr (JsonObject) o = json_object_new ();
-  g_autofree char *path = child (self, "meta.json");
+  g_autofree char *path = fh_job_dir_child (self, "meta.json");
 
-  json_object_set_int_member (o, "farmhand_job_dir", FORMAT_VERSION);
+  json_object_set_int_member (o, "farmhand_job_dir", FH_JOB_DIR_FORMAT_VERSION);
   json_object_set_string_member (o, "name", self->name);
   json_object_set_string_member (o, "source", self->source);
   json_object_set_string_member (o, "source_dir", self->source_dir);
@@ -247,14 +211,14 @@ write_meta (FhJobDir *self, GError **error)
       json_object_set_string_member (o, "slurm_job", self->slurm_job);
       json_object_set_int_member (o, "slurm_workers", self->slurm_workers);
     }
-  return write_json (path, o, TRUE, error);
+  return fh_job_dir_write_json (path, o, TRUE, error);
 }
 
 /* agenda.jsonl, written as it is made: a million items are 100 MB. */
 static gboolean
 write_agenda (FhJobDir *self, const FhJobDirJob *job, GError **error)
 {
-  g_autofree char *path = child (self, "agenda.jsonl");
+  g_autofree char *path = fh_job_dir_child (self, "agenda.jsonl");
   g_autoptr (GString) text = g_string_sized_new (1 << 20);
   int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   gboolean ok = fd >= 0;
@@ -277,8 +241,8 @@ write_agenda (FhJobDir *self, const FhJobDirJob *job, GError **error)
   return fh_host_file_close (fd, path, ok ? error : NULL) && ok;
 }
 
-static gboolean
-write_hint (FhJobDir *self, int fd, guint next)
+gboolean
+fh_job_dir_write_hint (FhJobDir *self, int fd, guint next)
 {
   char buf[16];
   int n = g_snprintf (buf, sizeof buf, "%010u\n", next);
@@ -309,13 +273,13 @@ remove_tree (const char *path)
 static gboolean
 write_files (FhJobDir *self, const FhJobDirJob *job, GError **error)
 {
-  g_autofree char *job_file = child (self, "job.json");
-  g_autofree char *hint = child (self, "claims/next");
+  g_autofree char *job_file = fh_job_dir_child (self, "job.json");
+  g_autofree char *hint = fh_job_dir_child (self, "claims/next");
   int fd;
 
   if (!g_file_set_contents_full (job_file, job->text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
     return FALSE;
-  if ((fd = open (hint, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0 || !write_hint (self, fd, 0))
+  if ((fd = open (hint, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0 || !fh_job_dir_write_hint (self, fd, 0))
     {
       int saved = errno;
       if (fd >= 0)
@@ -337,11 +301,10 @@ fh_job_dir_create (const char *path, const FhJobDirJob *job, const FhJobDirOptio
   self->source = g_canonicalize_filename (job->source, NULL);
   self->source_dir = g_path_get_dirname (self->source);
   self->n_items = job->n_items;
-  self->lease_s = options && options->lease_s > 0 ? options->lease_s : DEFAULT_LEASE_S;
+  self->lease_s = options && options->lease_s > 0 ? options->lease_s : FH_JOB_DIR_DEFAULT_LEASE_S;
   self->output_dir = options && options->output_dir ? g_canonicalize_filename (options->output_dir, NULL)
                                                      : g_build_filename (self->path, "output", NULL);
-  self->created = now_iso ();
-  self->hint_fd = -1;
+  self->created = fh_job_dir_now_iso ();
   existed = g_file_test (self->path, G_FILE_TEST_EXISTS);
   if (!make_dirs (self, error))
     return NULL;
@@ -372,7 +335,7 @@ meta_string (JsonObject *o, const char *field, const char *path, GError **error)
 static gboolean
 read_meta (FhJobDir *self, GError **error)
 {
-  g_autofree char *path = child (self, "meta.json");
+  g_autofree char *path = fh_job_dir_child (self, "meta.json");
   g_autoptr (JsonObject) o = NULL;
   const char *name, *source, *source_dir, *output_dir;
   gint64 n, version;
@@ -381,13 +344,13 @@ read_meta (FhJobDir *self, GError **error)
     return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_INVALID,
                      "%s is not a farmhand job directory (no meta.json; "
                      "'farmhand submit' makes one)", self->path);
-  if ((o = read_json (path, error)) == NULL)
+  if ((o = fh_job_dir_read_json (path, error)) == NULL)
     return FALSE;
   version = json_object_get_int_member_with_default (o, "farmhand_job_dir", 0);
-  if (version != FORMAT_VERSION)
+  if (version != FH_JOB_DIR_FORMAT_VERSION)
     return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_INVALID,
                      "%s: farmhand_job_dir: this farmhand reads format %d, not %" G_GINT64_FORMAT
-                     " (made by another version of farmhand?)", path, FORMAT_VERSION, version);
+                     " (made by another version of farmhand?)", path, FH_JOB_DIR_FORMAT_VERSION, version);
   n = json_object_get_int_member_with_default (o, "n_items", -1);
   if ((name = meta_string (o, "name", path, error)) == NULL ||
       (source = meta_string (o, "source", path, error)) == NULL ||
@@ -402,7 +365,7 @@ read_meta (FhJobDir *self, GError **error)
   self->source_dir = g_strdup (source_dir);
   self->output_dir = g_strdup (output_dir);
   self->n_items = (guint) n;
-  self->lease_s = json_object_get_double_member_with_default (o, "lease_s", DEFAULT_LEASE_S);
+  self->lease_s = json_object_get_double_member_with_default (o, "lease_s", FH_JOB_DIR_DEFAULT_LEASE_S);
   self->created = g_strdup (json_object_get_string_member_with_default (o, "created", ""));
   self->slurm_job = g_strdup (json_object_get_string_member_with_default (o, "slurm_job", NULL));
   self->slurm_workers = (guint) json_object_get_int_member_with_default (o, "slurm_workers", 0);
@@ -415,10 +378,25 @@ fh_job_dir_open (const char *path, GError **error)
   g_autoptr (FhJobDir) self = g_new0 (FhJobDir, 1);
 
   self->path = g_canonicalize_filename (path, NULL);
-  self->hint_fd = -1;
   if (!read_meta (self, error))
     return NULL;
   return g_steal_pointer (&self);
+}
+
+void
+fh_job_dir_free (FhJobDir *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_pointer (&self->owners, g_hash_table_unref);
+  g_free (self->path);
+  g_free (self->name);
+  g_free (self->source);
+  g_free (self->source_dir);
+  g_free (self->output_dir);
+  g_free (self->slurm_job);
+  g_free (self->created);
+  g_free (self);
 }
 
 typedef struct
@@ -434,30 +412,6 @@ owner_free (gpointer p)
 
   g_free (o->owner);
   g_free (o);
-}
-
-void
-fh_job_dir_free (FhJobDir *self)
-{
-  if (self == NULL)
-    return;
-  g_clear_pointer (&self->ledger, fh_ledger_free);
-  g_clear_pointer (&self->states, fh_item_states_free);
-  g_clear_pointer (&self->owners, g_hash_table_unref);
-  g_clear_pointer (&self->held, g_hash_table_unref);
-  if (self->hint_fd >= 0)
-    close (self->hint_fd);
-  g_free (self->path);
-  g_free (self->name);
-  g_free (self->source);
-  g_free (self->source_dir);
-  g_free (self->output_dir);
-  g_free (self->slurm_job);
-  g_free (self->created);
-  g_free (self->worker);
-  g_free (self->instance);
-  g_free (self->identity);
-  g_free (self);
 }
 
 const char *fh_job_dir_get_path (FhJobDir *self) { return self->path; }
@@ -482,7 +436,7 @@ fh_job_dir_set_slurm_job (FhJobDir *self, const char *job_id, guint workers, GEr
 char *
 fh_job_dir_read_job (FhJobDir *self, GError **error)
 {
-  g_autofree char *path = child (self, "job.json");
+  g_autofree char *path = fh_job_dir_child (self, "job.json");
   char *text = NULL;
 
   if (!g_file_get_contents (path, &text, NULL, error))
@@ -490,16 +444,16 @@ fh_job_dir_read_job (FhJobDir *self, GError **error)
   return text;
 }
 
-static gint64
-now_ns (FhJobDir *self)
+gint64
+fh_job_dir_now_ns (FhJobDir *self)
 {
   return self->clock != NULL ? self->clock (self->clock_data) : fs_clock (self);
 }
 
 /* ---- workers and their heartbeats ------------------------------------------ */
 
-static gboolean
-final_state (const char *state)
+gboolean
+fh_job_dir_final_state (const char *state)
 {
   /* "fenced": it found its item taken over and left. */
   return state != NULL && (g_str_equal (state, "done") || g_str_equal (state, "failed") ||
@@ -507,29 +461,29 @@ final_state (const char *state)
 }
 
 /* @worker's heartbeat and its age at @now.  (transfer full) (nullable) */
-static JsonObject *
-read_heartbeat (FhJobDir *self, const char *worker, gint64 now, double *age)
+JsonObject *
+fh_job_dir_read_heartbeat (FhJobDir *self, const char *worker, gint64 now, double *age)
 {
-  g_autofree char *path = worker_path (self, worker);
+  g_autofree char *path = fh_job_dir_worker_path (self, worker);
   gint64 mtime;
 
-  if (!mtime_of (path, &mtime))
+  if (!fh_job_dir_mtime_of (path, &mtime))
     return NULL;
-  *age = age_s (mtime, now);
-  return read_json (path, NULL);
+  *age = fh_job_dir_age_s (mtime, now);
+  return fh_job_dir_read_json (path, NULL);
 }
 
-static gboolean
-heartbeat_alive (FhJobDir *self, JsonObject *beat, double age)
+gboolean
+fh_job_dir_heartbeat_alive (FhJobDir *self, JsonObject *beat, double age)
 {
   return beat != NULL && age <= self->lease_s &&
-         !final_state (json_object_get_string_member_with_default (beat, "state", NULL));
+         !fh_job_dir_final_state (json_object_get_string_member_with_default (beat, "state", NULL));
 }
 
 /* Whether @worker lives: its heartbeat is younger than the lease and it has
  * not said it ended.  Judged once per look (@cache). */
-static gboolean
-worker_alive (FhJobDir *self, const char *worker, gint64 now, GHashTable *cache)
+gboolean
+fh_job_dir_worker_alive (FhJobDir *self, const char *worker, gint64 now, GHashTable *cache)
 {
   g_autoptr (JsonObject) beat = NULL;
   gpointer known;
@@ -538,8 +492,8 @@ worker_alive (FhJobDir *self, const char *worker, gint64 now, GHashTable *cache)
 
   if (g_hash_table_lookup_extended (cache, worker, NULL, &known))
     return GPOINTER_TO_INT (known);
-  beat = read_heartbeat (self, worker, now, &age);
-  alive = heartbeat_alive (self, beat, age);
+  beat = fh_job_dir_read_heartbeat (self, worker, now, &age);
+  alive = fh_job_dir_heartbeat_alive (self, beat, age);
   g_hash_table_insert (cache, g_strdup (worker), GINT_TO_POINTER (alive));
   return alive;
 }
@@ -560,9 +514,9 @@ fh_job_dir_name_in_use (FhJobDir *self, const char *worker, const char *instance
                         GError **error)
 {
   double age = 0;
-  g_autoptr (JsonObject) beat = read_heartbeat (self, worker, now_ns (self), &age);
+  g_autoptr (JsonObject) beat = fh_job_dir_read_heartbeat (self, worker, fh_job_dir_now_ns (self), &age);
 
-  if (!heartbeat_alive (self, beat, age) ||
+  if (!fh_job_dir_heartbeat_alive (self, beat, age) ||
       g_strcmp0 (json_object_get_string_member_with_default (beat, "instance", ""), instance) == 0 ||
       dead_here (beat))
     return FALSE;
@@ -573,217 +527,12 @@ fh_job_dir_name_in_use (FhJobDir *self, const char *worker, const char *instance
   return TRUE;
 }
 
-/* A file holding our name, which every claim of ours is a hard link to:
- * a claim is created with its name in it, in one atomic operation. */
-static gboolean
-make_identity (FhJobDir *self, GError **error)
-{
-  g_autofree char *ids = child (self, "claims/.ids");
-  g_autofree char *name = g_strdup_printf ("%s.%u", self->worker, self->identity_gen);
-  g_autofree char *text = g_strconcat (self->worker, "\n", NULL);
-
-  g_free (self->identity);
-  self->identity = g_build_filename (ids, name, NULL);
-  if (!make_dir (ids, error))
-    return FALSE;
-  if (!g_file_set_contents (self->identity, text, -1, error))
-    return FALSE;
-  return TRUE;
-}
-
-gboolean
-fh_job_dir_join (FhJobDir *self, const char *worker, const char *instance, GError **error)
-{
-  g_autofree char *ledgers = child (self, "ledgers");
-  g_autofree char *hint = child (self, "claims/next");
-
-  g_return_val_if_fail (self->worker == NULL, FALSE);
-  self->worker = g_strdup (worker);
-  self->instance = g_strdup (instance);
-  if (!make_identity (self, error) ||
-      (self->ledger = fh_ledger_open (ledgers, worker, error)) == NULL)
-    return FALSE;
-  if ((self->hint_fd = open (hint, O_RDWR | O_CLOEXEC)) < 0)
-    return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "opening %s", hint);
-  self->states = fh_item_states_new (ledgers, self->n_items, FALSE);
-  self->owners = g_hash_table_new_full (NULL, NULL, NULL, owner_free);
-  self->held = g_hash_table_new (NULL, NULL);
-  self->last_sweep = g_get_monotonic_time ();
-  return TRUE;
-}
-
-gboolean
-fh_job_dir_sync (FhJobDir *self, GError **error)
-{
-  return self->ledger == NULL || fh_ledger_sync (self->ledger, error);
-}
-
-gboolean
-fh_job_dir_heartbeat (FhJobDir *self, JsonObject *state, GError **error)
-{
-  g_autofree char *path = worker_path (self, self->worker);
-  g_autofree char *when = now_iso ();
-  gboolean last = final_state (json_object_get_string_member_with_default (state, "state", NULL));
-
-  g_return_val_if_fail (self->worker != NULL, FALSE);
-  /* Whoever reads a final state must find every result: the ledger goes
-   * to disk first.  Other beats never wait for a disk: with hundreds of
-   * workers syncing, a beat could wait past the lease. */
-  if (last && !fh_job_dir_sync (self, error))
-    return FALSE;
-  json_object_set_string_member (state, "worker", self->worker);
-  json_object_set_string_member (state, "instance", self->instance);
-  json_object_set_string_member (state, "updated", when);
-  if (write_json (path, state, FALSE, error))
-    return TRUE;
-  /* A worker that cannot say it ended (a full disk) removes its heartbeat
-   * (which needs no room): without one it is not alive, and what it held
-   * is taken over at once rather than after a lease. */
-  if (last)
-    g_unlink (path);
-  return FALSE;
-}
-
-/* ---- claims ---------------------------------------------------------------- */
-
-typedef enum {
-  CLAIM_WON,       /* it is ours */
-  CLAIM_TAKEN,     /* someone else holds it */
-  CLAIM_NONE,      /* nothing to claim: it has a result after all */
-  CLAIM_FAILED,    /* an error */
-} ClaimOutcome;
-
-/* Whether @path is our identity file under another name: a link(2)
- * whose reply was lost and whose retry (NFS) said EEXIST made it. */
-static gboolean
-is_ours (FhJobDir *self, const char *path)
-{
-  struct stat a, b;
-
-  return stat (path, &a) == 0 && stat (self->identity, &b) == 0 && a.st_ino == b.st_ino &&
-         a.st_dev == b.st_dev;
-}
-
-/* Attempt @attempt at item @index: a hard link of our identity file, so
- * the claim is made, exclusively and atomically, with our name in it. */
-static ClaimOutcome
-try_claim (FhJobDir *self, guint index, guint attempt, GError **error)
-{
-  g_autofree char *path = claim_path (self, index, attempt);
-
-  for (;;)
-    {
-      if (link (self->identity, path) == 0 || (errno == EEXIST && is_ours (self, path)))
-        break;
-      if (errno == EEXIST)
-        return CLAIM_TAKEN;
-      /* ext4 allows 65,000 links to a file: a new identity file. */
-      if (errno == EMLINK)
-        {
-          self->identity_gen++;
-          if (make_identity (self, error))
-            continue;
-          return CLAIM_FAILED;
-        }
-      fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "claiming %s", path);
-      return CLAIM_FAILED;
-    }
-  g_hash_table_insert (self->held, GUINT_TO_POINTER (index + 1), GUINT_TO_POINTER (attempt));
-  return CLAIM_WON;
-}
-
-static gboolean
-claim_exists (FhJobDir *self, guint index, guint attempt)
-{
-  g_autofree char *path = claim_path (self, index, attempt);
-
-  return g_file_test (path, G_FILE_TEST_EXISTS);
-}
-
-gboolean
-fh_job_dir_superseded (FhJobDir *self, guint index, guint attempt)
-{
-  return claim_exists (self, index, attempt + 1);
-}
-
-static guint
-read_hint (FhJobDir *self)
-{
-  char buf[16];
-  ssize_t n = pread (self->hint_fd, buf, sizeof buf - 1, 0);
-
-  if (n <= 0)
-    return 0;
-  buf[n] = '\0';
-  return (guint) MIN (g_ascii_strtoull (buf, NULL, 10), self->n_items);
-}
-
-/* After item @taken turned out claimed: where the first unclaimed item is
- * likely to be.  From the hint or @taken, gallop (1, 2, 4, ... ahead) to an
- * unclaimed item and bisect back to the first one — O(log gap) stats
- * however many items are taken.  Concurrent claims can leave an item
- * behind; the take-over sweep finds it. */
-static guint
-next_fresh (FhJobDir *self, guint taken)
-{
-  guint hint = read_hint (self);
-  guint lo, hi;
-
-  if (hint > taken + 1)
-    taken = hint - 1;
-  for (guint step = 1;; step *= 2)
-    {
-      hi = MIN ((guint64) taken + step, self->n_items);
-      if (hi >= self->n_items || !claim_exists (self, hi, 1))
-        break;
-      taken = hi;
-    }
-  lo = taken + 1;
-  while (lo < hi)
-    {
-      guint mid = lo + (hi - lo) / 2;
-      if (claim_exists (self, mid, 1))
-        lo = mid + 1;
-      else
-        hi = mid;
-    }
-  return lo;
-}
-
-/* A fresh item (attempt 1) at or after the cursor.  FALSE without @error
- * when the agenda is claimed to its end. */
-static gboolean
-claim_fresh (FhJobDir *self, guint *index, GError **error)
-{
-  guint i = self->cursor;
-
-  while (i < self->n_items)
-    {
-      switch (try_claim (self, i, 1, error))
-        {
-        case CLAIM_WON:
-          self->cursor = i + 1;
-          /* A hint only: a stale or torn one costs a few more probes. */
-          write_hint (self, self->hint_fd, i + 1);
-          *index = i;
-          return TRUE;
-        case CLAIM_FAILED:
-          return FALSE;
-        case CLAIM_TAKEN:
-        case CLAIM_NONE:
-        default:
-          i = next_fresh (self, i);
-          break;
-        }
-    }
-  self->cursor = self->n_items;
-  return FALSE;
-}
+/* ---- cancel ---------------------------------------------------------------- */
 
 /* Who holds attempt @attempt at item @index (cached: a claim's name never
  * changes once written).  (transfer none) (nullable) */
-static const char *
-owner_of (FhJobDir *self, guint index, guint attempt)
+const char *
+fh_job_dir_owner_of (FhJobDir *self, guint index, guint attempt)
 {
   Owner *o;
   g_autofree char *path = NULL;
@@ -795,7 +544,7 @@ owner_of (FhJobDir *self, guint index, guint attempt)
   o = g_hash_table_lookup (self->owners, GUINT_TO_POINTER (index + 1));
   if (o != NULL && o->attempt == attempt && o->owner != NULL)
     return o->owner;
-  path = claim_path (self, index, attempt);
+  path = fh_job_dir_claim_path (self, index, attempt);
   if (!g_file_get_contents (path, &text, NULL, NULL))
     return NULL;
   g_strchomp (text);
@@ -806,194 +555,11 @@ owner_of (FhJobDir *self, guint index, guint attempt)
   return o->owner;
 }
 
-/* Whether the claim (@index, @attempt) still holds: its owner lives.  A
- * claim whose name cannot be read (farmhand writes none such, a damaged
- * file might be one) holds while younger than the lease.  A claim of our own name that we did not
- * make in this life is left from an earlier one (a requeued task): it
- * does not hold. */
-static gboolean
-claim_holds (FhJobDir *self, guint index, guint attempt, gint64 now, GHashTable *alive)
-{
-  const char *owner = owner_of (self, index, attempt);
-  g_autofree char *path = NULL;
-  gint64 mtime;
-
-  if (owner == NULL)
-    {
-      path = claim_path (self, index, attempt);
-      return mtime_of (path, &mtime) && age_s (mtime, now) <= self->lease_s;
-    }
-  if (g_strcmp0 (owner, self->worker) == 0)
-    return GPOINTER_TO_UINT (g_hash_table_lookup (self->held, GUINT_TO_POINTER (index + 1))) == attempt;
-  return worker_alive (self, owner, now, alive);
-}
-
-/* The highest claim at item @index: the ledgers know @known (0: none);
- * later claims may not be in them yet. */
-static guint
-highest_claim (FhJobDir *self, guint index, guint known)
-{
-  guint a = MAX (known, 1);
-
-  if (known == 0 && !claim_exists (self, index, 1))
-    return 0;
-  while (claim_exists (self, index, a + 1))
-    a++;
-  return a;
-}
-
-/* Item @index has no result: claim it if its claim does not hold. */
-static ClaimOutcome
-try_take_over (FhJobDir *self, guint index, guint *attempt, gint64 now, GHashTable *alive,
-               GError **error)
-{
-  guint a = highest_claim (self, index, fh_item_states_get_attempt (self->states, index));
-  const char *owner;
-  ClaimOutcome won;
-
-  if (a > 0 && claim_holds (self, index, a, now, alive))
-    return CLAIM_TAKEN;
-  /* Its owner may have finished it just now: read its ledger once more. */
-  if (a > 0 && (owner = owner_of (self, index, a)) != NULL &&
-      !fh_item_states_refresh_one (self->states, owner, error))
-    return CLAIM_FAILED;
-  if (fh_item_states_get (self->states, index) != FH_ITEM_PENDING)
-    return CLAIM_NONE;
-  if (fh_item_states_get_attempt (self->states, index) > a)
-    return CLAIM_TAKEN;
-  if ((won = try_claim (self, index, a + 1, error)) != CLAIM_WON)
-    return won;
-  *attempt = a + 1;
-  fh_item_states_note_claim (self->states, index, a + 1);
-  if (a > 0 && !fh_ledger_add_claim (self->ledger, index, a + 1, error))
-    return CLAIM_FAILED;
-  return CLAIM_WON;
-}
-
-/* Items below @frontier without a result: take over the first whose
- * worker is gone (or that nobody claimed). */
-static gboolean
-sweep (FhJobDir *self, guint frontier, guint *index, guint *attempt, gboolean *others_running,
-       GError **error)
-{
-  g_autoptr (GHashTable) alive = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  gint64 now;
-
-  self->last_sweep = g_get_monotonic_time ();
-  if (!fh_item_states_refresh (self->states, error))
-    return FALSE;
-  now = now_ns (self);
-  for (guint i = 0; i < frontier; i++)
-    {
-      if (fh_item_states_get (self->states, i) != FH_ITEM_PENDING)
-        continue;
-      switch (try_take_over (self, i, attempt, now, alive, error))
-        {
-        case CLAIM_WON:
-          *index = i;
-          return TRUE;
-        case CLAIM_FAILED:
-          return FALSE;
-        case CLAIM_NONE:
-          break;
-        case CLAIM_TAKEN:
-        default:
-          *others_running = TRUE;
-          break;
-        }
-    }
-  return FALSE;
-}
-
-gboolean
-fh_job_dir_claim (FhJobDir *self, guint *index, guint *attempt, gboolean *others_running,
-                  GError **error)
-{
-  g_autoptr (GError) local = NULL;
-  gboolean fresh_left = self->cursor < self->n_items;
-  gboolean due = g_get_monotonic_time () - self->last_sweep > (gint64) (self->lease_s * G_USEC_PER_SEC);
-
-  g_return_val_if_fail (self->worker != NULL, FALSE);
-  *others_running = FALSE;
-  /* Once a lease, items of gone workers before fresh ones. */
-  if (fresh_left && due)
-    {
-      if (sweep (self, self->cursor, index, attempt, others_running, &local))
-        return TRUE;
-      if (local != NULL)
-        return fh_propagate (error, &local);
-    }
-  if (fresh_left)
-    {
-      if (claim_fresh (self, index, &local))
-        {
-          *attempt = 1;
-          return TRUE;
-        }
-      if (local != NULL)
-        return fh_propagate (error, &local);
-    }
-  /* The agenda is claimed to its end: every item without a result. */
-  *others_running = FALSE;
-  if (sweep (self, self->n_items, index, attempt, others_running, &local))
-    return TRUE;
-  if (local != NULL)
-    return fh_propagate (error, &local);
-  return FALSE;
-}
-
-gboolean
-fh_job_dir_write_result (FhJobDir *self, guint index, guint attempt, JsonObject *result,
-                         GError **error)
-{
-  gint64 runs = json_object_get_int_member_with_default (result, "attempts", 1);
-  gboolean ok = g_strcmp0 (json_object_get_string_member_with_default (result, "status", ""),
-                           "complete") == 0;
-
-  g_return_val_if_fail (self->worker != NULL, FALSE);
-  /* Fencing: a newer attempt owns the item; ours must not count. */
-  if (fh_job_dir_superseded (self, index, attempt))
-    return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_SUPERSEDED,
-                     "item %u was taken over by attempt %u while this worker ran attempt %u "
-                     "(its heartbeat went stale): the result is discarded", index, attempt + 1, attempt);
-  json_object_set_int_member (result, "attempts", runs + (attempt - 1));
-  json_object_set_string_member (result, "worker", self->worker);
-  if (!fh_ledger_add_result (self->ledger, index, attempt, result, error))
-    return FALSE;
-  g_hash_table_remove (self->held, GUINT_TO_POINTER (index + 1));
-  fh_item_states_note_result (self->states, index, attempt, ok);
-  return TRUE;
-}
-
-/* ---- cancel ---------------------------------------------------------------- */
-
-gboolean
-fh_job_dir_is_cancelled (FhJobDir *self)
-{
-  g_autofree char *path = child (self, "cancelled");
-
-  return g_file_test (path, G_FILE_TEST_EXISTS);
-}
-
-gboolean
-fh_job_dir_mark_cancelled (FhJobDir *self, GError **error)
-{
-  g_autofree char *path = child (self, "cancelled");
-  g_autofree char *when = now_iso ();
-  g_autofree char *text = g_strconcat (when, "\n", NULL);
-
-  if (!g_file_set_contents (path, text, -1, error))
-    return FALSE;
-  return TRUE;
-}
-
-/* ---- status ---------------------------------------------------------------- */
-
 /* Every worker's last heartbeat, with "age_s" and "alive".  (transfer full) */
-static GPtrArray *
-list_workers (FhJobDir *self, gint64 now)
+GPtrArray *
+fh_job_dir_list_workers (FhJobDir *self, gint64 now)
 {
-  g_autofree char *dir = child (self, "workers");
+  g_autofree char *dir = fh_job_dir_child (self, "workers");
   g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
   GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   const char *name;
@@ -1007,55 +573,25 @@ list_workers (FhJobDir *self, gint64 now)
       if (!g_str_has_suffix (name, ".json") || name[0] == '.')
         continue;
       worker = g_strndup (name, strlen (name) - 5);
-      if ((o = read_heartbeat (self, worker, now, &age)) == NULL)
+      if ((o = fh_job_dir_read_heartbeat (self, worker, now, &age)) == NULL)
         continue;
       json_object_set_double_member (o, "age_s", age);
-      json_object_set_boolean_member (o, "alive", heartbeat_alive (self, o, age));
+      json_object_set_boolean_member (o, "alive", fh_job_dir_heartbeat_alive (self, o, age));
       g_ptr_array_add (out, o);
     }
   return out;
 }
 
-/* Items in progress: one per live worker whose last heartbeat names one
- * (which may have ended since; that worker then runs another). */
-static guint
-count_running (GPtrArray *workers)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < workers->len; i++)
-    {
-      JsonObject *w = g_ptr_array_index (workers, i);
-      n += json_object_get_boolean_member (w, "alive") &&
-           json_object_get_int_member_with_default (w, "index", -1) >= 0;
-    }
-  return n;
-}
-
 FhItemStates *
 fh_job_dir_item_states (FhJobDir *self, gboolean locations)
 {
-  g_autofree char *ledgers = child (self, "ledgers");
+  g_autofree char *ledgers = fh_job_dir_child (self, "ledgers");
 
   return fh_item_states_new (ledgers, self->n_items, locations);
 }
 
-GPtrArray *
-fh_job_dir_workers (FhJobDir *self)
-{
-  return list_workers (self, now_ns (self));
-}
-
-char *
-fh_job_dir_attempt_worker (FhJobDir *self, guint index, guint attempt)
-{
-  if (index >= self->n_items || attempt == 0)
-    return NULL;
-  return g_strdup (owner_of (self, index, attempt));
-}
-
-static FhItemStates *
-read_states (FhJobDir *self, GError **error)
+FhItemStates *
+fh_job_dir_read_states (FhJobDir *self, GError **error)
 {
   g_autoptr (FhItemStates) states = fh_job_dir_item_states (self, TRUE);
 
@@ -1064,69 +600,23 @@ read_states (FhJobDir *self, GError **error)
   return g_steal_pointer (&states);
 }
 
-static GPtrArray *
-first_failures (FhItemStates *states, guint n_items, guint max, GError **error)
+gboolean
+fh_job_dir_is_cancelled (FhJobDir *self)
 {
-  g_autoptr (GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autofree char *path = fh_job_dir_child (self, "cancelled");
 
-  for (guint i = 0; i < n_items && out->len < max; i++)
-    {
-      JsonObject *r;
-      if (fh_item_states_get (states, i) != FH_ITEM_FAILED)
-        continue;
-      if ((r = fh_item_states_read_result (states, i, error)) == NULL)
-        return NULL;
-      g_ptr_array_add (out, r);
-    }
-  return g_steal_pointer (&out);
+  return g_file_test (path, G_FILE_TEST_EXISTS);
 }
 
 gboolean
-fh_job_dir_status (FhJobDir *self, FhJobDirCounts *counts, GPtrArray **workers,
-                   GPtrArray **failures, guint max_failures, GError **error)
+fh_job_dir_mark_cancelled (FhJobDir *self, GError **error)
 {
-  g_autoptr (FhItemStates) states = read_states (self, error);
-  g_autoptr (GPtrArray) beats = NULL;
+  g_autofree char *path = fh_job_dir_child (self, "cancelled");
+  g_autofree char *when = fh_job_dir_now_iso ();
+  g_autofree char *text = g_strconcat (when, "\n", NULL);
 
-  if (states == NULL)
+  if (!g_file_set_contents (path, text, -1, error))
     return FALSE;
-  beats = list_workers (self, now_ns (self));
-  *counts = (FhJobDirCounts) {
-    .n_items = self->n_items,
-    .complete = fh_item_states_count (states, FH_ITEM_COMPLETE),
-    .failed = fh_item_states_count (states, FH_ITEM_FAILED),
-  };
-  counts->running = MIN (count_running (beats), self->n_items - counts->complete - counts->failed);
-  counts->pending = self->n_items - counts->complete - counts->failed - counts->running;
-  if (failures != NULL && (*failures = first_failures (states, self->n_items, max_failures, error)) == NULL)
-    return FALSE;
-  if (workers != NULL)
-    *workers = g_steal_pointer (&beats);
-  return TRUE;
-}
-
-gboolean
-fh_job_dir_foreach_result (FhJobDir *self, FhJobDirResultFunc func, gpointer user_data,
-                           GError **error)
-{
-  g_autoptr (FhItemStates) states = read_states (self, error);
-
-  if (states == NULL)
-    return FALSE;
-  for (guint i = 0; i < self->n_items; i++)
-    {
-      g_autoptr (JsonObject) r = NULL;
-      g_autoptr (GError) local = NULL;
-      if (fh_item_states_get (states, i) == FH_ITEM_PENDING)
-        continue;
-      if ((r = fh_item_states_read_result (states, i, &local)) == NULL)
-        {
-          g_propagate_error (error, g_steal_pointer (&local));
-          return FALSE;
-        }
-      if (!func (i, r, user_data))
-        break;
-    }
   return TRUE;
 }
 
@@ -1135,7 +625,7 @@ fh_job_dir_foreach_result (FhJobDir *self, FhJobDirResultFunc func, gpointer use
 static guint
 count_alive (FhJobDir *self)
 {
-  g_autoptr (GPtrArray) workers = list_workers (self, now_ns (self));
+  g_autoptr (GPtrArray) workers = fh_job_dir_list_workers (self, fh_job_dir_now_ns (self));
   guint n = 0;
 
   for (guint i = 0; i < workers->len; i++)
@@ -1151,7 +641,7 @@ resume_ledger_path (FhJobDir *self)
   for (guint n = 1;; n++)
     {
       g_autofree char *name = g_strdup_printf ("ledgers/+resume-%u.ledger", n);
-      char *path = child (self, name);
+      char *path = fh_job_dir_child (self, name);
       if (!g_file_test (path, G_FILE_TEST_EXISTS))
         return path;
       g_free (path);
@@ -1161,7 +651,7 @@ resume_ledger_path (FhJobDir *self)
 gboolean
 fh_job_dir_resume (FhJobDir *self, guint *remaining, GError **error)
 {
-  g_autofree char *cancelled = child (self, "cancelled");
+  g_autofree char *cancelled = fh_job_dir_child (self, "cancelled");
   g_autofree char *path = NULL;
   g_autoptr (FhItemStates) states = NULL;
   g_autoptr (GString) lines = g_string_new (NULL);
@@ -1174,7 +664,7 @@ fh_job_dir_resume (FhJobDir *self, guint *remaining, GError **error)
                      "for them to end, or 'farmhand cancel' the job first (a worker killed "
                      "without a word counts as alive until its heartbeat is %g s old)",
                      self->name, alive, alive == 1 ? " is" : "s are", self->path, self->lease_s);
-  if ((states = read_states (self, error)) == NULL)
+  if ((states = fh_job_dir_read_states (self, error)) == NULL)
     return FALSE;
   for (guint i = 0; i < self->n_items; i++)
     if (fh_item_states_get (states, i) == FH_ITEM_FAILED)

@@ -3,9 +3,10 @@
  * the claiming and fencing rules and why they hold on NFS are in
  * docs/jobdir.md; this is the code of that protocol.
  *
- * A process that works on the job joins it under its worker name
- * (fh_job_dir_join): then it may claim items, write their results and
- * beat.  Every other operation (status, resume, cancel) needs no name.
+ * This is the directory and the job as a whole: its layout and files,
+ * the clock leases are judged by, cancel and resume.  A process that works
+ * on the job does so through its claims (fh-claims.h); where the job
+ * stands is fh-job-status.h.
  */
 #pragma once
 
@@ -92,44 +93,12 @@ char *fh_job_dir_read_job (FhJobDir *self, GError **error);
 typedef gint64 (*FhJobDirClockFunc) (gpointer user_data);
 void fh_job_dir_set_clock (FhJobDir *self, FhJobDirClockFunc func, gpointer user_data);
 
-/* ---- workers --------------------------------------------------------------- */
-
 /* Whether a live instance other than @instance works under @worker: its
  * heartbeat is fresh, not final and names another instance.  @holder
  * (nullable out) describes it.  A holder that is a dead process on this
  * host does not count. */
 gboolean fh_job_dir_name_in_use (FhJobDir *self, const char *worker, const char *instance,
                                  char **holder, GError **error);
-
-/* Works on the job as @worker (a safe file name), this process being
- * @instance: opens the worker's ledger.  Once. */
-gboolean fh_job_dir_join (FhJobDir *self, const char *worker, const char *instance,
-                          GError **error);
-
-/* Claims an item: a fresh one, else one whose worker is gone.  TRUE with
- * @index and @attempt (1 for a fresh item); FALSE without @error when none
- * is free — then @others_running says whether items still run elsewhere
- * (worth waiting for: their workers may die). */
-gboolean fh_job_dir_claim (FhJobDir *self, guint *index, guint *attempt,
-                           gboolean *others_running, GError **error);
-
-/* Whether attempt @attempt at item @index has been taken over by a newer
- * one.  Thread-safe. */
-gboolean fh_job_dir_superseded (FhJobDir *self, guint index, guint attempt);
-
-/* Writes item @index's result of attempt @attempt, unless it was taken
- * over (FH_JOBDIR_ERROR_SUPERSEDED).  @result's "attempts" counts the runs
- * in this worker; claims before @attempt add theirs.  Sets "worker". */
-gboolean fh_job_dir_write_result (FhJobDir *self, guint index, guint attempt,
-                                  JsonObject *result, GError **error);
-
-/* Rewrites the worker's heartbeat with @state (its fields, plus "worker",
- * "instance", "updated"); a final state (done, failed, cancelled, fenced)
- * after flushing the worker's ledger to disk.  Thread-safe against the
- * calls above. */
-gboolean fh_job_dir_heartbeat (FhJobDir *self, JsonObject *state, GError **error);
-/* Flushes the worker's ledger to disk.  Thread-safe. */
-gboolean fh_job_dir_sync (FhJobDir *self, GError **error);
 
 /* ---- the job as a whole ---------------------------------------------------- */
 
@@ -146,38 +115,11 @@ gboolean fh_job_dir_resume (FhJobDir *self, guint *remaining, GError **error);
 /* The path of @worker's log.  (transfer full) */
 char *fh_job_dir_log_path (FhJobDir *self, const char *worker);
 
-typedef struct
-{
-  guint n_items;
-  guint complete;
-  guint failed;
-  guint running;    /* live workers whose last heartbeat names an item */
-  guint pending;    /* neither */
-} FhJobDirCounts;
-
-/* Where the job stands, without reading a file per item.  @workers
- * (nullable out): each worker's last heartbeat, plus "age_s" and "alive";
- * @failures (nullable out): the results of the first @max_failures failed
- * items.  (transfer full) */
-gboolean fh_job_dir_status (FhJobDir *self, FhJobDirCounts *counts, GPtrArray **workers,
-                            GPtrArray **failures, guint max_failures, GError **error);
-
-/* Calls @func with every item's accepted result, in agenda order; items
- * without one are skipped.  Stops at @func's FALSE. */
-typedef gboolean (*FhJobDirResultFunc) (guint index, JsonObject *result, gpointer user_data);
-gboolean fh_job_dir_foreach_result (FhJobDir *self, FhJobDirResultFunc func, gpointer user_data,
-                                    GError **error);
-
 /* ---- following a job (the farm UI) ------------------------------------------ */
 
 /* The job's item states, for the caller to refresh as it follows the job
  * (fh_item_states_refresh reads only what was appended).  (transfer full) */
 FhItemStates *fh_job_dir_item_states (FhJobDir *self, gboolean locations);
-/* Every worker's last heartbeat, with "age_s" and "alive".  (transfer full) */
-GPtrArray *fh_job_dir_workers (FhJobDir *self);
-/* The worker that made attempt @attempt at item @index (its claim's name).
- * (transfer full) (nullable) */
-char *fh_job_dir_attempt_worker (FhJobDir *self, guint index, guint attempt);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhJobDir, fh_job_dir_free)
 

@@ -8,6 +8,7 @@
 
 #include "fh-agenda-pager.h"
 #include "fh-error.h"
+#include "fh-claims.h"
 #include "fh-job-dir.h"
 #include "fh-job-log.h"
 #include "fh-json.h"
@@ -17,6 +18,7 @@
 struct _FhWorker
 {
   FhJobDir *dir;
+  FhClaims *claims;          /* this worker's, in dir */
   FhJobHandle *handle;
   FhAgendaPager *agenda;     /* item names, from the plugin */
   char *instance;            /* this process: host, pid, start time */
@@ -147,7 +149,8 @@ fh_worker_new (const FhWorkerOptions *options, GError **error)
       (self->handle = open_job (self->dir, options->plugin, error)) == NULL)
     return NULL;
   self->agenda = fh_agenda_pager_new (self->handle, 1000, FALSE);
-  if (!await_name (self, error) || !fh_job_dir_join (self->dir, self->id, self->instance, error))
+  if (!await_name (self, error) ||
+      (self->claims = fh_claims_new (self->dir, self->id, self->instance, error)) == NULL)
     return NULL;
   log_path = fh_job_dir_log_path (self->dir, self->id);
   if ((self->log = fh_job_log_open (log_path, error)) == NULL)
@@ -166,6 +169,7 @@ fh_worker_free (FhWorker *self)
   g_clear_pointer (&self->log, fh_job_log_free);
   g_clear_pointer (&self->agenda, fh_agenda_pager_free);
   g_clear_pointer (&self->handle, fh_job_handle_free);
+  g_clear_pointer (&self->claims, fh_claims_free);
   g_clear_pointer (&self->dir, fh_job_dir_free);
   g_mutex_clear (&self->lock);
   g_free (self->instance);
@@ -243,7 +247,7 @@ heartbeat (FhWorker *self)
 
   /* A missed beat is survivable (the lease is three of them); a disk that
    * is full or failing is not (fh_host_file_write_all() has retried). */
-  if (fh_job_dir_heartbeat (self->dir, o, &err))
+  if (fh_claims_heartbeat (self->claims, o, &err))
     return;
   g_printerr ("farmhand worker %s: heartbeat: %s\n", self->id, err->message);
   if (err->domain == G_IO_ERROR)
@@ -263,7 +267,7 @@ check_claim (FhWorker *self)
   index = self->index;
   attempt = self->attempt;
   g_mutex_unlock (&self->lock);
-  if (index < 0 || !fh_job_dir_superseded (self->dir, (guint) index, attempt))
+  if (index < 0 || !fh_claims_superseded (self->claims, (guint) index, attempt))
     return;
   g_mutex_lock (&self->lock);
   if (!self->lost)
@@ -291,7 +295,7 @@ sync_ledger (FhWorker *self)
 {
   g_autoptr (GError) err = NULL;
 
-  if (!fh_job_dir_sync (self->dir, &err))
+  if (!fh_claims_sync (self->claims, &err))
     write_failed (self, err);
 }
 
@@ -438,7 +442,7 @@ api_next_item (void *data)
     {
       if (stopping (self))
         return NULL;
-      if (fh_job_dir_claim (self->dir, &index, &attempt, &others_running, &err) &&
+      if (fh_claims_take (self->claims, &index, &attempt, &others_running, &err) &&
           (item = claimed_item (self, index, attempt, &err)) != NULL)
         return item;
       if (err != NULL)
@@ -497,7 +501,7 @@ api_report_item (void *data, JsonObject *r)
     }
   name = json_object_get_string_member_with_default (r, "name", "?");
   /* Counted once it is in the ledger: nothing is said done that is not. */
-  if (fh_job_dir_write_result (self->dir, (guint) index, attempt, r, &err))
+  if (fh_claims_write_result (self->claims, (guint) index, attempt, r, &err))
     count_result (self, name, g_strcmp0 (json_object_get_string_member_with_default (r, "status", ""),
                                          "complete") == 0, r);
   else if (g_error_matches (err, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_SUPERSEDED))

@@ -12,6 +12,7 @@
 #include "fh-error.h"
 #include "fh-json.h"
 #include "fh-host-error.h"
+#include "fh-job-status.h"
 
 /* A job still running is looked at every refresh; one that has ended (no
  * live worker, nothing pending) only this often: a resume or a new worker
@@ -201,7 +202,7 @@ grid_state (Entry *e, guint index, double *progress, guint *attempt)
 static GHashTable *
 read_running (Entry *e)
 {
-  g_autoptr (GPtrArray) beats = fh_job_dir_workers (e->dir);
+  g_autoptr (GPtrArray) beats = fh_job_status_workers (e->dir);
   GHashTable *running = g_hash_table_new_full (NULL, NULL, NULL, g_free);
 
   e->workers_total = beats->len;

@@ -14,6 +14,7 @@
 
 #include "fh-error.h"
 #include "fh-host-error.h"
+#include "fh-job-status.h"
 #include "fh-json.h"
 
 /* One answer reads at most this much of a log: a live tail asks again
@@ -239,7 +240,7 @@ attempts_of (FhJobDir *dir, guint index, guint attempt)
 
   for (guint a = 1; a <= attempt; a++)
     {
-      g_autofree char *worker = fh_job_dir_attempt_worker (dir, index, a);
+      g_autofree char *worker = fh_job_status_attempt_worker (dir, index, a);
       JsonObject *o = json_object_new ();
       json_object_set_int_member (o, "attempt", a);
       if (worker != NULL)
@@ -390,7 +391,7 @@ fh_job_items_log (FhJobIndex *index, const char *id, const char *name, guint att
   out = json_object_new ();
   json_object_set_int_member (out, "attempt", attempt);
   json_object_set_boolean_member (out, "running", running && attempt == latest);
-  if ((worker = fh_job_dir_attempt_worker (dir, i, attempt)) == NULL)
+  if ((worker = fh_job_status_attempt_worker (dir, i, attempt)) == NULL)
     {
       json_object_set_array_member (out, "lines", json_array_new ());
       json_object_set_int_member (out, "offset", 0);
