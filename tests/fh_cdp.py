@@ -137,13 +137,19 @@ class Page:
 
     def wait_for(self, condition, timeout_s=30):
         """Whether @condition (a JS expression) became true within the bound:
-        checked at once and on every change of the document."""
+        checked at once, on every change of the document and of its
+        readyState."""
         js = """new Promise((resolve) => {
           const check = () => { try { return !!(%s); } catch (e) { return false; } };
           if (check()) { resolve(true); return; }
-          const mo = new MutationObserver(() => { if (check()) { mo.disconnect(); clearTimeout(t); resolve(true); } });
+          const done = () => { mo.disconnect(); document.removeEventListener('readystatechange', on); clearTimeout(t); };
+          const on = () => { if (check()) { done(); resolve(true); } };
+          const mo = new MutationObserver(on);
           mo.observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
-          const t = setTimeout(() => { mo.disconnect(); resolve(check()); }, %d);
+          // The document's state is no mutation: a page that changes nothing
+          // once loaded still completes.
+          document.addEventListener('readystatechange', on);
+          const t = setTimeout(() => { done(); resolve(check()); }, %d);
         })""" % (condition, int(timeout_s * 1000))
         return self.eval(js)
 

@@ -208,7 +208,7 @@ def a_job_runs_fails_and_is_retried():
     status, body, _ = SERVER.post("/api/jobs/%s/retry" % job_id)
     assert status == 200 and body["remaining"] == 1, body
     got = events.wait(lambda e, d: e == "items" and d["job"] == job_id and
-                      any(i[0] == 2 and i[1] == "complete" and i[3] == 2 for i in d["items"]))
+                      any(i["index"] == 2 and i["state"] == "complete" and i["attempt"] == 2 for i in d["items"]))
     assert got, "item 3 did not complete on its second attempt"
     assert job_state(events, job_id, {"complete"})
     status, item, _ = SERVER.get("/api/jobs/%s/items/3" % job_id)
@@ -227,7 +227,7 @@ def a_running_item_shows_and_its_log_tails():
     events = Events(SERVER)
     job_id = SERVER.submit(frames_job("tail-%s" % m, cmd, frames="1"))
     assert events.wait(lambda e, d: e == "items" and d["job"] == job_id and
-                       any(i[1] == "running" for i in d["items"])), "never running"
+                       any(i["state"] == "running" for i in d["items"])), "never running"
     # The first line may still be in the worker's buffer (flushed each
     # second): read on from where each answer stopped until it shows.
     state = {"offset": 0, "lines": []}
@@ -255,7 +255,7 @@ def cancel_stops_the_workers_and_their_commands():
     job_id = SERVER.submit(frames_job("cancel-%s" % m, "sleep 3%s" % m.replace(".", ""), frames="1-6"))
     sleeper = "sleep 3%s" % m.replace(".", "")
     assert events.wait(lambda e, d: e == "items" and d["job"] == job_id and
-                       any(i[1] == "running" for i in d["items"])), "never running"
+                       any(i["state"] == "running" for i in d["items"])), "never running"
     assert await_true(lambda: count_procs(sleeper) > 0), "no command running"
     status, body, _ = SERVER.post("/api/jobs/%s/cancel" % job_id)
     assert status == 200 and body["signalled"] == 2, body

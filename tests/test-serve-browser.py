@@ -192,11 +192,18 @@ def a_hostile_log_line_stays_text():
 
 @test
 def an_item_is_linkable():
+    # Another tab: the token lives in this tab's session only, so a link
+    # opened elsewhere carries it once (and the page takes it out).
     other = BROWSER.page(1280, 800)
-    other.navigate(SERVER.base + "/jobs/%s?item=4" % STATE["id"])
+    other.navigate(SERVER.base + "/jobs/%s?item=4&token=%s" % (STATE["id"], SERVER.token))
     assert other.wait_for("!document.getElementById('item-panel').hidden && "
                           "document.getElementById('item-name').textContent === '4'"), "the link did not open item 4"
+    assert "token" not in other.eval("location.href")
     assert other.errors() == [], other.errors()
+    # Without it, the page says how to get it rather than failing quietly.
+    third = BROWSER.page(1280, 800)
+    third.navigate(SERVER.base + "/jobs/%s?item=4" % STATE["id"])
+    assert third.wait_for("document.getElementById('notice').textContent.includes('token')"), "no word of the token"
 
 
 @test

@@ -7,17 +7,19 @@ import { SchemaForm, el } from '/static/form.js';
 const $ = (id) => document.getElementById(id);
 
 // ---- the token ------------------------------------------------------------
-// It comes in the URL farmhand serve printed; it is kept for this origin and
-// taken out of the address bar (so that it is not in links or history).
+// It comes in the URL farmhand serve printed; it is kept for this tab's
+// session (sessionStorage: not on disk after the browser closes, not in
+// other sites' reach, not in every tab forever) and taken out of the
+// address bar (so that it is not in links or history).
 function takeToken() {
   const url = new URL(location.href);
   const fromUrl = url.searchParams.get('token');
   if (fromUrl) {
-    localStorage.setItem('farmhand-token', fromUrl);
+    sessionStorage.setItem('farmhand-token', fromUrl);
     url.searchParams.delete('token');
     history.replaceState(null, '', url.pathname + url.search + url.hash);
   }
-  return localStorage.getItem('farmhand-token') || '';
+  return sessionStorage.getItem('farmhand-token') || '';
 }
 const token = takeToken();
 
@@ -33,7 +35,7 @@ async function api(path, options = {}) {
   const headers = { Authorization: `Bearer ${token}`, ...(options.headers || {}) };
   const res = await fetch(path, { ...options, headers });
   let body = null;
-  try { body = await res.json(); } catch (e) { body = null; }
+  try { body = await res.json(); } catch { body = null; }
   if (!res.ok) throw new ApiError(res.status, body);
   return body;
 }
@@ -60,11 +62,23 @@ function parseEvent(block) {
   return { event, data: JSON.parse(data.join('\n')) };
 }
 
+// Waits before reconnecting: 1 s, then twice as long each time up to 30 s,
+// with a random quarter more so that a restarted server is not met by
+// every page at once; back to 1 s once connected.
+const RECONNECT_FIRST_MS = 1000;
+const RECONNECT_MAX_MS = 30000;
+
+function backoff(failures) {
+  const ms = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** failures);
+  return ms + Math.random() * ms / 4;
+}
+
 async function followEvents() {
-  for (let first = true; ; first = false) {
+  for (let first = true, failures = 0; ; first = false) {
     try {
       const res = await fetch('/api/events', { headers: { Authorization: `Bearer ${token}` } });
       if (!res.ok) throw new ApiError(res.status, null);
+      failures = 0;
       $('connection').textContent = 'live';
       $('connection').className = 'connection live';
       if (!first) route();
@@ -84,12 +98,14 @@ async function followEvents() {
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) {
         $('connection').textContent = 'no token';
+        notice('This page needs the server\'s token: open the URL farmhand serve printed (it ends in ' +
+          '?token=…), or add ?token=TOKEN to this address. The token is kept for this tab only.');
         return;
       }
     }
     $('connection').textContent = 'reconnecting';
     $('connection').className = 'connection';
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, backoff(failures++)));
   }
 }
 
@@ -349,13 +365,12 @@ function onJobEvent(event, data) {
       showSummary(data);
     }
   } else if (event === 'items' && current && current.grid && data.job === current.id) {
-    for (const [index, state, progress, attempt] of data.items) current.grid.update(index, state, progress, attempt);
-    if (current.item && data.items.some((it) => it[0] === current.item.index)) {
+    for (const { index, state, progress, attempt } of data.items) current.grid.update(index, state, progress, attempt);
+    const row = current.item && data.items.find((it) => it.index === current.item.index);
+    if (row) {
       const item = current.item;
-      const row = data.items.find((it) => it[0] === item.index);
-      const newAttempt = row[3] !== item.attempt;
       // A new attempt, or an end: show its result and read on.
-      if (newAttempt || row[1] !== 'running') pickItem(item.name, false);
+      if (row.attempt !== item.attempt || row.state !== 'running') pickItem(item.name, false);
       else if (!current.logTimer) readLog();
     }
   }
@@ -422,7 +437,8 @@ async function route() {
   notice('');
   if (!token) {
     show(null);
-    notice('This page needs the token in the URL that `farmhand serve` printed.');
+    notice('This page needs the server\'s token: open the URL farmhand serve printed (it ends in ' +
+      '?token=…), or add ?token=TOKEN to this address. The token is kept for this tab only.');
     return;
   }
   try {

@@ -304,7 +304,8 @@ export class SchemaForm {
     if (!schema.$ref) return schema;
     const m = /^#\/\$defs\/(.+)$/.exec(schema.$ref);
     const target = m && this.root.$defs ? this.root.$defs[m[1]] : {};
-    const { $ref, ...rest } = schema;
+    const rest = { ...schema };
+    delete rest.$ref;
     return { ...target, ...rest };
   }
 

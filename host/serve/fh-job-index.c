@@ -252,7 +252,7 @@ look_at_item (Entry *e, guint index, gboolean force, JsonArray *changes, guint *
   double progress;
   guint attempt;
   FhGridState state = grid_state (e, index, &progress, &attempt);
-  JsonArray *row;
+  JsonObject *row;
 
   if (state == e->shown[index] && !(force && state == FH_GRID_RUNNING))
     return;
@@ -261,12 +261,12 @@ look_at_item (Entry *e, guint index, gboolean force, JsonArray *changes, guint *
   e->shown[index] = (guint8) state;
   if (++*n_changes > MAX_CHANGES)
     return;
-  row = json_array_sized_new (4);
-  json_array_add_int_element (row, index);
-  json_array_add_string_element (row, fh_grid_state_name (state));
-  json_array_add_double_element (row, progress);
-  json_array_add_int_element (row, MAX (attempt, state == FH_GRID_COMPLETE || state == FH_GRID_FAILED));
-  json_array_add_array_element (changes, row);
+  row = json_object_new ();
+  json_object_set_int_member (row, "index", index);
+  json_object_set_string_member (row, "state", fh_grid_state_name (state));
+  json_object_set_double_member (row, "progress", progress);
+  json_object_set_int_member (row, "attempt", MAX (attempt, state == FH_GRID_COMPLETE || state == FH_GRID_FAILED));
+  json_array_add_object_element (changes, row);
 }
 
 static void
