@@ -1,10 +1,11 @@
 /* fh-error.h — the error domains the plugin and the executors share (the
  * protocol between them, an executor process), and one-line throw
  * helpers.  Every other domain lives with its module: FH_JOB_ERROR
- * (plugin/fh-job.h), FH_PLUGIN_ERROR (plugin/fh-plugin-error.h),
- * FH_LOADER_ERROR (host/fh-plugin-module.h), FH_HOST_ERROR
- * (host/fh-host-error.h), FH_JOBDIR_ERROR (host/fh-job-dir.h),
- * FH_SLURM_ERROR (host/fh-slurm.h).
+ * (plugin/job/fh-job-error.h), FH_LOG_ERROR (plugin/log/fh-log-error.h),
+ * FH_PLUGIN_ERROR (plugin/run/fh-plugin-error.h), FH_LOADER_ERROR
+ * (host/jobtype/fh-plugin-module.h), FH_HOST_ERROR (host/fh-host-error.h),
+ * FH_JOBDIR_ERROR (host/jobdir/fh-job-dir.h), FH_SLURM_ERROR
+ * (host/jobdir/fh-slurm.h).
  *
  * The enums are append-only: a code, once released, keeps its number and
  * meaning so hosts can match on it.

@@ -27,7 +27,7 @@ def plugin_path() -> str:
 
 def executor_dir() -> str:
     """$FARMHAND_EXECUTOR_DIR, else the build tree's executor/, else the
-    installed libexec directory (as plugin/fh-executor-dir.c decides)."""
+    installed libexec directory (as plugin/job/fh-executor-dir.c decides)."""
     env = os.environ.get("FARMHAND_EXECUTOR_DIR")
     if env:
         return env
