@@ -47,7 +47,7 @@ int main (int argc, char **argv)
     return fprintf (stderr, "usage: host-minimal PLUGIN.so JOB.json (a plugin of ABI %d.x)\n%s\n",
                     FH_PLUGIN_ABI_MAJOR, module ? "" : dlerror ()), 2;
   if ((job = d->job_new (&api, text, NULL, &error)) == NULL)
-    return fprintf (stderr, "%s:\n%s\n", argv[2], error), d->free_string (error), 2;
+    return fprintf (stderr, "%s:\n%s\n", argv[2], error), d->free_string (error), g_free (text), 2;
   described = d->job_describe (job);                  /* how many items to queue */
   root = json_from_string (described, NULL);
   queue.n = (int) json_object_get_int_member (json_node_get_object (root), "items");
