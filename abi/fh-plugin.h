@@ -1,4 +1,4 @@
-/* fh-plugin.h — farmhand's job-type plugin ABI, version 1.2 (installed;
+/* fh-plugin.h — farmhand's job-type plugin ABI, version 1.3 (installed;
  * pkg-config "farmhand-plugin").  docs/abi.md has the rules in one place
  * and a minimal host to copy.
  *
@@ -74,7 +74,7 @@ extern "C" {
 #endif
 
 #define FH_PLUGIN_ABI_MAJOR 1
-#define FH_PLUGIN_ABI_MINOR 2
+#define FH_PLUGIN_ABI_MINOR 3
 
 /* The one symbol a plugin exports: const FhPluginDesc *fh_plugin_get_desc (void). */
 #define FH_PLUGIN_SYMBOL "fh_plugin_get_desc"
@@ -218,6 +218,25 @@ typedef struct FhPluginJob FhPluginJob;
  *   "message": one line, "source"?, "problems": [{"path", "message",
  *   "line"?, "column"?}]} — every problem with the path of its field ("" for
  *   the whole job) and where the source has them, its line and column.
+ * @job_open: (ABI 1.3) the job at @path, a file or a directory, in any
+ *   format the plugin reads — farmhand's JSON job; an Open Job Description
+ *   job template (YAML or JSON) or job bundle directory — told apart by
+ *   what it holds, or by @options_json's "format" ("farmhand",
+ *   "openjd").  @options_json as @job_create's ("base_dir" and "source"
+ *   default to the file's), and for OpenJD (docs/openjd.md):
+ *   "parameters" (job parameter values as openjd-cli's -p takes them:
+ *   NAME=VALUE, file://FILE, inline JSON), "environments" (environment
+ *   template files), "path_mapping_rules" (JSON or file://FILE), "steps"
+ *   (run only these), "cwd" (what relative PATH values mean), "preserve"
+ *   (keep the session's working directory), "retries" (farmhand's
+ *   retries: "N" or "CLASS=N" strings), "log_preset".  Errors as
+ *   @job_create's; a problem in another file than @path names it
+ *   ("source").
+ * @check_file: (ABI 1.3) checks the document at @path without making a
+ *   job (an OpenJD environment template is not one): returns a JSON
+ *   object {"format", "kind" ("job", or for OpenJD "jobtemplate-2023-09"
+ *   or "environment-2023-09"), "name"?, "extensions"?, ...}, or NULL with
+ *   *@error_json as @job_create's.  @options_json: {"format"?}.
  */
 typedef struct FhPluginDesc
 {
@@ -244,7 +263,11 @@ typedef struct FhPluginDesc
   /* ABI 1.2 */
   FhPluginJob *(*job_create) (const FhHostApi *host, const char *job_json,
                               const char *options_json, char **error_json);
-  void *reserved[6];
+  /* ABI 1.3 */
+  FhPluginJob *(*job_open) (const FhHostApi *host, const char *path, const char *options_json,
+                            char **error_json);
+  char *(*check_file) (const char *path, const char *options_json, char **error_json);
+  void *reserved[4];
 } FhPluginDesc;
 
 /* The minor version that added each member of FhPluginDesc and
@@ -258,6 +281,8 @@ typedef struct FhPluginDesc
 #define FH_PLUGIN_SINCE_job_agenda 0
 #define FH_PLUGIN_SINCE_job_scan_log 1
 #define FH_PLUGIN_SINCE_job_create 2
+#define FH_PLUGIN_SINCE_job_open 3
+#define FH_PLUGIN_SINCE_check_file 3
 #define FH_HOST_SINCE_next_item 0
 #define FH_HOST_SINCE_free_item 0
 #define FH_HOST_SINCE_report_item 0
@@ -277,42 +302,51 @@ typedef const FhPluginDesc *(*FhPluginGetDescFunc) (void);
 /* Defines the descriptor and the exported entry point of a plugin of the
  * minor the macro names — its abi_minor stamped to that, the later entry
  * points NULL — e.g.
- *   FH_PLUGIN_DEFINE_1_2 ("farmhand-jobtype", "0.1.0", "MIT", "Persistent executor",
+ *   FH_PLUGIN_DEFINE_1_3 ("farmhand-jobtype", "0.1.0", "MIT", "Persistent executor",
  *                         my_job_new, my_job_run, my_job_cancel, my_job_free, free,
- *                         my_job_describe, my_job_agenda, my_job_scan_log, my_job_create);
+ *                         my_job_describe, my_job_agenda, my_job_scan_log, my_job_create,
+ *                         my_job_open, my_check_file);
  * FH_PLUGIN_DEFINE is FH_PLUGIN_DEFINE_1_0.
  */
 #define FH_PLUGIN_DEFINE_WITH_MINOR_(minor_, name_, version_, license_, description_, job_new_, \
                                      job_run_, job_cancel_, job_free_, free_string_,            \
-                                     job_describe_, job_agenda_, job_scan_log_, job_create_)    \
+                                     job_describe_, job_agenda_, job_scan_log_, job_create_,    \
+                                     job_open_, check_file_)                                    \
   static const FhPluginDesc fh_plugin_desc_ = {                                                 \
     FH_PLUGIN_ABI_MAJOR, minor_, sizeof (FhPluginDesc), 0,                                      \
     name_, version_, license_, description_,                                                    \
     job_new_, job_run_, job_cancel_, job_free_, free_string_,                                   \
-    job_describe_, job_agenda_, job_scan_log_, job_create_, { 0 }                               \
+    job_describe_, job_agenda_, job_scan_log_, job_create_, job_open_, check_file_, { 0 }       \
   };                                                                                            \
   FH_PLUGIN_EXPORT const FhPluginDesc *fh_plugin_get_desc (void);                               \
   const FhPluginDesc *fh_plugin_get_desc (void) { return &fh_plugin_desc_; }
+
+#define FH_PLUGIN_DEFINE_1_3(name_, version_, license_, description_, job_new_, job_run_,       \
+                             job_cancel_, job_free_, free_string_, job_describe_, job_agenda_,  \
+                             job_scan_log_, job_create_, job_open_, check_file_)                \
+  FH_PLUGIN_DEFINE_WITH_MINOR_ (3, name_, version_, license_, description_, job_new_, job_run_, \
+                                job_cancel_, job_free_, free_string_, job_describe_,            \
+                                job_agenda_, job_scan_log_, job_create_, job_open_, check_file_)
 
 #define FH_PLUGIN_DEFINE_1_2(name_, version_, license_, description_, job_new_, job_run_,       \
                              job_cancel_, job_free_, free_string_, job_describe_, job_agenda_,  \
                              job_scan_log_, job_create_)                                        \
   FH_PLUGIN_DEFINE_WITH_MINOR_ (2, name_, version_, license_, description_, job_new_, job_run_, \
                                 job_cancel_, job_free_, free_string_, job_describe_,            \
-                                job_agenda_, job_scan_log_, job_create_)
+                                job_agenda_, job_scan_log_, job_create_, NULL, NULL)
 
 #define FH_PLUGIN_DEFINE_1_1(name_, version_, license_, description_, job_new_, job_run_,       \
                              job_cancel_, job_free_, free_string_, job_describe_, job_agenda_,  \
                              job_scan_log_)                                                     \
   FH_PLUGIN_DEFINE_WITH_MINOR_ (1, name_, version_, license_, description_, job_new_, job_run_, \
                                 job_cancel_, job_free_, free_string_, job_describe_,            \
-                                job_agenda_, job_scan_log_, NULL)
+                                job_agenda_, job_scan_log_, NULL, NULL, NULL)
 
 #define FH_PLUGIN_DEFINE_1_0(name_, version_, license_, description_, job_new_, job_run_,       \
                              job_cancel_, job_free_, free_string_, job_describe_, job_agenda_)  \
   FH_PLUGIN_DEFINE_WITH_MINOR_ (0, name_, version_, license_, description_, job_new_, job_run_, \
                                 job_cancel_, job_free_, free_string_, job_describe_,            \
-                                job_agenda_, NULL, NULL)
+                                job_agenda_, NULL, NULL, NULL, NULL)
 
 #define FH_PLUGIN_DEFINE FH_PLUGIN_DEFINE_1_0
 

@@ -8,15 +8,20 @@
 #include "config.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include <json-glib/json-glib.h>
 
+#include "fh-doc.h"
 #include "fh-error.h"
 #include "fh-job-listing.h"
 #include "fh-job-runner.h"
 #include "fh-log-test.h"
 #include "fh-json.h"
 #include "fh-json-writer.h"
+#include "fh-openjd-listing.h"
+#include "fh-openjd-runner.h"
+#include "fh-openjd-submission.h"
 #include "fh-plugin-error.h"
 #include "fh-problems.h"
 #include "fh-plugin.h"
@@ -33,8 +38,12 @@ struct FhPluginJob
   gboolean cancelled;        /* before the run: run nothing */
   gboolean runnable;         /* made with a host */
   FhHostApi host;            /* the host's, copied up to its size */
-  FhJob *job;
+  FhJob *job;                /* an OpenJD job's: its log rules and retries */
   FhJobRunner *runner;
+  FhOjJob *oj;               /* an OpenJD job (job_open), or NULL */
+  FhOjRunner *oj_runner;
+  GPtrArray *oj_ignored;     /* parameter values its bundle set aside */
+  gboolean oj_preserve;
   /* What made the job: job_scan_log makes its own from them. */
   char *job_json;
   char *source;
@@ -106,11 +115,30 @@ options_clear (Options *o)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Options, options_clear)
 
 /* A field an options_json object may have. */
+typedef enum { OPT_END, OPT_STRING, OPT_BOOL, OPT_STRINGS } OptionType;
+
 typedef struct
 {
   const char *name;
-  GType type;          /* G_TYPE_STRING or G_TYPE_BOOLEAN */
+  OptionType type;
 } OptionField;
+
+static gboolean
+is_string_array (JsonNode *v)
+{
+  JsonArray *a;
+
+  if (!JSON_NODE_HOLDS_ARRAY (v))
+    return FALSE;
+  a = json_node_get_array (v);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonNode *e = json_array_get_element (a, i);
+      if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
+        return FALSE;
+    }
+  return TRUE;
+}
 
 /* @options_json (NULL: no options) as an object of @fields (NULL-ended)
  * only: an unknown field is refused, so a typo is not silently ignored.
@@ -144,9 +172,12 @@ parse_options (const char *options_json, const OptionField *fields, GError **err
         return fh_throw_null (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
                               "options_json: unknown field '%s' (known: %s)", (const char *) l->data,
                               known->str);
-      if (!JSON_NODE_HOLDS_VALUE (v) || json_node_get_value_type (v) != f->type)
-        return fh_throw_null (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT, "options_json: %s must be a %s",
-                              f->name, f->type == G_TYPE_STRING ? "string" : "boolean");
+      if (f->type == OPT_STRINGS ? !is_string_array (v)
+          : !JSON_NODE_HOLDS_VALUE (v) ||
+            json_node_get_value_type (v) != (f->type == OPT_STRING ? G_TYPE_STRING : G_TYPE_BOOLEAN))
+        return fh_throw_null (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT, "options_json: %s must be %s",
+                              f->name, f->type == OPT_STRING ? "a string" : f->type == OPT_STRINGS
+                                                               ? "an array of strings" : "a boolean");
     }
   return g_steal_pointer (&o);
 }
@@ -156,7 +187,7 @@ static gboolean
 read_options (const char *options_json, Options *out, GError **error)
 {
   static const OptionField fields[] = {
-    { "base_dir", G_TYPE_STRING }, { "source", G_TYPE_STRING }, { "output_dir", G_TYPE_STRING }, { NULL, 0 },
+    { "base_dir", OPT_STRING }, { "source", OPT_STRING }, { "output_dir", OPT_STRING }, { NULL, OPT_END },
   };
   g_autoptr (JsonObject) o = parse_options (options_json, fields, error);
 
@@ -251,6 +282,15 @@ refusal (const char *why)
   return fh_json_object_to_string (o);
 }
 
+static void
+runner_cancel (FhPluginJob *job, int flags)
+{
+  if (job->oj_runner != NULL)
+    fh_oj_runner_cancel (job->oj_runner, flags);
+  else
+    fh_job_runner_cancel (job->runner, flags);
+}
+
 /* Whether @job may run now; if not, @why says why. */
 static gboolean
 start_running (FhPluginJob *job, const char **why)
@@ -266,7 +306,7 @@ start_running (FhPluginJob *job, const char **why)
       job->state = JOB_RUNNING;
       job->runner_thread = g_thread_self ();
       if (job->cancelled)
-        fh_job_runner_cancel (job->runner, FH_CANCEL_NOW);
+        runner_cancel (job, FH_CANCEL_NOW);
       return TRUE;
     }
   return FALSE;
@@ -288,7 +328,8 @@ jobtype_job_run (FhPluginJob *job, char **summary_json)
         *summary_json = refusal (job == NULL ? "job_run: the job is NULL" : why);
       return FH_RUN_REFUSED;
     }
-  status = fh_job_runner_run (job->runner, &summary);
+  status = job->oj_runner != NULL ? fh_oj_runner_run (job->oj_runner, &summary)
+                                  : fh_job_runner_run (job->runner, &summary);
   g_mutex_lock (&job->lock);
   job->state = JOB_DONE;
   job->runner_thread = NULL;
@@ -315,7 +356,7 @@ jobtype_job_cancel (FhPluginJob *job, uint32_t flags)
   if (!(flags & FH_CANCEL_ITEM))
     job->cancelled = TRUE;
   if (job->state == JOB_RUNNING)
-    fh_job_runner_cancel (job->runner, flags);
+    runner_cancel (job, flags);
   g_mutex_unlock (&job->lock);
 }
 
@@ -323,6 +364,9 @@ static void
 free_now (FhPluginJob *job)
 {
   g_clear_pointer (&job->runner, fh_job_runner_free);
+  g_clear_pointer (&job->oj_runner, fh_oj_runner_free);
+  g_clear_pointer (&job->oj, fh_oj_job_free);
+  g_clear_pointer (&job->oj_ignored, g_ptr_array_unref);
   g_clear_pointer (&job->job, fh_job_free);
   g_free (job->job_json);
   g_free (job->source);
@@ -340,7 +384,7 @@ jobtype_job_free (FhPluginJob *job)
   g_mutex_lock (&job->lock);
   if (job->state == JOB_RUNNING)
     {
-      fh_job_runner_cancel (job->runner, FH_CANCEL_NOW);
+      runner_cancel (job, FH_CANCEL_NOW);
       /* From inside the run (a host callback): free when it returns. */
       if (job->runner_thread == g_thread_self ())
         {
@@ -368,7 +412,12 @@ jobtype_job_describe (FhPluginJob *job)
 
   if (job == NULL)
     return NULL;
-  o = fh_job_listing_describe (job->job);
+  if (job->oj != NULL)
+    o = fh_oj_listing_describe (job->oj, fh_log_rules_get_preset (job->job->log)
+                                           ? fh_log_preset_get_name (fh_log_rules_get_preset (job->job->log)) : NULL,
+                                job->job->avoid_host_after, job->oj_ignored);
+  else
+    o = fh_job_listing_describe (job->job);
   return fh_json_object_to_string (o);
 }
 
@@ -381,7 +430,9 @@ jobtype_job_agenda (FhPluginJob *job, const char *items, uint32_t flags, char **
 
   if (job == NULL)
     g_set_error (&error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT, "job_agenda: the job is NULL");
-  else if (items == NULL || check_text (items, "items", &error))
+  else if ((items == NULL || check_text (items, "items", &error)) && job->oj != NULL)
+    agenda = fh_oj_listing_agenda (job->oj, items, (flags & FH_AGENDA_COMMANDS) != 0, &error);
+  else if (error == NULL)
     agenda = fh_job_listing_agenda (job->job, items, (flags & FH_AGENDA_COMMANDS) != 0, &error);
   if (agenda == NULL)
     {
@@ -398,7 +449,7 @@ static gboolean
 read_scan_options (const char *options_json, char **preset, gboolean *per_line, GError **error)
 {
   static const OptionField fields[] = {
-    { "preset", G_TYPE_STRING }, { "per_line", G_TYPE_BOOLEAN }, { NULL, 0 },
+    { "preset", OPT_STRING }, { "per_line", OPT_BOOL }, { NULL, OPT_END },
   };
   g_autoptr (JsonObject) o = parse_options (options_json, fields, error);
 
@@ -467,9 +518,281 @@ jobtype_job_scan_log (FhPluginJob *job, const char *log, size_t len, const char 
   return fh_json_object_to_string (result);
 }
 
-FH_PLUGIN_DEFINE_1_2 ("farmhand-jobtype", FH_VERSION, "MIT",
+/* ---- ABI 1.3: jobs by path, OpenJD ------------------------------------------ */
+
+/* Whether @path is an OpenJD template or bundle (rather than farmhand's
+ * JSON job): a directory, a YAML file, or JSON with a specificationVersion. */
+static gboolean
+is_openjd (const char *path, const char *format, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (JsonObject) o = NULL;
+
+  if (format != NULL)
+    {
+      if (g_str_equal (format, "openjd") || g_str_equal (format, "farmhand"))
+        return g_str_equal (format, "openjd");
+      g_set_error (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+                   "options_json: format '%s' is not one this plugin reads: farmhand or openjd", format);
+      return FALSE;
+    }
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) || fh_doc_format_for (path) != FH_DOC_JSON)
+    return TRUE;
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (o = fh_json_parse_object (text, -1, NULL)) == NULL)
+    return FALSE;
+  return json_object_has_member (o, "specificationVersion");
+}
+
+static const char *const *
+strv_option (JsonObject *o, const char *name, GPtrArray *keep)
+{
+  JsonArray *a = json_object_has_member (o, name) ? json_object_get_array_member (o, name) : NULL;
+  guint start = keep->len;
+
+  if (a == NULL)
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    g_ptr_array_add (keep, (gpointer) json_array_get_string_element (a, i));
+  g_ptr_array_add (keep, NULL);
+  return (const char *const *) &keep->pdata[start];
+}
+
+/* The farmhand side of an OpenJD job, as a job of its own: the log rules
+ * (the openjd preset, or @preset; "none" for none) and the retries by
+ * class ("N" or "CLASS=N"). */
+static char *
+farm_json (const char *name, const char *preset, const char *const *retries, GError **error)
+{
+  g_autoptr (JsonObject) o = json_object_new ();
+  JsonObject *agenda = json_object_new (), *item = json_object_new (), *log = json_object_new ();
+  JsonObject *by_class = json_object_new ();
+  JsonArray *items = json_array_new ();
+
+  json_object_set_string_member (o, "name", name);
+  json_object_set_string_member (item, "name", "task");
+  json_object_set_string_member (item, "command", ":");
+  json_array_add_object_element (items, item);
+  json_object_set_array_member (agenda, "items", items);
+  json_object_set_object_member (o, "agenda", agenda);
+  if (preset == NULL || !g_str_equal (preset, "none"))
+    json_object_set_string_member (log, "preset", preset ? preset : "openjd");
+  /* The exit code decides, as OpenJD says: log errors classify failures. */
+  json_object_set_boolean_member (log, "fail_on_errors", FALSE);
+  json_object_set_object_member (o, "log", log);
+  json_object_set_object_member (o, "retries", by_class);
+  for (const char *const *r = retries; r != NULL && *r != NULL; r++)
+    {
+      const char *eq = strchr (*r, '=');
+      g_autofree char *cls = eq ? g_strndup (*r, eq - *r) : g_strdup ("default");
+      guint64 n;
+      if (!g_ascii_string_to_unsigned (eq ? eq + 1 : *r, 10, 0, 100, &n, NULL))
+        return fh_throw_null (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+                              "retries: '%s' is not N or CLASS=N (N from 0 to 100)", *r);
+      json_object_set_int_member (by_class, cls, (gint64) n);
+    }
+  return fh_json_object_to_string (o);
+}
+
+static FhPluginJob *
+open_openjd (const FhHostApi *host, const FhHostApi *copy, const char *path, JsonObject *opts, FhProblems *problems)
+{
+  g_autoptr (GPtrArray) keep = g_ptr_array_new ();
+  g_autoptr (GPtrArray) ignored = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *farm = NULL;
+  FhOjSubmission sub = { 0 };
+  FhOjJob *oj;
+  FhJob *job = NULL;
+  FhPluginJob *pj;
+
+  sub.path = path;
+  sub.parameters = strv_option (opts, "parameters", keep);
+  sub.environments = strv_option (opts, "environments", keep);
+  sub.steps = strv_option (opts, "steps", keep);
+  sub.path_mapping_rules = json_object_get_string_member_with_default (opts, "path_mapping_rules", NULL);
+  sub.cwd = json_object_get_string_member_with_default (opts, "cwd", NULL);
+  if ((oj = fh_oj_submission_open (&sub, problems, &ignored)) == NULL)
+    return NULL;
+  if ((farm = farm_json (oj->name, json_object_get_string_member_with_default (opts, "log_preset", NULL),
+                         strv_option (opts, "retries", keep), &error)) == NULL ||
+      (job = fh_job_new_from_data (farm, -1, path, NULL, NULL, &error)) == NULL)
+    {
+      fh_problems_set_code (problems, FH_PROBLEMS_INVALID_INPUT);
+      fh_problems_add (problems, "", 0, 0, error->message);
+      fh_oj_job_free (oj);
+      return NULL;
+    }
+  pj = g_new0 (FhPluginJob, 1);
+  g_mutex_init (&pj->lock);
+  g_cond_init (&pj->ended);
+  pj->job = job;
+  pj->oj = oj;
+  pj->oj_ignored = g_steal_pointer (&ignored);
+  pj->oj_preserve = json_object_get_boolean_member_with_default (opts, "preserve", FALSE);
+  pj->job_json = g_steal_pointer (&farm);
+  pj->source = g_strdup (path);
+  pj->runnable = host != NULL;
+  if (pj->runnable)
+    {
+      FhOjRunnerOptions ro = { job, pj->oj_preserve, NULL };
+      pj->host = *copy;
+      pj->oj_runner = fh_oj_runner_new (oj, &pj->host, &ro);
+    }
+  return pj;
+}
+
+/* farmhand's own JSON job, read from @path. */
+static FhPluginJob *
+open_farmhand (const FhHostApi *host, const char *path, JsonObject *opts, FhProblems *problems)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) job_opts = json_object_new ();
+  g_autofree char *text = NULL, *dir = g_path_get_dirname (path), *options = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, &error))
+    {
+      fh_problems_set_code (problems, FH_PROBLEMS_INVALID_INPUT);
+      fh_problems_add (problems, "", 0, 0, error->message);
+      return NULL;
+    }
+  json_object_set_string_member (job_opts, "base_dir", json_object_get_string_member_with_default (opts, "base_dir", dir));
+  json_object_set_string_member (job_opts, "source", json_object_get_string_member_with_default (opts, "source", path));
+  if (json_object_has_member (opts, "output_dir"))
+    json_object_set_string_member (job_opts, "output_dir", json_object_get_string_member (opts, "output_dir"));
+  options = fh_json_object_to_string (job_opts);
+  return make_job (host, text, options, problems);
+}
+
+static const OptionField open_fields[] = {
+  { "format", OPT_STRING }, { "base_dir", OPT_STRING }, { "source", OPT_STRING },
+  { "output_dir", OPT_STRING }, { "parameters", OPT_STRINGS }, { "environments", OPT_STRINGS },
+  { "path_mapping_rules", OPT_STRING }, { "steps", OPT_STRINGS }, { "cwd", OPT_STRING },
+  { "preserve", OPT_BOOL }, { "retries", OPT_STRINGS }, { "log_preset", OPT_STRING }, { NULL, OPT_END },
+};
+
+static char *
+error_object (FhProblems *problems)
+{
+  g_autoptr (JsonObject) o = fh_problems_to_json (problems);
+
+  return fh_json_object_to_string (o);
+}
+
+static FhPluginJob *
+jobtype_job_open (const FhHostApi *host, const char *path, const char *options_json, char **error_json)
+{
+  g_autoptr (FhProblems) problems = fh_problems_new (path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) opts = NULL;
+  FhHostApi copy;
+  FhPluginJob *job = NULL;
+  gboolean openjd = FALSE;
+
+  if (host != NULL && !copy_host (host, &copy, &error))
+    fh_problems_set_code (problems, FH_PROBLEMS_BAD_HOST);
+  else if (!check_text (path, "path", &error) || (opts = parse_options (options_json, open_fields, &error)) == NULL ||
+           (openjd = is_openjd (path, json_object_get_string_member_with_default (opts, "format", NULL), &error),
+            error != NULL))
+    fh_problems_set_code (problems, FH_PROBLEMS_INVALID_INPUT);
+  if (error != NULL)
+    fh_problems_add (problems, "", 0, 0, error->message);
+  else
+    job = openjd ? open_openjd (host, &copy, path, opts, problems) : open_farmhand (host, path, opts, problems);
+  if (job == NULL && error_json != NULL)
+    *error_json = error_object (problems);
+  return job;
+}
+
+/* An OpenJD template's outline: what `farmhand openjd check` prints. */
+static JsonObject *
+template_outline (const FhOjTemplate *t)
+{
+  JsonObject *o = json_object_new ();
+  JsonArray *params = json_array_new (), *steps = json_array_new (), *envs = json_array_new ();
+  g_autofree char *ext = fh_oj_extensions_to_string (t->extensions);
+
+  json_object_set_string_member (o, "format", "openjd");
+  json_object_set_string_member (o, "kind", t->kind == FH_OJ_JOB_TEMPLATE ? "jobtemplate-2023-09" : "environment-2023-09");
+  json_object_set_string_member (o, "source", t->source);
+  if (t->name != NULL)
+    json_object_set_string_member (o, "name", fh_oj_format_get_text (t->name));
+  json_object_set_string_member (o, "extensions", ext);
+  for (guint i = 0; i < t->params->len; i++)
+    json_array_add_string_element (params, ((FhOjParamDef *) g_ptr_array_index (t->params, i))->name);
+  for (guint i = 0; i < t->steps->len; i++)
+    json_array_add_string_element (steps, ((FhOjStep *) g_ptr_array_index (t->steps, i))->name);
+  for (guint i = 0; i < t->environments->len; i++)
+    json_array_add_string_element (envs, ((FhOjEnvironment *) g_ptr_array_index (t->environments, i))->name);
+  json_object_set_array_member (o, "parameters", params);
+  json_object_set_array_member (o, "steps", steps);
+  json_object_set_array_member (o, "environments", envs);
+  return o;
+}
+
+static JsonObject *
+check_path (const char *path, JsonObject *opts, FhProblems *problems)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *file = NULL, *text = NULL, *dir = NULL;
+  g_autoptr (FhOjTemplate) t = NULL;
+  g_autoptr (FhJob) job = NULL;
+  gboolean openjd = is_openjd (path, json_object_get_string_member_with_default (opts, "format", NULL), &error);
+  JsonObject *o;
+
+  if (error == NULL && openjd)
+    {
+      if ((file = fh_oj_submission_template_path (path, problems)) == NULL ||
+          (t = fh_oj_template_load (file, problems)) == NULL)
+        return NULL;
+      return template_outline (t);
+    }
+  if (error == NULL)
+    g_file_get_contents (path, &text, NULL, &error);
+  if (error != NULL)
+    {
+      fh_problems_set_code (problems, FH_PROBLEMS_INVALID_INPUT);
+      fh_problems_add (problems, "", 0, 0, error->message);
+      return NULL;
+    }
+  dir = g_path_get_dirname (path);
+  if ((job = fh_job_check (text, -1, path, dir, NULL, problems)) == NULL)
+    return NULL;
+  o = json_object_new ();
+  json_object_set_string_member (o, "format", "farmhand");
+  json_object_set_string_member (o, "kind", "job");
+  json_object_set_string_member (o, "source", path);
+  json_object_set_string_member (o, "name", job->name);
+  return o;
+}
+
+static char *
+jobtype_check_file (const char *path, const char *options_json, char **error_json)
+{
+  static const OptionField fields[] = { { "format", OPT_STRING }, { NULL, OPT_END } };
+  g_autoptr (FhProblems) problems = fh_problems_new (path);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) opts = NULL, out = NULL;
+
+  if (!check_text (path, "path", &error) || (opts = parse_options (options_json, fields, &error)) == NULL)
+    {
+      fh_problems_set_code (problems, FH_PROBLEMS_INVALID_INPUT);
+      fh_problems_add (problems, "", 0, 0, error->message);
+    }
+  else
+    out = check_path (path, opts, problems);
+  if (out == NULL)
+    {
+      if (error_json != NULL)
+        *error_json = error_object (problems);
+      return NULL;
+    }
+  return fh_json_object_to_string (out);
+}
+
+FH_PLUGIN_DEFINE_1_3 ("farmhand-jobtype", FH_VERSION, "MIT",
                       "Persistent-executor job type: one executor per job, "
                       "commands streamed in, results over a private backchannel",
                       jobtype_job_new, jobtype_job_run, jobtype_job_cancel,
                       jobtype_job_free, jobtype_free_string, jobtype_job_describe,
-                      jobtype_job_agenda, jobtype_job_scan_log, jobtype_job_create)
+                      jobtype_job_agenda, jobtype_job_scan_log, jobtype_job_create, jobtype_job_open,
+                      jobtype_check_file)

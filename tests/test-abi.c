@@ -332,6 +332,9 @@ test_has (Fixture *fx, gconstpointer data)
 
   g_assert_cmpuint (fx->d->abi_minor, ==, FH_PLUGIN_ABI_MINOR);
   g_assert_true (FH_PLUGIN_HAS (fx->d, job_scan_log) && FH_PLUGIN_HAS (fx->d, job_create));
+  g_assert_true (FH_PLUGIN_HAS (fx->d, job_open) && FH_PLUGIN_HAS (fx->d, check_file));
+  old.abi_minor = 2;
+  g_assert_false (FH_PLUGIN_HAS (&old, job_open));
   old.abi_minor = 1;
   g_assert_true (FH_PLUGIN_HAS (&old, job_scan_log));
   g_assert_false (FH_PLUGIN_HAS (&old, job_create));

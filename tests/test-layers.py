@@ -5,7 +5,7 @@
     common/    → GLib, json-glib (and config.h): the wire protocol between
                  plugin and executors and its plumbing; no job model
     plugin/    → common/, abi/, in rooms that depend one way:
-                 log/ ← job/ ← run/ → connection/; the ABI glue on top
+                 log/ ← job/ ← openjd/ ← run/ → connection/; the ABI glue on top
     executor/  → common/ only: the far end of the wire
     host/      → abi/ (the plugin ABI) and common/'s helpers — never the
                  plugin's internals, a job model or the executor messages;
@@ -41,8 +41,10 @@ ROOMS = {
     "plugin/log": (BASE | {"common", "plugin/log"}, None),
     "plugin/job": (PLUGIN_BASE | {"plugin/job", "plugin/log"}, None),
     "plugin/connection": (PLUGIN_BASE | {"plugin/connection"}, None),
-    "plugin/run": (PLUGIN_BASE | {"plugin/run", "plugin/job", "plugin/log", "plugin/connection"}, None),
-    "plugin": (PLUGIN_BASE | {"plugin", "plugin/run", "plugin/job", "plugin/log", "plugin/connection"}, None),
+    "plugin/openjd": (PLUGIN_BASE | {"plugin/openjd", "plugin/job", "plugin/log"}, None),
+    "plugin/run": (PLUGIN_BASE | {"plugin/run", "plugin/openjd", "plugin/job", "plugin/log", "plugin/connection"}, None),
+    "plugin": (PLUGIN_BASE | {"plugin", "plugin/run", "plugin/openjd", "plugin/job", "plugin/log",
+                              "plugin/connection"}, None),
     "executor": (BASE | {"executor", "common", "bash"}, None),
     "host": (HOST_BASE, HOST_COMMON),
     "host/jobtype": (HOST_BASE | {"host/jobtype"}, HOST_COMMON),

@@ -150,8 +150,9 @@ test_abi_1_0 (void)
 static void
 test_define_macros (void)
 {
-  static const struct { const char *name; guint minor; gboolean scan_log, create; } cases[] = {
-    { "define-1-0", 0, FALSE, FALSE }, { "define-1-1", 1, TRUE, FALSE }, { "define-1-2", 2, TRUE, TRUE },
+  static const struct { const char *name; guint minor; gboolean scan_log, create, open; } cases[] = {
+    { "define-1-0", 0, FALSE, FALSE, FALSE }, { "define-1-1", 1, TRUE, FALSE, FALSE },
+    { "define-1-2", 2, TRUE, TRUE, FALSE }, { "define-1-3", 3, TRUE, TRUE, TRUE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -166,6 +167,8 @@ test_define_macros (void)
       g_assert_cmpuint (d->abi_minor, ==, cases[i].minor);
       g_assert_cmpint (FH_PLUGIN_HAS (d, job_scan_log), ==, cases[i].scan_log);
       g_assert_cmpint (FH_PLUGIN_HAS (d, job_create), ==, cases[i].create);
+      g_assert_cmpint (FH_PLUGIN_HAS (d, job_open), ==, cases[i].open);
+      g_assert_cmpint (FH_PLUGIN_HAS (d, check_file), ==, cases[i].open);
       g_assert_true (FH_PLUGIN_HAS (d, job_agenda));
     }
 }

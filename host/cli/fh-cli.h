@@ -39,5 +39,6 @@ int fh_cli_cancel (int argc, char **argv);
 int fh_cli_session (int argc, char **argv);
 int fh_cli_log (int argc, char **argv);
 int fh_cli_serve (int argc, char **argv);
+int fh_cli_openjd (int argc, char **argv);
 
 G_END_DECLS

@@ -169,13 +169,16 @@ fh_job_problems_to_text (JsonObject *detail)
     {
       JsonObject *p = json_array_get_object_element (problems, i);
       const char *path = json_object_get_string_member_with_default (p, "path", "");
+      const char *in = json_object_get_string_member_with_default (p, "source", source);
       gint64 line = json_object_get_int_member_with_default (p, "line", 0);
 
       if (out->len > 0)
         g_string_append_c (out, '\n');
-      if (line > 0 && source != NULL)
-        g_string_append_printf (out, "%s:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT ": ", source, line,
+      if (line > 0 && in != NULL)
+        g_string_append_printf (out, "%s:%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT ": ", in, line,
                                 json_object_get_int_member_with_default (p, "column", 0));
+      else if (in != source)
+        g_string_append_printf (out, "%s: ", in);
       if (*path != '\0')
         g_string_append_printf (out, "%s: ", path);
       g_string_append (out, json_object_get_string_member_with_default (p, "message", ""));
@@ -185,15 +188,11 @@ fh_job_problems_to_text (JsonObject *detail)
   return g_string_free (out, FALSE);
 }
 
-FhJobHandle *
-fh_job_handle_new (FhPluginModule *module, const char *job_json,
-                   const FhJobHandleOptions *options, gboolean runnable, GError **error)
+/* A handle on @module, with the host's callbacks, before its job. */
+static FhJobHandle *
+handle_new (FhPluginModule *module)
 {
-  g_autoptr (FhJobHandle) self = g_new0 (FhJobHandle, 1);
-  g_autofree char *opts = options_json (options);
-  g_autofree char *described = NULL;
-  g_autoptr (GError) bad = NULL;
-  char *msg = NULL;
+  FhJobHandle *self = g_new0 (FhJobHandle, 1);
 
   g_mutex_init (&self->lock);
   self->module = fh_plugin_module_ref (module);
@@ -205,10 +204,17 @@ fh_job_handle_new (FhPluginModule *module, const char *job_json,
     .free_item = api_free_item, .report_item = api_report_item, .log_line = api_log_line,
     .progress = api_progress,
   };
-  if (FH_PLUGIN_HAS (self->desc, job_create))
-    self->job = self->desc->job_create (runnable ? &self->api : NULL, job_json, opts, &msg);
-  else
-    self->job = self->desc->job_new (runnable ? &self->api : NULL, job_json, opts, &msg);
+  return self;
+}
+
+/* The job made (or refused, with @msg): describe it. */
+static FhJobHandle *
+handle_finish (FhJobHandle *self_, char *msg, GError **error)
+{
+  g_autoptr (FhJobHandle) self = self_;
+  g_autofree char *described = NULL;
+  g_autoptr (GError) bad = NULL;
+
   if (self->job == NULL)
     return refused (self, msg, error);
   described = take_string (self, self->desc->job_describe (self->job));
@@ -219,6 +225,41 @@ fh_job_handle_new (FhPluginModule *module, const char *job_json,
     return fh_throw_null (error, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN,
                           "the plugin's job_describe: %s", bad->message);
   return g_steal_pointer (&self);
+}
+
+FhJobHandle *
+fh_job_handle_new (FhPluginModule *module, const char *job_json,
+                   const FhJobHandleOptions *options, gboolean runnable, GError **error)
+{
+  FhJobHandle *self = handle_new (module);
+  g_autofree char *opts = options_json (options);
+  char *msg = NULL;
+
+  if (FH_PLUGIN_HAS (self->desc, job_create))
+    self->job = self->desc->job_create (runnable ? &self->api : NULL, job_json, opts, &msg);
+  else
+    self->job = self->desc->job_new (runnable ? &self->api : NULL, job_json, opts, &msg);
+  return handle_finish (self, msg, error);
+}
+
+FhJobHandle *
+fh_job_handle_open (FhPluginModule *module, const char *path, const char *options_json, gboolean runnable,
+                    GError **error)
+{
+  FhJobHandle *self = handle_new (module);
+  char *msg = NULL;
+
+  if (!FH_PLUGIN_HAS (self->desc, job_open))
+    {
+      fh_job_handle_free (self);
+      return fh_throw_null (error, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN,
+                            "the job type at %s (ABI %u.%u) opens no job files: ABI 1.3 added job_open "
+                            "(OpenJD templates and bundles)", fh_plugin_module_get_path (module),
+                            fh_plugin_module_get_desc (module)->abi_major,
+                            fh_plugin_module_get_desc (module)->abi_minor);
+    }
+  self->job = self->desc->job_open (runnable ? &self->api : NULL, path, options_json, &msg);
+  return handle_finish (self, msg, error);
 }
 
 void

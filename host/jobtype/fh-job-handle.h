@@ -54,6 +54,12 @@ typedef struct _FhJobHandle FhJobHandle;
 FhJobHandle *fh_job_handle_new (FhPluginModule *module, const char *job_json,
                                 const FhJobHandleOptions *options,
                                 gboolean runnable, GError **error);
+/* The job at @path — a farmhand job, an OpenJD job template or job
+ * bundle — through job_open (ABI 1.3); @options_json (nullable) as
+ * abi/fh-plugin.h says.  Errors as fh_job_handle_new()'s, and
+ * FH_HOST_ERROR_PLUGIN from a plugin older than 1.3.  (transfer full) */
+FhJobHandle *fh_job_handle_open (FhPluginModule *module, const char *path, const char *options_json,
+                                 gboolean runnable, GError **error);
 void fh_job_handle_free (FhJobHandle *self);
 
 /* The problems of a refused job's error object (fh_host_error_get_detail),

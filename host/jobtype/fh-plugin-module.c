@@ -16,6 +16,7 @@
 
 #include "fh-error.h"
 #include "fh-host-error.h"
+#include "fh-job-handle.h"
 #include "fh-json.h"
 
 G_DEFINE_QUARK (fh-loader-error-quark, fh_loader_error)
@@ -223,4 +224,40 @@ fh_plugin_module_scan_log (FhPluginModule *self, FhPluginJob *job, const char *l
     return fh_throw_null (error, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN,
                           "the plugin's job_scan_log: %s", bad->message);
   return result;
+}
+
+JsonObject *
+fh_plugin_module_check_file (FhPluginModule *self, const char *path, const char *options_json, GError **error)
+{
+  const FhPluginDesc *d = self->desc;
+  g_autoptr (GError) bad = NULL;
+  g_autofree char *json = NULL, *why = NULL;
+  g_autoptr (JsonObject) detail = NULL;
+  char *msg = NULL, *text;
+  GError *e;
+
+  if (!FH_PLUGIN_HAS (d, check_file))
+    return fh_throw_null (error, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN,
+                          "%s speaks plugin ABI %u.%u: it cannot check a file (check_file is ABI 1.3)",
+                          self->path, d->abi_major, d->abi_minor);
+  if ((text = d->check_file (path, options_json, &msg)) != NULL)
+    {
+      json = g_strdup (text);
+      d->free_string (text);
+      if (msg != NULL)
+        d->free_string (msg);
+      return fh_json_parse_object (json, -1, error);
+    }
+  why = g_strdup (msg ? msg : "{}");
+  if (msg != NULL)
+    d->free_string (msg);
+  if ((detail = fh_json_parse_object (why, -1, &bad)) == NULL)
+    return fh_throw_null (error, FH_HOST_ERROR, FH_HOST_ERROR_PLUGIN, "the plugin's check_file: %s", bad->message);
+  {
+    g_autofree char *lines = fh_job_problems_to_text (detail);
+    e = g_error_new (FH_HOST_ERROR, FH_HOST_ERROR_INVALID_JOB, "%s", lines);
+  }
+  fh_host_error_set_detail (e, detail);
+  g_propagate_error (error, e);
+  return NULL;
 }

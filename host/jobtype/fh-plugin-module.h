@@ -67,6 +67,13 @@ JsonObject *fh_plugin_module_scan_log (FhPluginModule *self, FhPluginJob *job, c
                                        gsize len, const char *preset, gboolean per_line,
                                        GError **error);
 
+/* check_file (ABI 1.3): the document at @path checked without making a
+ * job (an OpenJD environment template is not one): its outline, or
+ * FH_HOST_ERROR_INVALID_JOB with the plugin's error object as detail,
+ * FH_HOST_ERROR_PLUGIN for a plugin older than 1.3.  (transfer full) */
+JsonObject *fh_plugin_module_check_file (FhPluginModule *self, const char *path, const char *options_json,
+                                         GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhPluginModule, fh_plugin_module_unref)
 
 G_END_DECLS

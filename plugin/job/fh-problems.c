@@ -9,6 +9,7 @@
 
 typedef struct
 {
+  char *source;    /* nullable: the list's */
   char *path;
   char *message;
   guint line;
@@ -34,6 +35,7 @@ problem_clear (gpointer p)
 {
   Problem *problem = p;
 
+  g_free (problem->source);
   g_free (problem->path);
   g_free (problem->message);
 }
@@ -75,7 +77,15 @@ fh_problems_set_code (FhProblems *self, FhProblemsCode code)
 void
 fh_problems_add (FhProblems *self, const char *path, guint line, guint column, const char *message)
 {
-  Problem p = { g_strdup (path ? path : ""), g_strdup (message), line, column };
+  fh_problems_add_in (self, NULL, path, line, column, message);
+}
+
+void
+fh_problems_add_in (FhProblems *self, const char *source, const char *path, guint line, guint column,
+                    const char *message)
+{
+  Problem p = { g_strcmp0 (source, self->source) != 0 ? g_strdup (source) : NULL,
+                g_strdup (path ? path : ""), g_strdup (message), line, column };
 
   g_array_append_val (self->list, p);
 }
@@ -90,8 +100,12 @@ fh_problems_get_count (FhProblems *self)
 static void
 append_line (FhProblems *self, GString *out, const Problem *p)
 {
-  if (p->line > 0 && self->source != NULL)
-    g_string_append_printf (out, "%s:%u:%u: ", self->source, p->line, p->column);
+  const char *source = p->source ? p->source : self->source;
+
+  if (p->line > 0 && source != NULL)
+    g_string_append_printf (out, "%s:%u:%u: ", source, p->line, p->column);
+  else if (p->source != NULL)
+    g_string_append_printf (out, "%s: ", p->source);
   /* 1.1 named the whole job "(top level)"; what the host passed wrong was
    * a message alone. */
   if (*p->path != '\0')
@@ -144,6 +158,8 @@ fh_problems_to_json (FhProblems *self)
       const Problem *p = &g_array_index (self->list, Problem, i);
       JsonObject *e = json_object_new ();
       json_object_set_string_member (e, "path", p->path);
+      if (p->source != NULL)
+        json_object_set_string_member (e, "source", p->source);
       json_object_set_string_member (e, "message", p->message);
       if (p->line > 0)
         {

@@ -35,12 +35,17 @@ void fh_problems_set_code (FhProblems *self, FhProblemsCode code);
 /* A problem of the field at @path ("" for the whole job); @line and
  * @column from 1, 0 when unknown. */
 void fh_problems_add (FhProblems *self, const char *path, guint line, guint column, const char *message);
+/* The same, of another file than the list's (a job made of several:
+ * OpenJD's environment templates, parameter files). */
+void fh_problems_add_in (FhProblems *self, const char *source, const char *path, guint line,
+                         guint column, const char *message);
 guint fh_problems_get_count (FhProblems *self);
 
 /* A line per problem, as ABI 1.1 promised.  (transfer full) */
 char *fh_problems_to_text (FhProblems *self);
 /* {"code", "message", "source"?, "problems": [{"path", "message",
- * "line"?, "column"?}]}.  (transfer full) */
+ * "source"?, "line"?, "column"?}]} (a problem's "source" where it is not
+ * the list's).  (transfer full) */
 JsonObject *fh_problems_to_json (FhProblems *self);
 /* FH_JOB_ERROR (_SYNTAX or _INVALID) with the text; FALSE. */
 gboolean fh_problems_throw (FhProblems *self, GError **error);

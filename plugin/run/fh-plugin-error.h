@@ -13,10 +13,14 @@ G_BEGIN_DECLS
  *   another ABI major, a callback missing).
  * @FH_PLUGIN_ERROR_INPUT: a string the host passed is unusable (NULL,
  *   empty, not UTF-8, not the JSON it should be): options, a work item.
+ * @FH_PLUGIN_ERROR_SESSION: an OpenJD session could not do its part: its
+ *   working directory or an embedded file could not be made, an action's
+ *   strings not resolved.
  */
 typedef enum {
   FH_PLUGIN_ERROR_HOST,
   FH_PLUGIN_ERROR_INPUT,
+  FH_PLUGIN_ERROR_SESSION,
 } FhPluginError;
 
 #define FH_PLUGIN_ERROR (fh_plugin_error_quark ())

@@ -23,7 +23,7 @@ from typing import Any, Dict, Optional, Union
 from ._errors import JobError, LogScanError, PluginError, Problem
 
 ABI_MAJOR = 1
-ABI_MINOR = 2
+ABI_MINOR = 3
 SYMBOL = "fh_plugin_get_desc"
 MODULE = "libfarmhand-jobtype.so"
 
@@ -34,7 +34,7 @@ RUN_OK, RUN_ITEMS_FAILED, RUN_JOB_FAILED, RUN_CANCELLED, RUN_REFUSED = range(5)
 CANCEL_GRACEFUL, CANCEL_NOW = 0, 1
 AGENDA_COMMANDS = 1
 # The minor that added each member after 1.0 (FH_PLUGIN_SINCE_*).
-SINCE = {"job_scan_log": 1, "job_create": 2}
+SINCE = {"job_scan_log": 1, "job_create": 2, "job_open": 3, "check_file": 3}
 
 # Strings the plugin returns are pointers (c_void_p) until read, so that
 # they can be handed back to free_string.
@@ -76,6 +76,10 @@ JobScanLogFunc = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_cha
                                   ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p))
 # ABI 1.2: job_new's signature, its error a JSON object.
 JobCreateFunc = JobNewFunc
+# ABI 1.3: a job by its path (farmhand's, or OpenJD's), and a file checked.
+JobOpenFunc = JobNewFunc
+CheckFileFunc = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p,
+                                 ctypes.POINTER(ctypes.c_void_p))
 
 
 class PluginDesc(ctypes.Structure):
@@ -97,7 +101,9 @@ class PluginDesc(ctypes.Structure):
         ("job_agenda", JobAgendaFunc),
         ("job_scan_log", JobScanLogFunc),   # ABI 1.1
         ("job_create", JobCreateFunc),      # ABI 1.2
-        ("reserved", ctypes.c_void_p * 6),
+        ("job_open", JobOpenFunc),          # ABI 1.3
+        ("check_file", CheckFileFunc),      # ABI 1.3
+        ("reserved", ctypes.c_void_p * 4),
     ]
 
 

@@ -67,8 +67,8 @@ def test_a_library_that_is_no_plugin():
 
 def test_the_plugin_by_the_headers_rules():
     plugin = farmhand.load_plugin()
-    assert plugin.has("job_scan_log") and plugin.has("job_create")
-    assert plugin.desc.abi_minor == 2 and plugin.license == "MIT"
+    assert plugin.has("job_scan_log") and plugin.has("job_create") and plugin.has("job_open")
+    assert plugin.desc.abi_minor == 3 and plugin.license == "MIT"
 
 
 def test_installed_package_imports(tmp_path):

@@ -24,8 +24,15 @@ FH_PLUGIN_DEFINE_1_1 ("define-1-1", "0.0.1", "MIT", "made with FH_PLUGIN_DEFINE_
                       d_job_cancel, d_job_free, d_free_string, d_job_describe, d_job_agenda, d_job_scan_log)
 #else
 static FhPluginJob *d_job_create (const FhHostApi *h, const char *j, const char *o, char **e) { return NULL; }
+#if DEFINE_MINOR == 2
 FH_PLUGIN_DEFINE_1_2 ("define-1-2", "0.0.1", "MIT", "made with FH_PLUGIN_DEFINE_1_2", d_job_new, d_job_run,
                       d_job_cancel, d_job_free, d_free_string, d_job_describe, d_job_agenda, d_job_scan_log,
                       d_job_create)
+#else
+static char *d_check_file (const char *p, const char *o, char **e) { return NULL; }
+FH_PLUGIN_DEFINE_1_3 ("define-1-3", "0.0.1", "MIT", "made with FH_PLUGIN_DEFINE_1_3", d_job_new, d_job_run,
+                      d_job_cancel, d_job_free, d_free_string, d_job_describe, d_job_agenda, d_job_scan_log,
+                      d_job_create, d_job_create, d_check_file)
+#endif
 #endif
 #endif

@@ -50,7 +50,7 @@ static const FhPluginDesc desc = {
 #else
   t_job_describe, t_job_agenda,
 #endif
-  NULL, NULL, { 0 }
+  NULL, NULL, NULL, NULL, { 0 }
 };
 
 FH_PLUGIN_EXPORT const FhPluginDesc *fh_plugin_get_desc (void);
