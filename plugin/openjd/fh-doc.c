@@ -208,6 +208,7 @@ typedef struct
   GHashTable *sizes;     /* FhDocNode* -> expanded node count (GUINT) */
   guint64 expanded;
   gboolean failed;
+  gboolean yaml_syntax;  /* libyaml refused it (not one of our checks) */
 } Builder;
 
 static void
@@ -500,6 +501,8 @@ syntax_error (Builder *b, yaml_parser_t *p)
 {
   const yaml_mark_t *m = p->problem_mark.line || p->problem_mark.column ? &p->problem_mark : &p->context_mark;
 
+  b->yaml_syntax = TRUE;
+
   if (p->context != NULL)
     fail (b, m->line + 1, m->column + 1, "%s %s", p->problem ? p->problem : "syntax error", p->context);
   else
@@ -683,6 +686,15 @@ build_json (Builder *b, const char *data, gsize len)
     }
   b->problems = loud;
   b->failed = FALSE;
+  if (!b->yaml_syntax)
+    {
+      /* One of our checks (a key twice): again, aloud, with its place. */
+      g_ptr_array_set_size (b->doc->nodes, 0);
+      g_hash_table_remove_all (b->anchors);
+      g_hash_table_remove_all (b->sizes);
+      b->doc->root = NULL;
+      return build_yaml (b, data, len);
+    }
   b->doc->root = json_parser_get_root (parser) ? from_json (b, json_parser_get_root (parser)) : NULL;
   return TRUE;
 }

@@ -163,6 +163,11 @@ fh_oj_range_parse (const char *text, char **message)
   g_auto (GStrv) elements = g_strsplit (text, ",", -1);
   g_autoptr (GArray) parts = g_array_new (FALSE, FALSE, sizeof (FhOjRangePart));
 
+  if (elements[0] == NULL)
+    {
+      *message = g_strdup ("an empty range: give values such as \"1-100\" or \"1,5,10-20\"");
+      return NULL;
+    }
   for (guint i = 0; elements[i] != NULL; i++)
     {
       FhOjRangePart part;

@@ -156,6 +156,41 @@ contiguous_chunk (const Chunks *c, guint64 index)
   return g_strdup_printf ("%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT, first, first + (gint64) len - 1);
 }
 
+/* Values as the shortest range expression, as openjd's compress does:
+ * runs of three or more at one step are "a-b" (step 1) or "a-b:s", the
+ * rest single values. */
+static void
+compress (const gint64 *v, guint64 n, GString *out)
+{
+  for (guint64 i = 0; i < n;)
+    {
+      guint64 j = i;
+      if (i + 2 < n && v[i + 1] - v[i] == v[i + 2] - v[i + 1])
+        {
+          gint64 step = v[i + 1] - v[i];
+          while (j + 1 < n && v[j + 1] - v[j] == step)
+            j++;
+          if (out->len > 0)
+            g_string_append_c (out, ',');
+          if (step == 1)
+            g_string_append_printf (out, "%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT, v[i], v[j]);
+          else
+            g_string_append_printf (out, "%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT ":%" G_GINT64_FORMAT,
+                                    v[i], v[j], step);
+          i = j + 1;
+          continue;
+        }
+      if (out->len > 0)
+        g_string_append_c (out, ',');
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, v[i]);
+      i++;
+    }
+}
+
+/* A chunk this large is written part by part (each part already
+ * compressed) rather than value by value. */
+#define COMPRESS_MAX 65536
+
 static char *
 noncontiguous_chunk (const Chunks *c, guint64 index)
 {
@@ -164,6 +199,14 @@ noncontiguous_chunk (const Chunks *c, guint64 index)
   guint64 off, len;
 
   even_chunk (c->first_value[n], c->n_chunks, index, &off, &len);
+  if (len <= COMPRESS_MAX)
+    {
+      g_autofree gint64 *values = g_new (gint64, len);
+      for (guint64 i = 0; i < len; i++)
+        values[i] = fh_oj_range_get (c->sorted, off + i);
+      compress (values, len, out);
+      return g_string_free (out, FALSE);
+    }
   for (guint k = find (c->first_value, n, off); len > 0 && k < n; k++)
     {
       const FhOjRangePart *part = fh_oj_range_get_part (c->sorted, k);
