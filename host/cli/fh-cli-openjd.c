@@ -216,15 +216,18 @@ matches (JsonObject *want, JsonObject *have)
   return TRUE;
 }
 
-/* The items to run: all, the tasks --tasks or -t name, or the first
- * --maximum-tasks. */
+/* The items to run: the tasks --tasks or -t name, or the first
+ * --maximum-tasks; NULL with no error: all. */
 static GArray *
-select_items (FhJobHandle *handle, const RunArgs *a, guint n, GError **error)
+select_items (FhJobHandle *handle, const RunArgs *a, GError **error)
 {
   g_autoptr (GArray) out = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr (JsonArray) want = NULL;
   g_autoptr (FhAgendaPager) pager = NULL;
+  guint n = fh_job_handle_get_n_items (handle);
 
+  if (a->tasks == NULL && a->task_params == NULL && a->maximum_tasks < 0)
+    return NULL;
   if (a->tasks == NULL && a->task_params == NULL)
     {
       guint limit = a->maximum_tasks >= 0 ? (guint) MIN ((guint64) a->maximum_tasks, n) : n;
@@ -347,7 +350,6 @@ run (int argc, char **argv)
   g_autoptr (FhJobHandle) handle = NULL;
   g_autoptr (FhResultsFile) results = NULL;
   g_autoptr (FhJobLog) log = NULL;
-  g_autoptr (GPtrArray) names = NULL;
   g_autoptr (GArray) indices = NULL;
   g_autoptr (FhHostRun) host_run = NULL;
   g_autofree char *options = NULL;
@@ -374,8 +376,7 @@ run (int argc, char **argv)
              ? FH_EXIT_OK : fh_cli_usage_error (NULL, "%s", err->message);
   if (a.results != NULL && (results = fh_results_file_open (a.results, FALSE, &err)) == NULL)
     return fh_cli_usage_error (NULL, "%s", err->message), OPENJD_EXIT_FAILED;
-  if ((names = fh_job_handle_item_names (handle, &err)) == NULL ||
-      (indices = select_items (handle, &a, names->len, &err)) == NULL)
+  if ((indices = select_items (handle, &a, &err)) == NULL && err != NULL)
     return fh_cli_usage_error ("openjd run", "%s", err->message), OPENJD_EXIT_FAILED;
   if (a.log != NULL && (log = fh_job_log_open (a.log, &err)) == NULL)
     return fh_cli_usage_error (NULL, "%s", err->message), OPENJD_EXIT_FAILED;
@@ -387,14 +388,15 @@ run (int argc, char **argv)
   /* What an action leaves behind comes back to us, and goes with us. */
   fh_proc_become_subreaper ();
   started = g_get_monotonic_time ();
-  host_run = fh_host_run_new (handle, names, &opts);
+  host_run = fh_host_run_new (handle, &opts);
   code = fh_host_run_execute (host_run, &err);
   fh_proc_end_tree (0, getpid (), 2000);
   if (results != NULL && !fh_results_file_close (results, err ? NULL : &err))
     code = MAX (code, FH_EXIT_FAILED);
   if (err != NULL)
     g_printerr ("farmhand: %s\n", err->message);
-  print_results (fh_job_handle_describe (handle), code, (g_get_monotonic_time () - started) / 1e6, indices->len);
+  print_results (fh_job_handle_describe (handle), code, (g_get_monotonic_time () - started) / 1e6,
+                 fh_host_run_get_n_ran (host_run));
   return code == 0 ? FH_EXIT_OK : OPENJD_EXIT_FAILED;
 }
 

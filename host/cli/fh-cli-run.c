@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "fh-agenda-pager.h"
 #include "fh-cli.h"
 #include "fh-error.h"
 #include "fh-host-error.h"
@@ -39,14 +40,14 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunArgs, run_args_clear)
 
 /* The items to run, by index: --items (numbers from 1, as the plugin
  * lists them) or all, less those complete in the results file when
- * resuming. */
+ * resuming.  NULL with no error: every item. */
 static GArray *
-select_items (FhJobHandle *handle, const RunArgs *a, GPtrArray *names,
-              FhResultsFile *results, GError **error)
+select_items (FhJobHandle *handle, const RunArgs *a, FhResultsFile *results, GError **error)
 {
   g_autoptr (GArray) out = g_array_new (FALSE, FALSE, sizeof (guint));
   g_autoptr (JsonArray) chosen = NULL;
-  guint n = names->len;
+  g_autoptr (FhAgendaPager) pager = NULL;
+  guint n = fh_job_handle_get_n_items (handle);
 
   if (a->items != NULL)
     {
@@ -57,12 +58,21 @@ select_items (FhJobHandle *handle, const RunArgs *a, GPtrArray *names,
         }
       n = json_array_get_length (chosen);
     }
+  else if (!a->resume)
+    return NULL;
+  pager = fh_agenda_pager_new (handle, 256, FALSE);
   for (guint k = 0; k < n; k++)
     {
       guint i = chosen ? (guint) json_object_get_int_member (json_array_get_object_element (chosen, k),
                                                              "index")
                        : k;
-      JsonObject *prior = a->resume ? fh_results_file_lookup (results, g_ptr_array_index (names, i)) : NULL;
+      JsonObject *item = a->resume ? fh_agenda_pager_get (pager, i, error) : NULL;
+      JsonObject *prior = NULL;
+
+      if (a->resume && item == NULL)
+        return NULL;
+      if (item != NULL)
+        prior = fh_results_file_lookup (results, json_object_get_string_member_with_default (item, "name", ""));
 
       if (prior == NULL ||
           g_strcmp0 (json_object_get_string_member_with_default (prior, "status", ""), "complete") != 0)
@@ -153,7 +163,6 @@ fh_cli_run (int argc, char **argv)
   g_autoptr (FhJobHandle) handle = NULL;
   g_autoptr (FhResultsFile) results = NULL;
   g_autoptr (FhJobLog) log = NULL;
-  g_autoptr (GPtrArray) names = NULL;
   g_autoptr (GArray) indices = NULL;
   g_autoptr (FhHostRun) run = NULL;
   FhHostRunOptions opts = { 0 };
@@ -168,9 +177,7 @@ fh_cli_run (int argc, char **argv)
     return dry_run (handle, a.items);
   if (a.results != NULL && (results = fh_results_file_open (a.results, a.resume, &err)) == NULL)
     return fh_cli_usage_error (NULL, "%s", err->message);
-  if ((names = fh_job_handle_item_names (handle, &err)) == NULL)
-    return fh_cli_usage_error (NULL, "%s", err->message);
-  if ((indices = select_items (handle, &a, names, results, &err)) == NULL)
+  if ((indices = select_items (handle, &a, results, &err)) == NULL && err != NULL)
     return fh_cli_usage_error ("run", "%s", err->message);
   if (a.log != NULL && (log = fh_job_log_open (a.log, &err)) == NULL)
     return fh_cli_usage_error (NULL, "%s", err->message);
@@ -181,14 +188,14 @@ fh_cli_run (int argc, char **argv)
   };
   if (a.resume)
     printf ("farmhand: resuming from %s: %u of %u items to run\n", a.results, indices->len,
-            names->len);
-  if (names->len == 0 && !a.quiet)
+            fh_job_handle_get_n_items (handle));
+  if (fh_job_handle_get_n_items (handle) == 0 && !a.quiet)
     printf ("farmhand: job %s has no agenda: setup and teardown only\n",
             fh_job_handle_get_name (handle));
   /* Orphans of a job that escaped its executor come back to us, and go
    * when we do: a job leaves nothing behind. */
   fh_proc_become_subreaper ();
-  run = fh_host_run_new (handle, names, &opts);
+  run = fh_host_run_new (handle, &opts);
   code = fh_host_run_execute (run, &err);
   fh_proc_end_tree (0, getpid (), 2000);
   if (results != NULL && !fh_results_file_close (results, err ? NULL : &err))

@@ -4,6 +4,10 @@
  * results exactly once: as the plugin reported it, or, when the job
  * stopped early (executor did not start or died, setup failed), as failed
  * with the reason it was not run.  "attempts" counts runs across resumes.
+ *
+ * Nothing here grows with the agenda: names are read a page at a time
+ * (FhAgendaPager), and what was not run is what was not served — the
+ * items after the last served, and that one if it went unreported.
  */
 #include "config.h"
 
@@ -13,22 +17,26 @@
 
 #include <json-glib/json-glib.h>
 
+#include "fh-agenda-pager.h"
 #include "fh-error.h"
 #include "fh-host-error.h"
 #include "fh-json.h"
 
+#define NAME_PAGE 256
+
 struct _FhHostRun
 {
   FhJobHandle *handle;
-  GPtrArray *names;       /* every item's name, by index */
+  FhAgendaPager *pager;   /* the items' names, a page at a time */
   FhHostRunOptions options;
   FhProgress *progress;
-  GArray *indices;        /* guint: the items to serve */
-  guint next;             /* position in indices */
-  guint8 *reported;       /* per agenda item */
+  guint n_selected;       /* options.indices' length, or every item */
+  guint next;             /* position in the selection */
+  gboolean current_reported;
   char *current;          /* name of the item being run */
   guint n_complete;
   guint n_failed;
+  guint n_ran;            /* items the plugin ran and reported */
   guint n_unrecorded;     /* results the results file could not take */
   GMutex lock;            /* write_error: the job thread writes, the tick syncs */
   GError *write_error;    /* first results-file failure: the run stops */
@@ -99,10 +107,6 @@ record (FhHostRun *self, JsonObject *o, gboolean ran)
 {
   const char *name = json_object_get_string_member_with_default (o, "name", "");
   gboolean ok = g_strcmp0 (json_object_get_string_member_with_default (o, "status", ""), "complete") == 0;
-  gint64 index = json_object_get_int_member_with_default (o, "index", -1);
-
-  if (index >= 0 && index < self->names->len)
-    self->reported[index] = 1;
   /* The plugin counts this run's attempts (retries); resumes add theirs. */
   json_object_set_int_member (o, "attempts", prior_attempts (self, name) +
                               json_object_get_int_member_with_default (o, "attempts", ran ? 1 : 0));
@@ -124,6 +128,23 @@ record (FhHostRun *self, JsonObject *o, gboolean ran)
 
 /* ---- the host's callbacks ----------------------------------------------- */
 
+/* The item at @position of the selection. */
+static guint
+index_at (FhHostRun *self, guint position)
+{
+  return self->options.indices ? g_array_index (self->options.indices, guint, position) : position;
+}
+
+/* Item @index's name, as the plugin lists it.  (transfer full) */
+static char *
+name_of (FhHostRun *self, guint index)
+{
+  g_autoptr (GError) err = NULL;
+  JsonObject *item = fh_agenda_pager_get (self->pager, index, &err);
+
+  return g_strdup (item ? json_object_get_string_member_with_default (item, "name", "?") : "?");
+}
+
 static char *
 api_next_item (gpointer data)
 {
@@ -131,17 +152,18 @@ api_next_item (gpointer data)
   g_autoptr (JsonObject) o = NULL;
   guint index;
 
-  if (self->next >= self->indices->len)
+  if (self->next >= self->n_selected)
     return NULL;
-  index = g_array_index (self->indices, guint, self->next++);
+  index = index_at (self, self->next++);
+  self->current_reported = FALSE;
   g_free (self->current);
-  self->current = g_strdup (g_ptr_array_index (self->names, index));
+  self->current = name_of (self, index);
   o = json_object_new ();
   json_object_set_int_member (o, "index", index);
   fh_progress_item_started (self->progress, self->current);
   if (self->options.log != NULL)
     fh_job_log_marker (self->options.log, "item %s (%u of %u) started", self->current,
-                       self->next, self->indices->len);
+                       self->next, self->n_selected);
   return fh_json_object_to_string (o);
 }
 
@@ -154,7 +176,11 @@ api_report_item (gpointer data, JsonObject *o)
                                                     json_object_get_string_member_with_default (o, "reason", "?"))
                                  : NULL;
 
-  gboolean recorded = record (self, o, TRUE);
+  gboolean recorded;
+
+  self->current_reported = TRUE;
+  self->n_ran++;
+  recorded = record (self, o, TRUE);
 
   /* Not on disk: not shown as done. */
   fh_progress_item_done (self->progress,
@@ -182,28 +208,18 @@ api_progress (gpointer data, const char *item_name, double fraction)
   fh_progress_item_fraction (((FhHostRun *) data)->progress, item_name, fraction);
 }
 
-static GArray *
-all_indices (guint n)
-{
-  GArray *a = g_array_sized_new (FALSE, FALSE, sizeof (guint), n);
-
-  for (guint i = 0; i < n; i++)
-    g_array_append_val (a, i);
-  return a;
-}
-
 FhHostRun *
-fh_host_run_new (FhJobHandle *handle, GPtrArray *names, const FhHostRunOptions *options)
+fh_host_run_new (FhJobHandle *handle, const FhHostRunOptions *options)
 {
   FhHostRun *self = g_new0 (FhHostRun, 1);
 
   self->handle = handle;
-  self->names = names;
+  self->pager = fh_agenda_pager_new (handle, NAME_PAGE, FALSE);
   self->options = *options;
-  self->indices = options->indices ? g_array_ref (options->indices) : all_indices (names->len);
-  self->reported = g_new0 (guint8, names->len);
+  self->n_selected = options->indices ? options->indices->len : fh_job_handle_get_n_items (handle);
+  self->current_reported = TRUE;
   g_mutex_init (&self->lock);
-  self->progress = fh_progress_new (stdout, options->tty, options->level, self->indices->len);
+  self->progress = fh_progress_new (stdout, options->tty, options->level, self->n_selected);
   return self;
 }
 
@@ -212,8 +228,7 @@ fh_host_run_free (FhHostRun *self)
 {
   if (self == NULL)
     return;
-  g_array_unref (self->indices);
-  g_free (self->reported);
+  fh_agenda_pager_free (self->pager);
   g_free (self->current);
   fh_progress_free (self->progress);
   g_clear_error (&self->write_error);
@@ -229,15 +244,14 @@ record_unrun (FhHostRun *self, const char *why, const char *failure, const char 
   g_autofree char *tb = g_strdup_printf ("not run: %s", why);
   guint n = 0;
 
-  for (guint k = 0; k < self->indices->len; k++)
+  /* The last item served, unless reported, and all after it. */
+  for (guint k = self->current_reported ? self->next : self->next - 1; k < self->n_selected; k++)
     {
-      guint i = g_array_index (self->indices, guint, k);
+      guint i = index_at (self, k);
       g_autoptr (JsonObject) o = NULL;
       g_autofree char *name = NULL;
 
-      if (self->reported[i])
-        continue;
-      name = g_strdup (g_ptr_array_index (self->names, i));
+      name = name_of (self, i);
       o = json_object_new ();
       json_object_set_string_member (o, "name", name);
       json_object_set_int_member (o, "index", i);
@@ -275,7 +289,7 @@ print_summary (FhHostRun *self, JsonObject *summary)
                    self->n_complete, self->n_failed);
   if (self->n_unrecorded > 0)
     g_string_append_printf (line, ", %u not in the results file", self->n_unrecorded);
-  g_string_append_printf (line, " (%u item%s) in %.2f s", self->indices->len, self->indices->len == 1 ? "" : "s",
+  g_string_append_printf (line, " (%u item%s) in %.2f s", self->n_selected, self->n_selected == 1 ? "" : "s",
                           secs);
   if (ex != NULL && json_object_has_member (ex, "exit_code"))
     g_string_append_printf (line, "; executor exited with code %" G_GINT64_FORMAT,
@@ -312,6 +326,12 @@ on_cancelled (gpointer data, int signum, gboolean now)
                     g_strsignal (signum));
 }
 
+guint
+fh_host_run_get_n_ran (FhHostRun *self)
+{
+  return self->n_ran;
+}
+
 int
 fh_host_run_execute (FhHostRun *self, GError **error)
 {
@@ -325,10 +345,10 @@ fh_host_run_execute (FhHostRun *self, GError **error)
   int status, signum;
 
   self->started = g_get_monotonic_time ();
-  fh_progress_note (self->progress, "farmhand: job %s, %u item%s", name, self->indices->len,
-                    self->indices->len == 1 ? "" : "s");
+  fh_progress_note (self->progress, "farmhand: job %s, %u item%s", name, self->n_selected,
+                    self->n_selected == 1 ? "" : "s");
   if (self->options.log != NULL)
-    fh_job_log_marker (self->options.log, "job %s started: %u items", name, self->indices->len);
+    fh_job_log_marker (self->options.log, "job %s started: %u items", name, self->n_selected);
   status = fh_job_handle_run (self->handle, &funcs, self, TRUE, &summary);
   if (status == FH_RUN_JOB_FAILED || status == FH_RUN_CANCELLED || status == FH_RUN_REFUSED)
     record_unrun (self,

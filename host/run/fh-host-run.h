@@ -28,10 +28,9 @@ typedef struct
 
 typedef struct _FhHostRun FhHostRun;
 
-/* Borrows @handle, @names (every item's name, by index) and what
- * @options points to; they must outlive the run.  (transfer full) */
-FhHostRun *fh_host_run_new (FhJobHandle *handle, GPtrArray *names,
-                            const FhHostRunOptions *options);
+/* Borrows @handle and what @options points to; they must outlive the
+ * run.  (transfer full) */
+FhHostRun *fh_host_run_new (FhJobHandle *handle, const FhHostRunOptions *options);
 void fh_host_run_free (FhHostRun *self);
 
 /* Runs the job.  SIGINT and SIGTERM cancel it (a second one: at once).
@@ -39,6 +38,10 @@ void fh_host_run_free (FhHostRun *self);
  * 130/143 cancelled by SIGINT/SIGTERM; @error is set when the results
  * could not be written. */
 int fh_host_run_execute (FhHostRun *self, GError **error);
+
+/* How many items the plugin ran and reported (those it never started
+ * not counted). */
+guint fh_host_run_get_n_ran (FhHostRun *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhHostRun, fh_host_run_free)
 

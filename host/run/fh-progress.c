@@ -209,8 +209,12 @@ fh_progress_log_line (FhProgress *self, const char *item, const char *line, gsiz
   locker = g_mutex_locker_new (&self->lock);
   clear_locked (self);
   fprintf (self->out, "    %s| %.*s\n", item ? item : "", (int) len, line);
+  /* A log read through a pipe (a farm's log collector) gets each line as
+   * it comes, not a buffer at a time. */
   if (self->tty)
     draw_locked (self);
+  else
+    fflush (self->out);
 }
 
 void

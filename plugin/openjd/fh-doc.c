@@ -41,20 +41,20 @@ resolvers (void)
   if (g_once_init_enter (&done))
     {
       r.bool_re = g_regex_new ("^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE"
-                               "|on|On|ON|off|Off|OFF)$", G_REGEX_OPTIMIZE, 0, NULL);
+                               "|on|On|ON|off|Off|OFF)$", 0, 0, NULL);
       r.float_re = g_regex_new ("^(?:[-+]?(?:[0-9][0-9_]*)\\.[0-9_]*(?:[eE][-+][0-9]+)?"
                                 "|\\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?"
                                 "|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*"
                                 "|[-+]?\\.(?:inf|Inf|INF)"
-                                "|\\.(?:nan|NaN|NAN))$", G_REGEX_OPTIMIZE, 0, NULL);
+                                "|\\.(?:nan|NaN|NAN))$", 0, 0, NULL);
       r.int_re = g_regex_new ("^(?:[-+]?0b[0-1_]+"
                               "|[-+]?0[0-7_]+"
                               "|[-+]?(?:0|[1-9][0-9_]*)"
                               "|[-+]?0x[0-9a-fA-F_]+"
-                              "|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$", G_REGEX_OPTIMIZE, 0, NULL);
-      r.null_re = g_regex_new ("^(?:~|null|Null|NULL|)$", G_REGEX_OPTIMIZE, 0, NULL);
+                              "|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$", 0, 0, NULL);
+      r.null_re = g_regex_new ("^(?:~|null|Null|NULL|)$", 0, 0, NULL);
       r.json_number_re = g_regex_new ("^-?(?:0|[1-9][0-9]*)(\\.[0-9]+)?([eE][-+]?[0-9]+)?$",
-                                      G_REGEX_OPTIMIZE, 0, NULL);
+                                      0, 0, NULL);
       g_once_init_leave (&done, 1);
     }
   return &r;
