@@ -25,7 +25,7 @@ static const struct
   { "log", fh_cli_log, "log test FILE|-     what a job's log rules make of a log (--preset, --job)" },
   { "serve", fh_cli_serve, "serve [--listen H:P]  the farm UI: submit from a form, watch every item live" },
   { "session", fh_cli_session, "session start|run|status|stop   one executor across many task processes" },
-  { "openjd", fh_cli_openjd, "openjd check|run    Open Job Description templates and job bundles" },
+  { "openjd", fh_cli_openjd, "openjd check|run|summary   Open Job Description templates and job bundles" },
 };
 
 static void

@@ -400,18 +400,71 @@ run (int argc, char **argv)
   return code == 0 ? FH_EXIT_OK : OPENJD_EXIT_FAILED;
 }
 
+/* ---- summary ------------------------------------------------------------ */
+
+static int
+summary (int argc, char **argv)
+{
+  g_auto (RunArgs) a = { 0 };
+  gboolean json = FALSE;
+  const GOptionEntry entries[] = {
+    { "job-param", 'p', 0, G_OPTION_ARG_STRING_ARRAY, &a.parameters, "A job parameter, as run takes it", "PARAM" },
+    { "parameter", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a.parameters, "The same as --job-param", "PARAM" },
+    { "env", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &a.environments, "An environment template", "FILE" },
+    { "environment", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &a.environments, "The same as --env", "FILE" },
+    { "step", 0, 0, G_OPTION_ARG_STRING, &a.step, "This step only", "NAME" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "The job as the plugin describes it (JSON)", NULL },
+    { "plugin", 0, 0, G_OPTION_ARG_FILENAME, &a.plugin, "Load the job type from PATH", "PATH" },
+    { NULL }
+  };
+  g_autoptr (GOptionContext) ctx = fh_cli_context (
+      "openjd summary", "TEMPLATE|BUNDLE_DIR", "Make the job (parameters, steps, parameter spaces) without "
+      "running it, and say what it is: its name, steps and how many tasks each has.", entries);
+  g_autoptr (GError) err = NULL;
+  g_autoptr (FhPluginModule) module = NULL;
+  g_autoptr (FhJobHandle) handle = NULL;
+  g_autofree char *options = NULL;
+
+  if (!g_option_context_parse (ctx, &argc, &argv, &err))
+    return fh_cli_usage_error ("openjd summary", "%s", err->message);
+  if (argc != 2)
+    return fh_cli_usage_error ("openjd summary", "summary needs exactly one job template or bundle directory");
+  if ((module = open_plugin (a.plugin, &err)) == NULL)
+    return fh_cli_usage_error (NULL, "%s", err->message), OPENJD_EXIT_FAILED;
+  options = open_options (&a);
+  if ((handle = fh_job_handle_open (module, argv[1], options, FALSE, &err)) == NULL)
+    {
+      g_printerr ("farmhand: the job %s cannot be made:\n%s\n", argv[1], err->message);
+      return OPENJD_EXIT_FAILED;
+    }
+  if (json)
+    {
+      g_autofree char *text = fh_json_object_to_string (fh_job_handle_describe (handle));
+      printf ("%s\n", text);
+    }
+  else
+    {
+      print_outline (fh_job_handle_describe (handle));
+      printf ("Total tasks: %u\n", fh_job_handle_get_n_items (handle));
+    }
+  return FH_EXIT_OK;
+}
+
 int
 fh_cli_openjd (int argc, char **argv)
 {
+  if (argc >= 2 && g_str_equal (argv[1], "summary"))
+    return summary (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "check"))
     return check (argc - 1, argv + 1);
   if (argc >= 2 && g_str_equal (argv[1], "run"))
     return run (argc - 1, argv + 1);
   if (argc >= 2 && (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help")))
     {
-      printf ("Usage: farmhand openjd check FILE...\n       farmhand openjd run TEMPLATE|BUNDLE_DIR [OPTION...]\n\n"
+      printf ("Usage: farmhand openjd check FILE...\n       farmhand openjd run TEMPLATE|BUNDLE_DIR [OPTION...]\n"
+              "       farmhand openjd summary TEMPLATE|BUNDLE_DIR [OPTION...]\n\n"
               "Open Job Description (2023-09) templates and job bundles: 'farmhand openjd COMMAND --help'.\n");
       return FH_EXIT_OK;
     }
-  return fh_cli_usage_error (NULL, "openjd: check or run (try 'farmhand openjd --help')");
+  return fh_cli_usage_error (NULL, "openjd: check, run or summary (try 'farmhand openjd --help')");
 }

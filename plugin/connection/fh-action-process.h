@@ -28,9 +28,11 @@ typedef struct _FhActionProcess FhActionProcess;
 typedef void (*FhActionLineFunc) (const char *line, gsize len, gpointer user_data);
 
 /* Starts @argv (argv[0] looked up in @envp's PATH) in @cwd with exactly
- * the environment @envp, watched on @context.  (transfer full) */
-FhActionProcess *fh_action_process_spawn (GMainContext *context, const char *const *argv,
-                                          const char *const *envp, const char *cwd,
+ * the environment @envp, through @launcher (farmhand-action: see
+ * executor/farmhand-action.c), watched on @context.  A command that
+ * cannot be run exits 127, its output saying why.  (transfer full) */
+FhActionProcess *fh_action_process_spawn (GMainContext *context, const char *launcher,
+                                          const char *const *argv, const char *const *envp, const char *cwd,
                                           FhActionLineFunc func, gpointer user_data, GError **error);
 /* Stops watching; a command still running is killed (its process group,
  * SIGKILL).  What a command that exited left running is not touched: an

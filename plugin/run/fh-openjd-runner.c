@@ -14,6 +14,7 @@
 #include <glib/gstdio.h>
 
 #include "fh-action-process.h"
+#include "fh-executor-dir.h"
 #include "fh-failure.h"
 #include "fh-item-report.h"
 #include "fh-json.h"
@@ -59,6 +60,7 @@ struct _FhOjRunner
   FhItemReport *report;
 
   /* the session */
+  char *launcher;             /* farmhand-action */
   char *workdir;
   char *files_dir;
   char *mapping_file;
@@ -116,10 +118,12 @@ FhOjRunner *
 fh_oj_runner_new (FhOjJob *job, const FhHostApi *host, const FhOjRunnerOptions *options)
 {
   FhOjRunner *self = g_new0 (FhOjRunner, 1);
+  g_autofree char *dir = fh_executor_dir ();
 
   self->job = job;
   self->host = host;
   self->options = *options;
+  self->launcher = g_build_filename (dir, "farmhand-action", NULL);
   self->entered = g_ptr_array_new_with_free_func ((GDestroyNotify) entered_free);
   self->redacted = g_ptr_array_new_with_free_func (g_free);
   self->groups = g_array_new (FALSE, FALSE, sizeof (pid_t));
@@ -137,6 +141,7 @@ fh_oj_runner_free (FhOjRunner *self)
   g_ptr_array_unref (self->entered);
   g_ptr_array_unref (self->redacted);
   g_array_unref (self->groups);
+  g_free (self->launcher);
   g_free (self->workdir);
   g_free (self->files_dir);
   g_free (self->mapping_file);
@@ -600,8 +605,8 @@ run_action (FhOjRunner *self, const FhOjAction *a, GHashTable *symbols, Entered 
   self->cancel_started = FALSE;
   self->cancel_mode = a->cancel_mode;
   self->notify_s = seconds (self, a->notify_period, on_run ? NOTIFY_DEFAULT_RUN_S : NOTIFY_DEFAULT_ENV_S);
-  self->proc = fh_action_process_spawn (self->context, (const char *const *) argv->pdata, (const char *const *) env,
-                                        self->workdir, on_action_line, self, &err);
+  self->proc = fh_action_process_spawn (self->context, self->launcher, (const char *const *) argv->pdata,
+                                        (const char *const *) env, self->workdir, on_action_line, self, &err);
   if (self->proc == NULL)
     {
       out->fail_message = g_strdup_printf ("cannot run '%s': %s", (char *) argv->pdata[0], err->message);
@@ -610,7 +615,6 @@ run_action (FhOjRunner *self, const FhOjAction *a, GHashTable *symbols, Entered 
       return;
     }
   out->ran = TRUE;
-  g_array_append_val (self->groups, (pid_t) { fh_action_process_get_pgid (self->proc) });
   if (a->timeout != NULL)
     {
       self->timer = g_timeout_source_new_seconds (seconds (self, a->timeout, G_MAXUINT));
@@ -631,6 +635,10 @@ run_action (FhOjRunner *self, const FhOjAction *a, GHashTable *symbols, Entered 
   out->exit_code = fh_action_process_get_exit_code (self->proc);
   out->elapsed_us = g_get_monotonic_time () - started;
   note (self, "Process exited with code: %d", out->exit_code);
+  /* What it left running (a service an environment started) is ended
+   * with the session; most leave nothing, and are forgotten. */
+  if (kill (-fh_action_process_get_pgid (self->proc), 0) == 0)
+    g_array_append_val (self->groups, (pid_t) { fh_action_process_get_pgid (self->proc) });
   fh_source_clear (&self->timer);
   fh_source_clear (&self->kill_timer);
   g_clear_pointer (&self->proc, fh_action_process_free);
