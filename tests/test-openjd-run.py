@@ -219,6 +219,20 @@ def invalid_template_names_file_line_column_and_path():
         in r.stderr, r.stderr
 
 
+@test
+def the_examples_check_and_run():
+    examples = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", "openjd")
+    out = os.path.join(TMP, "example-out")
+    r = subprocess.run([FARMHAND, "openjd", "check", os.path.join(examples, "render.yaml"),
+                        os.path.join(examples, "bundle")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = run(os.path.join(examples, "render.yaml"), "-p", "Frames=1-10", "-p", "OutDir=" + out)
+    assert r.returncode == 0 and "chunks rendered: 3" in r.stdout, r.stdout
+    assert sorted(os.listdir(out)) == ["sh010.1-4.exr", "sh010.5-7.exr", "sh010.8-10.exr"], os.listdir(out)
+    r = run(os.path.join(examples, "bundle"))
+    assert r.returncode == 0 and "hello from a bundle #3" in r.stdout, r.stdout
+
+
 def max_rss_kib(args):
     """Peak resident memory of a farmhand run, in KiB."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
