@@ -547,14 +547,17 @@ static const char *const *
 strv_option (JsonObject *o, const char *name, GPtrArray *keep)
 {
   JsonArray *a = json_object_has_member (o, name) ? json_object_get_array_member (o, name) : NULL;
-  guint start = keep->len;
+  const char **v;
 
   if (a == NULL)
     return NULL;
+  /* Each its own array (borrowing @o's strings): one shared array would
+   * move as it grew. */
+  v = g_new0 (const char *, json_array_get_length (a) + 1);
   for (guint i = 0; i < json_array_get_length (a); i++)
-    g_ptr_array_add (keep, (gpointer) json_array_get_string_element (a, i));
-  g_ptr_array_add (keep, NULL);
-  return (const char *const *) &keep->pdata[start];
+    v[i] = json_array_get_string_element (a, i);
+  g_ptr_array_add (keep, v);
+  return v;
 }
 
 /* The farmhand side of an OpenJD job, as a job of its own: the log rules
@@ -596,7 +599,7 @@ farm_json (const char *name, const char *preset, const char *const *retries, GEr
 static FhPluginJob *
 open_openjd (const FhHostApi *host, const FhHostApi *copy, const char *path, JsonObject *opts, FhProblems *problems)
 {
-  g_autoptr (GPtrArray) keep = g_ptr_array_new ();
+  g_autoptr (GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) ignored = NULL;
   g_autoptr (GError) error = NULL;
   g_autofree char *farm = NULL;
@@ -648,8 +651,13 @@ open_farmhand (const FhHostApi *host, const char *path, JsonObject *opts, FhProb
   g_autoptr (GError) error = NULL;
   g_autoptr (JsonObject) job_opts = json_object_new ();
   g_autofree char *text = NULL, *dir = g_path_get_dirname (path), *options = NULL;
+  static const char *const openjd_only[] = { "parameters", "environments", "path_mapping_rules", "steps", NULL };
 
-  if (!g_file_get_contents (path, &text, NULL, &error))
+  for (guint i = 0; openjd_only[i] != NULL; i++)
+    if (json_object_has_member (opts, openjd_only[i]))
+      g_set_error (&error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+                   "%s is a farmhand job, and %s are an Open Job Description template's", path, openjd_only[i]);
+  if (error == NULL && !g_file_get_contents (path, &text, NULL, &error))
     {
       fh_problems_set_code (problems, FH_PROBLEMS_INVALID_INPUT);
       fh_problems_add (problems, "", 0, 0, error->message);

@@ -205,10 +205,12 @@ counts (Fixture *fx)
 {
   g_autoptr (FhJobDir) reader = open_as (fx, NULL);
   g_autoptr (GError) err = NULL;
-  FhJobStatus c;
+  FhJobStatus c = { 0 };
 
   g_assert_true (fh_job_status_read (reader, &c, NULL, NULL, 0, &err));
   g_assert_no_error (err);
+  /* The counts only. */
+  fh_job_status_clear (&c);
   return c;
 }
 
@@ -466,7 +468,7 @@ test_ledger_lines (Fixture *fx, gconstpointer data)
 static void
 test_status_counts (Fixture *fx, gconstpointer data)
 {
-  FhJobStatus c;
+  g_auto (FhJobStatus) c = { 0 };
 
   beat (fx, fx->a, "a", "working", 0, 1);
   beat (fx, fx->b, "b", "working", LEASE + 5, 2);   /* gone */

@@ -10,6 +10,7 @@
 
 #include "fh-agenda-pager.h"
 #include "fh-cli.h"
+#include "fh-job-submit.h"
 #include "fh-error.h"
 #include "fh-host-error.h"
 #include "fh-host-run.h"
@@ -131,16 +132,11 @@ add_strv (JsonObject *o, const char *name, char **v)
 static char *
 open_options (const RunArgs *a)
 {
-  g_autoptr (JsonObject) o = json_object_new ();
-  g_autofree char *cwd = g_get_current_dir ();
+  g_autoptr (JsonObject) o = fh_job_submit_openjd_options ((const char *const *) a->parameters,
+                                                           (const char *const *) a->environments, a->path_mapping);
 
   json_object_set_string_member (o, "format", "openjd");
-  json_object_set_string_member (o, "cwd", cwd);
-  add_strv (o, "parameters", a->parameters);
-  add_strv (o, "environments", a->environments);
   add_strv (o, "retries", a->retries);
-  if (a->path_mapping != NULL)
-    json_object_set_string_member (o, "path_mapping_rules", a->path_mapping);
   if (a->step != NULL)
     {
       char *steps[] = { a->step, NULL };

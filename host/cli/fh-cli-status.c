@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "fh-cli.h"
 #include "fh-job-dir.h"
@@ -26,8 +27,7 @@ print_worker (JsonObject *w)
 
   /* A worker that stopped beating without saying goodbye is lost: its item
    * goes to another. */
-  if (!alive && !g_str_equal (state, "done") && !g_str_equal (state, "failed") &&
-      !g_str_equal (state, "cancelled"))
+  if (!alive && !fh_job_dir_final_state (state))
     state = "LOST";
   printf ("  %-22s %-14s %-9s %-10s%s %5" G_GINT64_FORMAT " done %3" G_GINT64_FORMAT
           " failed  heartbeat %.0f s ago%s%s\n",
@@ -41,6 +41,20 @@ print_worker (JsonObject *w)
 
 #define SHOWN_FAILURES 20
 
+/* A failed result's one line: its class and reason (an OpenJD task's,
+ * a classified failure's), else its traceback's first line. */
+static char *
+failure_line (JsonObject *r)
+{
+  const char *tb = json_object_get_string_member_with_default (r, "traceback", "");
+  const char *cls = json_object_get_string_member_with_default (r, "class", NULL);
+  const char *reason = json_object_get_string_member_with_default (r, "reason", NULL);
+
+  if (reason != NULL)
+    return g_strdup_printf ("%s%s%s", cls ? cls : "", cls ? ": " : "", reason);
+  return g_strndup (tb, strcspn (tb, "\n"));
+}
+
 static void
 print_failures (GPtrArray *failures, guint n_failed)
 {
@@ -50,14 +64,35 @@ print_failures (GPtrArray *failures, guint n_failed)
   for (guint i = 0; i < failures->len; i++)
     {
       JsonObject *r = g_ptr_array_index (failures, i);
-      const char *tb = json_object_get_string_member_with_default (r, "traceback", "");
-      g_autofree char *first = g_strndup (tb, strcspn (tb, "\n"));
-      printf ("  %-10s %s (worker %s)\n", json_object_get_string_member_with_default (r, "name", "?"),
-              first, json_object_get_string_member_with_default (r, "worker", "?"));
+      g_autofree char *line = failure_line (r);
+      printf ("  %-16s %s (worker %s)\n", json_object_get_string_member_with_default (r, "name", "?"),
+              line, json_object_get_string_member_with_default (r, "worker", "?"));
     }
   if (n_failed > failures->len)
     printf ("  ... and %u more ('farmhand status --results' prints every result)\n",
             n_failed - failures->len);
+}
+
+static void
+print_steps (JsonArray *steps)
+{
+  printf ("steps:\n");
+  for (guint i = 0; i < json_array_get_length (steps); i++)
+    {
+      JsonObject *s = json_array_get_object_element (steps, i);
+      printf ("  %-16s %-10s %" G_GINT64_FORMAT " task%s: %" G_GINT64_FORMAT " complete, %" G_GINT64_FORMAT
+              " failed, %" G_GINT64_FORMAT " running, %" G_GINT64_FORMAT " pending%s%s%s\n",
+              json_object_get_string_member (s, "name"), json_object_get_string_member (s, "state"),
+              json_object_get_int_member (s, "tasks"), json_object_get_int_member (s, "tasks") == 1 ? "" : "s",
+              json_object_get_int_member (s, "complete"),
+              json_object_get_int_member (s, "failed"), json_object_get_int_member (s, "running"),
+              json_object_get_int_member (s, "pending"),
+              json_object_has_member (s, "slurm_job") ? "  (Slurm " : "",
+              json_object_get_string_member_with_default (s, "slurm_job", ""),
+              json_object_has_member (s, "slurm_job") ? ")" : "");
+      if (json_object_has_member (s, "why"))
+        printf ("      %s\n", json_object_get_string_member (s, "why"));
+    }
 }
 
 static gboolean
@@ -93,10 +128,30 @@ print_json (FhJobDir *dir, const FhJobStatus *c, GPtrArray *workers, GPtrArray *
   json_object_set_string_member (o, "state", code == 0 ? "complete" : code == FH_EXIT_RUNNING ? "running"
                                              : why ? why : "failed");
   json_object_set_object_member (o, "counts", g_steal_pointer (&counts));
+  if (c->steps != NULL)
+    json_object_set_array_member (o, "steps", json_array_ref (c->steps));
+  if (c->idle != NULL)
+    json_object_set_string_member (o, "idle", c->idle);
   json_object_set_array_member (o, "workers", g_steal_pointer (&w));
   json_object_set_array_member (o, "failures", g_steal_pointer (&f));
   text = fh_json_object_to_string (o);
   printf ("%s\n", text);
+}
+
+/* Whether no step will run another task: each is complete, failed to
+ * the end, blocked by a dependency or cancelled. */
+static gboolean
+steps_over (JsonArray *steps)
+{
+  for (guint i = 0; i < json_array_get_length (steps); i++)
+    {
+      JsonObject *s = json_array_get_object_element (steps, i);
+      const char *state = json_object_get_string_member (s, "state");
+      if (!g_str_equal (state, "complete") && !g_str_equal (state, "blocked") && !g_str_equal (state, "cancelled") &&
+          !(g_str_equal (state, "failed") && json_object_get_int_member (s, "pending") == 0))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* The exit status, and why the job is over when it is over unfinished. */
@@ -112,7 +167,9 @@ verdict (FhJobDir *dir, const FhJobStatus *c, const char **why)
   if (fh_job_dir_is_cancelled (dir))
     return *why = "cancelled", FH_EXIT_FAILED;
   if (slurm != NULL && fh_slurm_job_active (slurm, &active, NULL) && !active && c->running == 0)
-    return *why = "its Slurm job has ended", FH_EXIT_FAILED;
+    return *why = c->idle ? c->idle : "its Slurm job has ended", FH_EXIT_FAILED;
+  if (c->steps != NULL && steps_over (c->steps))
+    return *why = "every step has ended or cannot run", FH_EXIT_FAILED;
   return FH_EXIT_RUNNING;
 }
 
@@ -134,7 +191,7 @@ fh_cli_status (int argc, char **argv)
   g_autoptr (FhJobDir) dir = NULL;
   g_autoptr (GPtrArray) workers = NULL;
   g_autoptr (GPtrArray) failures = NULL;
-  FhJobStatus c;
+  g_auto (FhJobStatus) c = { 0 };
   const char *why;
   int code;
 
@@ -163,6 +220,12 @@ fh_cli_status (int argc, char **argv)
           code == 0 ? " — done" : why ? "" : code == FH_EXIT_FAILED ? " — finished with failures" : "");
   if (why != NULL)
     printf ("the job is over unfinished: %s\n", why);
+  else if (c.idle != NULL)
+    printf ("%s\n", c.idle);
+  if (c.steps != NULL)
+    print_steps (c.steps);
+  if (workers->len > 0)
+    printf ("workers:\n");
   for (guint i = 0; i < workers->len; i++)
     print_worker (g_ptr_array_index (workers, i));
   print_failures (failures, c.failed);

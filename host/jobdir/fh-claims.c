@@ -21,11 +21,12 @@ struct _FhClaims
   char *instance;
   FhLedger *ledger;
   FhItemStates *states;   /* the ledgers as this worker last read them */
+  guint first, end;       /* the items it claims from: [first, end) */
   guint cursor;           /* fresh items: below it, all have been tried */
   gint64 last_sweep;      /* monotonic µs of the last look for take-overs */
   GHashTable *held;       /* item index + 1 → attempt: our claims in this
                              life without a result yet */
-  int hint_fd;            /* claims/next */
+  int hint_fd;            /* claims/next (claims/next.FIRST for a range) */
   char *identity;         /* claims/.ids/W.N: our name, hard-linked as
                              each claim */
   guint identity_gen;     /* N: a new one when a file has too many links */
@@ -51,26 +52,78 @@ make_identity (FhClaims *self, GError **error)
   return TRUE;
 }
 
+/* The hint of the range [@first, @end): claims/next for the whole agenda
+ * (made with the directory), claims/next.FIRST for a step's. */
+static gboolean
+open_hint (FhClaims *self, guint first, guint end, GError **error)
+{
+  g_autofree char *name = first == 0 && end == self->dir->n_items ? g_strdup ("claims/next")
+                                                                   : g_strdup_printf ("claims/next.%u", first);
+  g_autofree char *hint = fh_job_dir_child (self->dir, name);
+  int fd = open (hint, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+  if (fd < 0)
+    return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "opening %s", hint);
+  if (self->hint_fd >= 0)
+    close (self->hint_fd);
+  self->hint_fd = fd;
+  return TRUE;
+}
+
 FhClaims *
 fh_claims_new (FhJobDir *dir, const char *worker, const char *instance, GError **error)
 {
   g_autoptr (FhClaims) self = g_new0 (FhClaims, 1);
   g_autofree char *ledgers = fh_job_dir_child (dir, "ledgers");
-  g_autofree char *hint = fh_job_dir_child (dir, "claims/next");
 
   self->dir = dir;
   self->hint_fd = -1;
+  self->end = dir->n_items;
   self->worker = g_strdup (worker);
   self->instance = g_strdup (instance);
   if (!make_identity (self, error) ||
-      (self->ledger = fh_ledger_open (ledgers, worker, error)) == NULL)
+      (self->ledger = fh_ledger_open (ledgers, worker, error)) == NULL || !open_hint (self, 0, self->end, error))
     return NULL;
-  if ((self->hint_fd = open (hint, O_RDWR | O_CLOEXEC)) < 0)
-    return fh_throw_errno_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "opening %s", hint);
   self->states = fh_item_states_new (ledgers, dir->n_items, FALSE);
   self->held = g_hash_table_new (NULL, NULL);
   self->last_sweep = g_get_monotonic_time ();
   return g_steal_pointer (&self);
+}
+
+gboolean
+fh_claims_set_range (FhClaims *self, guint first, guint n, GError **error)
+{
+  g_return_val_if_fail (first + (guint64) n <= self->dir->n_items, FALSE);
+  if (first == self->first && first + n == self->end)
+    return TRUE;
+  if (!open_hint (self, first, first + n, error))
+    return FALSE;
+  self->first = self->cursor = first;
+  self->end = first + n;
+  return TRUE;
+}
+
+gboolean
+fh_claims_count (FhClaims *self, guint first, guint n, guint *complete, guint *failed, GError **error)
+{
+  g_return_val_if_fail (first + (guint64) n <= self->dir->n_items, FALSE);
+  *complete = *failed = 0;
+  if (!fh_item_states_refresh (self->states, error))
+    return FALSE;
+  for (guint i = first; i < first + n; i++)
+    switch (fh_item_states_get (self->states, i))
+      {
+      case FH_ITEM_COMPLETE:
+        (*complete)++;
+        break;
+      case FH_ITEM_FAILED:
+        (*failed)++;
+        break;
+      case FH_ITEM_PENDING:
+      default:
+        break;
+      }
+  return TRUE;
 }
 
 void
@@ -191,7 +244,7 @@ read_hint (FhClaims *self)
   if (n <= 0)
     return 0;
   buf[n] = '\0';
-  return (guint) MIN (g_ascii_strtoull (buf, NULL, 10), self->dir->n_items);
+  return (guint) CLAMP (g_ascii_strtoull (buf, NULL, 10), self->first, self->end);
 }
 
 /* After item @taken turned out claimed: where the first unclaimed item is
@@ -209,8 +262,8 @@ next_fresh (FhClaims *self, guint taken)
     taken = hint - 1;
   for (guint step = 1;; step *= 2)
     {
-      hi = MIN ((guint64) taken + step, self->dir->n_items);
-      if (hi >= self->dir->n_items || !claim_exists (self, hi, 1))
+      hi = MIN ((guint64) taken + step, self->end);
+      if (hi >= self->end || !claim_exists (self, hi, 1))
         break;
       taken = hi;
     }
@@ -233,7 +286,7 @@ claim_fresh (FhClaims *self, guint *index, GError **error)
 {
   guint i = self->cursor;
 
-  while (i < self->dir->n_items)
+  while (i < self->end)
     {
       switch (try_claim (self, i, 1, error))
         {
@@ -252,7 +305,7 @@ claim_fresh (FhClaims *self, guint *index, GError **error)
           break;
         }
     }
-  self->cursor = self->dir->n_items;
+  self->cursor = self->end;
   return FALSE;
 }
 
@@ -320,8 +373,8 @@ try_take_over (FhClaims *self, guint index, guint *attempt, gint64 now, GHashTab
   return CLAIM_WON;
 }
 
-/* Items below @frontier without a result: take over the first whose
- * worker is gone (or that nobody claimed). */
+/* Items of the range below @frontier without a result: take over the
+ * first whose worker is gone (or that nobody claimed). */
 static gboolean
 sweep (FhClaims *self, guint frontier, guint *index, guint *attempt, gboolean *others_running,
        GError **error)
@@ -333,7 +386,7 @@ sweep (FhClaims *self, guint frontier, guint *index, guint *attempt, gboolean *o
   if (!fh_item_states_refresh (self->states, error))
     return FALSE;
   now = fh_job_dir_now_ns (self->dir);
-  for (guint i = 0; i < frontier; i++)
+  for (guint i = self->first; i < frontier; i++)
     {
       if (fh_item_states_get (self->states, i) != FH_ITEM_PENDING)
         continue;
@@ -360,7 +413,7 @@ fh_claims_take (FhClaims *self, guint *index, guint *attempt, gboolean *others_r
                   GError **error)
 {
   g_autoptr (GError) local = NULL;
-  gboolean fresh_left = self->cursor < self->dir->n_items;
+  gboolean fresh_left = self->cursor < self->end;
   gboolean due = g_get_monotonic_time () - self->last_sweep > (gint64) (self->dir->lease_s * G_USEC_PER_SEC);
 
   *others_running = FALSE;
@@ -384,7 +437,7 @@ fh_claims_take (FhClaims *self, guint *index, guint *attempt, gboolean *others_r
     }
   /* The agenda is claimed to its end: every item without a result. */
   *others_running = FALSE;
-  if (sweep (self, self->dir->n_items, index, attempt, others_running, &local))
+  if (sweep (self, self->end, index, attempt, others_running, &local))
     return TRUE;
   if (local != NULL)
     return fh_propagate (error, &local);

@@ -21,7 +21,15 @@ FhClaims *fh_claims_new (FhJobDir *dir, const char *worker, const char *instance
 /* Syncs the ledger (silently) and closes it. */
 void fh_claims_free (FhClaims *self);
 
-/* Claims an item: a fresh one, else one whose worker is gone.  TRUE with
+/* Claims only items @first .. @first + @n - 1 from now on (an OpenJD
+ * step's tasks); at first, every item.  Each range has its own hint. */
+gboolean fh_claims_set_range (FhClaims *self, guint first, guint n, GError **error);
+
+/* Items @first .. @first + @n - 1 with a result, complete and failed, as
+ * the ledgers say now. */
+gboolean fh_claims_count (FhClaims *self, guint first, guint n, guint *complete, guint *failed, GError **error);
+
+/* Claims an item of the range: a fresh one, else one whose worker is gone.  TRUE with
  * @index and @attempt (1 for a fresh item); FALSE without @error when none
  * is free — then @others_running says whether items still run elsewhere
  * (worth waiting for: their workers may die). */

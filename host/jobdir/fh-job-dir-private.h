@@ -24,6 +24,10 @@ struct _FhJobDir
   char *output_dir;
   char *slurm_job;     /* nullable */
   char *created;
+  char *job_file;      /* nullable: the job is opened from it (job_open), not job.json */
+  JsonObject *job_options;  /* nullable: job_open's options for it */
+  JsonArray *steps;    /* nullable: {"name", "first", "tasks", "depends_on"} per step */
+  JsonObject *slurm_steps;  /* nullable: step name → its Slurm array's id */
   guint slurm_workers;
   guint n_items;
   double lease_s;
@@ -53,8 +57,6 @@ gint64 fh_job_dir_now_ns (FhJobDir *self);
 /* The claims/next hint: @next, written at the start of @fd. */
 gboolean fh_job_dir_write_hint (FhJobDir *self, int fd, guint next);
 
-/* A heartbeat's state that says its worker ended. */
-gboolean fh_job_dir_final_state (const char *state);
 /* @worker's heartbeat and its @age at @now.  (transfer full) (nullable) */
 JsonObject *fh_job_dir_read_heartbeat (FhJobDir *self, const char *worker, gint64 now, double *age);
 gboolean fh_job_dir_heartbeat_alive (FhJobDir *self, JsonObject *beat, double age);

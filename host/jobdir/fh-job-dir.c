@@ -211,6 +211,15 @@ write_meta (FhJobDir *self, GError **error)
       json_object_set_string_member (o, "slurm_job", self->slurm_job);
       json_object_set_int_member (o, "slurm_workers", self->slurm_workers);
     }
+  if (self->job_file != NULL)
+    {
+      json_object_set_string_member (o, "job_file", self->job_file);
+      json_object_set_object_member (o, "job_options", json_object_ref (self->job_options));
+    }
+  if (self->steps != NULL)
+    json_object_set_array_member (o, "steps", json_array_ref (self->steps));
+  if (self->slurm_steps != NULL)
+    json_object_set_object_member (o, "slurm_steps", json_object_ref (self->slurm_steps));
   return fh_job_dir_write_json (path, o, TRUE, error);
 }
 
@@ -270,6 +279,26 @@ remove_tree (const char *path)
 
 /* The files of a new job directory; meta.json last: a directory without it
  * is not (yet) a job directory. */
+/* The job's own files (an OpenJD template and its kin), under the job
+ * directory. */
+static gboolean
+write_job_files (FhJobDir *self, GPtrArray *files, GError **error)
+{
+  for (guint i = 0; files != NULL && i < files->len; i++)
+    {
+      const FhJobDirFile *f = g_ptr_array_index (files, i);
+      g_autofree char *path = fh_job_dir_child (self, f->name);
+      g_autofree char *dir = g_path_get_dirname (path);
+      gsize len;
+      const char *data = g_bytes_get_data (f->contents, &len);
+      if (!fh_job_dir_make_dir (dir, error) ||
+          !g_file_set_contents_full (path, data ? data : "", (gssize) len, G_FILE_SET_CONTENTS_CONSISTENT, 0644,
+                                     error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 write_files (FhJobDir *self, const FhJobDirJob *job, GError **error)
 {
@@ -277,7 +306,10 @@ write_files (FhJobDir *self, const FhJobDirJob *job, GError **error)
   g_autofree char *hint = fh_job_dir_child (self, "claims/next");
   int fd;
 
-  if (!g_file_set_contents_full (job_file, job->text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
+  if (!write_job_files (self, job->files, error))
+    return FALSE;
+  if (job->text != NULL &&
+      !g_file_set_contents_full (job_file, job->text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
     return FALSE;
   if ((fd = open (hint, O_WRONLY | O_CREAT | O_CLOEXEC, 0644)) < 0 || !fh_job_dir_write_hint (self, fd, 0))
     {
@@ -305,6 +337,12 @@ fh_job_dir_create (const char *path, const FhJobDirJob *job, const FhJobDirOptio
   self->output_dir = options && options->output_dir ? g_canonicalize_filename (options->output_dir, NULL)
                                                      : g_build_filename (self->path, "output", NULL);
   self->created = fh_job_dir_now_iso ();
+  if (job->job_file != NULL)
+    {
+      self->job_file = fh_job_dir_child (self, job->job_file);
+      self->job_options = json_object_ref (job->job_options);
+    }
+  self->steps = job->steps ? json_array_ref (job->steps) : NULL;
   existed = g_file_test (self->path, G_FILE_TEST_EXISTS);
   if (!make_dirs (self, error))
     return NULL;
@@ -369,6 +407,17 @@ read_meta (FhJobDir *self, GError **error)
   self->created = g_strdup (json_object_get_string_member_with_default (o, "created", ""));
   self->slurm_job = g_strdup (json_object_get_string_member_with_default (o, "slurm_job", NULL));
   self->slurm_workers = (guint) json_object_get_int_member_with_default (o, "slurm_workers", 0);
+  if (json_object_has_member (o, "job_file"))
+    {
+      JsonNode *opts = json_object_get_member (o, "job_options");
+      self->job_file = g_strdup (json_object_get_string_member_with_default (o, "job_file", NULL));
+      self->job_options = opts && JSON_NODE_HOLDS_OBJECT (opts) ? json_object_ref (json_node_get_object (opts))
+                                                               : json_object_new ();
+    }
+  if (json_object_has_member (o, "steps") && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "steps")))
+    self->steps = json_array_ref (json_object_get_array_member (o, "steps"));
+  if (json_object_has_member (o, "slurm_steps") && JSON_NODE_HOLDS_OBJECT (json_object_get_member (o, "slurm_steps")))
+    self->slurm_steps = json_object_ref (json_object_get_object_member (o, "slurm_steps"));
   return TRUE;
 }
 
@@ -396,6 +445,10 @@ fh_job_dir_free (FhJobDir *self)
   g_free (self->output_dir);
   g_free (self->slurm_job);
   g_free (self->created);
+  g_free (self->job_file);
+  g_clear_pointer (&self->job_options, json_object_unref);
+  g_clear_pointer (&self->steps, json_array_unref);
+  g_clear_pointer (&self->slurm_steps, json_object_unref);
   g_free (self);
 }
 
@@ -433,6 +486,95 @@ fh_job_dir_set_slurm_job (FhJobDir *self, const char *job_id, guint workers, GEr
   return write_meta (self, error);
 }
 
+const char *fh_job_dir_get_job_file (FhJobDir *self) { return self->job_file; }
+JsonObject *fh_job_dir_get_job_options (FhJobDir *self) { return self->job_options; }
+JsonArray *fh_job_dir_get_steps (FhJobDir *self) { return self->steps; }
+
+gint
+fh_job_dir_find_step (FhJobDir *self, const char *name)
+{
+  for (guint i = 0; self->steps != NULL && i < json_array_get_length (self->steps); i++)
+    if (g_strcmp0 (json_object_get_string_member_with_default (json_array_get_object_element (self->steps, i),
+                                                               "name", NULL), name) == 0)
+      return (gint) i;
+  return -1;
+}
+
+void
+fh_job_dir_step_range (FhJobDir *self, guint step, guint *first, guint *n)
+{
+  JsonObject *s = json_array_get_object_element (self->steps, step);
+
+  *first = (guint) json_object_get_int_member_with_default (s, "first", 0);
+  *n = (guint) json_object_get_int_member_with_default (s, "tasks", 0);
+}
+
+gint
+fh_job_dir_step_of (FhJobDir *self, guint index)
+{
+  guint lo = 0, hi = self->steps ? json_array_get_length (self->steps) : 0;
+
+  /* Steps are in agenda order: the last whose first item is at or before
+   * @index. */
+  while (lo < hi)
+    {
+      guint mid = lo + (hi - lo) / 2, first, n;
+      fh_job_dir_step_range (self, mid, &first, &n);
+      if (first <= index)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return (gint) lo - 1;
+}
+
+const char *
+fh_job_dir_step_name (FhJobDir *self, guint step)
+{
+  return json_object_get_string_member_with_default (json_array_get_object_element (self->steps, step), "name", "?");
+}
+
+const char *
+fh_job_dir_get_slurm_step (FhJobDir *self, const char *name)
+{
+  return self->slurm_steps ? json_object_get_string_member_with_default (self->slurm_steps, name, NULL) : NULL;
+}
+
+gboolean
+fh_job_dir_set_slurm_step (FhJobDir *self, const char *name, const char *job_id, GError **error)
+{
+  if (self->slurm_steps == NULL)
+    self->slurm_steps = json_object_new ();
+  json_object_set_string_member (self->slurm_steps, name, job_id);
+  return write_meta (self, error);
+}
+
+static char *
+step_cancel_path (FhJobDir *self, guint step)
+{
+  g_autofree char *name = g_strdup_printf ("cancelled.%u", step);
+
+  return fh_job_dir_child (self, name);
+}
+
+gboolean
+fh_job_dir_is_step_cancelled (FhJobDir *self, guint step)
+{
+  g_autofree char *path = step_cancel_path (self, step);
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+gboolean
+fh_job_dir_mark_step_cancelled (FhJobDir *self, guint step, GError **error)
+{
+  g_autofree char *path = step_cancel_path (self, step);
+  g_autofree char *when = fh_job_dir_now_iso ();
+  g_autofree char *text = g_strconcat (when, "\n", NULL);
+
+  return g_file_set_contents (path, text, -1, error);
+}
+
 char *
 fh_job_dir_read_job (FhJobDir *self, GError **error)
 {
@@ -456,8 +598,11 @@ gboolean
 fh_job_dir_final_state (const char *state)
 {
   /* "fenced": it found its item taken over and left. */
+  /* "avoided": it took no more items on a failing machine; "blocked": the
+   * step it was given cannot run (a dependency failed). */
   return state != NULL && (g_str_equal (state, "done") || g_str_equal (state, "failed") ||
-                           g_str_equal (state, "cancelled") || g_str_equal (state, "fenced"));
+                           g_str_equal (state, "cancelled") || g_str_equal (state, "fenced") ||
+                           g_str_equal (state, "avoided") || g_str_equal (state, "blocked"));
 }
 
 /* @worker's heartbeat and its age at @now.  (transfer full) (nullable) */
@@ -622,14 +767,18 @@ fh_job_dir_mark_cancelled (FhJobDir *self, GError **error)
 
 /* ---- resume ---------------------------------------------------------------- */
 
-static guint
-count_alive (FhJobDir *self)
+guint
+fh_job_dir_count_alive (FhJobDir *self, const char *except)
 {
   g_autoptr (GPtrArray) workers = fh_job_dir_list_workers (self, fh_job_dir_now_ns (self));
   guint n = 0;
 
   for (guint i = 0; i < workers->len; i++)
-    n += json_object_get_boolean_member (g_ptr_array_index (workers, i), "alive");
+    {
+      JsonObject *w = g_ptr_array_index (workers, i);
+      n += json_object_get_boolean_member (w, "alive") &&
+           g_strcmp0 (json_object_get_string_member_with_default (w, "worker", NULL), except) != 0;
+    }
   return n;
 }
 
@@ -655,7 +804,7 @@ fh_job_dir_resume (FhJobDir *self, guint *remaining, GError **error)
   g_autofree char *path = NULL;
   g_autoptr (FhItemStates) states = NULL;
   g_autoptr (GString) lines = g_string_new (NULL);
-  guint alive = count_alive (self);
+  guint alive = fh_job_dir_count_alive (self, NULL);
 
   /* A live worker could be writing the very results we set aside. */
   if (alive > 0)
@@ -677,5 +826,11 @@ fh_job_dir_resume (FhJobDir *self, guint *remaining, GError **error)
   *remaining = self->n_items - fh_item_states_count (states, FH_ITEM_COMPLETE);
   if (g_unlink (cancelled) != 0 && errno != ENOENT)
     return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "removing %s", cancelled);
+  for (guint i = 0; self->steps != NULL && i < json_array_get_length (self->steps); i++)
+    {
+      g_autofree char *step = step_cancel_path (self, i);
+      if (g_unlink (step) != 0 && errno != ENOENT)
+        return fh_throw_errno (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_IO, errno, "removing %s", step);
+    }
   return TRUE;
 }

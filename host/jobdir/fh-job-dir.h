@@ -50,15 +50,30 @@ typedef struct _FhJobDirOptions
 typedef gboolean (*FhJobDirAgendaFunc) (guint index, GString *line, gpointer user_data,
                                         GError **error);
 
+/* A file a job directory keeps for its job (an OpenJD template). */
+typedef struct
+{
+  const char *name;             /* relative to the job directory */
+  GBytes *contents;
+} FhJobDirFile;
+
 /* What a new job directory is made from. */
 typedef struct
 {
   const char *name;             /* the job's name */
   const char *source;           /* the job file's path */
-  const char *text;             /* its contents */
+  const char *text;             /* its contents, kept as job.json; NULL for
+                                   a job opened from job_file */
   guint n_items;
   FhJobDirAgendaFunc agenda;    /* the expanded agenda, for agenda.jsonl */
   gpointer agenda_data;
+  /* A job opened by its path (job_open, ABI 1.3): the file, relative to the
+   * job directory, and the options (paths in them absolute). */
+  const char *job_file;
+  JsonObject *job_options;
+  JsonArray *steps;             /* nullable: the job's steps, in agenda order:
+                                   {"name", "first", "tasks", "depends_on"} */
+  GPtrArray *files;             /* nullable: FhJobDirFile*, written first */
 } FhJobDirJob;
 
 /* Lays out a new job directory at @path (absent or empty).  (transfer full) */
@@ -86,6 +101,31 @@ gboolean fh_job_dir_set_slurm_job (FhJobDir *self, const char *job_id, guint wor
                                    GError **error);
 /* The job file's text.  (transfer full) */
 char *fh_job_dir_read_job (FhJobDir *self, GError **error);
+/* For a job opened by its path: the file (absolute) and job_open's
+ * options; NULL for a job kept as job.json.  (transfer none) */
+const char *fh_job_dir_get_job_file (FhJobDir *self);
+JsonObject *fh_job_dir_get_job_options (FhJobDir *self);
+
+/* ---- steps (an OpenJD job's) ------------------------------------------------- */
+
+/* The job's steps, in agenda order, each {"name", "first" (its first item's
+ * index), "tasks", "depends_on": [names]}; NULL for a job of one agenda.
+ * (transfer none) */
+JsonArray *fh_job_dir_get_steps (FhJobDir *self);
+/* Step @name's position in fh_job_dir_get_steps(), or -1. */
+gint fh_job_dir_find_step (FhJobDir *self, const char *name);
+/* The step item @index belongs to (its position), or -1. */
+gint fh_job_dir_step_of (FhJobDir *self, guint index);
+/* (transfer none) */
+const char *fh_job_dir_step_name (FhJobDir *self, guint step);
+/* Step @step's items: [*first, *first + *n). */
+void fh_job_dir_step_range (FhJobDir *self, guint step, guint *first, guint *n);
+/* The Slurm array running step @name, or NULL.  (transfer none) */
+const char *fh_job_dir_get_slurm_step (FhJobDir *self, const char *name);
+gboolean fh_job_dir_set_slurm_step (FhJobDir *self, const char *name, const char *job_id, GError **error);
+/* Whether step @step (its position) was cancelled alone. */
+gboolean fh_job_dir_is_step_cancelled (FhJobDir *self, guint step);
+gboolean fh_job_dir_mark_step_cancelled (FhJobDir *self, guint step, GError **error);
 
 /* The clock leases are judged by: nanoseconds, by default the modification
  * time of a file just written in the job directory (the file server's
@@ -99,6 +139,14 @@ void fh_job_dir_set_clock (FhJobDir *self, FhJobDirClockFunc func, gpointer user
  * host does not count. */
 gboolean fh_job_dir_name_in_use (FhJobDir *self, const char *worker, const char *instance,
                                  char **holder, GError **error);
+
+/* Whether a heartbeat's state says its worker ended (done, failed,
+ * cancelled, fenced, avoided, blocked). */
+gboolean fh_job_dir_final_state (const char *state);
+
+/* How many workers are alive (a fresh heartbeat, not a final state), but
+ * @except (nullable). */
+guint fh_job_dir_count_alive (FhJobDir *self, const char *except);
 
 /* ---- the job as a whole ---------------------------------------------------- */
 

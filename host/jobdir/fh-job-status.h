@@ -16,9 +16,15 @@ typedef struct
   guint failed;
   guint running;    /* live workers whose last heartbeat names an item */
   guint pending;    /* neither */
+  JsonArray *steps; /* an OpenJD job's: fh_job_status_steps() */
+  char *idle;       /* why no worker runs it: fh_job_status_idle_reason() */
 } FhJobStatus;
 
-/* Where @dir's job stands, without reading a file per item.  @workers
+void fh_job_status_clear (FhJobStatus *status);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FhJobStatus, fh_job_status_clear)
+
+/* Where @dir's job stands, without reading a file per item (clear
+ * @status after).  @workers
  * (nullable out): each worker's last heartbeat, plus "age_s" and "alive";
  * @failures (nullable out): the results of the first @max_failures failed
  * items.  (transfer full) */
@@ -36,5 +42,22 @@ GPtrArray *fh_job_status_workers (FhJobDir *dir);
 /* The worker that made attempt @attempt at item @index (its claim's name).
  * (transfer full) (nullable) */
 char *fh_job_status_attempt_worker (FhJobDir *dir, guint index, guint attempt);
+
+/* An OpenJD job's steps as they stand: per step {"name", "depends_on",
+ * "first", "tasks", "complete", "failed", "running", "pending", "state",
+ * "why"?, "slurm_job"?}, "state" one of complete, running, ready (tasks
+ * to take, no worker on them), waiting (for a dependency: "why"),
+ * blocked (a dependency failed or was cancelled: "why"), failed,
+ * cancelling, cancelled.  From @states (the caller's, refreshed) and
+ * @workers (fh_job_status_workers(), nullable).  NULL for a job without
+ * steps.  (transfer full) */
+JsonArray *fh_job_status_steps (FhJobDir *dir, FhItemStates *states, GPtrArray *workers);
+
+/* Why no worker runs the job while @left items have no result — the
+ * last workers' final words (failed after max_restarts, avoided their
+ * host, cancelled, blocked, killed without a word) and what to do — or
+ * NULL when a worker is alive or nothing is left.  @workers:
+ * fh_job_status_workers().  (transfer full) (nullable) */
+char *fh_job_status_idle_reason (FhJobDir *dir, GPtrArray *workers, guint left);
 
 G_END_DECLS

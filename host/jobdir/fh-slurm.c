@@ -4,6 +4,7 @@
 #include "fh-slurm.h"
 
 #include <gio/gio.h>
+#include <string.h>
 
 #include "fh-error.h"
 
@@ -63,6 +64,8 @@ fh_slurm_submit_array (const FhSlurmArray *array, GError **error)
   g_ptr_array_add (argv, g_strdup_printf ("--output=%s", array->output));
   if (array->partition != NULL)
     g_ptr_array_add (argv, g_strdup_printf ("--partition=%s", array->partition));
+  if (array->dependency != NULL)
+    g_ptr_array_add (argv, g_strdup_printf ("--dependency=%s", array->dependency));
   for (guint i = 0; array->extra_args != NULL && array->extra_args[i] != NULL; i++)
     g_ptr_array_add (argv, g_strdup (array->extra_args[i]));
   g_ptr_array_add (argv, g_strdup_printf ("--wrap=%s", wrap->str));
@@ -103,28 +106,83 @@ fh_slurm_job_active (const char *job_id, gboolean *active, GError **error)
   return TRUE;
 }
 
+/* scancel @options... with each id of @job_ids (comma-separated: scancel
+ * takes them as separate arguments). */
+static gboolean
+scancel (const char *const *options, const char *job_ids, GError **error)
+{
+  g_auto (GStrv) ids = g_strsplit (job_ids, ",", -1);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, (char *) "scancel");
+  for (guint i = 0; options[i] != NULL; i++)
+    g_ptr_array_add (argv, (char *) options[i]);
+  for (guint i = 0; ids[i] != NULL; i++)
+    if (*ids[i] != '\0')
+      g_ptr_array_add (argv, ids[i]);
+  g_ptr_array_add (argv, NULL);
+  return run ((const char *const *) argv->pdata, NULL, error);
+}
+
 gboolean
 fh_slurm_signal_batch (const char *job_id, const char *signal_name,
                        GError **error)
 {
   g_autofree char *sig = g_strdup_printf ("--signal=%s", signal_name);
-  const char *argv[] = { "scancel", "--batch", sig, job_id, NULL };
+  const char *options[] = { "--batch", sig, NULL };
 
-  return run (argv, NULL, error);
+  return scancel (options, job_id, error);
 }
 
 gboolean
 fh_slurm_cancel_pending (const char *job_id, GError **error)
 {
-  const char *argv[] = { "scancel", "--state=PENDING", job_id, NULL };
+  const char *options[] = { "--state=PENDING", NULL };
 
-  return run (argv, NULL, error);
+  return scancel (options, job_id, error);
 }
 
 gboolean
 fh_slurm_cancel (const char *job_id, GError **error)
 {
-  const char *argv[] = { "scancel", job_id, NULL };
+  const char *options[] = { NULL };
 
-  return run (argv, NULL, error);
+  return scancel (options, job_id, error);
+}
+
+/* squeue's %L: "[days-][hours:]minutes:seconds", or UNLIMITED/NOT_SET. */
+static gboolean
+parse_duration (const char *text, gint64 *seconds)
+{
+  g_auto (GStrv) parts = NULL;
+  const char *dash = strchr (text, '-');
+  gint64 days = 0, total = 0;
+  guint n;
+
+  if (dash != NULL)
+    {
+      days = g_ascii_strtoll (text, NULL, 10);
+      text = dash + 1;
+    }
+  parts = g_strsplit (text, ":", -1);
+  n = g_strv_length (parts);
+  if (n < 1 || n > 3 || !g_ascii_isdigit (*parts[0]))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    total = total * 60 + g_ascii_strtoll (parts[i], NULL, 10);
+  *seconds = days * 86400 + total;
+  return TRUE;
+}
+
+gboolean
+fh_slurm_time_left (const char *job_id, gint64 *seconds, GError **error)
+{
+  const char *argv[] = { "squeue", "--noheader", "--jobs", job_id, "--format=%L", NULL };
+  g_autofree char *out = NULL;
+
+  if (!run (argv, &out, error))
+    return FALSE;
+  if (!parse_duration (g_strstrip (out), seconds))
+    *seconds = -1;
+  return TRUE;
 }

@@ -31,6 +31,7 @@ typedef struct
   const char *name;               /* --job-name */
   const char *output;             /* --output pattern */
   const char *partition;          /* nullable */
+  const char *dependency;         /* nullable: --dependency, e.g. afterany:12:13 */
   const char *const *extra_args;  /* nullable: more sbatch arguments */
   const char *const *command;     /* what each task runs */
 } FhSlurmArray;
@@ -38,9 +39,14 @@ typedef struct
 /* Submits the array; returns Slurm's job id.  (transfer full) */
 char *fh_slurm_submit_array (const FhSlurmArray *array, GError **error);
 
-/* Whether any task of @job_id is pending or running. */
+/* @job_id below may be several, comma-separated.
+ * Whether any task of @job_id is pending or running. */
 gboolean fh_slurm_job_active (const char *job_id, gboolean *active,
                               GError **error);
+
+/* The time job @job_id has left before its time limit, in seconds; -1
+ * when it has none. */
+gboolean fh_slurm_time_left (const char *job_id, gint64 *seconds, GError **error);
 
 /* Signals only the tasks' batch shells (so farmhand workers can run
  * teardown before they exit). */

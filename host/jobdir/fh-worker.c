@@ -3,6 +3,8 @@
 
 #include "fh-worker.h"
 
+#include "fh-job-submit.h"
+
 #include <stdio.h>
 #include <unistd.h>
 
@@ -14,6 +16,8 @@
 #include "fh-json.h"
 #include "fh-job-handle.h"
 #include "fh-proc.h"
+#include "fh-slurm.h"
+#include "fh-step-picker.h"
 
 struct _FhWorker
 {
@@ -21,6 +25,12 @@ struct _FhWorker
   FhClaims *claims;          /* this worker's, in dir */
   FhJobHandle *handle;
   FhAgendaPager *agenda;     /* item names, from the plugin */
+  char *plugin;              /* nullable: the job-type plugin's path */
+  FhStepPicker *picker;      /* an OpenJD job's: which step next; else NULL */
+  char *blocked;             /* why a step this worker may run cannot, or NULL */
+  gint64 step_cancel_sent;   /* the item interrupted for its step's cancel */
+  gboolean preclaimed;       /* a new Session's first task is claimed: */
+  guint pre_index, pre_attempt;
   char *instance;            /* this process: host, pid, start time */
   FhJobLog *log;
   char *id;
@@ -83,26 +93,7 @@ default_name (const char *host)
 static FhJobHandle *
 open_job (FhJobDir *dir, const char *plugin, GError **error)
 {
-  g_autofree char *text = fh_job_dir_read_job (dir, error);
-  g_autoptr (FhPluginModule) module = NULL;
-  g_autoptr (FhJobHandle) handle = NULL;
-  FhJobHandleOptions options = {
-    .base_dir = fh_job_dir_get_source_dir (dir), .source = fh_job_dir_get_source (dir),
-    .output_dir = fh_job_dir_get_output_dir (dir),
-  };
-
-  if (text == NULL)
-    return NULL;
-  module = plugin ? fh_plugin_module_open (plugin, error) : fh_plugin_module_open_default (error);
-  if (module == NULL ||
-      (handle = fh_job_handle_new (module, text, &options, TRUE, error)) == NULL)
-    return NULL;
-  if (fh_job_handle_get_n_items (handle) != fh_job_dir_get_n_items (dir))
-    return fh_throw_null (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_INVALID,
-                          "%s/job.json has %u items but meta.json says %u",
-                          fh_job_dir_get_path (dir), fh_job_handle_get_n_items (handle),
-                          fh_job_dir_get_n_items (dir));
-  return g_steal_pointer (&handle);
+  return fh_job_submit_open_job (dir, plugin, TRUE, error);
 }
 
 /* One live worker per name: a worker with our name that still beats (a
@@ -127,6 +118,26 @@ await_name (FhWorker *self, GError **error)
   return error == NULL || *error == NULL;
 }
 
+/* --step NAME: a step of @dir's job.  *@only: its position. */
+static gboolean
+check_step (FhJobDir *dir, const char *step, gint *only, GError **error)
+{
+  JsonArray *steps = fh_job_dir_get_steps (dir);
+  g_autoptr (GString) names = g_string_new (NULL);
+
+  if (step == NULL)
+    return TRUE;
+  if (steps == NULL)
+    return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_INVALID,
+                     "--step %s: job %s has no steps (only an OpenJD job has)", step, fh_job_dir_get_name (dir));
+  if ((*only = fh_job_dir_find_step (dir, step)) >= 0)
+    return TRUE;
+  for (guint i = 0; i < json_array_get_length (steps); i++)
+    g_string_append_printf (names, "%s%s", i ? ", " : "", fh_job_dir_step_name (dir, i));
+  return fh_throw (error, FH_JOBDIR_ERROR, FH_JOBDIR_ERROR_INVALID, "--step %s: job %s has no such step (its steps: %s)",
+                   step, fh_job_dir_get_name (dir), names->str);
+}
+
 FhWorker *
 fh_worker_new (const FhWorkerOptions *options, GError **error)
 {
@@ -134,6 +145,7 @@ fh_worker_new (const FhWorkerOptions *options, GError **error)
   g_autofree char *name = NULL;
   g_autofree char *log_path = NULL;
   g_autoptr (GDateTime) now = g_date_time_new_now_local ();
+  gint only_step = -1;
 
   g_mutex_init (&self->lock);
   self->host = g_strdup (g_get_host_name ());
@@ -143,15 +155,20 @@ fh_worker_new (const FhWorkerOptions *options, GError **error)
   self->state = g_strdup ("starting");
   self->progress = -1;
   self->index = -1;
+  self->step_cancel_sent = -1;
   name = options->name ? g_strdup (options->name) : default_name (self->host);
   self->id = safe_name (name);
+  self->plugin = g_strdup (options->plugin);
   if ((self->dir = fh_job_dir_open (options->job_dir, error)) == NULL ||
+      !check_step (self->dir, options->step, &only_step, error) ||
       (self->handle = open_job (self->dir, options->plugin, error)) == NULL)
     return NULL;
   self->agenda = fh_agenda_pager_new (self->handle, 1000, FALSE);
   if (!await_name (self, error) ||
       (self->claims = fh_claims_new (self->dir, self->id, self->instance, error)) == NULL)
     return NULL;
+  if (fh_job_dir_get_steps (self->dir) != NULL)
+    self->picker = fh_step_picker_new (self->dir, self->claims, self->id, only_step);
   log_path = fh_job_dir_log_path (self->dir, self->id);
   if ((self->log = fh_job_log_open (log_path, error)) == NULL)
     return NULL;
@@ -167,6 +184,7 @@ fh_worker_free (FhWorker *self)
   if (self == NULL)
     return;
   g_clear_pointer (&self->log, fh_job_log_free);
+  g_clear_pointer (&self->picker, fh_step_picker_free);
   g_clear_pointer (&self->agenda, fh_agenda_pager_free);
   g_clear_pointer (&self->handle, fh_job_handle_free);
   g_clear_pointer (&self->claims, fh_claims_free);
@@ -182,6 +200,8 @@ fh_worker_free (FhWorker *self)
   g_free (self->streak_class);
   g_free (self->avoiding);
   g_free (self->broken);
+  g_free (self->blocked);
+  g_free (self->plugin);
   g_free (self);
 }
 
@@ -221,6 +241,9 @@ state_json (FhWorker *self)
       json_object_set_string_member (o, "item", self->item);
       json_object_set_int_member (o, "index", self->index);
       json_object_set_int_member (o, "attempt", self->attempt);
+      if (self->picker != NULL && self->index >= 0 && fh_job_dir_step_of (self->dir, (guint) self->index) >= 0)
+        json_object_set_string_member (o, "step", fh_job_dir_step_name (self->dir, (guint) fh_job_dir_step_of (
+                                                                          self->dir, (guint) self->index)));
     }
   if (self->progress >= 0)
     json_object_set_double_member (o, "progress", self->progress);
@@ -281,6 +304,28 @@ check_claim (FhWorker *self)
   g_mutex_unlock (&self->lock);
 }
 
+/* `farmhand cancel --step`: the running task of that step is interrupted
+ * (once); the worker goes on with other steps' tasks. */
+static void
+check_step_cancelled (FhWorker *self)
+{
+  gint64 index;
+  gint step;
+
+  g_mutex_lock (&self->lock);
+  index = self->index;
+  g_mutex_unlock (&self->lock);
+  if (self->picker == NULL || index < 0 || index == self->step_cancel_sent)
+    return;
+  if ((step = fh_job_dir_step_of (self->dir, (guint) index)) < 0 || !fh_job_dir_is_step_cancelled (self->dir, (guint) step))
+    return;
+  self->step_cancel_sent = index;
+  printf ("farmhand worker %s: step %s was cancelled: interrupting its task\n", self->id,
+          fh_job_dir_step_name (self->dir, (guint) step));
+  fflush (stdout);
+  fh_job_handle_cancel_item (self->handle);
+}
+
 /* A heartbeat every third of the lease, and at least every 5 s so that
  * `farmhand status` and the farm UI see what each worker runs. */
 static gint64
@@ -316,6 +361,7 @@ on_tick (gpointer data)
       heartbeat (self);
     }
   check_claim (self);
+  check_step_cancelled (self);
   sync_ledger (self);
   fh_job_log_flush (self->log, NULL);
 }
@@ -429,35 +475,74 @@ claimed_item (FhWorker *self, guint index, guint attempt, GError **error)
   return fh_json_object_to_string (o);
 }
 
+/* Says once why a step this worker could run cannot. */
+static void
+note_blocked (FhWorker *self, char *why)
+{
+  if (why == NULL || g_strcmp0 (why, self->blocked) == 0)
+    {
+      g_free (why);
+      return;
+    }
+  g_free (self->blocked);
+  self->blocked = why;
+  printf ("farmhand worker %s: %s\n", self->id, why);
+  fflush (stdout);
+  fh_job_log_marker (self->log, "%s", why);
+}
+
+/* Claims the next item, waiting while one may come.  FALSE at the end. */
+static gboolean
+find_item (FhWorker *self, guint *index, guint *attempt)
+{
+  g_autoptr (GError) err = NULL;
+  gboolean wait;
+
+  for (;;)
+    {
+      char *blocked = NULL;
+      gboolean got;
+      if (stopping (self))
+        return FALSE;
+      got = self->picker ? fh_step_picker_take (self->picker, index, attempt, &wait, &blocked, &err)
+                         : fh_claims_take (self->claims, index, attempt, &wait, &err);
+      note_blocked (self, blocked);
+      if (got)
+        return TRUE;
+      if (err != NULL)
+        {
+          g_printerr ("farmhand worker %s: %s\n", self->id, err->message);
+          return FALSE;
+        }
+      if (!wait)
+        {
+          set_state (self, "teardown", NULL, -1, 0);
+          return FALSE;
+        }
+      set_state (self, "waiting", NULL, -1, 0);
+      wait_a_while (self);
+    }
+}
+
 static char *
 api_next_item (void *data)
 {
   FhWorker *self = data;
   g_autoptr (GError) err = NULL;
   guint index, attempt;
-  gboolean others_running;
   char *item;
 
-  for (;;)
+  if (self->preclaimed)
     {
-      if (stopping (self))
-        return NULL;
-      if (fh_claims_take (self->claims, &index, &attempt, &others_running, &err) &&
-          (item = claimed_item (self, index, attempt, &err)) != NULL)
-        return item;
-      if (err != NULL)
-        {
-          g_printerr ("farmhand worker %s: %s\n", self->id, err->message);
-          return NULL;
-        }
-      if (!others_running)
-        {
-          set_state (self, "teardown", NULL, -1, 0);
-          return NULL;
-        }
-      set_state (self, "waiting", NULL, -1, 0);
-      wait_a_while (self);
+      self->preclaimed = FALSE;
+      index = self->pre_index;
+      attempt = self->pre_attempt;
     }
+  else if (!find_item (self, &index, &attempt))
+    return NULL;
+  if ((item = claimed_item (self, index, attempt, &err)) == NULL)
+    g_printerr ("farmhand worker %s: %s\n", self->id, err->message);
+  return item;
 }
 
 static void
@@ -533,9 +618,11 @@ api_progress (void *data, const char *item, double fraction)
 
 /* ---- running ------------------------------------------------------------ */
 
-/* The job through the plugin; returns its FhRunStatus and error text. */
+/* The job through the plugin; returns its FhRunStatus and error text;
+ * @again: a task's failure ended an OpenJD Session, which a new one may
+ * follow. */
 static int
-run_job (FhWorker *self, char **why)
+run_job (FhWorker *self, char **why, gboolean *again)
 {
   const FhJobHandleFuncs funcs = {
     .next_item = api_next_item, .report_item = api_report_item, .log_line = api_log_line,
@@ -545,8 +632,98 @@ run_job (FhWorker *self, char **why)
   g_autoptr (JsonObject) summary = NULL;
   int status = fh_job_handle_run (self->handle, &funcs, self, TRUE, &summary);
 
+  g_free (*why);
   *why = g_strdup (json_object_get_string_member_with_default (summary, "error", NULL));
+  *again = g_strcmp0 (json_object_get_string_member_with_default (summary, "session_end", NULL), "task_failed") == 0;
   return status;
+}
+
+/* A task claimed for a Session that ended before it was served (its
+ * environments failed): failed, saying why, so it is not left held. */
+static void
+release_preclaimed (FhWorker *self, const char *why)
+{
+  g_autoptr (JsonObject) r = json_object_new ();
+  g_autoptr (GError) err = NULL;
+  JsonObject *item;
+
+  if (!self->preclaimed)
+    return;
+  self->preclaimed = FALSE;
+  item = fh_agenda_pager_get (self->agenda, self->pre_index, NULL);
+  json_object_set_string_member (r, "name", item ? json_object_get_string_member_with_default (item, "name", "?") : "?");
+  json_object_set_int_member (r, "index", self->pre_index);
+  json_object_set_string_member (r, "status", "failed");
+  json_object_set_int_member (r, "attempts", 0);
+  json_object_set_string_member (r, "class", "error");
+  json_object_set_string_member (r, "reason", why ? why : "the session ended before the task ran");
+  if (!fh_claims_write_result (self->claims, self->pre_index, self->pre_attempt, r, &err))
+    g_printerr ("farmhand worker %s: %s\n", self->id, err->message);
+}
+
+/* A new Session: the job opened again (its state is the plugin's). */
+static gboolean
+reopen_job (FhWorker *self, GError **error)
+{
+  FhJobHandle *handle = open_job (self->dir, self->plugin, error);
+
+  if (handle == NULL)
+    return FALSE;
+  g_clear_pointer (&self->agenda, fh_agenda_pager_free);
+  g_clear_pointer (&self->handle, fh_job_handle_free);
+  self->handle = handle;
+  self->agenda = fh_agenda_pager_new (self->handle, 1000, FALSE);
+  return TRUE;
+}
+
+/* An OpenJD job: a Session only when there is a task for it (its first
+ * one claimed before the environments are entered), and a new Session
+ * after a task's failure ended one, while tasks are left. */
+static int
+run_sessions (FhWorker *self, char **why)
+{
+  g_autoptr (GError) err = NULL;
+  int status = FH_RUN_OK;
+  gboolean again = TRUE;
+
+  for (guint n = 0; again && find_item (self, &self->pre_index, &self->pre_attempt); n++)
+    {
+      if (n > 0 && !reopen_job (self, &err))
+        {
+          release_preclaimed (self, err->message);
+          *why = g_strdup (err->message);
+          return FH_RUN_JOB_FAILED;
+        }
+      if (n > 0)
+        printf ("farmhand worker %s: a task's failure ended the Session; a new Session for the tasks left\n",
+                self->id);
+      self->preclaimed = TRUE;
+      status = run_job (self, why, &again);
+      release_preclaimed (self, *why);
+      if (again)
+        status = FH_RUN_ITEMS_FAILED;
+    }
+  return status;
+}
+
+/* Why a signal cancelled this worker when it was not `farmhand cancel`:
+ * Slurm's time limit (its SIGTERM comes KillWait before the end), or a
+ * signal from elsewhere.  (transfer full) */
+static char *
+why_signalled (FhWorker *self)
+{
+  int sig = fh_job_handle_get_signal (self->handle);
+  const char *job = g_getenv ("SLURM_JOB_ID");
+  gint64 left = -1;
+
+  if (sig == 0 || fh_job_dir_is_cancelled (self->dir))
+    return NULL;
+  if (job != NULL && fh_slurm_time_left (job, &left, NULL) && left >= 0 && left <= 120)
+    return g_strdup_printf ("Slurm's time limit was reached (SIGTERM, %" G_GINT64_FORMAT " s left): its tasks left "
+                            "are pending; give them more time: farmhand submit --resume %s --sbatch-arg=--time=...",
+                            left, fh_job_dir_get_path (self->dir));
+  return g_strdup_printf ("stopped by signal %d (%s)%s", sig, g_strsignal (sig),
+                          job != NULL ? ": scancel, or Slurm (its time limit, a preemption)" : "");
 }
 
 /* The state the heartbeat ends with, and the exit status. */
@@ -554,14 +731,21 @@ static int
 finish (FhWorker *self, int status, const char *why)
 {
   /* A cancel seen in the job directory ends the agenda like its end. */
+  gboolean idle = self->n_complete + self->n_failed == 0;
+  g_autofree char *signalled = status == FH_RUN_CANCELLED ? why_signalled (self) : NULL;
   const char *state = self->lost ? "fenced" : self->broken ? "failed" : self->avoiding ? "avoided"
                       : status == FH_RUN_CANCELLED || stopping (self) ? "cancelled"
-                      : status == FH_RUN_JOB_FAILED ? "failed" : "done";
+                      : status == FH_RUN_JOB_FAILED ? "failed"
+                      : self->blocked != NULL && idle ? "blocked" : "done";
 
   if (self->broken != NULL)
     why = self->broken;
   else if (self->avoiding != NULL && why == NULL)
     why = self->avoiding;
+  else if (self->blocked != NULL && why == NULL)
+    why = self->blocked;
+  else if (signalled != NULL)
+    why = signalled;
   g_mutex_lock (&self->lock);
   g_free (self->error);
   self->error = g_strdup (why);
@@ -588,7 +772,13 @@ fh_worker_run (FhWorker *self)
   heartbeat (self);
   self->last_beat = g_get_monotonic_time ();
   fh_proc_become_subreaper ();
-  status = run_job (self, &why);
+  if (self->picker != NULL)
+    status = run_sessions (self, &why);
+  else
+    {
+      gboolean again;
+      status = run_job (self, &why, &again);
+    }
   fh_proc_end_tree (0, getpid (), 2000);
   sync_ledger (self);
   fh_job_log_flush (self->log, NULL);

@@ -10,6 +10,11 @@
  * elsewhere, waits: if their worker dies, it takes them over.  When every
  * item has a result it runs teardown and exits.
  *
+ * An OpenJD job's worker is one OpenJD Session: environments entered once
+ * for the tasks it runs, of one step or of each step in turn as their
+ * dependencies complete (FhStepPicker); a task's failure ends a Session,
+ * and a new one takes the tasks left.
+ *
  * SIGTERM/SIGINT (Slurm's cancel, `farmhand cancel`) cancel gracefully:
  * the command is interrupted, teardown runs; a second one stops at once.
  */
@@ -26,6 +31,8 @@ typedef struct
   const char *job_dir;
   const char *name;     /* nullable: from Slurm's task ids, else host-pid */
   const char *plugin;   /* nullable: the default job-type plugin */
+  const char *step;     /* nullable: take only this step's tasks (an OpenJD
+                           job's; the steps it depends on must complete) */
 } FhWorkerOptions;
 
 /* Opens the job directory, the job and the plugin.  (transfer full) */

@@ -266,13 +266,15 @@ static gboolean
 start_workers (FhServe *self, const char *id, FhJobDir *dir, guint remaining, GError **error)
 {
   guint n = MIN (self->n_workers, remaining);
+  FhJobSubmitSlurm opts = { .workers = n, .partition = self->partition };
   g_autofree char *slurm = NULL;
+  guint total;
 
   if (n == 0)
     return TRUE;
   if (!self->slurm)
     return fh_local_workers_start (self->workers, id, dir, n, error);
-  slurm = fh_job_submit_slurm (dir, n, self->partition, NULL, error);
+  slurm = fh_job_submit_slurm (dir, &opts, &total, error);
   return slurm != NULL;
 }
 
@@ -431,7 +433,7 @@ submit_job (FhServe *self, SoupServerMessage *msg, GBytes *body)
   if ((file = write_submission (self, body, &err)) == NULL)
     return respond_gerror (msg, err);
   dir_path = new_job_path (self, json_node_get_string (name));
-  dir = fh_job_submit_create (file, dir_path, &(FhJobDirOptions) { 0 }, &err);
+  dir = fh_job_submit_create (file, NULL, dir_path, &(FhJobDirOptions) { 0 }, &err);
   g_unlink (file);
   if (dir == NULL && g_error_matches (err, FH_HOST_ERROR, FH_HOST_ERROR_INVALID_JOB))
     return respond_invalid (msg, json_array_ref (json_object_get_array_member (fh_host_error_get_detail (err),

@@ -70,6 +70,7 @@ struct _FhOjRunner
   GArray *groups;             /* pid_t: every action's process group */
   const FhOjJobStep *step;    /* whose environments are entered */
   gboolean ending;            /* a failure or cancel: exits only */
+  gboolean task_failed;       /* what ended it was a task's failure */
   gboolean env_failed;
   gboolean exit_failed;
   char *error;
@@ -956,6 +957,8 @@ run_task (FhOjRunner *self, guint64 index)
   else
     {
       self->n_failed++;
+      if (!self->ending)
+        self->task_failed = TRUE;
       session_failed (self, "the task %s failed: %s", name, json_object_get_string_member (o, "reason"));
     }
   report (self, o);
@@ -1006,6 +1009,10 @@ summary (FhOjRunner *self, int status)
     json_object_set_string_member (o, "error", self->error);
   if (self->exit_failed)
     json_object_set_boolean_member (o, "teardown_failed", TRUE);
+  /* A farm worker starts a new Session for the tasks left (OpenJD ends a
+   * Session at a task's failure; the step's other tasks still run). */
+  if (self->task_failed && !self->env_failed && !self->exit_failed && !cancelled (self))
+    json_object_set_string_member (o, "session_end", "task_failed");
   json_object_set_string_member (ex, "kind", "openjd-session");
   json_object_set_array_member (ex, "argv", argv);
   json_object_set_object_member (o, "executor", ex);
