@@ -21,6 +21,7 @@
 #include "fh-json-writer.h"
 #include "fh-openjd-listing.h"
 #include "fh-openjd-runner.h"
+#include "fh-openjd-params.h"
 #include "fh-openjd-submission.h"
 #include "fh-plugin-error.h"
 #include "fh-problems.h"
@@ -717,6 +718,7 @@ template_outline (const FhOjTemplate *t)
 {
   JsonObject *o = json_object_new ();
   JsonArray *params = json_array_new (), *steps = json_array_new (), *envs = json_array_new ();
+  JsonArray *form = json_array_new ();
   g_autofree char *ext = fh_oj_extensions_to_string (t->extensions);
 
   json_object_set_string_member (o, "format", "openjd");
@@ -726,14 +728,21 @@ template_outline (const FhOjTemplate *t)
     json_object_set_string_member (o, "name", fh_oj_format_get_text (t->name));
   json_object_set_string_member (o, "extensions", ext);
   for (guint i = 0; i < t->params->len; i++)
-    json_array_add_string_element (params, ((FhOjParamDef *) g_ptr_array_index (t->params, i))->name);
+    {
+      const FhOjParamDef *d = g_ptr_array_index (t->params, i);
+      json_array_add_string_element (params, d->name);
+      json_array_add_object_element (form, fh_oj_param_def_form (d));
+    }
   for (guint i = 0; i < t->steps->len; i++)
     json_array_add_string_element (steps, ((FhOjStep *) g_ptr_array_index (t->steps, i))->name);
   for (guint i = 0; i < t->environments->len; i++)
     json_array_add_string_element (envs, ((FhOjEnvironment *) g_ptr_array_index (t->environments, i))->name);
   json_object_set_array_member (o, "parameters", params);
+  json_object_set_array_member (o, "parameter_definitions", form);
   json_object_set_array_member (o, "steps", steps);
   json_object_set_array_member (o, "environments", envs);
+  if (t->description != NULL)
+    json_object_set_string_member (o, "description", t->description);
   return o;
 }
 
@@ -749,10 +758,26 @@ check_path (const char *path, JsonObject *opts, FhProblems *problems)
 
   if (error == NULL && openjd)
     {
+      g_autoptr (GHashTable) values = NULL;
+      GHashTableIter it;
+      gpointer name, value;
       if ((file = fh_oj_submission_template_path (path, problems)) == NULL ||
           (t = fh_oj_template_load (file, problems)) == NULL)
         return NULL;
-      return template_outline (t);
+      o = template_outline (t);
+      /* A bundle's own values: what its form starts from. */
+      values = fh_oj_submission_bundle_values (path, problems);
+      if (fh_problems_get_count (problems) > 0)
+        return json_object_unref (o), NULL;
+      if (g_hash_table_size (values) > 0)
+        {
+          JsonObject *v = json_object_new ();
+          g_hash_table_iter_init (&it, values);
+          while (g_hash_table_iter_next (&it, &name, &value))
+            json_object_set_string_member (v, name, value);
+          json_object_set_object_member (o, "bundle_values", v);
+        }
+      return o;
     }
   if (error == NULL)
     g_file_get_contents (path, &text, NULL, &error);

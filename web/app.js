@@ -3,6 +3,7 @@
 // line reaches the page through textContent, never as markup.
 import { Grid, STATES } from '/static/grid.js';
 import { SchemaForm, el } from '/static/form.js';
+import { TemplateForm } from '/static/template-form.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -181,7 +182,35 @@ function showSummary(job) {
   fillBar($('job-bar'), job);
   $('retry-button').disabled = !(job.counts.failed > 0) || job.workers > 0;
   $('cancel-button').disabled = job.cancelled || ['complete', 'failed', 'cancelled'].includes(job.state);
+  // Nobody works on it: the last workers' words, and what to do.
+  $('job-idle').textContent = job.idle || '';
+  $('job-idle').hidden = !job.idle;
+  showSteps(job.steps);
   current.grid.setCounts(job.counts);
+}
+
+// An OpenJD job's steps: a row each (state, what it waits for, counts),
+// and the heading of its section of the grid.
+function showSteps(steps) {
+  $('steps').hidden = !steps;
+  if (!steps) return;
+  const body = $('steps-body');
+  body.replaceChildren();
+  for (const st of steps) {
+    const bar = el('div', { class: 'bar' });
+    fillBar(bar, { counts: { complete: st.complete, failed: st.failed, running: st.running, pending: st.pending } });
+    body.append(el('tr', { dataset: { step: st.name } },
+      el('td', {}, el('a', { href: `#step-${st.name}`, text: st.name })),
+      el('td', {}, el('span', { class: `state st-${st.state}`, text: st.state })),
+      el('td', { text: (st.depends_on || []).join(', ') }),
+      el('td', { class: 'bar-col' }, bar, el('div', {
+        class: 'muted small',
+        text: `${st.complete}/${st.tasks} complete` + (st.failed ? `, ${st.failed} failed` : '') +
+          (st.running ? `, ${st.running} running` : ''),
+      })),
+      el('td', { class: 'muted small', text: st.why || '' })));
+    if (current && current.grid) current.grid.setSection(st);
+  }
 }
 
 async function loadItems(id) {
@@ -208,6 +237,7 @@ async function showJob(id, params) {
   if (current !== loading) return;
   current.job = job;
   current.grid = new Grid($('grid'), $('chips'), items, {
+    sections: (job.steps || []).filter((st) => st.tasks > 0),
     onPick: (name) => pickItem(name),
     filter: params.get('state'),
     onFilter: (state) => {
@@ -257,6 +287,9 @@ function showResult(detail) {
   const r = detail.result || {};
   const facts = $('item-facts');
   facts.replaceChildren();
+  fact(facts, 'Step', detail.step);
+  // An OpenJD task's parameter values, one fact each.
+  for (const [name, value] of Object.entries(detail.task_parameters || {})) fact(facts, name, value);
   fact(facts, 'Frames', (detail.frames || []).join(', '));
   fact(facts, 'Command', detail.command);
   fact(facts, 'Class', r.class);
@@ -378,8 +411,9 @@ function onJobEvent(event, data) {
 
 // ---- submitting ----------------------------------------------------------------------------
 let form = null;
+let templateForm = null;
 
-async function showSubmit() {
+async function showSchemaForm() {
   if (!form) {
     // A job sent to the farm has no file name to be named after: the
     // server needs a name, so the form asks for one.
@@ -392,6 +426,47 @@ async function showSubmit() {
   }
 }
 
+// The templates of --templates, as links: each has its own address, for a
+// wiki or a DCC to link to.
+function showPicker(list, chosen) {
+  const picker = $('template-picker');
+  picker.replaceChildren();
+  picker.hidden = list.templates.length === 0 && list.broken.length === 0;
+  const link = (href, text, active) => el('a', { href, class: active ? 'chip active' : 'chip', text });
+  picker.append(link('/?submit', 'farmhand job (JSON schema)', !chosen));
+  for (const t of list.templates) {
+    const text = !t.title || t.title === t.name ? t.name : `${t.title} · ${t.name}`;
+    picker.append(link(`/?submit&template=${encodeURIComponent(t.name)}`, text, t.name === chosen));
+  }
+  for (const b of list.broken) {
+    picker.append(el('span', { class: 'chip broken', title: b.error, text: `${b.name} (does not check)` }));
+  }
+}
+
+async function showSubmit(params) {
+  const chosen = params.get('template');
+  const list = await api('/api/templates');
+  showPicker(list, chosen);
+  $('template-box').hidden = !chosen;
+  $('schema-box').hidden = !!chosen;
+  if (!chosen) {
+    templateForm = null;
+    await showSchemaForm();
+    return;
+  }
+  const t = list.templates.find((x) => x.name === chosen);
+  if (!t) {
+    const broken = list.broken.find((x) => x.name === chosen);
+    $('template-box').hidden = true;
+    notice(broken ? `The template ${chosen} does not check: ${broken.error}` : `No template '${chosen}' here`);
+    return;
+  }
+  $('template-title').textContent = t.title || t.name;
+  $('template-description').textContent = t.description || '';
+  $('template-errors').hidden = true;
+  templateForm = new TemplateForm(t, $('template-fields'));
+}
+
 // A problem as a line: where it is (the field's path, the line and
 // column of the text), then what is wrong.
 function problemText(p) {
@@ -399,29 +474,53 @@ function problemText(p) {
   return at ? `${at}: ${p.message}` : p.message;
 }
 
+// What the server refused, in the box on top; the fields already show
+// their own.
+function showRefusal(box, errors, unplaced) {
+  box.replaceChildren(el('strong', { text: 'The job was not submitted:' }),
+    el('ul', {}, ...errors.map((er) => el('li', { text: problemText(er) }))));
+  box.hidden = false;
+  if (unplaced.length > 0) box.scrollIntoView({ block: 'nearest' });
+}
+
+async function send(button, body, onRefused) {
+  button.disabled = true;
+  try {
+    const r = await api('/api/jobs', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+    navigate(r.url);
+  } catch (e) {
+    onRefused((e.body && e.body.errors) || [{ path: '', message: e.message }]);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function submit(ev) {
   ev.preventDefault();
   const box = $('form-errors');
   form.clearErrors();
   box.hidden = true;
-  $('submit-button').disabled = true;
-  try {
-    const r = await api('/api/jobs', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(form.value()),
-    });
-    navigate(r.url);
-  } catch (e) {
-    const errors = (e.body && e.body.errors) || [{ path: '', message: e.message }];
-    const unplaced = form.showErrors(errors);
-    box.replaceChildren(el('strong', { text: 'The job was not submitted:' }),
-      el('ul', {}, ...errors.map((er) => el('li', { text: problemText(er) }))));
-    box.hidden = false;
-    // The form scrolled to the first field with a problem; problems of no
-    // field of their own are in the box on top.
-    if (unplaced.length > 0) box.scrollIntoView({ block: 'nearest' });
-  } finally {
-    $('submit-button').disabled = false;
+  // The form scrolled to the first field with a problem; problems of no
+  // field of their own are in the box on top.
+  await send($('submit-button'), form.value(), (errors) => showRefusal(box, errors, form.showErrors(errors)));
+}
+
+async function submitTemplate(ev) {
+  ev.preventDefault();
+  const box = $('template-errors');
+  templateForm.clearErrors();
+  box.hidden = true;
+  // What the page can check it checks: nothing is sent while a field is wrong.
+  const problems = templateForm.check();
+  if (problems.length > 0) {
+    showRefusal(box, problems, []);
+    box.firstChild.textContent = 'Not submitted: correct the fields marked below.';
+    return;
   }
+  const body = { template: templateForm.template.name, parameters: templateForm.value() };
+  await send($('template-submit'), body, (errors) => showRefusal(box, errors, templateForm.showErrors(errors)));
 }
 
 // ---- routing ----------------------------------------------------------------------------------
@@ -448,7 +547,7 @@ async function route() {
     } else if (params.has('submit')) {
       current = null;
       show('submit-view');
-      await showSubmit();
+      await showSubmit(params);
     } else {
       current = null;
       show('jobs-view');
@@ -482,6 +581,7 @@ $('item-attempt').addEventListener('change', () => {
 $('retry-button').addEventListener('click', () => jobAction('retry'));
 $('cancel-button').addEventListener('click', () => jobAction('cancel'));
 $('submit-form').addEventListener('submit', submit);
+$('template-form').addEventListener('submit', submitTemplate);
 listeners.add(onJobEvent);
 route();
 if (token) followEvents();

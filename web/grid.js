@@ -1,11 +1,12 @@
 // grid.js — a job's items as a grid of cells coloured by state, with a
 // chip per state that filters it.  Built once per job view as one
 // DocumentFragment and then updated cell by cell, so that 10,000 items
-// render at once and an event touches only its cells.
+// render at once and an event touches only its cells.  An OpenJD job's
+// steps are sections of it, each under a heading of its own.
 export const STATES = ['pending', 'running', 'complete', 'failed', 'retried'];
 
 export class Grid {
-  constructor(container, chips, items, { onPick, filter, onFilter }) {
+  constructor(container, chips, items, { onPick, filter, onFilter, sections = [] }) {
     this.container = container;
     this.chips = chips;
     this.items = items;
@@ -17,7 +18,11 @@ export class Grid {
     const size = items.length > 2000 ? 'tiny' : items.length > 300 ? 'small' : 'large';
     container.className = `grid grid-${size}`;
     const frag = document.createDocumentFragment();
+    const starts = new Map(sections.map((sec) => [sec.first, sec]));
+    this.headings = new Map();
     for (const item of items) {
+      const sec = starts.get(item.index);
+      if (sec) frag.append(this.heading(sec));
       const c = document.createElement('button');
       c.type = 'button';
       c.className = 'cell';
@@ -34,6 +39,33 @@ export class Grid {
     };
     this.buildChips();
     this.setFilter(filter && STATES.includes(filter) ? filter : null, false);
+  }
+
+  // A step's heading: its name, then what setSection() says.
+  heading(sec) {
+    const h = document.createElement('div');
+    h.className = 'grid-section';
+    h.id = `step-${sec.name}`;
+    h.dataset.step = sec.name;
+    const name = document.createElement('strong');
+    name.textContent = sec.name;
+    const state = document.createElement('span');
+    state.className = 'state';
+    const text = document.createElement('span');
+    text.className = 'muted';
+    h.append(name, ' ', state, ' ', text);
+    this.headings.set(sec.name, { state, text });
+    this.setSection(sec);
+    return h;
+  }
+
+  setSection(step) {
+    const h = this.headings.get(step.name);
+    if (!h) return;
+    h.state.textContent = step.state;
+    h.state.className = `state st-${step.state}`;
+    h.text.textContent = `${step.complete}/${step.tasks} complete` + (step.failed ? `, ${step.failed} failed` : '') +
+      (step.running ? `, ${step.running} running` : '') + (step.why ? ` — ${step.why}` : '');
   }
 
   paint(item) {

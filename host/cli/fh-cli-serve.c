@@ -54,7 +54,7 @@ raise_descriptor_limit (void)
 int
 fh_cli_serve (int argc, char **argv)
 {
-  g_autofree char *listen = NULL, *root = NULL, *token_file = NULL, *partition = NULL;
+  g_autofree char *listen = NULL, *root = NULL, *token_file = NULL, *partition = NULL, *templates = NULL;
   gboolean slurm = FALSE;
   gint workers = 0, max_connections = 0;
   gdouble request_timeout = 30, idle_timeout = 60;
@@ -65,6 +65,7 @@ fh_cli_serve (int argc, char **argv)
     { "slurm", 0, 0, G_OPTION_ARG_NONE, &slurm, "Run submitted jobs as Slurm arrays of workers instead of on this machine", NULL },
     { "workers", 'w', 0, G_OPTION_ARG_INT, &workers, "Workers per submitted job (default 2)", "N" },
     { "partition", 'p', 0, G_OPTION_ARG_STRING, &partition, "With --slurm: the partition", "P" },
+    { "templates", 't', 0, G_OPTION_ARG_FILENAME, &templates, "Offer the OpenJD job templates and job bundles in DIR on the submit page, each with a form made from its parameters (/?submit&template=NAME)", "DIR" },
     { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections, "Connections kept open at most; past it idle ones close and new ones get 503 (default: from the descriptor limit, at most 1024)", "N" },
     { "request-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &request_timeout, "A request must arrive whole within this (default 30)", "SECONDS" },
     { "idle-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &idle_timeout, "A kept-alive connection may wait this long for its next request (default 60)", "SECONDS" },
@@ -72,7 +73,7 @@ fh_cli_serve (int argc, char **argv)
   };
   g_autoptr (GOptionContext) ctx = fh_cli_context (
       "serve", NULL, "The farm UI: a page to submit jobs from a form made from the job schema "
-      "and to watch every item live, and its JSON API.\nOpen the URL it prints (it carries the "
+      "(or from an OpenJD template's parameters, with --templates) and to watch every item live, and its JSON API.\nOpen the URL it prints (it carries the "
       "API token).  It follows every job directory under --jobs-root, those of 'farmhand "
       "submit' too.", entries);
   g_autoptr (GError) err = NULL;
@@ -95,7 +96,7 @@ fh_cli_serve (int argc, char **argv)
     return fh_cli_usage_error (NULL, "%s", err->message);
   raise_descriptor_limit ();
   options = (FhServeOptions) { .listen = listen, .jobs_root = root, .token = token, .slurm = slurm,
-                               .workers = (guint) workers, .partition = partition,
+                               .workers = (guint) workers, .partition = partition, .templates = templates,
                                .limits = { .max_connections = (guint) max_connections,
                                            .request_timeout_ms = (guint) (request_timeout * 1000),
                                            .idle_timeout_ms = (guint) (idle_timeout * 1000) } };

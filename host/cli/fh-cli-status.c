@@ -138,22 +138,6 @@ print_json (FhJobDir *dir, const FhJobStatus *c, GPtrArray *workers, GPtrArray *
   printf ("%s\n", text);
 }
 
-/* Whether no step will run another task: each is complete, failed to
- * the end, blocked by a dependency or cancelled. */
-static gboolean
-steps_over (JsonArray *steps)
-{
-  for (guint i = 0; i < json_array_get_length (steps); i++)
-    {
-      JsonObject *s = json_array_get_object_element (steps, i);
-      const char *state = json_object_get_string_member (s, "state");
-      if (!g_str_equal (state, "complete") && !g_str_equal (state, "blocked") && !g_str_equal (state, "cancelled") &&
-          !(g_str_equal (state, "failed") && json_object_get_int_member (s, "pending") == 0))
-        return FALSE;
-    }
-  return TRUE;
-}
-
 /* The exit status, and why the job is over when it is over unfinished. */
 static int
 verdict (FhJobDir *dir, const FhJobStatus *c, const char **why)
@@ -168,8 +152,8 @@ verdict (FhJobDir *dir, const FhJobStatus *c, const char **why)
     return *why = "cancelled", FH_EXIT_FAILED;
   if (slurm != NULL && fh_slurm_job_active (slurm, &active, NULL) && !active && c->running == 0)
     return *why = c->idle ? c->idle : "its Slurm job has ended", FH_EXIT_FAILED;
-  if (c->steps != NULL && steps_over (c->steps))
-    return *why = "every step has ended or cannot run", FH_EXIT_FAILED;
+  if (c->steps != NULL && fh_job_status_steps_over (c->steps))
+    return *why = c->idle ? c->idle : "every step has ended or cannot run", FH_EXIT_FAILED;
   return FH_EXIT_RUNNING;
 }
 

@@ -170,6 +170,8 @@ step_state (FhJobDir *dir, guint step, JsonObject *o, gboolean blocked, const ch
 
   if (complete == n)
     return "complete";
+  if (complete + failed == n)
+    return "failed";
   if (fh_job_dir_is_step_cancelled (dir, step) || fh_job_dir_is_cancelled (dir))
     return running > 0 ? "cancelling" : "cancelled";
   if (blocked)
@@ -220,6 +222,22 @@ fh_job_status_steps (FhJobDir *dir, FhItemStates *states, GPtrArray *workers)
       json_array_add_object_element (out, o);
     }
   return out;
+}
+
+/* Whether no step will run another task: each is complete, failed to
+ * the end, blocked by a dependency or cancelled. */
+gboolean
+fh_job_status_steps_over (JsonArray *steps)
+{
+  for (guint i = 0; i < json_array_get_length (steps); i++)
+    {
+      JsonObject *s = json_array_get_object_element (steps, i);
+      const char *state = json_object_get_string_member (s, "state");
+      if (!g_str_equal (state, "complete") && !g_str_equal (state, "blocked") && !g_str_equal (state, "cancelled") &&
+          !(g_str_equal (state, "failed") && json_object_get_int_member (s, "pending") == 0))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* ---- why nobody works on it ------------------------------------------------------ */

@@ -53,6 +53,10 @@ char *fh_job_status_attempt_worker (FhJobDir *dir, guint index, guint attempt);
  * steps.  (transfer full) */
 JsonArray *fh_job_status_steps (FhJobDir *dir, FhItemStates *states, GPtrArray *workers);
 
+/* Whether no step of @steps (fh_job_status_steps()) will run another
+ * task: each is complete, failed to the end, blocked or cancelled. */
+gboolean fh_job_status_steps_over (JsonArray *steps);
+
 /* Why no worker runs the job while @left items have no result — the
  * last workers' final words (failed after max_restarts, avoided their
  * host, cancelled, blocked, killed without a word) and what to do — or

@@ -52,6 +52,9 @@ typedef struct
   gboolean first_look;
   char *last_item;          /* the item last asked about by name, */
   guint last_item_index;    /* and its index */
+  GPtrArray *beats;         /* the heartbeats last read */
+  JsonArray *steps;         /* an OpenJD job's steps as of the last change */
+  char *idle;               /* why no worker runs it, or NULL */
 } Entry;
 
 struct _FhJobIndex
@@ -86,6 +89,9 @@ entry_free (gpointer p)
   g_hash_table_unref (e->running);
   g_date_time_unref (e->created);
   g_free (e->last_item);
+  g_clear_pointer (&e->beats, g_ptr_array_unref);
+  g_clear_pointer (&e->steps, json_array_unref);
+  g_free (e->idle);
   g_free (e);
 }
 
@@ -202,9 +208,11 @@ grid_state (Entry *e, guint index, double *progress, guint *attempt)
 static GHashTable *
 read_running (Entry *e)
 {
-  g_autoptr (GPtrArray) beats = fh_job_status_workers (e->dir);
+  GPtrArray *beats = fh_job_status_workers (e->dir);
   GHashTable *running = g_hash_table_new_full (NULL, NULL, NULL, g_free);
 
+  g_clear_pointer (&e->beats, g_ptr_array_unref);
+  e->beats = beats;
   e->workers_total = beats->len;
   e->workers_alive = 0;
   for (guint i = 0; i < beats->len; i++)
@@ -306,6 +314,19 @@ look_at_beats (Entry *e, JsonArray *changes, guint *n_changes)
     }
 }
 
+/* After a change: the steps' states, and why no worker runs the job. */
+static void
+note_standing (Entry *e)
+{
+  guint n = fh_job_dir_get_n_items (e->dir);
+  guint left = n - e->counts[FH_GRID_COMPLETE] - e->counts[FH_GRID_FAILED] - e->counts[FH_GRID_RUNNING];
+
+  g_clear_pointer (&e->steps, json_array_unref);
+  g_clear_pointer (&e->idle, g_free);
+  e->steps = fh_job_status_steps (e->dir, e->states, e->beats);
+  e->idle = fh_job_status_idle_reason (e->dir, e->beats, left);
+}
+
 /* Reads what the job gained; its changes, or NULL when there is nothing
  * to report.  *@reload: too many changes to list (the summary says so).
  * The first look reports the job but lists nothing: nobody has seen its
@@ -337,6 +358,7 @@ entry_refresh (Entry *e, gboolean *reload)
     return NULL;
   e->cancelled = cancelled;
   *reload = !first && n_changes > MAX_CHANGES;
+  note_standing (e);
   if (first || *reload)
     return json_array_new ();
   return g_steal_pointer (&changes);
@@ -353,7 +375,8 @@ entry_state (Entry *e)
     return e->cancelled ? "cancelling" : "running";
   if (e->cancelled)
     return "cancelled";
-  if (e->counts[FH_GRID_COMPLETE] + e->counts[FH_GRID_FAILED] == n)
+  if (e->counts[FH_GRID_COMPLETE] + e->counts[FH_GRID_FAILED] == n ||
+      (e->steps != NULL && fh_job_status_steps_over (e->steps)))
     return "failed";
   return "waiting";
 }
@@ -385,6 +408,10 @@ entry_summary (Entry *e)
   json_object_set_boolean_member (o, "cancelled", e->cancelled);
   if (fh_job_dir_get_slurm_job (e->dir) != NULL)
     json_object_set_string_member (o, "slurm_job", fh_job_dir_get_slurm_job (e->dir));
+  if (e->steps != NULL)
+    json_object_set_array_member (o, "steps", json_array_ref (e->steps));
+  if (e->idle != NULL)
+    json_object_set_string_member (o, "idle", e->idle);
   return o;
 }
 

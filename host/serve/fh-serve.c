@@ -22,6 +22,7 @@
 #include "fh-json.h"
 #include "fh-local-workers.h"
 #include "fh-slurm.h"
+#include "fh-template-shelf.h"
 
 /* A job description is a few KB; anything near this is not one. */
 #define MAX_BODY (1 << 20)
@@ -50,6 +51,7 @@ struct _FhServe
   gboolean slurm;
   guint n_workers;
   char *partition;
+  FhTemplateShelf *shelf;   /* nullable: --templates */
   GPtrArray *clients;       /* EventClient* */
   guint refresh_id;
   guint ping_id;
@@ -412,6 +414,159 @@ created (FhServe *self, SoupServerMessage *msg, FhJobDir *dir)
   return respond_json (msg, SOUP_STATUS_CREATED, o);
 }
 
+/* A form's value as the text a job parameter takes.  (transfer full) */
+static char *
+value_text (JsonNode *v)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  GType type;
+
+  if (v == NULL || !JSON_NODE_HOLDS_VALUE (v))
+    return NULL;
+  type = json_node_get_value_type (v);
+  if (type == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (v));
+  if (type == G_TYPE_INT64)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (v));
+  if (type == G_TYPE_DOUBLE)
+    return g_strdup (g_ascii_dtostr (buf, sizeof buf, json_node_get_double (v)));
+  if (type == G_TYPE_BOOLEAN)
+    return g_strdup (json_node_get_boolean (v) ? "true" : "false");
+  return NULL;
+}
+
+static gboolean
+has_parameter (JsonObject *outline, const char *name)
+{
+  JsonArray *defs = json_object_get_array_member (outline, "parameters");
+
+  for (guint i = 0; defs != NULL && i < json_array_get_length (defs); i++)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (defs, i), "name"), name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+add_problem (JsonArray *problems, const char *path, const char *parameter, const char *message)
+{
+  JsonObject *p = json_object_new ();
+
+  json_object_set_string_member (p, "path", path);
+  if (parameter != NULL)
+    json_object_set_string_member (p, "parameter", parameter);
+  json_object_set_string_member (p, "message", message);
+  json_array_add_object_element (problems, p);
+}
+
+/* {"parameters": {NAME: VALUE}} as NAME=VALUE arguments; problems for
+ * names the template does not have and values that are not text,
+ * numbers or booleans.  (transfer full) */
+static GStrv
+parameter_arguments (JsonObject *request, JsonObject *outline, const char *template, JsonArray *problems)
+{
+  JsonNode *given = json_object_get_member (request, "parameters");
+  g_autoptr (GStrvBuilder) b = g_strv_builder_new ();
+  g_autoptr (GList) names = NULL;
+
+  if (given != NULL && !JSON_NODE_HOLDS_OBJECT (given))
+    add_problem (problems, "parameters", NULL, "parameters are an object of names and values");
+  if (given == NULL || !JSON_NODE_HOLDS_OBJECT (given))
+    return g_strv_builder_end (b);
+  names = json_object_get_members (json_node_get_object (given));
+  for (GList *l = names; l != NULL; l = l->next)
+    {
+      g_autofree char *text = value_text (json_object_get_member (json_node_get_object (given), l->data));
+      g_autofree char *path = g_strconcat ("parameters.", (const char *) l->data, NULL);
+      g_autofree char *why = NULL;
+      if (!has_parameter (outline, l->data))
+        why = g_strdup_printf ("'%s' is not a parameter of the template %s", (const char *) l->data, template);
+      else if (text == NULL)
+        why = g_strdup_printf ("the value of '%s' must be text, a number or a boolean", (const char *) l->data);
+      if (why != NULL)
+        add_problem (problems, path, l->data, why);
+      else
+        {
+          g_autofree char *arg = g_strconcat (l->data, "=", text, NULL);
+          g_strv_builder_add (b, arg);
+        }
+    }
+  return g_strv_builder_end (b);
+}
+
+/* The plugin's problems, each a parameter's ("parameterValues.NAME")
+ * marked with "parameter" for the form's field.  (transfer full) */
+static JsonArray *
+form_problems (const GError *err)
+{
+  JsonArray *problems = json_array_ref (json_object_get_array_member (fh_host_error_get_detail (err), "problems"));
+
+  for (guint i = 0; i < json_array_get_length (problems); i++)
+    {
+      JsonObject *p = json_array_get_object_element (problems, i);
+      const char *path = json_object_get_string_member_with_default (p, "path", "");
+      if (g_str_has_prefix (path, "parameterValues."))
+        json_object_set_string_member (p, "parameter", path + strlen ("parameterValues."));
+    }
+  return problems;
+}
+
+/* POST /api/jobs {"template": NAME, "parameters": {...}}: a job of a
+ * template of --templates, its values checked by the plugin as `farmhand
+ * submit --job-param` would. */
+static gboolean
+submit_template (FhServe *self, SoupServerMessage *msg, JsonObject *request)
+{
+  const char *name = json_object_get_string_member_with_default (request, "template", NULL);
+  g_autoptr (GError) err = NULL;
+  g_autoptr (JsonObject) outline = NULL, options = NULL;
+  g_autoptr (JsonArray) problems = json_array_new ();
+  g_autoptr (FhJobDir) dir = NULL;
+  g_autofree char *path = NULL, *dir_path = NULL, *cwd = NULL;
+  g_auto (GStrv) args = NULL;
+
+  if (self->shelf == NULL)
+    return respond_error (msg, SOUP_STATUS_NOT_FOUND, "this server offers no templates: start it with "
+                          "'farmhand serve --templates DIR'");
+  if (name == NULL)
+    return respond_one_problem (msg, "template", "the template is named by a string");
+  if ((path = fh_template_shelf_find (self->shelf, name, &outline, &err)) == NULL)
+    return g_error_matches (err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? respond_one_problem (msg, "template", err->message)
+                                                                   : respond_gerror (msg, err);
+  args = parameter_arguments (request, outline, name, problems);
+  if (json_array_get_length (problems) > 0)
+    return respond_invalid (msg, g_steal_pointer (&problems));
+  /* Relative paths in values mean what they mean beside the template. */
+  cwd = g_path_get_dirname (path);
+  options = fh_job_submit_openjd_options ((const char *const *) args, NULL, NULL);
+  json_object_set_string_member (options, "cwd", cwd);
+  dir_path = new_job_path (self, name);
+  dir = fh_job_submit_create (path, options, dir_path, &(FhJobDirOptions) { 0 }, &err);
+  if (dir == NULL && g_error_matches (err, FH_HOST_ERROR, FH_HOST_ERROR_INVALID_JOB))
+    return respond_invalid (msg, form_problems (err));
+  if (dir == NULL)
+    return respond_gerror (msg, err);
+  return created (self, msg, dir);
+}
+
+static gboolean
+list_templates (FhServe *self, SoupServerMessage *msg)
+{
+  g_autoptr (GError) err = NULL;
+  g_autoptr (JsonObject) o = NULL;
+
+  if (self->shelf == NULL)
+    {
+      o = json_object_new ();
+      json_object_set_array_member (o, "templates", json_array_new ());
+      json_object_set_array_member (o, "broken", json_array_new ());
+      json_object_set_null_member (o, "folder");
+      return respond_json (msg, SOUP_STATUS_OK, o);
+    }
+  if ((o = fh_template_shelf_list (self->shelf, &err)) == NULL)
+    return respond_gerror (msg, err);
+  return respond_json (msg, SOUP_STATUS_OK, o);
+}
+
 static gboolean
 submit_job (FhServe *self, SoupServerMessage *msg, GBytes *body)
 {
@@ -426,6 +581,8 @@ submit_job (FhServe *self, SoupServerMessage *msg, GBytes *body)
 
   if ((job = fh_json_parse_object (data, (gssize) len, &err)) == NULL)
     return respond_one_problem (msg, "", err->message);
+  if (json_object_has_member (job, "template"))
+    return submit_template (self, msg, job);
   /* Over HTTP there is no file name for a job to be named after. */
   name = json_object_get_member (job, "name");
   if (name == NULL || json_node_get_value_type (name) != G_TYPE_STRING)
@@ -576,6 +733,8 @@ route_api (FhServe *self, SoupServerMessage *msg, const char *path, GHashTable *
     return list_jobs (self, msg);
   if (n == 2 && strcmp (parts[1], "schema") == 0)
     return get_schema (self, msg);
+  if (n == 2 && strcmp (parts[1], "templates") == 0)
+    return list_templates (self, msg);
   if (n == 2 && strcmp (parts[1], "events") == 0)
     return open_events (self, msg);
   return respond_error (msg, SOUP_STATUS_NOT_FOUND, "no such API call: %s", path);
@@ -592,6 +751,7 @@ static const struct
   { "app.js", "text/javascript; charset=utf-8" },
   { "form.js", "text/javascript; charset=utf-8" },
   { "grid.js", "text/javascript; charset=utf-8" },
+  { "template-form.js", "text/javascript; charset=utf-8" },
   { "style.css", "text/css; charset=utf-8" },
 };
 
@@ -768,6 +928,8 @@ fh_serve_new (const FhServeOptions *options, GError **error)
   self->n_workers = options->workers ? options->workers : 2;
   self->partition = g_strdup (options->partition);
   find_files (self);
+  if (options->templates != NULL && (self->shelf = fh_template_shelf_new (options->templates, error)) == NULL)
+    return NULL;
   self->token = options->token ? g_strdup (options->token) : random_token (error);
   if (self->token == NULL)
     return NULL;
@@ -814,6 +976,7 @@ fh_serve_free (FhServe *self)
   g_ptr_array_unref (self->clients);
   g_clear_object (&self->server);
   fh_job_index_free (self->index);
+  g_clear_pointer (&self->shelf, fh_template_shelf_free);
   g_free (self->token);
   g_free (self->url);
   g_free (self->web_dir);

@@ -28,6 +28,8 @@ typedef struct
   guint workers;           /* per job (default 2) */
   const char *partition;   /* nullable */
   guint refresh_ms;        /* how often the jobs are looked at (default 250) */
+  const char *templates;   /* nullable: a folder of OpenJD job templates and
+                              bundles offered on the submit page */
   FhConnectionLimits limits; /* zeros: the defaults (fh-connection-guard.h) */
 } FhServeOptions;
 

@@ -289,12 +289,15 @@ give_value (Creation *c, const FhOjParamDef *m, const FhOjJobInput *input)
   const char *from = input->value_sources ? g_hash_table_lookup (input->value_sources, m->name) : NULL;
   const char *text = given ? given : m->has_default ? m->def.text : NULL;
   g_autofree char *path_value = NULL, *why = NULL;
+  /* A value's problems are the parameter's, wherever they were found: a
+   * form puts them at its field. */
+  g_autofree char *field = g_strconcat ("parameterValues.", m->name, NULL);
   FhOjValue v = { 0 };
   FhOjJobParam *p;
 
   if (text == NULL)
     {
-      bad (c, m->source, "parameterDefinitions", m->node, "the parameter '%s' has no value: it has no default, "
+      bad (c, m->source, field, m->node, "the parameter '%s' has no value: it has no default, "
            "so the submission must give one (-p %s=VALUE)", m->name, m->name);
       return;
     }
@@ -303,7 +306,7 @@ give_value (Creation *c, const FhOjParamDef *m, const FhOjJobInput *input)
   if (!fh_oj_value_from_text (m->type, text, &v, &why) || (why = fh_oj_param_check_value (m, &v)) != NULL)
     {
       if (given != NULL)
-        bad (c, from, "", NULL, "the value of '%s' (%s): %s", m->name, fh_oj_type_name (m->type), why);
+        bad (c, from, field, NULL, "the value of '%s' (%s): %s", m->name, fh_oj_type_name (m->type), why);
       else
         bad (c, m->source, "parameterDefinitions", m->node, "the default of '%s': %s", m->name, why);
       fh_oj_value_clear (&v);
@@ -333,7 +336,8 @@ give_values (Creation *c, GPtrArray *merged, const FhOjJobInput *input)
             g_autoptr (GString) known = g_string_new (NULL);
             for (guint i = 0; i < merged->len; i++)
               g_string_append_printf (known, "%s%s", i ? ", " : "", ((FhOjParamDef *) g_ptr_array_index (merged, i))->name);
-            bad (c, input->value_sources ? g_hash_table_lookup (input->value_sources, name) : NULL, "", NULL,
+            g_autofree char *field = g_strconcat ("parameterValues.", (const char *) name, NULL);
+            bad (c, input->value_sources ? g_hash_table_lookup (input->value_sources, name) : NULL, field, NULL,
                  "'%s' is not a parameter of this job (%s%s)", (const char *) name,
                  known->len ? "its parameters: " : "it has no parameters", known->str);
           }

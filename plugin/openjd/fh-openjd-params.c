@@ -598,3 +598,87 @@ fh_oj_check_param_defs (FhOjCheck *c, const FhDocNode *node, const char *path, G
       g_ptr_array_add (out, d);
     }
 }
+
+/* ---- the form of a definition ------------------------------------------------- */
+
+/* @n (a scalar) as JSON: numbers as numbers, the rest as its text. */
+static void
+set_scalar (JsonObject *o, const char *member, const FhDocNode *n)
+{
+  if (n == NULL || !fh_doc_is_scalar (n))
+    return;
+  if (n->kind == FH_DOC_INT && !n->big)
+    json_object_set_int_member (o, member, n->int_value);
+  else if (n->kind == FH_DOC_FLOAT)
+    json_object_set_double_member (o, member, n->float_value);
+  else
+    json_object_set_string_member (o, member, n->text);
+}
+
+static JsonArray *
+file_filters (const FhDocNode *list)
+{
+  JsonArray *a = json_array_new ();
+
+  for (guint i = 0; list != NULL && i < list->n_children; i++)
+    {
+      JsonObject *f = json_object_new ();
+      const FhDocNode *patterns = fh_doc_get (list->values[i], "patterns");
+      JsonArray *pa = json_array_new ();
+      set_scalar (f, "label", fh_doc_get (list->values[i], "label"));
+      for (guint k = 0; patterns != NULL && k < patterns->n_children; k++)
+        if (fh_doc_is_scalar (patterns->values[k]))
+          json_array_add_string_element (pa, patterns->values[k]->text);
+      json_object_set_array_member (f, "patterns", pa);
+      json_array_add_object_element (a, f);
+    }
+  return a;
+}
+
+
+JsonObject *
+fh_oj_param_def_form (const FhOjParamDef *d)
+{
+  JsonObject *o = json_object_new ();
+  const FhDocNode *ui = fh_doc_get (d->node, "userInterface");
+  const char *control = fh_doc_scalar (fh_doc_get (ui, "control"));
+
+  json_object_set_string_member (o, "name", d->name);
+  json_object_set_string_member (o, "type", fh_oj_type_name (d->type));
+  json_object_set_string_member (o, "control", control ? control : default_control (d));
+  set_scalar (o, "description", fh_doc_get (d->node, "description"));
+  set_scalar (o, "label", fh_doc_get (ui, "label"));
+  set_scalar (o, "groupLabel", fh_doc_get (ui, "groupLabel"));
+  set_scalar (o, "decimals", fh_doc_get (ui, "decimals"));
+  set_scalar (o, "singleStepDelta", fh_doc_get (ui, "singleStepDelta"));
+  if (fh_doc_get (ui, "fileFilters") != NULL)
+    json_object_set_array_member (o, "fileFilters", file_filters (fh_doc_get (ui, "fileFilters")));
+  if (fh_doc_get (ui, "fileFilterDefault") != NULL)
+    {
+      g_autoptr (JsonArray) one = file_filters (&(FhDocNode) { .kind = FH_DOC_SEQ, .n_children = 1,
+                                                               .values = (FhDocNode *[]) { (FhDocNode *) fh_doc_get (ui, "fileFilterDefault") } });
+      json_object_set_object_member (o, "fileFilterDefault", json_object_ref (json_array_get_object_element (one, 0)));
+    }
+  if (d->has_default)
+    json_object_set_string_member (o, "default", d->def.text);
+  if (d->allowed != NULL)
+    {
+      JsonArray *a = json_array_new ();
+      for (guint i = 0; i < d->allowed->len; i++)
+        json_array_add_string_element (a, g_array_index (d->allowed, FhOjValue, i).text);
+      json_object_set_array_member (o, "allowedValues", a);
+    }
+  if (d->min_length >= 0)
+    json_object_set_int_member (o, "minLength", d->min_length);
+  if (d->max_length >= 0)
+    json_object_set_int_member (o, "maxLength", d->max_length);
+  if (d->has_min)
+    json_object_set_string_member (o, "minValue", d->min.text);
+  if (d->has_max)
+    json_object_set_string_member (o, "maxValue", d->max.text);
+  if (d->object_type != NULL)
+    json_object_set_string_member (o, "objectType", d->object_type);
+  if (d->data_flow != NULL)
+    json_object_set_string_member (o, "dataFlow", d->data_flow);
+  return o;
+}

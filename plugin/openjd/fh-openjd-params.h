@@ -4,6 +4,7 @@
 #pragma once
 
 #include <glib.h>
+#include <json-glib/json-glib.h>
 
 #include "fh-openjd-template.h"
 
@@ -27,6 +28,14 @@ char *fh_oj_param_check_value (const FhOjParamDef *d, const FhOjValue *v);
 
 /* Equal as values of @type (numerically for INT and FLOAT). */
 gboolean fh_oj_values_equal (FhOjType type, const FhOjValue *a, const FhOjValue *b);
+
+/* What a form for @d shows, from its definition: {"name", "type",
+ * "control" (its userInterface's, else the type's default), "label"?,
+ * "groupLabel"?, "description"?, "default"?, "allowedValues"?,
+ * "minLength"?, "maxLength"?, "minValue"?, "maxValue"? (as written),
+ * "decimals"?, "singleStepDelta"?, "fileFilters"?, "fileFilterDefault"?,
+ * "objectType"?, "dataFlow"?}.  (transfer full) */
+JsonObject *fh_oj_param_def_form (const FhOjParamDef *d);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhOjParamDef, fh_oj_param_def_free)
 

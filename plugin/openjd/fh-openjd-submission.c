@@ -222,6 +222,21 @@ fh_oj_submission_template_path (const char *path, FhProblems *problems)
   return bundle_file (&v, path, "template", TRUE);
 }
 
+GHashTable *
+fh_oj_submission_bundle_values (const char *dir, FhProblems *problems)
+{
+  GHashTable *values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GHashTable) sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GPtrArray) ignored = g_ptr_array_new_with_free_func (g_free);
+  Values v = { values, sources, ignored, problems, dir };
+  g_autofree char *path = g_file_test (dir, G_FILE_TEST_IS_DIR) ? bundle_file (&v, dir, "parameter_values", FALSE)
+                                                                 : NULL;
+
+  if (path != NULL)
+    add_bundle_values (&v, path);
+  return values;
+}
+
 static FhOjPathMapping *
 path_mapping (Values *v, const char *arg)
 {

@@ -42,4 +42,10 @@ FhOjJob *fh_oj_submission_open (const FhOjSubmission *s, FhProblems *problems, G
  * NULL with the problem in @problems.  (transfer full) */
 char *fh_oj_submission_template_path (const char *path, FhProblems *problems);
 
+/* The values a job bundle directory @dir gives (its parameter_values
+ * file; empty for a template or a bundle without one), name → text, a
+ * render manager's ("deadline:...") left out.  Problems in @problems.
+ * (transfer full) */
+GHashTable *fh_oj_submission_bundle_values (const char *dir, FhProblems *problems);
+
 G_END_DECLS
