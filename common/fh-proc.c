@@ -19,6 +19,82 @@ fh_proc_become_subreaper (void)
   return prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
 }
 
+/* Field 6 of /proc/PID/stat (the session) and the state, of @pid. */
+static gboolean
+read_session (pid_t pid, char *state, pid_t *sid)
+{
+  char path[64], buf[512];
+  FILE *f;
+  size_t n;
+  char *close_paren;
+  int ppid, pgrp, session;
+
+  snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+  if ((f = fopen (path, "re")) == NULL)
+    return FALSE;
+  n = fread (buf, 1, sizeof buf - 1, f);
+  fclose (f);
+  buf[n] = '\0';
+  if ((close_paren = strrchr (buf, ')')) == NULL ||
+      sscanf (close_paren + 1, " %c %d %d %d", state, &ppid, &pgrp, &session) != 4)
+    return FALSE;
+  *sid = session;
+  return TRUE;
+}
+
+/* The zombies among the children listed in @path (a task's "children"). */
+static guint
+reap_listed (const char *path, pid_t our_sid)
+{
+  char buf[4096];
+  FILE *f = fopen (path, "re");
+  size_t n;
+  guint reaped = 0;
+  char *p, *end;
+
+  if (f == NULL)
+    return 0;
+  n = fread (buf, 1, sizeof buf - 1, f);
+  fclose (f);
+  buf[n] = '\0';
+  for (p = buf; *p != '\0'; p = end)
+    {
+      long pid = strtol (p, &end, 10);
+      char state;
+      pid_t sid;
+      if (end == p)
+        break;
+      /* Born in another session than ours and not its leader: not a child
+       * we spawned (ours keep our session or lead their own), an orphan. */
+      if (pid > 0 && read_session ((pid_t) pid, &state, &sid) && state == 'Z' && sid != our_sid && sid != pid &&
+          waitpid ((pid_t) pid, NULL, WNOHANG) == pid)
+        reaped++;
+    }
+  return reaped;
+}
+
+guint
+fh_proc_reap_orphans (void)
+{
+  DIR *d = opendir ("/proc/self/task");
+  struct dirent *e;
+  pid_t our_sid = getsid (0);
+  guint reaped = 0;
+
+  if (d == NULL)
+    return 0;
+  while ((e = readdir (d)) != NULL)
+    {
+      char path[300];
+      if (e->d_name[0] == '.')
+        continue;
+      snprintf (path, sizeof path, "/proc/self/task/%s/children", e->d_name);
+      reaped += reap_listed (path, our_sid);
+    }
+  closedir (d);
+  return reaped;
+}
+
 void
 fh_proc_child_setup (pid_t parent, int death_signal)
 {

@@ -17,6 +17,14 @@ G_BEGIN_DECLS
  * descendants are re-parented to it instead of to init. */
 gboolean fh_proc_become_subreaper (void);
 
+/* A subreaper's orphans, reaped as they die: zombie children born in a
+ * session other than ours that do not lead it — never a child this
+ * process spawned itself (those keep its session or lead their own), so
+ * no GLib child watch loses its status.  Without it an orphan that exited
+ * (an OpenJD action's background server) would look alive to `kill -0`
+ * until the job ends.  Returns how many. */
+guint fh_proc_reap_orphans (void);
+
 /* For a child between fork and exec (async-signal-safe): no signal
  * blocked, SIGPIPE back to its default, @death_signal when @parent (the
  * forking process) dies — and exit 127 at once if it died already. */

@@ -14,6 +14,7 @@ Usage: test-openjd-farm.py BUILD_DIR
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -308,6 +309,40 @@ def a_worker_killed_mid_task_loses_nothing_on_slurm():
     taken_over = [r for r in rs if r["attempts"] > 1]
     assert taken_over, rs
     return "%s taken over after %s was killed" % (taken_over[0]["name"], victim["worker"])
+
+
+@test
+def the_blender_example_renders_then_encodes():
+    if not shutil.which("blender") or not shutil.which("ffmpeg"):
+        return "SKIP the example needs blender and ffmpeg (.ci/run installs them)"
+    example = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", "openjd", "blender")
+    tag = "blender" + marker().replace(".", "")
+    jobdir, out = os.path.join(TMP, tag), os.path.join(TMP, tag + "-out")
+    slurm = have_slurm()
+    r = farmhand("submit", "--slurm" if slurm else "--prepare", example, "--jobdir", jobdir, "--workers", "2",
+                 "--job-param", "Frames=1-6", "--job-param", "OutputDir=" + out)
+    assert r.returncode == 0, r.stdout
+    with cancelled_on_failure(jobdir):
+        if slurm:
+            assert await_slurm_end(jobdir, 300), status(jobdir)
+        else:
+            for w in start_workers(jobdir, 2):
+                w.communicate(timeout=300)
+    code, st = status(jobdir)
+    assert code == 0, st
+    assert sorted(os.listdir(out)) == ["frame_%04d.png" % f for f in range(1, 7)] + ["movie.mp4"], os.listdir(out)
+    assert os.path.getsize(os.path.join(out, "movie.mp4")) > 1000
+    # One Blender per Session: each worker that rendered started one, and
+    # every frame it rendered came from that one process.
+    logs = ""
+    for name in os.listdir(os.path.join(jobdir, "logs")):
+        with open(os.path.join(jobdir, "logs", name), errors="replace") as f:
+            logs += f.read()
+    servers = set(re.findall(r"render server ready: Blender pid (\d+)", logs))
+    renderers = set(re.findall(r"rendered frame \d+ in blender pid (\d+)", logs))
+    assert 1 <= len(servers) <= 2 and renderers == servers, (servers, renderers)
+    return "%d Blender%s for 6 frames (%s)" % (len(servers), "" if len(servers) == 1 else "s",
+                                              "Slurm" if slurm else "local workers")
 
 
 sys.exit(SUITE.main(cleanup=lambda: shutil.rmtree(TMP, ignore_errors=True)))

@@ -231,6 +231,26 @@ def the_examples_check_and_run():
     assert sorted(os.listdir(out)) == ["sh010.1-4.exr", "sh010.5-7.exr", "sh010.8-10.exr"], os.listdir(out)
     r = run(os.path.join(examples, "bundle"))
     assert r.returncode == 0 and "hello from a bundle #3" in r.stdout, r.stdout
+    r = subprocess.run([FARMHAND, "openjd", "check", os.path.join(examples, "blender")], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+@test
+def a_background_server_that_exits_is_not_left_a_zombie():
+    # The daemon pattern (a server started by onEnter, quit by onExit): once
+    # it exits, it is gone, not a zombie of farmhand's that `kill -0` sees.
+    tag = "zombie" + marker().replace(".", "")
+    pidfile = os.path.join(TMP, tag + ".pid")
+    t = write(tag + ".yaml",
+              "specificationVersion: jobtemplate-2023-09\nname: Z\njobEnvironments:\n- name: Server\n"
+              "  script:\n    actions:\n"
+              "      onEnter: {command: bash, args: ['-c', 'sleep 0.2 & echo $! > %s']}\n"
+              "      onExit: {command: bash, args: ['-c', 'for i in $(seq 100); do kill -0 $(cat %s) 2>/dev/null || exit 0;"
+              " sleep 0.1; done; echo still there; exit 1']}\n"
+              "steps:\n- name: S\n  script:\n    actions:\n      onRun: {command: bash, args: ['-c', 'sleep 1.5']}\n"
+              % (pidfile, pidfile))
+    r = run(t)
+    assert r.returncode == 0 and "still there" not in r.stdout, r.stdout
 
 
 def max_rss_kib(args):

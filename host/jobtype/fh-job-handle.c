@@ -4,6 +4,8 @@
 
 #include "fh-job-handle.h"
 
+#include "fh-proc.h"
+
 #include "fh-error.h"
 #include "fh-host-error.h"
 #include "fh-host-monitor.h"
@@ -369,6 +371,8 @@ on_tick (gpointer data)
 {
   FhJobHandle *self = data;
 
+  /* A host is its job's subreaper (fh_proc_become_subreaper()). */
+  fh_proc_reap_orphans ();
   if (self->funcs->tick != NULL)
     self->funcs->tick (self->user_data);
 }
