@@ -252,7 +252,8 @@ keep_openjd (OpenjdKeep *k, JsonObject *described, JsonObject *submitted, const 
       if ((b = file_bytes (env, error)) == NULL)
         return FALSE;
       keep_file (k, name, b);
-      json_array_add_string_element (env_paths, g_build_filename (jobdir, name, NULL));
+      g_autofree char *kept = g_build_filename (jobdir, name, NULL);
+      json_array_add_string_element (env_paths, kept);
     }
   for (guint i = 0; params != NULL && i < json_array_get_length (params); i++)
     {
@@ -264,7 +265,10 @@ keep_openjd (OpenjdKeep *k, JsonObject *described, JsonObject *submitted, const 
     g_autofree char *text = fh_json_object_to_string (values);
     keep_file (k, "openjd/parameters.json", g_bytes_new (text, strlen (text)));
   }
-  json_array_add_string_element (param_args, g_strconcat ("file://", jobdir, "/openjd/parameters.json", NULL));
+  {
+    g_autofree char *arg = g_strconcat ("file://", jobdir, "/openjd/parameters.json", NULL);
+    json_array_add_string_element (param_args, arg);
+  }
   if (rules != NULL)
     {
       g_autofree char *rpath = g_build_filename (jobdir, "openjd", "path_mapping.json", NULL);
@@ -276,7 +280,8 @@ keep_openjd (OpenjdKeep *k, JsonObject *described, JsonObject *submitted, const 
       else
         b = g_bytes_new (rules, strlen (rules));
       keep_file (k, "openjd/path_mapping.json", b);
-      json_object_set_string_member (k->options, "path_mapping_rules", g_strconcat ("file://", rpath, NULL));
+      g_autofree char *rarg = g_strconcat ("file://", rpath, NULL);
+      json_object_set_string_member (k->options, "path_mapping_rules", rarg);
     }
   json_object_set_string_member (k->options, "format", "openjd");
   json_object_set_array_member (k->options, "parameters", param_args);
