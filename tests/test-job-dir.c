@@ -242,6 +242,43 @@ test_fresh_in_order (Fixture *fx, gconstpointer data)
 }
 
 static void
+set_range (Worker *w, guint first, guint n)
+{
+  g_autoptr (GError) err = NULL;
+
+  g_assert_true (fh_claims_set_range (w->claims, first, n, &err));
+  g_assert_no_error (err);
+}
+
+/* A worker going back to a step's range must not take again what it took
+ * there: its claims are its own, but not new (a 10,000-task OpenJD job
+ * once ran three tasks twice so). */
+static void
+test_ranges_go_on (Fixture *fx, gconstpointer data)
+{
+  beat (fx, fx->a, "a", "working", 0, -1);
+  set_range (fx->a, 0, 3);
+  assert_claims (fx->a, 0, 1);
+  set_range (fx->a, 3, 2);
+  assert_claims (fx->a, 3, 1);
+  finish (fx->a, 3, 1, TRUE);
+  /* 0 is held, not finished: the next fresh one is 1. */
+  set_range (fx->a, 0, 3);
+  assert_claims (fx->a, 1, 1);
+  assert_claims (fx->a, 2, 1);
+  for (guint i = 0; i < 3; i++)
+    finish (fx->a, i, 1, TRUE);
+  assert_nothing (fx->a, FALSE);
+  set_range (fx->a, 3, 2);
+  assert_claims (fx->a, 4, 1);
+  finish (fx->a, 4, 1, TRUE);
+  assert_nothing (fx->a, FALSE);
+  set_range (fx->a, 0, 3);
+  assert_nothing (fx->a, FALSE);
+  g_assert_cmpuint (counts (fx).complete, ==, 5);
+}
+
+static void
 test_gallop_and_hole (Fixture *fx, gconstpointer data)
 {
   /* Items 0-99 claimed by someone else, but for 42 (a hole two racing
@@ -589,6 +626,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/job-dir/claim/fresh-in-order", test_fresh_in_order);
+  ADD ("/job-dir/claim/ranges-go-on-where-they-were", test_ranges_go_on);
   g_test_add ("/job-dir/claim/gallop-and-hole", Fixture, GUINT_TO_POINTER (1000), fixture_set_up,
               test_gallop_and_hole, fixture_tear_down);
   ADD ("/job-dir/take-over/live-claim-holds", test_live_claim_holds);

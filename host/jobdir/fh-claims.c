@@ -23,6 +23,8 @@ struct _FhClaims
   FhItemStates *states;   /* the ledgers as this worker last read them */
   guint first, end;       /* the items it claims from: [first, end) */
   guint cursor;           /* fresh items: below it, all have been tried */
+  GHashTable *cursors;    /* first + 1 → cursor of each range left: a
+                             range taken from again goes on where it was */
   gint64 last_sweep;      /* monotonic µs of the last look for take-overs */
   GHashTable *held;       /* item index + 1 → attempt: our claims in this
                              life without a result yet */
@@ -86,6 +88,7 @@ fh_claims_new (FhJobDir *dir, const char *worker, const char *instance, GError *
     return NULL;
   self->states = fh_item_states_new (ledgers, dir->n_items, FALSE);
   self->held = g_hash_table_new (NULL, NULL);
+  self->cursors = g_hash_table_new (NULL, NULL);
   self->last_sweep = g_get_monotonic_time ();
   return g_steal_pointer (&self);
 }
@@ -98,7 +101,10 @@ fh_claims_set_range (FhClaims *self, guint first, guint n, GError **error)
     return TRUE;
   if (!open_hint (self, first, first + n, error))
     return FALSE;
-  self->first = self->cursor = first;
+  g_hash_table_insert (self->cursors, GUINT_TO_POINTER (self->first + 1), GUINT_TO_POINTER (self->cursor));
+  self->cursor = GPOINTER_TO_UINT (g_hash_table_lookup (self->cursors, GUINT_TO_POINTER (first + 1)));
+  self->cursor = MAX (self->cursor, first);
+  self->first = first;
   self->end = first + n;
   return TRUE;
 }
@@ -134,6 +140,7 @@ fh_claims_free (FhClaims *self)
   g_clear_pointer (&self->ledger, fh_ledger_free);
   g_clear_pointer (&self->states, fh_item_states_free);
   g_clear_pointer (&self->held, g_hash_table_unref);
+  g_clear_pointer (&self->cursors, g_hash_table_unref);
   if (self->hint_fd >= 0)
     close (self->hint_fd);
   g_free (self->worker);
@@ -202,8 +209,17 @@ try_claim (FhClaims *self, guint index, guint attempt, GError **error)
 
   for (;;)
     {
-      if (link (self->identity, path) == 0 || (errno == EEXIST && is_ours (self, path)))
+      if (link (self->identity, path) == 0)
         break;
+      /* Ours, and not one we already run or ran: the lost reply's. */
+      if (errno == EEXIST && is_ours (self, path))
+        {
+          if (g_hash_table_contains (self->held, GUINT_TO_POINTER (index + 1)))
+            return CLAIM_TAKEN;
+          if (fh_item_states_get (self->states, index) != FH_ITEM_PENDING)
+            return CLAIM_NONE;
+          break;
+        }
       if (errno == EEXIST)
         return CLAIM_TAKEN;
       /* ext4 allows 65,000 links to a file: a new identity file. */
