@@ -57,6 +57,10 @@ with tempfile.TemporaryDirectory() as tmp:
     ls = r.get("log_scan_MBps", {})
     check("log_scan_MBps", all(number(ls.get(k)) for k in ("farmhand", "farmhand_preset", "grep_E", "grep_E_C_locale", "pipe_limit")), ls)
     check("workers", number(r.get("workers", {}).get("items_per_s")), r.get("workers"))
+    of = r.get("openjd_farm") or {}
+    check("openjd_farm", all(number(of.get(k, {}).get("tasks_per_s")) for k in ("openjd", "farmhand_true", "farmhand_noop"))
+          and number(of.get("x_true")) and isinstance(of.get("openjd", {}).get("step_gap_s"), (int, float))
+          and ("skipped" in of.get("slurm", {}) or isinstance(of.get("slurm", {}).get("step_gap_s"), (int, float))), of)
     rss = r.get("peak_rss_mb", {})
     check("peak_rss_mb", any(k.endswith("_log") and number(v) for k, v in rss.items()), rss)
     if shutil.which("chromium"):
