@@ -83,3 +83,16 @@ fh_json_take_string (JsonObject *o, const char *member, char *value)
   json_object_set_string_member (o, member, value);
   g_free (value);
 }
+
+void
+fh_json_set_strv (JsonObject *o, const char *member, const char *const *v)
+{
+  JsonArray *a;
+
+  if (v == NULL)
+    return;
+  a = json_array_new ();
+  for (guint i = 0; v[i] != NULL; i++)
+    json_array_add_string_element (a, v[i]);
+  json_object_set_array_member (o, member, a);
+}

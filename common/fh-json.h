@@ -22,4 +22,8 @@ char *fh_json_object_to_string (JsonObject *o);
  * for members built with g_strdup_printf() and the like. */
 void fh_json_take_string (JsonObject *o, const char *member, char *value);
 
+/* Sets @member of @o to an array of the strings of @v (copied); nothing
+ * when @v is NULL. */
+void fh_json_set_strv (JsonObject *o, const char *member, const char *const *v);
+
 G_END_DECLS

@@ -116,19 +116,6 @@ run_args_clear (RunArgs *a)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunArgs, run_args_clear)
 
-static void
-add_strv (JsonObject *o, const char *name, char **v)
-{
-  JsonArray *a;
-
-  if (v == NULL)
-    return;
-  a = json_array_new ();
-  for (guint i = 0; v[i] != NULL; i++)
-    json_array_add_string_element (a, v[i]);
-  json_object_set_array_member (o, name, a);
-}
-
 static char *
 open_options (const RunArgs *a)
 {
@@ -136,11 +123,11 @@ open_options (const RunArgs *a)
                                                            (const char *const *) a->environments, a->path_mapping);
 
   json_object_set_string_member (o, "format", "openjd");
-  add_strv (o, "retries", a->retries);
+  fh_json_set_strv (o, "retries", (const char *const *) a->retries);
   if (a->step != NULL)
     {
       char *steps[] = { a->step, NULL };
-      add_strv (o, "steps", steps);
+      fh_json_set_strv (o, "steps", (const char *const *) steps);
     }
   if (a->log_preset != NULL)
     json_object_set_string_member (o, "log_preset", a->log_preset);

@@ -392,19 +392,6 @@ fh_job_submit_resume (FhJobDir *dir, guint *remaining, GError **error)
 }
 
 
-static void
-add_strv (JsonObject *o, const char *name, const char *const *v)
-{
-  JsonArray *a;
-
-  if (v == NULL)
-    return;
-  a = json_array_new ();
-  for (guint i = 0; v[i] != NULL; i++)
-    json_array_add_string_element (a, v[i]);
-  json_object_set_array_member (o, name, a);
-}
-
 JsonObject *
 fh_job_submit_openjd_options (const char *const *parameters, const char *const *environments,
                               const char *path_mapping_rules)
@@ -413,8 +400,8 @@ fh_job_submit_openjd_options (const char *const *parameters, const char *const *
   g_autofree char *cwd = g_get_current_dir ();
 
   json_object_set_string_member (o, "cwd", cwd);
-  add_strv (o, "parameters", parameters);
-  add_strv (o, "environments", environments);
+  fh_json_set_strv (o, "parameters", parameters);
+  fh_json_set_strv (o, "environments", environments);
   if (path_mapping_rules != NULL)
     json_object_set_string_member (o, "path_mapping_rules", path_mapping_rules);
   return o;
