@@ -142,8 +142,12 @@ def per_line_text():
     assert code == 1, (code, err)
     for want in ("     1  progress 0.5 [rule cycles-samples]", "     2  output [rule saved] -> /tmp/x.0001.png",
                  "     3  error [missing_input, rule blend-unreadable]",
-                 "verdict: failed (missing_input): the .blend file could not be read"):
+                 "verdict: failed (missing_input): Error: Cannot read file \"/x.blend\""):
         assert want in out, "missing %r in:\n%s" % (want, out)
+    # A reason names what the line names: a texture is not the scene.
+    code, out, err = log_test("--preset", "blender", "-", data=b"Error: Cannot read file \"/tex/wood-5521.png\"\n")
+    assert code == 1 and "error [missing_input, rule file-unreadable]" in out, out
+    assert "verdict: failed (missing_input): Error: Cannot read file \"/tex/wood-5521.png\"" in out, out
 
 
 def job_patterns_over_preset():
@@ -152,13 +156,14 @@ def job_patterns_over_preset():
     with open(job, "w") as f:
         json.dump({"name": "lp-job", "agenda": {"items": [{"name": "a", "command": ":"}]},
                    "log": {"preset": "blender", "errors": ["^STUDIO-FAIL-7731"],
-                           "disable": ["blend-unreadable"]}}, f)
+                           "disable": ["blend-unreadable", "file-unreadable", "common/cannot-read"]}}, f)
     data = b"STUDIO-FAIL-7731 pipeline check\nError: Cannot read file \"/x.blend\"\n"
     code, out, err = log_test("--job", job, "--json", "-", data=data)
     result = json.loads(out)
     assert code == 1, (code, err)
     errors = result["errors"]
-    # line 1: the job's pattern (no rule); line 2: the generic rule, not the disabled one
+    # line 1: the job's pattern (no rule); line 2: the generic rule, not the disabled ones
+    # (an included rule by its origin's name: common/cannot-read)
     assert [e["line"] for e in errors] == [1, 2], errors
     assert "rule" not in errors[0], errors[0]
     assert errors[1]["rule"] == "error", errors[1]

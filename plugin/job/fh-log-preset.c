@@ -3,6 +3,8 @@
 
 #include "fh-log-preset.h"
 
+#include <string.h>
+
 #include "fh-error.h"
 #include "fh-executor-dir.h"
 #include "fh-job-error.h"
@@ -117,6 +119,8 @@ parse_rule (const char *source, JsonNode *node, guint index, GHashTable *names, 
     return null_after (bad (error, source, path, "needs a \"name\""));
   g_free (path);
   path = g_strdup_printf ("rules[%u] (%s)", index, name);
+  if (strchr (name, '/') != NULL)
+    return null_after (bad (error, source, path, "a rule's name cannot hold '/': PRESET/RULE names included rules"));
   if (g_hash_table_contains (names, name))
     return null_after (bad (error, source, path, "a second rule named '%s'", name));
   for (int c = 0; c < FH_LOG_N_CATEGORIES; c++)
@@ -266,8 +270,11 @@ static GHashTable *cache;   /* name -> FhLogPreset* */
 
 static FhLogPreset *find_locked (const char *name, guint depth, GError **error);
 
-/* @included's rules, after @self's own, named "INCLUDED/RULE" (so a job
- * can switch one off). */
+/* @included's rules, after @self's own, named "ORIGIN/RULE" by the preset
+ * that has them (so a job can switch one off by one name wherever it came
+ * from).  A rule included twice (the common base, through arnold and
+ * redshift) is kept once, at its last place: a shared base stays after
+ * every specific rule, which must see a line first. */
 static void
 append_rules (FhLogPreset *self, FhLogPreset *included)
 {
@@ -275,9 +282,16 @@ append_rules (FhLogPreset *self, FhLogPreset *included)
     {
       const FhLogRule *r = g_ptr_array_index (included->rules, i);
       FhLogRule *copy = g_new0 (FhLogRule, 1);
+      char *name = strchr (r->name, '/') ? g_strdup (r->name) : g_strdup_printf ("%s/%s", included->name, r->name);
 
+      for (guint j = 0; j < self->rules->len; j++)
+        if (g_str_equal (((FhLogRule *) g_ptr_array_index (self->rules, j))->name, name))
+          {
+            g_ptr_array_remove_index (self->rules, j);
+            break;
+          }
       *copy = (FhLogRule) {
-        .name = g_strdup_printf ("%s/%s", included->name, r->name), .category = r->category,
+        .name = name, .category = r->category,
         .pattern = g_strdup (r->pattern), .failure = r->failure, .reason = g_strdup (r->reason),
         .continuation = g_strdup (r->continuation),
       };

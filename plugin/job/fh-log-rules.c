@@ -155,6 +155,13 @@ fh_log_rules_scan (FhLogRules *self, const char *line, gsize len, FhLogHit *hit)
   if (!hit->continuation && hit->rule[FH_LOG_ERRORS] != NULL &&
       (self->continuation = g_hash_table_lookup (self->continuations, hit->rule[FH_LOG_ERRORS])) != NULL)
     self->continuing = hit->rule[FH_LOG_ERRORS];
+  /* "WARNING | render aborted": what the line means beats the level it
+   * is said at; a preset's warning rule does not count it twice. */
+  if (FH_LOG_HIT (hit, FH_LOG_ERRORS) && FH_LOG_HIT (hit, FH_LOG_WARNINGS) && hit->rule[FH_LOG_WARNINGS] != NULL)
+    {
+      hit->categories &= ~(1u << FH_LOG_WARNINGS);
+      hit->rule[FH_LOG_WARNINGS] = NULL;
+    }
   return hit->categories != 0 || hit->openjd_fail || hit->openjd_status || hit->continuation;
 }
 

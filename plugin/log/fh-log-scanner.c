@@ -529,6 +529,10 @@ parse_number (const char *s, gsize len)
     return -1;
   memcpy (buf, s, len);
   buf[len] = '\0';
+  /* "45,5": a decimal comma, as applications print in some locales. */
+  for (i = 0; i < len; i++)
+    if (buf[i] == ',')
+      buf[i] = '.';
   return g_ascii_strtod (buf, NULL);
 }
 

@@ -160,8 +160,11 @@ note_error_class (FhItemReport *self, const FhLogRule *rule, const char *line, g
     self->log_reason_base = g_strdup (rule->reason);
 }
 
-/* A traceback's last unindented line says what it was ("KeyError: 'x'"):
- * the reason is the rule's and that. */
+/* A traceback's first unindented line after its frames says what it was
+ * ("KeyError: 'x'"): the reason is the rule's and that.  @line is inside
+ * its wrappers; blank lines (a wrapper's empty line) say nothing, and what
+ * follows the exception line (Blender's "Error: Python script failed")
+ * does not replace it. */
 static void
 complete_reason (FhItemReport *self, const char *line, gsize len)
 {
@@ -170,8 +173,11 @@ complete_reason (FhItemReport *self, const char *line, gsize len)
   if (self->log_reason_base == NULL || len == 0 || line[0] == ' ' || line[0] == '\t')
     return;
   what = one_line (line, len);
+  if (*what == '\0')
+    return;
   g_free (self->log_reason);
   self->log_reason = g_strdup_printf ("%s: %s", self->log_reason_base, what);
+  g_clear_pointer (&self->log_reason_base, g_free);
 }
 
 /* A line that continues the error before it (a traceback): part of that
@@ -237,7 +243,7 @@ fh_item_report_line (FhItemReport *self, const char *line, gsize len, const FhLo
           self->first_error_rule = hit->rule[FH_LOG_ERRORS];
         }
       self->last_error_kept = keep_line (self->error_lines, self->job->log_max_lines, line, len);
-      note_error_class (self, hit->rule[FH_LOG_ERRORS], line, len);
+      note_error_class (self, hit->rule[FH_LOG_ERRORS], line + hit->body_start, len - hit->body_start);
     }
   if (FH_LOG_HIT (hit, FH_LOG_FRAME_DONE))
     g_array_append_val (self->frames_done, hit->done_frame);
