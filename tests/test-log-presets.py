@@ -192,6 +192,39 @@ def includes_are_named():
     assert result["errors"][0]["rule"] == "arnold/license", result["errors"]
 
 
+def common_base():
+    """The base every preset includes: what a line means, in any voice,
+    not the level it is said at; decoys that are not errors."""
+    cases = [
+        (b"Process exited with status 0x00000000\n", "complete", None),
+        (b"Render exited with code: 0\n", "complete", None),
+        (b"mayabatch exited with status 3\n", "failed", "error"),
+        (b"Nuke exited with code -11\n", "failed", "error"),
+        (b"WARNING: rendering aborted due to earlier errors\n", "failed", "error"),
+        (b"ALSA lib conf.c:4528:(_snd_config_evaluate) function snd_func_card_driver returned error: "
+         b"No such file or directory\n", "complete", None),
+        (b"ERROR: pip's dependency resolver does not currently take into account all the packages\n",
+         "complete", None),
+        (b"ERROR:root:scene export failed\n", "failed", "error"),
+        (b"[ERROR] Could not open file /proj/cache/sim.0001.vdb\n", "failed", "missing_input"),
+        (b"FATAL ERROR: texture /proj/tex/wood.tx not found\n", "failed", "missing_input"),
+    ]
+    for data, verdict, cls in cases:
+        for preset in ("common", "arnold", "ffmpeg"):
+            r = scan(preset, data)
+            assert (r["verdict"], r.get("class")) == (verdict, cls), (preset, data, r)
+    # A line that is both a warning and an error is an error only.
+    r = scan("arnold", b"00:00:02   121MB WARNING | render aborted\n")
+    assert [e["line"] for e in r["errors"]] == [1] and r["warnings"] == [], r
+    # A studio switches a base rule off by its name.
+    job = os.path.join(TMP, "nobase.json")
+    with open(job, "w") as f:
+        json.dump({"name": "lp-nobase", "agenda": {"items": [{"name": "a", "command": ":"}]},
+                   "log": {"preset": "ffmpeg", "disable": ["common/error-line"]}}, f)
+    code, out, err = log_test("--job", job, "--json", "-", data=b"ERROR: harmless studio notice\n")
+    assert code == 0 and json.loads(out)["errors"] == [], (code, out, err)
+
+
 def bad_presets():
     d = os.path.join(TMP, "presets")
     os.makedirs(d, exist_ok=True)
@@ -238,7 +271,7 @@ def usage_errors():
 def main():
     fixture_tests()
     for fn in (every_class_has_a_fixture, per_line_text, job_patterns_over_preset, secrets_masked,
-               includes_are_named, bad_presets, usage_errors):
+               includes_are_named, common_base, bad_presets, usage_errors):
         SUITE.test(fn)
     return SUITE.main(cleanup=lambda: shutil.rmtree(TMP, ignore_errors=True))
 
