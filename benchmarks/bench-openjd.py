@@ -10,6 +10,11 @@ unchanged"), side by side in one run:
                    as openjd-sessions runs an action (Python's subprocess,
                    as openjd-sessions uses it).  Goal: <= 1.2x the floor for
                    argv actions.
+  simple_bash_ms   what farmhand's persistent executor would save for
+                   simple actions: a step of N `bash:` simple actions
+                   (`true`; a bash and an embedded script file per task, as
+                   the specification runs them) per task, beside a farmhand
+                   job of N items of `true` in one persistent shell
   check_ms         `farmhand openjd check` of a template of N steps
   create           `farmhand openjd summary` of a job whose step is a
                    combination of three parameters with M tasks: time and
@@ -75,6 +80,32 @@ def farmhand_per_task(farmhand, tmp, tasks, argv):
     return (full - one) / (tasks - 1) * 1000
 
 
+def bash_step_template(path, tasks):
+    with open(path, "w") as f:
+        f.write("specificationVersion: jobtemplate-2023-09\nextensions: [FEATURE_BUNDLE_1]\nname: Bench\n"
+                "steps:\n- name: S\n  parameterSpace:\n    taskParameterDefinitions:\n"
+                "    - {name: F, type: INT, range: '1-%d'}\n  bash: {script: 'true'}\n" % tasks)
+
+
+def simple_per_task(farmhand, tmp, tasks):
+    """Per task, a `bash:` simple action under `farmhand openjd run`, and
+    per item, the same command in farmhand's persistent shell (a job run
+    by `farmhand run`): each less its 1-task run."""
+    per = {}
+    for key, make, argv in (("openjd_bash", bash_step_template, ["openjd", "run", "--plain", "--quiet"]),
+                            ("persistent_shell", persistent_job, ["run", "--plain", "--quiet"])):
+        full, one = os.path.join(tmp, key + "-n"), os.path.join(tmp, key + "-1")
+        make(full, tasks)
+        make(one, 1)
+        per[key] = (timed([farmhand] + argv + [full], tmp) - timed([farmhand] + argv + [one], tmp)) / (tasks - 1) * 1000
+    return per
+
+
+def persistent_job(path, tasks):
+    with open(path, "w") as f:
+        json.dump({"name": "bench", "agenda": {"frames": "1-%d" % tasks, "command": "true"}}, f)
+
+
 def check_template(path, steps):
     with open(path, "w") as f:
         f.write("specificationVersion: jobtemplate-2023-09\nname: Many\n"
@@ -120,6 +151,11 @@ def main():
             floor, ours = statistics.median(fl), statistics.median(fh)
             out["per_task_ms"][name] = {"tasks": n, "floor": round(floor, 3), "farmhand": round(ours, 3),
                                         "x_floor": round(ours / floor, 2)}
+        runs = [simple_per_task(farmhand, tmp, args.tasks) for _ in range(args.rounds)]
+        sb = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        out["simple_bash_ms"] = {"tasks": args.tasks, "openjd_bash": round(sb["openjd_bash"], 3),
+                                 "persistent_shell": round(sb["persistent_shell"], 3),
+                                 "saved_x": round(sb["openjd_bash"] / sb["persistent_shell"], 1)}
         template = os.path.join(tmp, "steps.yaml")
         check_template(template, args.steps)
         checks = [timed([farmhand, "openjd", "check", template], tmp) for _ in range(args.rounds)]
