@@ -10,6 +10,7 @@ BUILD_DIR/screenshots.  TAP."""
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -47,6 +48,10 @@ def the_form_renders_the_schema():
     assert PAGE.wait_for("document.querySelectorAll('#form-fields .field').length > 10"), "no form"
     # The token left the address bar.
     assert "token" not in PAGE.eval("location.href")
+    # The footer says which farmhand serves the page (its Server header).
+    version = subprocess.run([FARMHAND, "--version"], stdout=subprocess.PIPE, text=True).stdout.split()[1]
+    assert PAGE.wait_for("document.getElementById('footer').textContent === 'farmhand %s'" % version), \
+        PAGE.eval("document.getElementById('footer').textContent")
     with open(os.path.join(SOURCE, "schemas", "job.schema.json")) as f:
         schema = json.load(f)
     keys = set(PAGE.eval("[...document.querySelectorAll('#form-fields code.key')].map(e => e.textContent)"))

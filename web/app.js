@@ -35,10 +35,19 @@ class ApiError extends Error {
 async function api(path, options = {}) {
   const headers = { Authorization: `Bearer ${token}`, ...(options.headers || {}) };
   const res = await fetch(path, { ...options, headers });
+  showVersion(res.headers.get('Server'));
   let body = null;
   try { body = await res.json(); } catch { body = null; }
   if (!res.ok) throw new ApiError(res.status, body);
   return body;
+}
+
+// The server says which farmhand it is ("farmhand/0.1.0"): the footer says it.
+function showVersion(server) {
+  const footer = $('footer');
+  if (footer && server && server.startsWith('farmhand/') && !footer.textContent) {
+    footer.textContent = `farmhand ${server.slice('farmhand/'.length)}`;
+  }
 }
 
 function notice(text) {

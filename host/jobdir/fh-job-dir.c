@@ -199,6 +199,8 @@ write_meta (FhJobDir *self, GError **error)
   g_autofree char *path = fh_job_dir_child (self, "meta.json");
 
   json_object_set_int_member (o, "farmhand_job_dir", FH_JOB_DIR_FORMAT_VERSION);
+  /* Which farmhand laid it out: a result says what made it. */
+  json_object_set_string_member (o, "farmhand_version", FH_VERSION);
   json_object_set_string_member (o, "name", self->name);
   json_object_set_string_member (o, "source", self->source);
   json_object_set_string_member (o, "source_dir", self->source_dir);
