@@ -254,7 +254,7 @@ test_failure_classes (Fixture *fx, gconstpointer data)
   g_autoptr (GPtrArray) results = fh_test_read_results (fx->results);
   static const struct { const char *cls; const char *reason; gint64 attempts; } want[] = {
     { "gpu", "Error: CUDA error: Launch failed in cuCtxSynchronize()", 2 },
-    { "missing_input", "the .blend file could not be read", 1 },
+    { "missing_input", "Error: Cannot read file \"/x.blend\": No such file", 1 },
     { "crash", "the command was killed by SIGSEGV (status 139)", 2 },
     { "exit_code", "the command exited with status 3", 2 },
     { "timeout", "timeout after 2 s*", 1 },
@@ -277,7 +277,8 @@ test_failure_classes (Fixture *fx, gconstpointer data)
     }
   g_assert_cmpstr (fh_test_result_field (results, 6, "status"), ==, "complete");
   /* What a wrangler sees. */
-  g_assert_nonnull (strstr (r.out, "missing_input: the .blend file could not be read"));
+  /* What a wrangler sees: the line, which names the file. */
+  g_assert_nonnull (strstr (r.out, "missing_input: Error: Cannot read file \"/x.blend\": No such file"));
   fh_test_run_clear (&r);
 }
 
