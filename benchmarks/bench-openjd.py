@@ -155,7 +155,9 @@ def main():
         sb = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
         out["simple_bash_ms"] = {"tasks": args.tasks, "openjd_bash": round(sb["openjd_bash"], 3),
                                  "persistent_shell": round(sb["persistent_shell"], 3),
-                                 "saved_x": round(sb["openjd_bash"] / sb["persistent_shell"], 1)}
+                                 # 0: not measurable (tiny counts: the difference of two runs)
+                                 "saved_x": round(sb["openjd_bash"] / sb["persistent_shell"], 1)
+                                 if sb["persistent_shell"] > 0 else 0.0}
         template = os.path.join(tmp, "steps.yaml")
         check_template(template, args.steps)
         checks = [timed([farmhand, "openjd", "check", template], tmp) for _ in range(args.rounds)]
