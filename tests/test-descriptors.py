@@ -44,9 +44,16 @@ def check_flat(record):
     n = counts(record)
     assert len(n) >= ITEMS, len(n)
     # After the first few items (the log, the results file opened) the
-    # count never moves.
-    assert max(n[10:]) <= n[10], (n[:12], max(n[10:]))
-    return "%d descriptors at item 10, %d at most after, %d at the end" % (n[10], max(n[10:]), n[-1])
+    # count never moves, but for a sample that caught the host writing a
+    # file at that moment (a worker's heartbeat thread renames a temporary
+    # file into place every few seconds): such a spike is alone, the next
+    # sample is back.  A leak stays.
+    base = n[10]
+    spikes = [i for i in range(10, len(n)) if n[i] > base]
+    assert all(i + 1 < len(n) and n[i + 1] <= base for i in spikes), (n[:12], [(i, n[i]) for i in spikes])
+    assert len(spikes) <= len(n) // 50 and n[-1] <= base, (base, n[-1], len(spikes))
+    return "%d descriptors at item 10, %d at the end, %d passing spike%s" % (base, n[-1], len(spikes),
+                                                                            "" if len(spikes) == 1 else "s")
 
 
 @test
