@@ -19,12 +19,7 @@ bl_info = {
     "category": "Render",
 }
 
-if "bpy" in locals():
-    import importlib
-    for _module in (checks, job, client, ui):  # noqa: F821 - reloaded by F8/script reload
-        importlib.reload(_module)
-else:
-    from . import checks, job, client, ui
+from . import ui
 
 
 def register():
