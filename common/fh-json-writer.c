@@ -56,6 +56,23 @@ append_string (GString *out, const char *s)
   g_string_append_c (out, '"');
 }
 
+/* Decimal digits without printf: a result's index, frames and attempts
+ * are written for every item, and printf's machinery was most of it. */
+static void
+append_int (GString *out, gint64 v)
+{
+  char buf[24];
+  char *p = buf + sizeof buf;
+  guint64 u = v < 0 ? -(guint64) v : (guint64) v;
+
+  do
+    *--p = (char) ('0' + u % 10);
+  while ((u /= 10) != 0);
+  if (v < 0)
+    *--p = '-';
+  g_string_append_len (out, p, buf + sizeof buf - p);
+}
+
 static void
 append_value (GString *out, JsonNode *node)
 {
@@ -76,7 +93,7 @@ append_value (GString *out, JsonNode *node)
         g_string_append (out, fh_json_writer_format_double (buf, json_node_get_double (node)));
       break;
     default:
-      g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+      append_int (out, json_node_get_int (node));
       break;
     }
 }

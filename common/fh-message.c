@@ -70,6 +70,7 @@ fh_message_new (FhMessageType type)
   FhMessage *msg = g_new0 (FhMessage, 1);
 
   msg->type = type;
+  msg->item_index = -1;
   return msg;
 }
 
@@ -151,6 +152,8 @@ fh_message_free (FhMessage *msg)
   g_free (msg->host);
   g_free (msg->command);
   g_clear_pointer (&msg->item, json_object_unref);
+  g_free (msg->item_name);
+  g_clear_pointer (&msg->item_frames, g_array_unref);
   g_free (msg->traceback);
   g_free (msg->text);
   g_strfreev (msg->env);
@@ -267,7 +270,8 @@ parse_hello (const Reader *r, FhMessage *msg, GError **error)
          read_string (r, "kind", TRUE, &msg->kind, error) &&
          read_string (r, "token", FALSE, &msg->token, error) &&
          read_string (r, "user", FALSE, &msg->user, error) &&
-         read_string (r, "host", FALSE, &msg->host, error);
+         read_string (r, "host", FALSE, &msg->host, error) &&
+         read_int (r, "compact", FALSE, 0, G_MAXINT32, &msg->compact, error);
 }
 
 static gboolean
@@ -395,8 +399,18 @@ parse_object (const char *payload, gsize len, GError **error)
   return o;
 }
 
+static FhMessage *parse_json (const char *payload, gsize len, GError **error);
+
 FhMessage *
 fh_message_parse (const char *payload, gsize len, GError **error)
+{
+  if (fh_message_payload_is_compact (payload, len))
+    return fh_message_parse_compact (payload, len, error);
+  return parse_json (payload, len, error);
+}
+
+static FhMessage *
+parse_json (const char *payload, gsize len, GError **error)
 {
   g_autoptr (JsonObject) obj = parse_object (payload, len, error);
   g_autoptr (FhMessage) msg = NULL;
@@ -462,6 +476,26 @@ build_channel (JsonObject *o, const FhMessage *msg)
   json_object_set_int_member (o, "heartbeat_s", msg->heartbeat_s);
 }
 
+/* A compact command's item as JSON. (transfer full) */
+static JsonObject *
+item_from_fields (const FhMessage *msg)
+{
+  JsonObject *item = json_object_new ();
+
+  if (msg->item_index >= 0)
+    json_object_set_int_member (item, "index", msg->item_index);
+  if (msg->item_name != NULL)
+    json_object_set_string_member (item, "name", msg->item_name);
+  if (msg->item_frames != NULL)
+    {
+      JsonArray *a = json_array_sized_new (msg->item_frames->len);
+      for (guint i = 0; i < msg->item_frames->len; i++)
+        json_array_add_int_element (a, g_array_index (msg->item_frames, gint64, i));
+      json_object_set_array_member (item, "frames", a);
+    }
+  return item;
+}
+
 static void
 build_members (JsonObject *o, const FhMessage *msg)
 {
@@ -478,6 +512,8 @@ build_members (JsonObject *o, const FhMessage *msg)
         json_object_set_string_member (o, "user", msg->user);
       if (msg->host != NULL)
         json_object_set_string_member (o, "host", msg->host);
+      if (msg->compact > 0)
+        json_object_set_int_member (o, "compact", msg->compact);
       break;
     case FH_MESSAGE_COMMAND:
       set_seq (o, msg);
@@ -485,6 +521,8 @@ build_members (JsonObject *o, const FhMessage *msg)
       json_object_set_string_member (o, "command", msg->command ? msg->command : "");
       if (msg->item != NULL)
         json_object_set_object_member (o, "item", json_object_ref (msg->item));
+      else if (msg->has_item)
+        json_object_set_object_member (o, "item", item_from_fields (msg));
       else
         json_object_set_null_member (o, "item");
       break;
@@ -546,7 +584,10 @@ gboolean
 fh_message_append_frame (const FhMessage *msg, GByteArray *out, GError **error)
 {
   gsize len = 0;
-  g_autofree char *json = fh_message_to_json (msg, &len);
+  g_autofree char *json = NULL;
 
+  if (msg->compact && fh_message_can_be_compact (msg))
+    return fh_message_append_compact_frame (msg, out, error);
+  json = fh_message_to_json (msg, &len);
   return fh_wire_append_frame (out, json, len, error);
 }

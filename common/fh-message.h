@@ -74,11 +74,22 @@ typedef struct
                           channel: the token to answer the sentinel with */
   gboolean echo;       /* the executor echoes commands into the log itself */
   char *user;          /* nullable: whom the executor runs as */
+  gint64 compact;      /* hello: the compact frames the executor reads
+                          (FH_WIRE_COMPACT_VERSION; 0: JSON only).
+                          command, result: this message travels, or
+                          travelled, as a compact frame (nonzero) */
   char *host;          /* nullable: where it runs */
   /* command */
   FhPhase phase;
   char *command;
   JsonObject *item;    /* nullable: the work item, for agenda commands */
+  /* command decoded from a compact frame: the item's fields instead of
+   * @item (which stays NULL).  has_item: there is an item; item_index -1
+   * when it has none; item_name nullable; item_frames: gint64, nullable */
+  gboolean has_item;
+  gint64 item_index;
+  char *item_name;
+  GArray *item_frames;
   /* result */
   gint status;         /* FH_STATUS_OK or FH_STATUS_FAILED */
   char *traceback;     /* required when status is FH_STATUS_FAILED */
@@ -127,12 +138,37 @@ void fh_message_free (FhMessage *msg);
  * (transfer full) */
 FhMessage *fh_message_parse (const char *payload, gsize len, GError **error);
 
-/* Serialises @msg to compact JSON.  (transfer full) */
+/* Serialises @msg to JSON (a compact frame's message too, for debugging
+ * output).  (transfer full) */
 char *fh_message_to_json (const FhMessage *msg, gsize *len);
 
-/* Serialises and frames @msg onto @out. */
+/* Serialises and frames @msg onto @out: as a compact frame when
+ * @msg->compact is set and fh_message_can_be_compact(), else as JSON. */
 gboolean fh_message_append_frame (const FhMessage *msg, GByteArray *out,
                                   GError **error);
+
+/* ---- compact frames (fh-message-compact.c, docs/protocol.md) ----------
+ * The two messages of every command — command and result — as fixed
+ * binary fields: an executor whose hello says "compact": 1 is sent
+ * commands this way and answers a compact command with a compact result.
+ * Everything else stays JSON. */
+
+/* Whether @msg has a compact form: a command (whose item, if any, holds
+ * only "index", "name" and "frames" of their JSON types) or a result. */
+gboolean fh_message_can_be_compact (const FhMessage *msg);
+
+/* Whether @payload is a compact frame's (its first byte says so; JSON
+ * payloads start with '{'). */
+gboolean fh_message_payload_is_compact (const char *payload, gsize len);
+
+/* Decodes a compact frame's payload, checking every field and that
+ * nothing follows the last.  Errors are FH_PROTOCOL_ERROR naming the
+ * field.  (transfer full) */
+FhMessage *fh_message_parse_compact (const char *payload, gsize len, GError **error);
+
+/* Frames @msg (fh_message_can_be_compact() must hold) onto @out. */
+gboolean fh_message_append_compact_frame (const FhMessage *msg, GByteArray *out,
+                                          GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhMessage, fh_message_free)
 

@@ -29,6 +29,23 @@ G_BEGIN_DECLS
  * channel frame's token, then speaks frames on stdout. */
 #define FH_CHANNEL_SENTINEL "FARMHAND-CHANNEL-1"
 
+/* Compact frames (docs/protocol.md "Compact frames"): a payload whose
+ * first byte is one of these tags is binary, big-endian; a JSON payload
+ * starts with '{'.  The version an executor announces in its hello's
+ * "compact" field. */
+#define FH_WIRE_COMPACT_VERSION 1
+#define FH_WIRE_COMPACT_COMMAND 0x01
+#define FH_WIRE_COMPACT_RESULT 0x02
+/* A compact result's flags byte. */
+#define FH_WIRE_RESULT_FAILED 0x01
+#define FH_WIRE_RESULT_HAS_CODE 0x02
+#define FH_WIRE_RESULT_FINAL 0x04
+/* A compact command's item flags byte. */
+#define FH_WIRE_ITEM_PRESENT 0x01
+#define FH_WIRE_ITEM_HAS_INDEX 0x02
+#define FH_WIRE_ITEM_HAS_NAME 0x04
+#define FH_WIRE_ITEM_HAS_FRAMES 0x08
+
 typedef struct _FhWireDecoder FhWireDecoder;
 
 /* (transfer full) */

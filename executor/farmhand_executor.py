@@ -46,6 +46,25 @@ SENTINEL = b"FARMHAND-CHANNEL-1"
 
 PROTOCOL = 1
 MAX_FRAME = 16 * 1024 * 1024
+# Compact frames (docs/protocol.md "Compact frames"): a command and its
+# result as binary fields, big-endian, told from JSON by the first byte.
+COMPACT_VERSION = 1
+COMPACT_COMMAND = 0x01
+COMPACT_RESULT = 0x02
+RESULT_FAILED = 0x01
+RESULT_HAS_CODE = 0x02
+RESULT_FINAL = 0x04
+ITEM_PRESENT = 0x01
+ITEM_HAS_INDEX = 0x02
+ITEM_HAS_NAME = 0x04
+ITEM_HAS_FRAMES = 0x08
+ITEM_ALL = ITEM_PRESENT | ITEM_HAS_INDEX | ITEM_HAS_NAME | ITEM_HAS_FRAMES
+U32 = struct.Struct(">I")
+I64 = struct.Struct(">q")
+PHASES = ("setup", "agenda", "teardown")
+COMMAND_HEAD = struct.Struct(">BBqI")       # tag, phase, seq, command length
+RESULT_FRAME = struct.Struct(">IBBqiII")    # frame length, tag, flags, seq, code,
+                                            # stderr_lines, traceback length
 # One encoder and decoder for every frame: json.dumps() with options builds
 # a new encoder per call, which costs a no-op command a tenth of its time.
 ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
@@ -124,7 +143,25 @@ class Backchannel(object):
         if len(data) > MAX_FRAME:
             raise ValueError("message of %d bytes exceeds the maximum frame "
                              "size of %d" % (len(data), MAX_FRAME))
-        frame = len(data).to_bytes(4, "big") + data
+        self._send_frame(len(data).to_bytes(4, "big") + data)
+
+    def send_result(self, result, compact):
+        """A result, as a compact frame when its command came as one."""
+        if not compact:
+            return self.send(result)
+        tb = result.get("traceback", "").encode("utf-8", "surrogatepass")
+        if RESULT_FRAME.size - 4 + len(tb) > MAX_FRAME:
+            tb = tb[:MAX_FRAME - RESULT_FRAME.size].decode("utf-8", "ignore").encode("utf-8")
+        code = result.get("code")
+        if code is not None and not -2**31 <= code < 2**31:
+            code = 1
+        flags = ((RESULT_FAILED if result["status"] else 0) |
+                 (RESULT_HAS_CODE if code is not None else 0) |
+                 (RESULT_FINAL if result.get("final") else 0))
+        self._send_frame(RESULT_FRAME.pack(RESULT_FRAME.size - 4 + len(tb), COMPACT_RESULT, flags,
+                                           result["seq"], code or 0, 0, len(tb)) + tb)
+
+    def _send_frame(self, frame):
         # An interrupt must not land in the middle of a frame.
         was = Interrupts.hold()
         try:
@@ -348,6 +385,8 @@ class FrameReader(object):
         payload = bytes(self._buf[4:4 + length])
         del self._buf[:4 + length]
         self.count += 1
+        if payload[0] == COMPACT_COMMAND:
+            return decode_compact_command(payload, self.count)
         try:
             message = DECODER.decode(payload.decode("utf-8"))
         except (UnicodeDecodeError, ValueError) as e:
@@ -378,6 +417,69 @@ class FrameReader(object):
         if message is not None:
             check_command(message, self.count)
         return message
+
+
+def compact_text(payload, at, count, field):
+    """A length-prefixed UTF-8 string at @at: (text, where it ends)."""
+    (n,) = U32.unpack_from(payload, at)
+    end = at + 4 + n
+    if end > len(payload):
+        raise struct.error(field)
+    try:
+        value = payload[at + 4:end].decode("utf-8")
+    except UnicodeDecodeError:
+        value = "\0"
+    if "\0" in value:
+        raise ProtocolError("frame %d: compact 'command' frame: field '%s' must be UTF-8 "
+                            "text without NUL bytes" % (count, field))
+    return value, end
+
+
+def decode_compact_command(payload, count):
+    """A compact command frame as the dict its JSON form would be, every
+    field checked as the C decoder (common/fh-message-compact.c) does."""
+    field = "phase"
+    try:
+        _, phase, seq, _ = COMMAND_HEAD.unpack_from(payload)
+        if phase >= len(PHASES) or seq < 1:
+            raise ProtocolError("frame %d: compact 'command' frame: bad phase %d or seq %d"
+                                % (count, phase, seq))
+        field = "command"
+        command, at = compact_text(payload, COMMAND_HEAD.size - 4, count, field)
+        field = "item"
+        flags = payload[at]
+        at += 1
+        item = None
+        if flags & ~ITEM_ALL or (flags and not flags & ITEM_PRESENT):
+            raise ProtocolError("frame %d: compact 'command' frame: unknown item flags 0x%02x"
+                                % (count, flags))
+        if flags:
+            item = {}
+            if flags & ITEM_HAS_INDEX:
+                field = "item.index"
+                (item["index"],) = I64.unpack_from(payload, at)
+                at += 8
+                if item["index"] < 0:
+                    raise ProtocolError("frame %d: compact 'command' frame: negative "
+                                        "item.index" % count)
+            if flags & ITEM_HAS_NAME:
+                field = "item.name"
+                item["name"], at = compact_text(payload, at, count, field)
+            if flags & ITEM_HAS_FRAMES:
+                field = "item.frames"
+                (n,) = U32.unpack_from(payload, at)
+                if len(payload) - at - 4 < 8 * n:
+                    raise struct.error(field)
+                item["frames"] = list(struct.unpack_from(">%dq" % n, payload, at + 4))
+                at += 4 + 8 * n
+    except (struct.error, IndexError):
+        raise ProtocolError("frame %d: compact 'command' frame: field '%s' runs past the end "
+                            "of the frame" % (count, field))
+    if at != len(payload):
+        raise ProtocolError("frame %d: compact 'command' frame: %d bytes after its last field"
+                            % (count, len(payload) - at))
+    return {"type": "command", "seq": seq, "phase": PHASES[phase], "command": command,
+            "item": item, "compact": True}
 
 
 def check_command(message, count):
@@ -514,7 +616,7 @@ class Session(object):
             # Everything the command printed goes out before its result.
             self.pump.end()
         try:
-            self.channel.send(result)
+            self.channel.send_result(result, message.get("compact", False))
         finally:
             Interrupts.release()
         return exit_code
@@ -836,7 +938,8 @@ def main(channel=None):
     # before sending it: cheaper there than a write per command here.
     hello = {"type": "hello", "protocol": PROTOCOL, "pid": os.getpid(),
              "kind": "python", "echo": False, "python": sys.version.split()[0],
-             "executable": sys.executable, "user": whoami(), "host": socket.gethostname()}
+             "executable": sys.executable, "user": whoami(), "host": socket.gethostname(),
+             "compact": COMPACT_VERSION}
     if token is not None:
         hello["token"] = token
     channel.send(hello)

@@ -34,6 +34,7 @@ struct _FhBashLink
   GString *batch;
   FhWireDecoder *decoder;
   gint64 pending;       /* seq of the command without a result, or 0 */
+  gint64 pending_compact; /* it came as a compact frame: so goes its result */
   char *command;        /* the current command, for the caller */
   FhShellVars vars;     /* and what it knows of its item */
   char *message;        /* the last error */
@@ -117,6 +118,7 @@ fh_bash_link_answer (FhBashLink *self, FhBashAnswer how, int status, const char 
   if (self->pending == 0)
     return 0;
   result = fh_shell_result_new (self->pending, ends[how], status);
+  result->compact = self->pending_compact;
   self->pending = 0;
   return send_result (self, result, message);
 }
@@ -186,6 +188,7 @@ take_frame (FhBashLink *self, const char *payload, gsize len, const char **comma
   fh_shell_vars_clear (&self->vars);
   fh_shell_vars_init (&self->vars, msg);
   self->pending = msg->seq;
+  self->pending_compact = msg->compact;
   *command = self->command;
   return FH_BASH_NEXT_COMMAND;
 }

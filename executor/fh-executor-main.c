@@ -394,6 +394,8 @@ main (int argc, char **argv)
   hello = fh_message_new_hello ("shell", getpid (), ex.token);
   hello->user = g_strdup (g_get_user_name ());
   hello->host = g_strdup (g_get_host_name ());
+  /* Both shell modes answer a compact command with a compact result. */
+  hello->compact = FH_WIRE_COMPACT_VERSION;
   send_message (&ex, hello);
   g_main_loop_run (ex.loop);
   fh_pipe_reader_free (ex.input);

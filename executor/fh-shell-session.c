@@ -97,6 +97,7 @@ struct _FhShellSession
   GString *answer_line;
   int backchannel_fd;
   gint64 pending;          /* the command without an answer, or 0 */
+  gint64 pending_compact;  /* it came as a compact frame: so goes its result */
   gboolean interrupted;    /* farmhand interrupted it */
 };
 
@@ -109,6 +110,7 @@ send_result (FhShellSession *self, FhShellEnd how, int status)
   g_autoptr (GByteArray) out = g_byte_array_new ();
   g_autoptr (GError) err = NULL;
 
+  result->compact = self->pending_compact;
   self->pending = 0;
   self->interrupted = FALSE;
   /* A dispatcher that is gone cannot be told; the executor notices it
@@ -463,6 +465,7 @@ fh_shell_session_run (FhShellSession *self, const FhMessage *command)
   if (self->script == NULL)
     return;
   self->pending = command->seq;
+  self->pending_compact = command->compact;
   self->interrupted = FALSE;
   fh_shell_vars_init (&vars, command);
   append_var (line, "FARMHAND_PHASE", vars.phase);

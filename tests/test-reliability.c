@@ -347,6 +347,12 @@ static const char *const bad_cases[][2] = {
   { "unknown-seq", "backchannel frame 2: executor sent a 'result' message for command 101, but the command in flight is 1" },
   { "progress-flood", "complete" },
   { "binary-stdout", "complete" },
+  /* Compact frames (docs/protocol.md): an executor that announces them is
+   * sent them, and its are checked field by field. */
+  { "compact-ok", "complete" },
+  { "compact-short", "backchannel frame 2: compact 'result' frame: field 'traceback' runs past the end of the frame (0 bytes left)" },
+  { "compact-trailing", "backchannel frame 2: compact 'result' frame: 1 bytes after its last field" },
+  { "compact-flags", "backchannel frame 2: compact 'result' frame: field 'flags' must be a combination of 0x01, 0x02 and 0x04" },
 };
 
 /* ---- security ----------------------------------------------------------- */

@@ -225,6 +225,20 @@ def the_python_executor_spells_the_wires_names_as_the_header():
         assert want in py, (name, want)
 
 
+@test
+def the_python_executor_spells_the_compact_frames_as_the_header():
+    """The tags, flags and version of compact frames (fh-wire.h) are the
+    Python executor's too."""
+    import re
+    with open(os.path.join(SRC, "common", "fh-wire.h")) as f:
+        header = dict(re.findall(r'#define FH_WIRE_((?:COMPACT|RESULT|ITEM)_\w+) (0x[0-9a-f]+|\d+)\n', f.read()))
+    with open(os.path.join(SRC, "executor", "farmhand_executor.py")) as f:
+        py = f.read()
+    assert len(header) == 10, header
+    for name, value in header.items():
+        assert "\n%s = %s\n" % (name, value) in py, (name, value)
+
+
 print("1..%d" % len(tests))
 failed = 0
 for n, fn in enumerate(tests, 1):

@@ -117,6 +117,22 @@ debug_frame (const char *dir, const char *json, gsize len)
     g_printerr ("farmhand[protocol] %s %.*s\n", dir, (int) MIN (len, 2000), json);
 }
 
+/* A compact frame is shown as the JSON it stands for. */
+static void
+debug_incoming (const char *payload, gsize len, const FhMessage *msg)
+{
+  g_autofree char *json = NULL;
+
+  if (G_LIKELY (!debug_protocol))
+    return;
+  if (msg != NULL && msg->compact && msg->type != FH_MESSAGE_HELLO)
+    {
+      json = fh_message_to_json (msg, &len);
+      payload = json;
+    }
+  debug_frame ("<-", payload, len);
+}
+
 /* ---- lifecycle ---------------------------------------------------------- */
 
 /* Runs in the thread that cancels: wakes our loop, whose waits look at the
@@ -496,8 +512,8 @@ process_frames (FhExecutorConnection *self)
             }
           return;
         }
-      debug_frame ("<-", payload, len);
       msg = fh_message_parse (payload, len, &err);
+      debug_incoming (payload, len, msg);
       if (msg == NULL || (err = handle_message (self, msg)) != NULL)
         {
           g_prefix_error (&err, "%s frame %" G_GUINT64_FORMAT ": ",
@@ -1249,6 +1265,8 @@ fh_executor_connection_run (FhExecutorConnection *self, FhPhase phase, const cha
       return NULL;
     }
   msg = fh_message_new_command (self->next_seq + 1, phase, command, item);
+  /* An executor that reads compact frames gets one (docs/protocol.md). */
+  msg->compact = self->hello->compact;
   if (!fh_message_append_frame (msg, fh_fd_writer_get_buffer (self->stdin_writer), error))
     return NULL;
   if (G_UNLIKELY (debug_protocol))

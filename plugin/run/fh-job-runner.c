@@ -768,13 +768,13 @@ adhoc_work (FhJobRunner *self, JsonObject *o, Work *w, GError **error)
   return TRUE;
 }
 
-/* The host's work item: {"name": ...} or {"index": ...} for an agenda
- * item, {"command": ...} for one of its own.  FALSE when it names none
- * (w->name set when there is a name to report the failure under). */
+/* The host's work item @o (NULL: not a JSON object; @json is the text):
+ * {"name": ...} or {"index": ...} for an agenda item, {"command": ...} for
+ * one of its own.  FALSE when it names none (w->name set when there is a
+ * name to report the failure under). */
 static gboolean
-parse_work (FhJobRunner *self, const char *json, Work *w, GError **error)
+parse_work (FhJobRunner *self, JsonObject *o, const char *json, Work *w, GError **error)
 {
-  g_autoptr (JsonObject) o = json ? fh_json_parse_object (json, -1, NULL) : NULL;
   const char *by_name = o ? json_object_get_string_member_with_default (o, "name", NULL) : NULL;
   gint64 by_index = o ? json_object_get_int_member_with_default (o, "index", -1) : -1;
   guint n = fh_job_get_n_items (self->job);
@@ -801,15 +801,14 @@ parse_work (FhJobRunner *self, const char *json, Work *w, GError **error)
     }
   return fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
                    "the host's work item is not an object with a \"name\", an \"index\" or a "
-                   "\"command\": %s", json ? json : "(NULL)");
+                   "\"command\": %s", json);
 }
 
 /* {"end": true, "exit_code"?: N} (ABI 1.2): no more work, and the code the
  * executor is asked to exit with after teardown.  FALSE: not an end. */
 static gboolean
-parse_end (FhJobRunner *self, const char *json)
+parse_end (FhJobRunner *self, JsonObject *o)
 {
-  g_autoptr (JsonObject) o = fh_json_parse_object (json, -1, NULL);
   gint64 code;
 
   if (o == NULL || !json_object_get_boolean_member_with_default (o, "end", FALSE))
@@ -830,16 +829,19 @@ run_agenda (FhJobRunner *self)
       char *json = self->host->next_item (self->host->host_data);
       g_autoptr (GError) err = NULL;
       g_auto (Work) w = { 0 };
+      g_autoptr (JsonObject) o = NULL;
       gboolean found;
 
       if (json == NULL)
         return;
-      if (parse_end (self, json))
+      /* Parsed once: json-glib's parse is most of what an item costs here. */
+      o = fh_json_parse_object (json, -1, NULL);
+      if (parse_end (self, o))
         {
           self->host->free_item (self->host->host_data, json);
           return;
         }
-      found = parse_work (self, json, &w, &err);
+      found = parse_work (self, o, json, &w, &err);
       self->host->free_item (self->host->host_data, json);
       if (!found && w.name == NULL)
         host_note (self, "farmhand: %s", err->message);

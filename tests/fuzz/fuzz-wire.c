@@ -1,5 +1,6 @@
 /* fuzz-wire.c — any byte stream, cut into any chunks, through the frame
- * decoder and the message parser: errors, never a crash or a leak. */
+ * decoder and the message parser: errors, never a crash or a leak.  A
+ * message that parses and has a compact form round-trips through it. */
 #include "config.h"
 
 #include <stdint.h>
@@ -8,6 +9,26 @@
 #include "fh-wire.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+/* Encoding @msg compactly and parsing that gives the same JSON form. */
+static void
+check_compact (FhMessage *msg)
+{
+  g_autoptr (GByteArray) frame = g_byte_array_new ();
+  g_autoptr (FhMessage) back = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+
+  if (!fh_message_can_be_compact (msg))
+    return;
+  msg->compact = 1;
+  g_assert (fh_message_append_frame (msg, frame, NULL));
+  back = fh_message_parse ((const char *) frame->data + 4, frame->len - 4, NULL);
+  g_assert (back != NULL);
+  before = fh_message_to_json (msg, NULL);
+  after = fh_message_to_json (back, NULL);
+  g_assert_cmpstr (before, ==, after);
+}
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
@@ -31,7 +52,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           g_autoptr (FhMessage) msg = fh_message_parse (payload, len, &perr);
           g_assert ((msg == NULL) != (perr == NULL));
           if (msg != NULL)
-            g_free (fh_message_to_json (msg, NULL));
+            check_compact (msg);
         }
       if (err != NULL)
         return 0;

@@ -15,6 +15,11 @@ for the reliability tests.  Modes:
   wrong-version    a hello for protocol 2
   close-stdin      closes its stdin, then says hello: every command the
                    dispatcher writes meets a pipe with no reader
+  compact-ok       says it reads compact frames, checks every command came
+                   as one (exits 5 if not), answers with good compact results
+  compact-short    answers with a compact result cut before its traceback
+  compact-trailing answers with a compact result and one byte more
+  compact-flags    answers with a compact result with an unknown flag
 """
 import json
 import os
@@ -32,11 +37,14 @@ def frame(obj):
     return struct.pack(">I", len(data)) + data
 
 
-def hello(protocol=1):
-    sock.sendall(frame({"type": "hello", "protocol": protocol, "pid": os.getpid(), "kind": "bad"}))
+def hello(protocol=1, compact=None):
+    h = {"type": "hello", "protocol": protocol, "pid": os.getpid(), "kind": "bad"}
+    if compact is not None:
+        h["compact"] = compact
+    sock.sendall(frame(h))
 
 
-def commands():
+def payloads():
     buf = b""
     while True:
         while len(buf) < 4 or len(buf) < 4 + struct.unpack(">I", buf[:4])[0]:
@@ -45,8 +53,21 @@ def commands():
                 return
             buf += chunk
         n = struct.unpack(">I", buf[:4])[0]
-        yield json.loads(buf[4:4 + n])
+        yield buf[4:4 + n]
         buf = buf[4 + n:]
+
+
+def commands():
+    for payload in payloads():
+        yield json.loads(payload)
+
+
+def compact_result(seq, flags=0, tail=b"", cut=0):
+    """docs/protocol.md "Compact frames": tag 2, flags, seq, code,
+    stderr_lines, traceback length and bytes (@cut bytes fewer)."""
+    body = struct.pack(">BBqiII", 2, flags, seq, 0, 0, 0) + tail
+    body = body[:len(body) - cut]
+    return struct.pack(">I", len(body)) + body
 
 
 if mode == "no-hello":
@@ -74,6 +95,20 @@ elif mode == "wrong-version":
 elif mode == "close-stdin":
     os.close(0)
     hello()
+elif mode.startswith("compact-"):
+    hello(compact=1)
+    for payload in payloads():
+        if payload[0] != 1:
+            sys.exit(5)
+        (seq,) = struct.unpack(">q", payload[2:10])
+        if mode == "compact-ok":
+            sock.sendall(compact_result(seq, flags=0x02))
+        elif mode == "compact-short":
+            sock.sendall(compact_result(seq, cut=4))
+        elif mode == "compact-trailing":
+            sock.sendall(compact_result(seq, tail=b"x"))
+        else:
+            sock.sendall(compact_result(seq, flags=0x80))
 elif mode in ("unknown-seq", "progress-flood", "binary-stdout"):
     hello()
     for cmd in commands():
