@@ -1,4 +1,4 @@
-/* fh-plugin.h — farmhand's job-type plugin ABI, version 1.3 (installed;
+/* fh-plugin.h — farmhand's job-type plugin ABI, version 1.4 (installed;
  * pkg-config "farmhand-plugin").  docs/abi.md has the rules in one place
  * and a minimal host to copy.
  *
@@ -15,7 +15,7 @@
  *   desc->job_describe(job)         -->   name, item count, executor, ...
  *   desc->job_agenda(job, "1-10")   -->   items: names, frames, commands
  *   desc->job_run(job)  ------------->    start executor, setup
- *            <-- host->next_item()        (request work)
+ *            <-- host->next_index() or next_item()   (request work)
  *            <-- host->log_line() ...     (job log, as it streams)
  *            <-- host->progress()
  *            <-- host->report_item()      (report work)
@@ -74,7 +74,7 @@ extern "C" {
 #endif
 
 #define FH_PLUGIN_ABI_MAJOR 1
-#define FH_PLUGIN_ABI_MINOR 3
+#define FH_PLUGIN_ABI_MINOR 4
 
 /* The one symbol a plugin exports: const FhPluginDesc *fh_plugin_get_desc (void). */
 #define FH_PLUGIN_SYMBOL "fh_plugin_get_desc"
@@ -148,6 +148,12 @@ typedef enum {
  *   @len bytes, not NUL-terminated).  @item_name is NULL outside agenda
  *   items (setup, teardown, executor start).
  * @progress: progress of the running item, 0.0 to 1.0.
+ * @next_index: (ABI 1.4; may be NULL) the next work item as the index of
+ *   an agenda item (from 0), without the JSON round trip @next_item costs
+ *   both sides — or FH_NEXT_ITEM_JSON: this one is not an index (a name, a
+ *   command of the host's own, an end): the plugin calls @next_item for
+ *   it at once — or FH_NEXT_ITEM_NONE: no more work.  A plugin of minor 4
+ *   or more asks it first when it is set.
  */
 typedef struct FhHostApi
 {
@@ -162,8 +168,13 @@ typedef struct FhHostApi
   void (*log_line) (void *host_data, const char *item_name, FhLogStream stream,
                     const char *line, size_t len);
   void (*progress) (void *host_data, const char *item_name, double fraction);
-  void *reserved[8];
+  int64_t (*next_index) (void *host_data);
+  void *reserved[7];
 } FhHostApi;
+
+/* What next_index() returns when it has no index to give. */
+#define FH_NEXT_ITEM_NONE ((int64_t) -1)   /* no more work */
+#define FH_NEXT_ITEM_JSON ((int64_t) -2)   /* ask next_item() for this one */
 
 /* A job inside the plugin; opaque to the host. */
 typedef struct FhPluginJob FhPluginJob;
@@ -288,6 +299,7 @@ typedef struct FhPluginDesc
 #define FH_HOST_SINCE_report_item 0
 #define FH_HOST_SINCE_log_line 0
 #define FH_HOST_SINCE_progress 0
+#define FH_HOST_SINCE_next_index 4
 
 /* Whether the plugin descriptor @desc has the entry point @member: its
  * minor is new enough and the pointer is set. */
@@ -302,7 +314,7 @@ typedef const FhPluginDesc *(*FhPluginGetDescFunc) (void);
 /* Defines the descriptor and the exported entry point of a plugin of the
  * minor the macro names — its abi_minor stamped to that, the later entry
  * points NULL — e.g.
- *   FH_PLUGIN_DEFINE_1_3 ("farmhand-jobtype", "0.1.0", "MIT", "Persistent executor",
+ *   FH_PLUGIN_DEFINE_1_4 ("farmhand-jobtype", "0.1.0", "MIT", "Persistent executor",
  *                         my_job_new, my_job_run, my_job_cancel, my_job_free, free,
  *                         my_job_describe, my_job_agenda, my_job_scan_log, my_job_create,
  *                         my_job_open, my_check_file);
@@ -320,6 +332,15 @@ typedef const FhPluginDesc *(*FhPluginGetDescFunc) (void);
   };                                                                                            \
   FH_PLUGIN_EXPORT const FhPluginDesc *fh_plugin_get_desc (void);                               \
   const FhPluginDesc *fh_plugin_get_desc (void) { return &fh_plugin_desc_; }
+
+/* 1.4 added a host callback (next_index), no entry point: a plugin of 1.4
+ * is one that asks it. */
+#define FH_PLUGIN_DEFINE_1_4(name_, version_, license_, description_, job_new_, job_run_,       \
+                             job_cancel_, job_free_, free_string_, job_describe_, job_agenda_,  \
+                             job_scan_log_, job_create_, job_open_, check_file_)                \
+  FH_PLUGIN_DEFINE_WITH_MINOR_ (4, name_, version_, license_, description_, job_new_, job_run_, \
+                                job_cancel_, job_free_, free_string_, job_describe_,            \
+                                job_agenda_, job_scan_log_, job_create_, job_open_, check_file_)
 
 #define FH_PLUGIN_DEFINE_1_3(name_, version_, license_, description_, job_new_, job_run_,       \
                              job_cancel_, job_free_, free_string_, job_describe_, job_agenda_,  \

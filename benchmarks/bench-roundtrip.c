@@ -38,21 +38,25 @@ typedef struct
   BenchSamples *samples;
 } Bench;
 
+/* As farmhand's own host serves items: by index (ABI 1.4). */
+static int64_t
+next_index (void *data)
+{
+  Bench *b = data;
+
+  if (b->next >= b->total)
+    return FH_NEXT_ITEM_NONE;
+  if (b->next == b->warmup)
+    bench_samples_begin (b->samples, b->total - b->warmup);
+  b->started_ns = bench_now_ns ();
+  return b->next++;
+}
+
+/* Never asked: every item has an index. */
 static char *
 next_item (void *data)
 {
-  Bench *b = data;
-  char *item;
-
-  if (b->next >= b->total)
-    return NULL;
-  if (b->next == b->warmup)
-    bench_samples_begin (b->samples, b->total - b->warmup);
-  /* As farmhand's own host serves items: by index. */
-  item = g_strdup_printf ("{\"index\":%d}", b->next);
-  b->next++;
-  b->started_ns = bench_now_ns ();
-  return item;
+  return NULL;
 }
 
 static void
@@ -133,7 +137,7 @@ run (const char *executor, const char *via, const char *command, Bench *bench, G
     .struct_size = sizeof (FhHostApi), .abi_major = FH_PLUGIN_ABI_MAJOR,
     .abi_minor = FH_PLUGIN_ABI_MINOR, .host_data = bench, .next_item = next_item,
     .free_item = free_item, .report_item = report_item, .log_line = log_line,
-    .progress = progress,
+    .progress = progress, .next_index = next_index,
   };
   char *msg = NULL;
   FhPluginJob *pj;

@@ -822,7 +822,7 @@ jobtype_check_file (const char *path, const char *options_json, char **error_jso
   return fh_json_object_to_string (out);
 }
 
-FH_PLUGIN_DEFINE_1_3 ("farmhand-jobtype", FH_VERSION, "MIT",
+FH_PLUGIN_DEFINE_1_4 ("farmhand-jobtype", FH_VERSION, "MIT",
                       "Persistent-executor job type: one executor per job, "
                       "commands streamed in, results over a private backchannel",
                       jobtype_job_new, jobtype_job_run, jobtype_job_cancel,

@@ -26,6 +26,7 @@ typedef struct
   gboolean by_index;         /* serve {"index": i} instead of {"name"} */
   const char *serve;         /* nullable: serve this JSON once, then stop */
   guint n_asked;             /* next_item calls */
+  guint n_index_calls;       /* next_index calls */
   GPtrArray *results;        /* char* JSON */
   GPtrArray *log;            /* "item|line" */
   gboolean cancel_in_next;   /* job_cancel() from inside next_item */
@@ -544,6 +545,69 @@ test_adhoc_command (Fixture *fx, gconstpointer data)
   fx->d->job_free (job);
 }
 
+/* ABI 1.4: next_index serves items without JSON; FH_NEXT_ITEM_JSON sends
+ * the plugin to next_item for one item; an index the job does not have is
+ * a failed result; FH_NEXT_ITEM_NONE ends the work. */
+static const int64_t served_indexes[] = { 2, FH_NEXT_ITEM_JSON, 0, 9, -7, FH_NEXT_ITEM_NONE };
+
+static int64_t
+h_next_index (void *data)
+{
+  Host *h = data;
+  guint i = MIN (h->n_index_calls, G_N_ELEMENTS (served_indexes) - 1);
+
+  h->n_index_calls++;
+  return served_indexes[i];
+}
+
+static void
+test_next_index (Fixture *fx, gconstpointer data)
+{
+  char *summary = NULL;
+  FhHostApi api = fx->api;
+  FhPluginJob *job;
+
+  api.next_index = h_next_index;
+  job = make_job (fx, &api, "echo item {frame}", 3, NULL);
+  fx->host.serve = "{\"command\": \"echo own\", \"name\": \"mine\"}";
+  g_assert_cmpint (fx->d->job_run (job, &summary), ==, FH_RUN_ITEMS_FAILED);
+  g_assert_cmpuint (fx->host.results->len, ==, 4);
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (fx->host.results, 0),
+                                   "{\"name\":\"3\",\"index\":2,\"frames\":[3],\"status\":\"complete\""));
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (fx->host.results, 1), "{\"name\":\"mine\","));
+  g_assert_true (g_str_has_prefix (g_ptr_array_index (fx->host.results, 2), "{\"name\":\"1\",\"index\":0,"));
+  g_assert_true (g_pattern_match_simple ("{\"name\":\"#9\",\"status\":\"failed\",*the host's next_index gave 9: "
+                                         "the job's agenda has items 0 to 2*",
+                                         g_ptr_array_index (fx->host.results, 3)));
+  /* Not an index at all: nothing to report it under, so a note. */
+  g_assert_true (g_ptr_array_find_with_equal_func (
+      fx->host.log, "-|farmhand: the host's next_index gave -7: the job's agenda has items 0 to 2",
+      g_str_equal, NULL));
+  g_assert_cmpuint (fx->host.n_asked, ==, 1);
+  g_assert_true (g_ptr_array_find_with_equal_func (fx->host.log, "3|item 3", g_str_equal, NULL));
+  fx->d->free_string (summary);
+  fx->d->job_free (job);
+}
+
+/* A host of ABI 1.3 has no next_index, whatever its reserved slot holds. */
+static void
+test_next_index_needs_1_4 (Fixture *fx, gconstpointer data)
+{
+  char *summary = NULL;
+  FhHostApi api = fx->api;
+  FhPluginJob *job;
+
+  api.abi_minor = 3;
+  api.next_index = h_next_index;
+  fx->host.by_index = TRUE;
+  job = make_job (fx, &api, "true", 2, NULL);
+  g_assert_cmpint (fx->d->job_run (job, &summary), ==, FH_RUN_OK);
+  g_assert_cmpuint (fx->host.results->len, ==, 2);
+  g_assert_cmpuint (fx->host.n_index_calls, ==, 0);
+  fx->d->free_string (summary);
+  fx->d->job_free (job);
+}
+
 static void
 test_run_twice (Fixture *fx, gconstpointer data)
 {
@@ -811,6 +875,8 @@ main (int argc, char **argv)
   ADD ("run/unknown-work", test_unknown_work);
   ADD ("run/twice", test_run_twice);
   ADD ("run/adhoc-command", test_adhoc_command);
+  ADD ("run/next-index", test_next_index);
+  ADD ("run/next-index-needs-1.4", test_next_index_needs_1_4);
   ADD ("cancel/before-run", test_cancel_before_run);
   ADD ("cancel/in-callback", test_cancel_in_callback);
   ADD ("cancel/running", test_cancel_running);

@@ -39,6 +39,14 @@ api_next_item (void *data)
   return self->funcs->next_item ? self->funcs->next_item (self->user_data) : NULL;
 }
 
+static int64_t
+api_next_index (void *data)
+{
+  FhJobHandle *self = data;
+
+  return self->funcs->next_index ? self->funcs->next_index (self->user_data) : FH_NEXT_ITEM_JSON;
+}
+
 static void
 api_free_item (void *data, char *item)
 {
@@ -204,7 +212,7 @@ handle_new (FhPluginModule *module)
     .abi_major = FH_PLUGIN_ABI_MAJOR, .abi_minor = FH_PLUGIN_ABI_MINOR,
     .struct_size = sizeof (FhHostApi), .host_data = self, .next_item = api_next_item,
     .free_item = api_free_item, .report_item = api_report_item, .log_line = api_log_line,
-    .progress = api_progress,
+    .progress = api_progress, .next_index = api_next_index,
   };
   return self;
 }

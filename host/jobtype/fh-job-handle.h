@@ -34,6 +34,9 @@ typedef struct
   /* The next work item: JSON naming an item by "name" or "index" (freed
    * with g_free); NULL when there is no more. */
   char *(*next_item) (gpointer user_data);
+  /* Or first (ABI 1.4): the next item's index, FH_NEXT_ITEM_NONE, or
+   * FH_NEXT_ITEM_JSON to be asked next_item for it; NULL: always JSON. */
+  gint64 (*next_index) (gpointer user_data);
   void (*report_item) (gpointer user_data, JsonObject *result);
   void (*log_line) (gpointer user_data, const char *item, FhLogStream stream,
                     const char *line, gsize len);

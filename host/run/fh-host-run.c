@@ -145,25 +145,37 @@ name_of (FhHostRun *self, guint index)
   return g_strdup (item ? json_object_get_string_member_with_default (item, "name", "?") : "?");
 }
 
-static char *
-api_next_item (gpointer data)
+/* Items by index (ABI 1.4: no JSON either side). */
+static gint64
+api_next_index (gpointer data)
 {
   FhHostRun *self = data;
-  g_autoptr (JsonObject) o = NULL;
   guint index;
 
   if (self->next >= self->n_selected)
-    return NULL;
+    return FH_NEXT_ITEM_NONE;
   index = index_at (self, self->next++);
   self->current_reported = FALSE;
   g_free (self->current);
   self->current = name_of (self, index);
-  o = json_object_new ();
-  json_object_set_int_member (o, "index", index);
   fh_progress_item_started (self->progress, self->current);
   if (self->options.log != NULL)
     fh_job_log_marker (self->options.log, "item %s (%u of %u) started", self->current,
                        self->next, self->n_selected);
+  return index;
+}
+
+/* What a plugin older than ABI 1.4 asks instead. */
+static char *
+api_next_item (gpointer data)
+{
+  gint64 index = api_next_index (data);
+  g_autoptr (JsonObject) o = NULL;
+
+  if (index < 0)
+    return NULL;
+  o = json_object_new ();
+  json_object_set_int_member (o, "index", index);
   return fh_json_object_to_string (o);
 }
 
@@ -336,7 +348,7 @@ int
 fh_host_run_execute (FhHostRun *self, GError **error)
 {
   const FhJobHandleFuncs funcs = {
-    .next_item = api_next_item, .report_item = api_report_item, .log_line = api_log_line,
+    .next_item = api_next_item, .next_index = api_next_index, .report_item = api_report_item, .log_line = api_log_line,
     .progress = api_progress, .tick = on_tick, .tick_ms = self->options.tty ? 250 : 1000,
     .cancelled = on_cancelled,
   };

@@ -821,31 +821,65 @@ parse_end (FhJobRunner *self, JsonObject *o)
   return TRUE;
 }
 
+/* The host's next item as JSON into @w.  FALSE: no more work (an end);
+ * TRUE with @error set: an item the job does not have. */
+static gboolean
+take_json_item (FhJobRunner *self, Work *w, GError **error)
+{
+  char *json = self->host->next_item (self->host->host_data);
+  g_autoptr (JsonObject) o = NULL;
+
+  if (json == NULL)
+    return FALSE;
+  o = fh_json_parse_object (json, -1, NULL);
+  if (parse_end (self, o))
+    {
+      self->host->free_item (self->host->host_data, json);
+      return FALSE;
+    }
+  /* (Parsed once: json-glib's parse is most of what an item costs here.) */
+  parse_work (self, o, json, w, error);
+  self->host->free_item (self->host->host_data, json);
+  return TRUE;
+}
+
+/* The host's next item into @w, by index when the host gives one
+ * (next_index, ABI 1.4: no JSON either side).  FALSE: no more work;
+ * TRUE with @error set: an item the job does not have. */
+static gboolean
+take_item (FhJobRunner *self, Work *w, GError **error)
+{
+  gint64 index = FH_HOST_HAS (self->host, next_index) ? self->host->next_index (self->host->host_data)
+                                                       : FH_NEXT_ITEM_JSON;
+  guint n = fh_job_get_n_items (self->job);
+
+  if (index == FH_NEXT_ITEM_JSON)
+    return take_json_item (self, w, error);
+  if (index >= 0 && index < n)
+    return agenda_work (self, (guint) index, w);
+  if (index == FH_NEXT_ITEM_NONE)
+    return FALSE;
+  if (index >= 0)
+    w->name = g_strdup_printf ("#%" G_GINT64_FORMAT, index);
+  fh_throw (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
+            "the host's next_index gave %" G_GINT64_FORMAT ": the job's agenda has items 0 to %d",
+            index, (int) n - 1);
+  return TRUE;
+}
+
 static void
 run_agenda (FhJobRunner *self)
 {
   while (!cancelled (self))
     {
-      char *json = self->host->next_item (self->host->host_data);
       g_autoptr (GError) err = NULL;
       g_auto (Work) w = { 0 };
-      g_autoptr (JsonObject) o = NULL;
-      gboolean found;
 
-      if (json == NULL)
+      if (!take_item (self, &w, &err))
         return;
-      /* Parsed once: json-glib's parse is most of what an item costs here. */
-      o = fh_json_parse_object (json, -1, NULL);
-      if (parse_end (self, o))
-        {
-          self->host->free_item (self->host->host_data, json);
-          return;
-        }
-      found = parse_work (self, o, json, &w, &err);
-      self->host->free_item (self->host->host_data, json);
-      if (!found && w.name == NULL)
+      if (err != NULL && w.name == NULL)
         host_note (self, "farmhand: %s", err->message);
-      else if (!found)
+      else if (err != NULL)
         report_unknown (self, w.name, err->message);
       else if (!run_item (self, &w))
         return;

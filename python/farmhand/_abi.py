@@ -23,7 +23,7 @@ from typing import Any, Dict, Optional, Union
 from ._errors import JobError, LogScanError, PluginError, Problem
 
 ABI_MAJOR = 1
-ABI_MINOR = 3
+ABI_MINOR = 4
 SYMBOL = "fh_plugin_get_desc"
 MODULE = "libfarmhand-jobtype.so"
 
@@ -44,6 +44,10 @@ ReportItemFunc = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
 LogLineFunc = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int,
                                ctypes.c_void_p, ctypes.c_size_t)
 ProgressFunc = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_double)
+NextIndexFunc = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p)
+# What next_index returns without an index (abi/fh-plugin.h).
+NEXT_ITEM_NONE = -1
+NEXT_ITEM_JSON = -2
 
 
 class HostApi(ctypes.Structure):
@@ -58,7 +62,8 @@ class HostApi(ctypes.Structure):
         ("report_item", ReportItemFunc),
         ("log_line", LogLineFunc),
         ("progress", ProgressFunc),
-        ("reserved", ctypes.c_void_p * 8),
+        ("next_index", NextIndexFunc),
+        ("reserved", ctypes.c_void_p * 7),
     ]
 
 
@@ -114,7 +119,7 @@ ENTRY_POINTS = ("job_new", "job_run", "job_cancel", "job_free", "free_string",
 
 
 def host_api(callbacks: tuple) -> HostApi:
-    """This package's FhHostApi: its version, the five callbacks."""
+    """This package's FhHostApi: its version, the six callbacks."""
     return HostApi(ABI_MAJOR, ABI_MINOR, ctypes.sizeof(HostApi), 0, None, *callbacks)
 
 
