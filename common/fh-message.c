@@ -100,6 +100,22 @@ fh_message_new_command (gint64 seq, FhPhase phase, const char *command,
 }
 
 FhMessage *
+fh_message_new_command_with_fields (gint64 seq, FhPhase phase, const char *command,
+                                    const FhItemFields *item)
+{
+  FhMessage *msg = fh_message_new_command (seq, phase, command, NULL);
+
+  if (item == NULL)
+    return msg;
+  msg->has_item = TRUE;
+  msg->item_index = item->index;
+  msg->item_name = g_strdup (item->name);
+  msg->item_frames = g_array_sized_new (FALSE, FALSE, sizeof (gint64), item->n_frames);
+  g_array_append_vals (msg->item_frames, item->frames, item->n_frames);
+  return msg;
+}
+
+FhMessage *
 fh_message_new_result (gint64 seq, gint status, const char *traceback)
 {
   FhMessage *msg = fh_message_new (FH_MESSAGE_RESULT);

@@ -116,6 +116,16 @@ typedef struct
   gint64 heartbeat_s;
 } FhMessage;
 
+/* A command's item by its fields, borrowed: what the job runner has of
+ * an item, without building a JSON object per command. */
+typedef struct
+{
+  gint64 index;          /* -1: none (a command of the host's own) */
+  const char *name;      /* nullable */
+  const gint64 *frames;
+  guint n_frames;
+} FhItemFields;
+
 const char *fh_message_type_to_string (FhMessageType type);
 const char *fh_phase_to_string (FhPhase phase);
 
@@ -124,6 +134,9 @@ FhMessage *fh_message_new (FhMessageType type);
 FhMessage *fh_message_new_hello (const char *kind, gint64 pid, const char *token);
 FhMessage *fh_message_new_command (gint64 seq, FhPhase phase,
                                    const char *command, JsonObject *item);
+/* The same with the item's fields (@item nullable: none), copied. */
+FhMessage *fh_message_new_command_with_fields (gint64 seq, FhPhase phase, const char *command,
+                                               const FhItemFields *item);
 FhMessage *fh_message_new_result (gint64 seq, gint status,
                                   const char *traceback);
 FhMessage *fh_message_new_signal (FhSignal signal);

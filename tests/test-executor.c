@@ -390,19 +390,17 @@ test_syntax_error_keeps_session (Fixture *fx, gconstpointer data)
 static void
 test_item_reaches_command (Fixture *fx, gconstpointer data)
 {
-  g_autoptr (JsonObject) item = json_object_new ();
-  g_autoptr (JsonArray) frames = json_array_new ();
+  static const gint64 frames[] = { 7, 9 };
+  const FhItemFields fields = { 3, "7,9", frames, G_N_ELEMENTS (frames) };
+  const FhItemFields *item = &fields;
   g_autoptr (GError) err = NULL;
   g_autoptr (FhCommandResult) r = NULL;
 
-  json_array_add_int_element (frames, 7);
-  json_array_add_int_element (frames, 9);
-  json_object_set_string_member (item, "name", "7,9");
-  json_object_set_array_member (item, "frames", g_steal_pointer (&frames));
   r = fh_executor_connection_run (fx->conn, FH_PHASE_AGENDA,
                          fx->shell ? "[ \"$FARMHAND_ITEM\" = 7,9 ] && [ \"$FARMHAND_FRAMES\" = '7 9' ] &&"
                                      " [ \"$FARMHAND_PHASE\" = agenda ] && sh -c '[ \"$FARMHAND_FRAMES\" = \"7 9\" ]'"
-                         : "assert farmhand.item['frames'] == [7, 9], farmhand.item\nassert farmhand.phase == 'agenda'",
+                         : "assert farmhand.item == {'index': 3, 'name': '7,9', 'frames': [7, 9]}, farmhand.item\n"
+                           "assert farmhand.phase == 'agenda'",
                          item, NULL, &err);
   g_assert_no_error (err);
   if (r->status != FH_STATUS_OK)

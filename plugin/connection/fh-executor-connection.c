@@ -1247,7 +1247,7 @@ stop_command (FhExecutorConnection *self, Stop stop, const FhRunLimits *limits,
 
 FhCommandResult *
 fh_executor_connection_run (FhExecutorConnection *self, FhPhase phase, const char *command,
-                   JsonObject *item, const FhRunLimits *limits, GError **error)
+                   const FhItemFields *item, const FhRunLimits *limits, GError **error)
 {
   static const FhRunLimits no_limits = { .cancellable = TRUE };
   g_autoptr (FhMessage) msg = NULL;
@@ -1264,7 +1264,7 @@ fh_executor_connection_run (FhExecutorConnection *self, FhPhase phase, const cha
       throw_no_answer (self, "before this command was sent", error);
       return NULL;
     }
-  msg = fh_message_new_command (self->next_seq + 1, phase, command, item);
+  msg = fh_message_new_command_with_fields (self->next_seq + 1, phase, command, item);
   /* An executor that reads compact frames gets one (docs/protocol.md). */
   msg->compact = self->hello->compact;
   if (!fh_message_append_frame (msg, fh_fd_writer_get_buffer (self->stdin_writer), error))

@@ -104,7 +104,7 @@ gboolean fh_executor_connection_start (FhExecutorConnection *self, const char *c
  * interrupted; fh_executor_connection_is_alive() says whether the session survived.
  * (transfer full) */
 FhCommandResult *fh_executor_connection_run (FhExecutorConnection *self, FhPhase phase,
-                                    const char *command, JsonObject *item,
+                                    const char *command, const FhItemFields *item,
                                     const FhRunLimits *limits, GError **error);
 
 /* Sends end of input — after an exit message asking for @exit_code when

@@ -463,7 +463,7 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Outcome, outcome_clear)
 /* Runs one command (@check_outputs: judge its declared outputs too;
  * @interrupt, nullable: stops it alone). */
 static void
-run_command (FhJobRunner *self, FhPhase phase, const char *command, JsonObject *item,
+run_command (FhJobRunner *self, FhPhase phase, const char *command, const FhItemFields *item,
              double timeout_s, gboolean check_outputs, GCancellable *interrupt, Outcome *out)
 {
   FhRunLimits limits = { .timeout_s = timeout_s, .stall_s = self->job->timeouts.stall_s,
@@ -595,8 +595,7 @@ typedef struct
 {
   char *name;
   char *command;        /* as it runs */
-  JsonObject *item;     /* what the executor and the result see:
-                           "index" (agenda items only), "name", "frames" */
+  gint64 index;         /* in the agenda; -1 for a command of the host's */
   GArray *frames;       /* gint64 */
 } Work;
 
@@ -605,7 +604,6 @@ work_clear (Work *w)
 {
   g_clear_pointer (&w->name, g_free);
   g_clear_pointer (&w->command, g_free);
-  g_clear_pointer (&w->item, json_object_unref);
   g_clear_pointer (&w->frames, g_array_unref);
 }
 
@@ -618,10 +616,14 @@ item_result (FhJobRunner *self, const Work *w, const FhCommandResult *r, const c
   JsonObject *o = json_object_new ();
   g_autofree char *masked = redact (self, why);
 
+  JsonArray *frames = json_array_sized_new (w->frames->len);
+
   json_object_set_string_member (o, "name", w->name);
-  if (json_object_has_member (w->item, "index"))
-    json_object_set_int_member (o, "index", json_object_get_int_member (w->item, "index"));
-  json_object_set_member (o, "frames", json_node_copy (json_object_get_member (w->item, "frames")));
+  if (w->index >= 0)
+    json_object_set_int_member (o, "index", w->index);
+  for (guint i = 0; i < w->frames->len; i++)
+    json_array_add_int_element (frames, g_array_index (w->frames, gint64, i));
+  json_object_set_array_member (o, "frames", frames);
   json_object_set_string_member (o, "status", why == NULL ? "complete" : "failed");
   json_object_set_double_member (o, "elapsed_s", elapsed_us / 1e6);
   json_object_set_int_member (o, "attempts", attempts);
@@ -647,7 +649,9 @@ attempt_item (FhJobRunner *self, const Work *w, guint attempt, gboolean *ok, FhF
   self->current_item = w->name;
   self->progress_unsent = -1;
   self->progress_sent_at = 0;
-  run_command (self, FH_PHASE_AGENDA, w->command, w->item, self->job->timeouts.command_s, TRUE,
+  FhItemFields item = { w->index, w->name, (const gint64 *) w->frames->data, w->frames->len };
+
+  run_command (self, FH_PHASE_AGENDA, w->command, &item, self->job->timeouts.command_s, TRUE,
                stop, &out);
   end_item_stop (self);
   flush_progress (self);
@@ -720,8 +724,8 @@ agenda_work (FhJobRunner *self, guint index, Work *w)
   const gint64 *frames;
   guint n;
 
-  w->item = fh_agenda_item_to_json (self->job->agenda, index);
-  w->name = g_strdup (json_object_get_string_member (w->item, "name"));
+  w->index = index;
+  w->name = fh_agenda_dup_item_name (self->job->agenda, index);
   w->command = fh_job_expand_item (self->job, index);
   frames = fh_agenda_get_item_frames (self->job->agenda, index, &n);
   w->frames = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
@@ -759,12 +763,7 @@ adhoc_work (FhJobRunner *self, JsonObject *o, Work *w, GError **error)
       g_array_append_val (w->frames, frame);
     }
   w->command = g_strdup (json_node_get_string (command));
-  w->item = json_object_new ();
-  json_object_set_string_member (w->item, "name", w->name);
-  if (frames != NULL)
-    json_object_set_member (w->item, "frames", json_node_copy (frames));
-  else
-    json_object_set_array_member (w->item, "frames", json_array_new ());
+  w->index = -1;
   return TRUE;
 }
 

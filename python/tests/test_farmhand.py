@@ -68,7 +68,7 @@ def test_a_library_that_is_no_plugin():
 def test_the_plugin_by_the_headers_rules():
     plugin = farmhand.load_plugin()
     assert plugin.has("job_scan_log") and plugin.has("job_create") and plugin.has("job_open")
-    assert plugin.desc.abi_minor == 3 and plugin.license == "MIT"
+    assert plugin.desc.abi_minor == 4 and plugin.license == "MIT"
 
 
 def test_installed_package_imports(tmp_path):
@@ -318,6 +318,19 @@ def test_host_serves_its_own_items(tmp_path):
     assert summary.results[3]["frames"] == [42] and "index" not in summary.results[3], summary.results[3]
     assert ("extra", "stdout", "own-command") in log, log
     assert ("3", "stdout", "frame 3") in log, log
+
+
+def test_indexes_and_other_items_mixed(tmp_path):
+    """Indexes go by next_index (ABI 1.4), names and commands by next_item,
+    in the order served; an index the job has not is a failed result."""
+    items = [2, "1", 0, {"command": "echo mixed-own", "name": "own"}, 7, 1]
+    summary, log = run({"name": "mixed", "agenda": {"frames": "1-3", "command": "echo mixed {frame}"}},
+                       tmp_path, items=items)
+    got = [(r["name"], r["status"], r.get("index")) for r in summary.results]
+    assert got == [("3", "complete", 2), ("1", "complete", 0), ("1", "complete", 0), ("own", "complete", None),
+                   ("#7", "failed", None), ("2", "complete", 1)], got
+    assert "next_index gave 7" in summary.results[4]["traceback"], summary.results[4]
+    assert ("3", "stdout", "mixed 3") in log and ("own", "stdout", "mixed-own") in log, log
 
 
 @pytest.mark.parametrize("executor", ["python", "shell", "translated-shell"])
