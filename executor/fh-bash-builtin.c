@@ -52,6 +52,7 @@
 #include "shell.h"
 #include "common.h"
 #include "sig.h"
+#include "execute_cmd.h"
 
 #include "fh-bash-link.h"
 
@@ -156,11 +157,31 @@ on_sigint_trap (void)
   return EXECUTION_SUCCESS;
 }
 
+/* Ends bash with @code, as `exit` does (its EXIT trap runs). */
+static int
+exit_bash (int code)
+{
+  last_command_exit_value = code;
+  jump_to_top_level (EXITPROG);
+  return code;  /* not reached */
+}
+
+/* Runs @command as `command eval "$command"` did: `eval`'s own call, in
+ * this builtin's place at the top level of bash's script (not a special
+ * builtin, as `command` made eval).  An interrupt throws to the top level
+ * from inside it, past this frame: nothing is left to do here after it. */
+static int
+run_command (const char *command)
+{
+  running = 1;
+  return evalstring (savestring (command), "eval", SEVAL_NOHIST);
+}
+
 /* farmhand_step [STATUS]: answer the previous command with STATUS, take
- * the next into $__fh_command; fails at the end of input (with the exit
- * status for bash in $__fh_exit).  farmhand_step --exit STATUS: answer a
- * command that is ending the shell (the EXIT trap).  farmhand_step
- * --sigint: the SIGINT trap. */
+ * the next and run it (its status is ours); at the end of input, exit
+ * bash with the status the dispatcher asked for.  farmhand_step --exit
+ * STATUS: answer a command that is ending the shell (the EXIT trap).
+ * farmhand_step --sigint: the SIGINT trap. */
 static int
 farmhand_step_builtin (WORD_LIST *list)
 {
@@ -205,17 +226,10 @@ farmhand_step_builtin (WORD_LIST *list)
       switch (fh_bash_link_next (link_, how, (int) status, &command, &message))
         {
         case FH_BASH_NEXT_COMMAND:
-          bind_variable ("__fh_command", (char *) command, 0);
           export_item ();
-          running = 1;
-          return EXECUTION_SUCCESS;
+          return run_command (command);
         case FH_BASH_NEXT_END:
-          {
-            char code[16];
-            snprintf (code, sizeof code, "%d", fh_bash_link_get_exit_code (link_));
-            bind_variable ("__fh_exit", code, 0);
-          }
-          return EXECUTION_FAILURE;
+          return exit_bash (fh_bash_link_get_exit_code (link_));
         case FH_BASH_NEXT_INTERRUPTED:
           /* A signal while we wait: SIGTERM must end bash now (bash defers
            * it to a safe point, and this is one); a trap due (`:` for a
@@ -227,8 +241,7 @@ farmhand_step_builtin (WORD_LIST *list)
         case FH_BASH_NEXT_ERROR:
         default:
           builtin_error ("%s", message);
-          bind_variable ("__fh_exit", "2", 0);
-          return EXECUTION_FAILURE;
+          return exit_bash (2);
         }
     }
 }
@@ -287,7 +300,7 @@ farmhand_step_builtin_unload (char *name)
 }
 
 static char *farmhand_step_doc[] = {
-  "Answer the last farmhand command and take the next into $__fh_command.",
+  "Answer the last farmhand command, then take the next and run it.",
   "",
   "Part of farmhand-executor's session; not for use by hand.",
   NULL

@@ -8,7 +8,7 @@
  * redirection.  bash reads its script from a file that only grows; after
  * the preamble the builtin keeps appending, ahead of bash, the line
  *
- *   farmhand_step $? || exit $__fh_exit; command eval "$__fh_command"
+ *   farmhand_step $?
  *
  * which answers the previous command, takes the next and runs it at
  * bash's top level, exactly as a line of a script (`declare`, `cd`,
