@@ -379,11 +379,14 @@ class FrameReader(object):
     def pop(self):
         """The next whole frame in the buffer (a dict with a "type"), or
         None when there is none yet."""
-        if len(self._buf) < 4 or len(self._buf) < 4 + self._length():
+        buf = self._buf
+        if len(buf) < 4:
             return None
-        length = self._length()
-        payload = bytes(self._buf[4:4 + length])
-        del self._buf[:4 + length]
+        end = 4 + self._length()
+        if len(buf) < end:
+            return None
+        payload = bytes(buf[4:end])
+        del buf[:end]
         self.count += 1
         if payload[0] == COMPACT_COMMAND:
             return decode_compact_command(payload, self.count)
@@ -414,70 +417,66 @@ class FrameReader(object):
     def next(self):
         """The next command, or None at the end of the stream."""
         message = self.next_frame()
-        if message is not None:
+        # (A compact command was checked field by field as it was decoded.)
+        if message is not None and "compact" not in message:
             check_command(message, self.count)
         return message
 
 
-def compact_text(payload, at, count, field):
+def compact_text(payload, at, field):
     """A length-prefixed UTF-8 string at @at: (text, where it ends)."""
-    (n,) = U32.unpack_from(payload, at)
-    end = at + 4 + n
-    if end > len(payload):
+    end = at + 4 + U32.unpack_from(payload, at)[0]
+    raw = payload[at + 4:end]
+    if len(raw) != end - at - 4:
         raise struct.error(field)
-    try:
-        value = payload[at + 4:end].decode("utf-8")
-    except UnicodeDecodeError:
-        value = "\0"
-    if "\0" in value:
-        raise ProtocolError("frame %d: compact 'command' frame: field '%s' must be UTF-8 "
-                            "text without NUL bytes" % (count, field))
-    return value, end
+    if b"\0" in raw:
+        raise UnicodeDecodeError("utf-8", raw, 0, 1, "a NUL byte")
+    return raw.decode("utf-8"), end
 
 
 def decode_compact_command(payload, count):
     """A compact command frame as the dict its JSON form would be, every
     field checked as the C decoder (common/fh-message-compact.c) does."""
-    field = "phase"
+    field = "command"
     try:
         _, phase, seq, _ = COMMAND_HEAD.unpack_from(payload)
-        if phase >= len(PHASES) or seq < 1:
-            raise ProtocolError("frame %d: compact 'command' frame: bad phase %d or seq %d"
-                                % (count, phase, seq))
-        field = "command"
-        command, at = compact_text(payload, COMMAND_HEAD.size - 4, count, field)
+        command, at = compact_text(payload, COMMAND_HEAD.size - 4, field)
         field = "item"
         flags = payload[at]
         at += 1
         item = None
-        if flags & ~ITEM_ALL or (flags and not flags & ITEM_PRESENT):
-            raise ProtocolError("frame %d: compact 'command' frame: unknown item flags 0x%02x"
-                                % (count, flags))
         if flags:
+            if flags & ~ITEM_ALL or not flags & ITEM_PRESENT:
+                raise ValueError("unknown item flags 0x%02x" % flags)
             item = {}
             if flags & ITEM_HAS_INDEX:
                 field = "item.index"
-                (item["index"],) = I64.unpack_from(payload, at)
+                index = item["index"] = I64.unpack_from(payload, at)[0]
                 at += 8
-                if item["index"] < 0:
-                    raise ProtocolError("frame %d: compact 'command' frame: negative "
-                                        "item.index" % count)
+                if index < 0:
+                    raise ValueError("a negative item.index")
             if flags & ITEM_HAS_NAME:
                 field = "item.name"
-                item["name"], at = compact_text(payload, at, count, field)
+                item["name"], at = compact_text(payload, at, field)
             if flags & ITEM_HAS_FRAMES:
                 field = "item.frames"
-                (n,) = U32.unpack_from(payload, at)
+                n = U32.unpack_from(payload, at)[0]
                 if len(payload) - at - 4 < 8 * n:
                     raise struct.error(field)
                 item["frames"] = list(struct.unpack_from(">%dq" % n, payload, at + 4))
                 at += 4 + 8 * n
+        if phase >= len(PHASES) or seq < 1:
+            raise ValueError("phase %d or seq %d out of range" % (phase, seq))
+        if at != len(payload):
+            raise ValueError("%d bytes after its last field" % (len(payload) - at))
     except (struct.error, IndexError):
         raise ProtocolError("frame %d: compact 'command' frame: field '%s' runs past the end "
                             "of the frame" % (count, field))
-    if at != len(payload):
-        raise ProtocolError("frame %d: compact 'command' frame: %d bytes after its last field"
-                            % (count, len(payload) - at))
+    except UnicodeDecodeError:
+        raise ProtocolError("frame %d: compact 'command' frame: field '%s' must be UTF-8 "
+                            "text without NUL bytes" % (count, field))
+    except ValueError as e:
+        raise ProtocolError("frame %d: compact 'command' frame: %s" % (count, e))
     return {"type": "command", "seq": seq, "phase": PHASES[phase], "command": command,
             "item": item, "compact": True}
 
@@ -555,19 +554,18 @@ class Session(object):
         """Runs one command.  Returns an exit code when the command ended
         the session (sys.exit), else None."""
         seq, command = message["seq"], message["command"]
-        self.farmhand.seq = seq
-        self.farmhand.phase = message.get("phase")
-        self.farmhand.item = message.get("item")
-        item = message.get("item")
+        phase, item = message.get("phase"), message.get("item")
+        fh = self.farmhand
+        fh.seq, fh.phase, fh.item = seq, phase, item
         # Tracebacks name what ran: "<farmhand item 1-4>", "<farmhand setup 1>".
         if isinstance(item, dict) and "name" in item:
             filename = "<farmhand item %s>" % item["name"]
         else:
-            filename = "<farmhand %s %d>" % (message.get("phase"), seq)
+            filename = "<farmhand %s %d>" % (phase, seq)
         # Register the source so tracebacks can quote the failing line: for
         # good when later commands may call into it (setup, or any command
         # that defines a function or class), else only when it fails.
-        transient = message.get("phase") == "agenda"
+        transient = phase == "agenda"
         if not transient:
             self._remember_source(filename, command)
         result = {"type": "result", "seq": seq, "status": 0}
