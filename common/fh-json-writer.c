@@ -74,10 +74,19 @@ append_int (GString *out, gint64 v)
 }
 
 static void
-append_value (GString *out, JsonNode *node)
+append_double (GString *out, double d)
 {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
 
+  if (!isfinite (d))
+    g_string_append (out, "null");
+  else
+    g_string_append (out, fh_json_writer_format_double (buf, d));
+}
+
+static void
+append_value (GString *out, JsonNode *node)
+{
   switch (json_node_get_value_type (node))
     {
     case G_TYPE_STRING:
@@ -87,10 +96,7 @@ append_value (GString *out, JsonNode *node)
       g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
       break;
     case G_TYPE_DOUBLE:
-      if (!isfinite (json_node_get_double (node)))
-        g_string_append (out, "null");
-      else
-        g_string_append (out, fh_json_writer_format_double (buf, json_node_get_double (node)));
+      append_double (out, json_node_get_double (node));
       break;
     default:
       append_int (out, json_node_get_int (node));
@@ -155,4 +161,88 @@ fh_json_writer_to_string (JsonNode *node)
 
   fh_json_writer_append (out, node);
   return g_string_free (out, FALSE);
+}
+
+/* ---- streaming ----------------------------------------------------------- */
+
+/* A comma, unless what comes is the first of its object or array, or the
+ * value of the key just written. */
+static void
+separate (GString *out)
+{
+  char last = out->len > 0 ? out->str[out->len - 1] : '{';
+
+  if (last != '{' && last != '[' && last != ':')
+    g_string_append_c (out, ',');
+}
+
+void
+fh_json_writer_begin (GString *out, char bracket)
+{
+  separate (out);
+  g_string_append_c (out, bracket);
+}
+
+void
+fh_json_writer_end (GString *out, char bracket)
+{
+  g_string_append_c (out, bracket);
+}
+
+void
+fh_json_writer_key (GString *out, const char *key)
+{
+  separate (out);
+  append_string (out, key);
+  g_string_append_c (out, ':');
+}
+
+void
+fh_json_writer_string (GString *out, const char *s)
+{
+  separate (out);
+  append_string (out, s);
+}
+
+void
+fh_json_writer_int (GString *out, gint64 v)
+{
+  separate (out);
+  append_int (out, v);
+}
+
+void
+fh_json_writer_double (GString *out, double d)
+{
+  separate (out);
+  append_double (out, d);
+}
+
+void
+fh_json_writer_boolean (GString *out, gboolean b)
+{
+  separate (out);
+  g_string_append (out, b ? "true" : "false");
+}
+
+void
+fh_json_writer_node (GString *out, JsonNode *node)
+{
+  separate (out);
+  fh_json_writer_append (out, node);
+}
+
+void
+fh_json_writer_members (GString *out, JsonObject *o)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  json_object_iter_init_ordered (&iter, o);
+  while (json_object_iter_next_ordered (&iter, &name, &member))
+    {
+      fh_json_writer_key (out, name);
+      fh_json_writer_node (out, member);
+    }
 }

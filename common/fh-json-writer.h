@@ -26,4 +26,23 @@ char *fh_json_writer_to_string (JsonNode *node);
  * "0.000325", "1.0", "1e+300".  @buf holds G_ASCII_DTOSTR_BUF_SIZE. */
 const char *fh_json_writer_format_double (char *buf, double d);
 
+/* Streaming: an object or array written member by member straight into
+ * @out, with no tree — for the one document every item costs (its
+ * result), where building a JsonObject cost more than the rest of the
+ * host's work on a command.  A comma goes before every key and array
+ * element but the first of its object or array, told by the byte before
+ * it, so calls need no state: begin '{', key, a value, key, a value ...,
+ * end '}'.  The same escaping and numbers as fh_json_writer_append(). */
+void fh_json_writer_begin (GString *out, char bracket);
+void fh_json_writer_end (GString *out, char bracket);
+void fh_json_writer_key (GString *out, const char *key);
+void fh_json_writer_string (GString *out, const char *s);
+void fh_json_writer_int (GString *out, gint64 v);
+void fh_json_writer_double (GString *out, double d);
+void fh_json_writer_boolean (GString *out, gboolean b);
+/* Any json-glib value (a member of another tree, say). */
+void fh_json_writer_node (GString *out, JsonNode *node);
+/* Every member of @o, as keys and values of the object being written. */
+void fh_json_writer_members (GString *out, JsonObject *o);
+
 G_END_DECLS

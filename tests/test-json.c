@@ -149,6 +149,55 @@ test_parse_errors (void)
   g_assert_cmpstr (kind->message, ==, "expected a JSON object, got an array");
 }
 
+/* The streaming writer writes what the tree writer writes for the same
+ * document: commas, nesting, escapes, numbers, members of another tree. */
+static void
+test_streaming (void)
+{
+  const char *doc = "{\"name\":\"a \\\"b\\\"\\n\",\"index\":-3,\"frames\":[1,2,9223372036854775807],"
+                    "\"empty\":[],\"nested\":{\"x\":[{\"y\":true}]},\"elapsed_s\":0.000325,\"nan\":null,"
+                    "\"ok\":false,\"extra\":{\"k\":\"v\"},\"k2\":[\"s\",null]}";
+  g_autoptr (JsonObject) extra = fh_json_parse_object ("{\"extra\":{\"k\":\"v\"},\"k2\":[\"s\",null]}", -1, NULL);
+  g_autoptr (JsonObject) whole = fh_json_parse_object (doc, -1, NULL);
+  g_autofree char *tree = fh_json_object_to_string (whole);
+  g_autoptr (GString) out = g_string_new (NULL);
+
+  fh_json_writer_begin (out, '{');
+  fh_json_writer_key (out, "name");
+  fh_json_writer_string (out, "a \"b\"\n");
+  fh_json_writer_key (out, "index");
+  fh_json_writer_int (out, -3);
+  fh_json_writer_key (out, "frames");
+  fh_json_writer_begin (out, '[');
+  fh_json_writer_int (out, 1);
+  fh_json_writer_int (out, 2);
+  fh_json_writer_int (out, G_MAXINT64);
+  fh_json_writer_end (out, ']');
+  fh_json_writer_key (out, "empty");
+  fh_json_writer_begin (out, '[');
+  fh_json_writer_end (out, ']');
+  fh_json_writer_key (out, "nested");
+  fh_json_writer_begin (out, '{');
+  fh_json_writer_key (out, "x");
+  fh_json_writer_begin (out, '[');
+  fh_json_writer_begin (out, '{');
+  fh_json_writer_key (out, "y");
+  fh_json_writer_boolean (out, TRUE);
+  fh_json_writer_end (out, '}');
+  fh_json_writer_end (out, ']');
+  fh_json_writer_end (out, '}');
+  fh_json_writer_key (out, "elapsed_s");
+  fh_json_writer_double (out, 325 / 1e6);
+  fh_json_writer_key (out, "nan");
+  fh_json_writer_double (out, NAN);
+  fh_json_writer_key (out, "ok");
+  fh_json_writer_boolean (out, FALSE);
+  fh_json_writer_members (out, extra);
+  fh_json_writer_end (out, '}');
+  g_assert_cmpstr (out->str, ==, doc);
+  g_assert_cmpstr (tree, ==, doc);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -159,5 +208,6 @@ main (int argc, char **argv)
   g_test_add_func ("/json/not-finite", test_not_finite);
   g_test_add_func ("/json/round-trip", test_round_trip);
   g_test_add_func ("/json/parse-errors", test_parse_errors);
+  g_test_add_func ("/json/streaming", test_streaming);
   return g_test_run ();
 }

@@ -442,9 +442,16 @@ outputs_to_json (FhItemReport *self)
   return a;
 }
 
-void
-fh_item_report_to_json (FhItemReport *self, JsonObject *result)
+JsonObject *
+fh_item_report_to_json (FhItemReport *self)
 {
+  JsonObject *result;
+
+  if (self->n_errors == 0 && self->n_warnings == 0 && self->n_highlights == 0 && self->progress < 0 &&
+      self->outputs->len == 0 && self->n_outputs_dropped == 0 && self->status_message == NULL &&
+      self->frames_done->len == 0)
+    return NULL;
+  result = json_object_new ();
   if (self->n_errors > 0)
     {
       JsonObject *e = json_object_new ();
@@ -471,4 +478,21 @@ fh_item_report_to_json (FhItemReport *self, JsonObject *result)
         json_array_add_int_element (a, g_array_index (self->frames_done, gint64, i));
       json_object_set_array_member (result, "frames_done", a);
     }
+  return result;
+}
+
+void
+fh_item_report_add_to_json (FhItemReport *self, JsonObject *result)
+{
+  g_autoptr (JsonObject) extra = fh_item_report_to_json (self);
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+
+  if (extra == NULL)
+    return;
+  json_object_iter_init_ordered (&iter, extra);
+  while (json_object_iter_next_ordered (&iter, &name, &member))
+    json_object_set_member (result, name, json_node_copy (member));
+
 }

@@ -54,9 +54,12 @@ char *fh_item_report_verdict_full (FhItemReport *self, gboolean check_outputs,
  * neither says anything.  @reason (out): one line.  (transfer full) */
 FhFailureClass fh_item_report_failure (FhItemReport *self, char **reason);
 
-/* Adds "errors", "warnings", "highlights", "progress", "outputs",
- * "status_message" to a result object (only what is not empty). */
-void fh_item_report_to_json (FhItemReport *self, JsonObject *result);
+/* "errors", "warnings", "highlights", "progress", "outputs",
+ * "status_message", "frames_done" of a result (only what is not empty), or
+ * NULL when all are.  (transfer full) */
+JsonObject *fh_item_report_to_json (FhItemReport *self);
+/* The same members added to @result. */
+void fh_item_report_add_to_json (FhItemReport *self, JsonObject *result);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhItemReport, fh_item_report_free)
 

@@ -29,6 +29,7 @@
 #include "fh-plugin-error.h"
 #include "fh-item-report.h"
 #include "fh-json.h"
+#include "fh-json-writer.h"
 #include "fh-redactor.h"
 
 struct _FhJobRunner
@@ -554,39 +555,71 @@ bring_up (FhJobRunner *self, gboolean first)
 
 /* ---- agenda items ------------------------------------------------------- */
 
-static void
-report (FhJobRunner *self, JsonObject *result)
+/* An item's result: its JSON for the host, written as it is made (no
+ * tree: it is the one document every item costs), and the reason a retry
+ * note quotes. */
+typedef struct
 {
-  g_autofree char *json = fh_json_object_to_string (result);
+  GString *json;
+  char *reason;         /* nullable: it did not fail */
+} ItemResult;
 
-  self->host->report_item (self->host->host_data, json);
+static void
+item_result_clear (ItemResult *r)
+{
+  if (r->json != NULL)
+    g_string_free (g_steal_pointer (&r->json), TRUE);
+  g_clear_pointer (&r->reason, g_free);
 }
 
-/* A failed result's class and one-line reason (the reason redacted). */
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ItemResult, item_result_clear)
+
 static void
-set_failure (FhJobRunner *self, JsonObject *o, FhFailureClass failure, const char *reason)
+report (FhJobRunner *self, const ItemResult *result)
+{
+  self->host->report_item (self->host->host_data, result->json->str);
+}
+
+/* A failed result's class and one-line reason (the reason redacted, and
+ * kept in @result). */
+static void
+write_failure (FhJobRunner *self, ItemResult *result, FhFailureClass failure, const char *reason)
 {
   g_autofree char *masked = redact (self, reason);
 
-  json_object_set_string_member (o, "class", fh_failure_name (failure));
-  json_object_set_string_member (o, "reason", masked ? masked : fh_failure_name (failure));
+  fh_json_writer_key (result->json, "class");
+  fh_json_writer_string (result->json, fh_failure_name (failure));
+  fh_json_writer_key (result->json, "reason");
+  fh_json_writer_string (result->json, masked ? masked : fh_failure_name (failure));
   /* What a host needs to act (avoid the machine), so no host knows the
    * classes (ABI 1.2). */
-  json_object_set_boolean_member (o, "machine_bound", fh_failure_is_machine_bound (failure));
+  fh_json_writer_key (result->json, "machine_bound");
+  fh_json_writer_boolean (result->json, fh_failure_is_machine_bound (failure));
+  result->reason = masked ? g_steal_pointer (&masked) : g_strdup (fh_failure_name (failure));
+}
+
+static void
+write_string_member (GString *out, const char *key, const char *value)
+{
+  fh_json_writer_key (out, key);
+  fh_json_writer_string (out, value);
 }
 
 static void
 report_unknown (FhJobRunner *self, const char *name, const char *tb)
 {
-  g_autoptr (JsonObject) o = json_object_new ();
+  g_auto (ItemResult) r = { g_string_sized_new (256), NULL };
 
-  json_object_set_string_member (o, "name", name);
-  json_object_set_string_member (o, "status", "failed");
-  json_object_set_string_member (o, "traceback", tb);
-  json_object_set_double_member (o, "elapsed_s", 0.0);
-  set_failure (self, o, FH_FAILURE_ERROR, tb);
+  fh_json_writer_begin (r.json, '{');
+  write_string_member (r.json, "name", name);
+  write_string_member (r.json, "status", "failed");
+  write_string_member (r.json, "traceback", tb);
+  fh_json_writer_key (r.json, "elapsed_s");
+  fh_json_writer_double (r.json, 0.0);
+  write_failure (self, &r, FH_FAILURE_ERROR, tb);
+  fh_json_writer_end (r.json, '}');
   self->n_failed++;
-  report (self, o);
+  report (self, &r);
 }
 
 /* One item the host served: an item of the agenda, or a command of the
@@ -609,48 +642,62 @@ work_clear (Work *w)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Work, work_clear)
 
-static JsonObject *
+/* @w's result (schemas/result.schema.json), in the members' order of
+ * every farmhand result. */
+static void
 item_result (FhJobRunner *self, const Work *w, const FhCommandResult *r, const char *why,
-             FhFailureClass failure, const char *reason, gint64 elapsed_us, guint attempts)
+             FhFailureClass failure, const char *reason, gint64 elapsed_us, guint attempts,
+             ItemResult *out)
 {
-  JsonObject *o = json_object_new ();
   g_autofree char *masked = redact (self, why);
+  g_autoptr (JsonObject) report = fh_item_report_to_json (self->report);
+  GString *json = out->json = g_string_sized_new (256);
 
-  JsonArray *frames = json_array_sized_new (w->frames->len);
-
-  json_object_set_string_member (o, "name", w->name);
+  fh_json_writer_begin (json, '{');
+  write_string_member (json, "name", w->name);
   if (w->index >= 0)
-    json_object_set_int_member (o, "index", w->index);
+    {
+      fh_json_writer_key (json, "index");
+      fh_json_writer_int (json, w->index);
+    }
+  fh_json_writer_key (json, "frames");
+  fh_json_writer_begin (json, '[');
   for (guint i = 0; i < w->frames->len; i++)
-    json_array_add_int_element (frames, g_array_index (w->frames, gint64, i));
-  json_object_set_array_member (o, "frames", frames);
-  json_object_set_string_member (o, "status", why == NULL ? "complete" : "failed");
-  json_object_set_double_member (o, "elapsed_s", elapsed_us / 1e6);
-  json_object_set_int_member (o, "attempts", attempts);
+    fh_json_writer_int (json, g_array_index (w->frames, gint64, i));
+  fh_json_writer_end (json, ']');
+  write_string_member (json, "status", why == NULL ? "complete" : "failed");
+  fh_json_writer_key (json, "elapsed_s");
+  fh_json_writer_double (json, elapsed_us / 1e6);
+  fh_json_writer_key (json, "attempts");
+  fh_json_writer_int (json, attempts);
   if (r != NULL && r->has_code)
-    json_object_set_int_member (o, "code", r->code);
+    {
+      fh_json_writer_key (json, "code");
+      fh_json_writer_int (json, r->code);
+    }
   if (masked != NULL)
-    json_object_set_string_member (o, "traceback", masked);
+    write_string_member (json, "traceback", masked);
   if (why != NULL)
-    set_failure (self, o, failure != FH_FAILURE_NONE ? failure : FH_FAILURE_ERROR, reason ? reason : why);
-  fh_item_report_to_json (self->report, o);
-  return o;
+    write_failure (self, out, failure != FH_FAILURE_NONE ? failure : FH_FAILURE_ERROR, reason ? reason : why);
+  if (report != NULL)
+    fh_json_writer_members (json, report);
+  fh_json_writer_end (json, '}');
 }
 
-/* One attempt at @w: returns its result object (and its failure). */
-static JsonObject *
-attempt_item (FhJobRunner *self, const Work *w, guint attempt, gboolean *ok, FhFailureClass *failure)
+/* One attempt at @w: its result (and its failure) into @result. */
+static void
+attempt_item (FhJobRunner *self, const Work *w, guint attempt, gboolean *ok, FhFailureClass *failure,
+              ItemResult *result)
 {
   g_auto (Outcome) out = { 0 };
   g_autoptr (GCancellable) stop = begin_item_stop (self);
   gint64 started = g_get_monotonic_time ();
+  FhItemFields item = { w->index, w->name, (const gint64 *) w->frames->data, w->frames->len };
 
   fh_item_report_reset (self->report, (const gint64 *) w->frames->data, w->frames->len);
   self->current_item = w->name;
   self->progress_unsent = -1;
   self->progress_sent_at = 0;
-  FhItemFields item = { w->index, w->name, (const gint64 *) w->frames->data, w->frames->len };
-
   run_command (self, FH_PHASE_AGENDA, w->command, &item, self->job->timeouts.command_s, TRUE,
                stop, &out);
   end_item_stop (self);
@@ -658,8 +705,8 @@ attempt_item (FhJobRunner *self, const Work *w, guint attempt, gboolean *ok, FhF
   self->current_item = NULL;
   *ok = out.kind == OUTCOME_OK;
   *failure = out.failure;
-  return item_result (self, w, out.result, out.why, out.failure, out.reason,
-                      g_get_monotonic_time () - started, attempt);
+  item_result (self, w, out.result, out.why, out.failure, out.reason,
+               g_get_monotonic_time () - started, attempt, result);
 }
 
 /* Runs @w, re-running it after a failure up to `retries` times and
@@ -668,7 +715,7 @@ attempt_item (FhJobRunner *self, const Work *w, guint attempt, gboolean *ok, FhF
 static gboolean
 run_item (FhJobRunner *self, const Work *w)
 {
-  g_autoptr (JsonObject) result = NULL;
+  g_auto (ItemResult) result = { 0 };
   gboolean ok = FALSE;
   guint attempt;
 
@@ -685,9 +732,9 @@ run_item (FhJobRunner *self, const Work *w)
       if (!bring_up (self, FALSE))
         {
           g_autofree char *why = g_strdup_printf ("not run: %s; %s", lost, self->error);
-          result = item_result (self, w, NULL, why, FH_FAILURE_EXECUTOR_LOST, lost, 0, 0);
+          item_result (self, w, NULL, why, FH_FAILURE_EXECUTOR_LOST, lost, 0, 0, &result);
           self->n_failed++;
-          report (self, result);
+          report (self, &result);
           return FALSE;
         }
     }
@@ -696,15 +743,15 @@ run_item (FhJobRunner *self, const Work *w)
       FhFailureClass failure = FH_FAILURE_NONE;
       guint retries;
 
-      g_clear_pointer (&result, json_object_unref);
-      result = attempt_item (self, w, attempt, &ok, &failure);
+      item_result_clear (&result);
+      attempt_item (self, w, attempt, &ok, &failure, &result);
       /* What retrying cannot fix (a licence, say) may be set not to retry. */
       retries = fh_job_retries_for (self->job, failure);
       if (ok || cancelled (self) || attempt > retries)
         break;
       host_note (self, "farmhand: item %s failed (attempt %u of %u, %s): %s; retrying", w->name,
                  attempt, retries + 1, fh_failure_name (failure),
-                 json_object_get_string_member_with_default (result, "reason", ""));
+                 result.reason ? result.reason : "");
       if (!fh_executor_connection_is_alive (self->connection) && !bring_up (self, FALSE))
         break;
     }
@@ -712,7 +759,7 @@ run_item (FhJobRunner *self, const Work *w)
     self->n_complete++;
   else
     self->n_failed++;
-  report (self, result);
+  report (self, &result);
   if (cancelled (self))
     return FALSE;
   return fh_executor_connection_is_alive (self->connection) || bring_up (self, FALSE);

@@ -881,7 +881,7 @@ attempt_task (FhOjRunner *self, const FhOjJobStep *step, GPtrArray *values, Json
   json_object_set_double_member (o, "elapsed_s", out.elapsed_us / 1e6);
   if (out.ran)
     json_object_set_int_member (o, "code", out.exit_code);
-  fh_item_report_to_json (self->report, o);
+  fh_item_report_add_to_json (self->report, o);
   if (succeeded (&out))
     {
       json_object_set_string_member (o, "status", "complete");
