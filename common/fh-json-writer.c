@@ -58,8 +58,8 @@ append_string (GString *out, const char *s)
 
 /* Decimal digits without printf: a result's index, frames and attempts
  * are written for every item, and printf's machinery was most of it. */
-static void
-append_int (GString *out, gint64 v)
+void
+fh_json_writer_append_int (GString *out, gint64 v)
 {
   char buf[24];
   char *p = buf + sizeof buf;
@@ -99,7 +99,7 @@ append_value (GString *out, JsonNode *node)
       append_double (out, json_node_get_double (node));
       break;
     default:
-      append_int (out, json_node_get_int (node));
+      fh_json_writer_append_int (out, json_node_get_int (node));
       break;
     }
 }
@@ -208,7 +208,33 @@ void
 fh_json_writer_int (GString *out, gint64 v)
 {
   separate (out);
-  append_int (out, v);
+  fh_json_writer_append_int (out, v);
+}
+
+void
+fh_json_writer_append_micros (GString *out, gint64 us)
+{
+  guint64 u = us < 0 ? -(guint64) us : (guint64) us;
+  guint r = (guint) (u % 1000000);
+  char frac[6];
+  int n = 6;
+
+  if (us < 0)
+    g_string_append_c (out, '-');
+  fh_json_writer_append_int (out, (gint64) (u / 1000000));
+  g_string_append_c (out, '.');
+  for (int i = 5; i >= 0; i--, r /= 10)
+    frac[i] = (char) ('0' + r % 10);
+  while (n > 1 && frac[n - 1] == '0')
+    n--;
+  g_string_append_len (out, frac, n);
+}
+
+void
+fh_json_writer_micros (GString *out, gint64 us)
+{
+  separate (out);
+  fh_json_writer_append_micros (out, us);
 }
 
 void

@@ -26,6 +26,14 @@ char *fh_json_writer_to_string (JsonNode *node);
  * "0.000325", "1.0", "1e+300".  @buf holds G_ASCII_DTOSTR_BUF_SIZE. */
 const char *fh_json_writer_format_double (char *buf, double d);
 
+/* Appends @v's decimal digits (JSON's integer text, and the shell's),
+ * without printf. */
+void fh_json_writer_append_int (GString *out, gint64 v);
+
+/* Appends the seconds of @us microseconds as a decimal number, exactly
+ * and without an exponent: 0.000325, 12.5, 0.0 (a result's elapsed_s). */
+void fh_json_writer_append_micros (GString *out, gint64 us);
+
 /* Streaming: an object or array written member by member straight into
  * @out, with no tree — for the one document every item costs (its
  * result), where building a JsonObject cost more than the rest of the
@@ -39,6 +47,7 @@ void fh_json_writer_key (GString *out, const char *key);
 void fh_json_writer_string (GString *out, const char *s);
 void fh_json_writer_int (GString *out, gint64 v);
 void fh_json_writer_double (GString *out, double d);
+void fh_json_writer_micros (GString *out, gint64 us);
 void fh_json_writer_boolean (GString *out, gboolean b);
 /* Any json-glib value (a member of another tree, say). */
 void fh_json_writer_node (GString *out, JsonNode *node);

@@ -3,6 +3,8 @@
 
 #include "fh-shell-vars.h"
 
+#include "fh-json-writer.h"
+
 static char *
 join_frames (const gint64 *frames, guint n)
 {
@@ -12,7 +14,11 @@ join_frames (const gint64 *frames, guint n)
     return NULL;
   s = g_string_sized_new (n * 4);
   for (guint i = 0; i < n; i++)
-    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, i ? " " : "", frames[i]);
+    {
+      if (i > 0)
+        g_string_append_c (s, ' ');
+      fh_json_writer_append_int (s, frames[i]);
+    }
   return g_string_free (s, FALSE);
 }
 

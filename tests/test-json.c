@@ -198,6 +198,26 @@ test_streaming (void)
   g_assert_cmpstr (tree, ==, doc);
 }
 
+/* Elapsed microseconds as seconds: exact, no exponent, one digit after
+ * the point at least; what a JSON reader gets back is us / 1e6. */
+static void
+test_micros (void)
+{
+  static const struct { gint64 us; const char *text; } cases[] = {
+    { 0, "0.0" }, { 1, "0.000001" }, { 47, "0.000047" }, { 325, "0.000325" }, { 12500000, "12.5" },
+    { 1000000, "1.0" }, { -1500000, "-1.5" }, { G_MAXINT64, "9223372036854.775807" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr (GString) out = g_string_new (NULL);
+      fh_json_writer_append_micros (out, cases[i].us);
+      g_assert_cmpstr (out->str, ==, cases[i].text);
+      if (cases[i].us < 1000000000)
+        g_assert_cmpfloat (g_ascii_strtod (out->str, NULL), ==, cases[i].us / 1e6);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -209,5 +229,6 @@ main (int argc, char **argv)
   g_test_add_func ("/json/round-trip", test_round_trip);
   g_test_add_func ("/json/parse-errors", test_parse_errors);
   g_test_add_func ("/json/streaming", test_streaming);
+  g_test_add_func ("/json/micros", test_micros);
   return g_test_run ();
 }

@@ -615,7 +615,7 @@ report_unknown (FhJobRunner *self, const char *name, const char *tb)
   write_string_member (r.json, "status", "failed");
   write_string_member (r.json, "traceback", tb);
   fh_json_writer_key (r.json, "elapsed_s");
-  fh_json_writer_double (r.json, 0.0);
+  fh_json_writer_micros (r.json, 0);
   write_failure (self, &r, FH_FAILURE_ERROR, tb);
   fh_json_writer_end (r.json, '}');
   self->n_failed++;
@@ -667,7 +667,7 @@ item_result (FhJobRunner *self, const Work *w, const FhCommandResult *r, const c
   fh_json_writer_end (json, ']');
   write_string_member (json, "status", why == NULL ? "complete" : "failed");
   fh_json_writer_key (json, "elapsed_s");
-  fh_json_writer_double (json, elapsed_us / 1e6);
+  fh_json_writer_micros (json, elapsed_us);
   fh_json_writer_key (json, "attempts");
   fh_json_writer_int (json, attempts);
   if (r != NULL && r->has_code)
