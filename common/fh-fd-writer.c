@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -20,6 +21,7 @@ struct _FhFdWriter
   GSource *source;      /* while waiting for the fd to become writable */
   gboolean failed;
   gboolean keep_sigpipe;
+  gboolean socket;
   FhFdWriterErrorFunc on_error;
   gpointer user_data;
 };
@@ -44,6 +46,15 @@ fh_fd_writer_keep_sigpipe (FhFdWriter *self)
 {
   self->keep_sigpipe = TRUE;
 }
+
+void
+fh_fd_writer_set_socket (FhFdWriter *self)
+{
+  self->socket = TRUE;
+}
+
+/* One write of @len bytes, as the fd wants it. */
+static gssize write_some (FhFdWriter *self, const void *data, gsize len);
 
 /* write(), with SIGPIPE kept from the process (see the header): two
  * syscalls more per write, none on the failure's way. */
@@ -108,6 +119,16 @@ wait_writable (FhFdWriter *self)
   g_source_attach (self->source, self->context);
 }
 
+static gssize
+write_some (FhFdWriter *self, const void *data, gsize len)
+{
+  if (self->socket)
+    return send (self->fd, data, len, MSG_NOSIGNAL);
+  if (self->keep_sigpipe)
+    return write_keeping_sigpipe (self->fd, data, len);
+  return write (self->fd, data, len);
+}
+
 void
 fh_fd_writer_flush (FhFdWriter *self)
 {
@@ -115,9 +136,7 @@ fh_fd_writer_flush (FhFdWriter *self)
 
   while (done < self->buf->len && !self->failed)
     {
-      gssize n = self->keep_sigpipe
-                     ? write_keeping_sigpipe (self->fd, self->buf->data + done, self->buf->len - done)
-                     : write (self->fd, self->buf->data + done, self->buf->len - done);
+      gssize n = write_some (self, self->buf->data + done, self->buf->len - done);
 
       if (n < 0 && errno == EINTR)
         continue;

@@ -1,5 +1,5 @@
-/* fh-fd-writer.h — non-blocking buffered writes to a pipe, on a
- * GMainContext.  Writes go out at once when the pipe has room; the rest
+/* fh-fd-writer.h — non-blocking buffered writes to a pipe or a socket,
+ * on a GMainContext.  Writes go out at once when the pipe has room; the rest
  * waits in a buffer and leaves when the fd is writable again, so a slow
  * reader never blocks the event loop.
  */
@@ -24,6 +24,9 @@ void fh_fd_writer_free (FhFdWriter *self);
  * taken back before the mask is restored, so the failure is an EPIPE
  * error and the process's disposition is never touched. */
 void fh_fd_writer_keep_sigpipe (FhFdWriter *self);
+/* @fd is a socket: writes are send(MSG_NOSIGNAL), which never raises
+ * SIGPIPE, so they need no mask. */
+void fh_fd_writer_set_socket (FhFdWriter *self);
 
 /* Appends @len bytes and writes as much as the fd takes now. */
 void fh_fd_writer_write (FhFdWriter *self, const void *data, gsize len);

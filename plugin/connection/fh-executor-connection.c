@@ -78,7 +78,9 @@ struct _FhExecutorConnection
   gint pid;                        /* also the executor's process group */
   char *kind;                      /* argv[0] basename until hello */
 
-  GOutputStream *stdin_stream;     /* keeps the fd alive */
+  GOutputStream *stdin_stream;     /* the stdio channel's: keeps the fd alive */
+  int stdin_fd;                    /* a local executor's stdin, our end of a
+                                      socketpair (owned), or -1 */
   FhFdWriter *stdin_writer;        /* commands not yet written */
 
   int bc;                          /* the backchannel, -1 until there is one */
@@ -160,6 +162,7 @@ fh_executor_connection_new (GCancellable *cancel, GCancellable *kill)
   const char *dbg = g_getenv ("FARMHAND_DEBUG");
 
   self->bc = -1;
+  self->stdin_fd = -1;
   debug_protocol = dbg != NULL && strstr (dbg, "protocol") != NULL;
   self->context = g_main_context_ref_thread_default ();
   self->decoder = fh_wire_decoder_new (FH_WIRE_MAX_FRAME);
@@ -215,6 +218,8 @@ fh_executor_connection_free (FhExecutorConnection *self)
   for (int i = 0; i < 2; i++)
     g_clear_object (&self->log_streams[i]);
   g_clear_object (&self->stdin_stream);
+  if (self->stdin_fd >= 0)
+    close (self->stdin_fd);
   if (self->bc >= 0)
     close (self->bc);
   g_clear_object (&self->proc);
@@ -788,13 +793,18 @@ child_setup_stdio (gpointer user_data)
   fh_proc_child_setup ((pid_t) GPOINTER_TO_INT (user_data), SIGTERM);
 }
 
+/* @child_in_fd: the local executor's stdin (taken), or -1: a pipe (the
+ * stdio channel's, which a transport carries). */
 static GSubprocessLauncher *
-make_launcher (FhExecutorConnection *self, const char *cwd, const char *const *env, int child_bc_fd)
+make_launcher (FhExecutorConnection *self, const char *cwd, const char *const *env, int child_bc_fd,
+               int child_in_fd)
 {
   GSubprocessLauncher *launcher = g_subprocess_launcher_new (
-      G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+      (child_in_fd < 0 ? G_SUBPROCESS_FLAGS_STDIN_PIPE : 0) | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
       G_SUBPROCESS_FLAGS_STDERR_PIPE);
 
+  if (child_in_fd >= 0)
+    g_subprocess_launcher_take_stdin_fd (launcher, child_in_fd);
   /* The stdio channel carries env and cwd to the far side (write_preamble()). */
   if (cwd != NULL && !self->stdio)
     g_subprocess_launcher_set_cwd (launcher, cwd);
@@ -847,13 +857,25 @@ watch_channel (FhExecutorConnection *self)
 static void
 watch_streams (FhExecutorConnection *self)
 {
-  self->stdin_stream = g_object_ref (g_subprocess_get_stdin_pipe (self->proc));
-  self->stdin_writer = fh_fd_writer_new (
-      g_unix_output_stream_get_fd (G_UNIX_OUTPUT_STREAM (self->stdin_stream)),
-      self->context, on_stdin_error, self);
-  /* The host's SIGPIPE is not ours to change: a dead executor is an EPIPE
-   * on this write, not a signal to the host. */
-  fh_fd_writer_keep_sigpipe (self->stdin_writer);
+  if (self->stdin_fd >= 0)
+    {
+      /* A socket: send(MSG_NOSIGNAL) makes a dead executor an EPIPE on
+       * this write without touching the host's SIGPIPE, and costs no
+       * system call more, where a pipe's write costs two (blocking
+       * SIGPIPE around it). */
+      self->stdin_writer = fh_fd_writer_new (self->stdin_fd, self->context, on_stdin_error, self);
+      fh_fd_writer_set_socket (self->stdin_writer);
+    }
+  else
+    {
+      self->stdin_stream = g_object_ref (g_subprocess_get_stdin_pipe (self->proc));
+      self->stdin_writer = fh_fd_writer_new (
+          g_unix_output_stream_get_fd (G_UNIX_OUTPUT_STREAM (self->stdin_stream)),
+          self->context, on_stdin_error, self);
+      /* The host's SIGPIPE is not ours to change: a dead executor is an
+       * EPIPE on this write, not a signal to the host. */
+      fh_fd_writer_keep_sigpipe (self->stdin_writer);
+    }
   self->log_streams[0] = g_object_ref (g_subprocess_get_stdout_pipe (self->proc));
   self->log_streams[1] = g_object_ref (g_subprocess_get_stderr_pipe (self->proc));
   if (self->stdio)
@@ -1089,6 +1111,7 @@ spawn (FhExecutorConnection *self, const char *const *argv, const char *cwd,
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   g_autoptr (GError) local = NULL;
   int sv[2] = { -1, -1 };
+  int in[2] = { -1, -1 };
 
   if (self->stdio)
     {
@@ -1102,7 +1125,26 @@ spawn (FhExecutorConnection *self, const char *const *argv, const char *cwd,
                            "creating the backchannel socketpair");
   if (self->socket_mode && self->listener == NULL)
     return FALSE;
-  launcher = make_launcher (self, cwd, env, sv[1]);
+  /* A local executor's stdin is a socket too (see watch_streams()). */
+  if (!self->stdio && socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) < 0)
+    {
+      int saved = errno;
+      if (sv[0] >= 0)
+        {
+          close (sv[0]);
+          close (sv[1]);
+        }
+      return fh_throw_errno (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_SPAWN, saved,
+                             "creating the executor's stdin socketpair");
+    }
+  /* Ours only writes, the executor's only reads. */
+  if (in[0] >= 0)
+    {
+      shutdown (in[0], SHUT_RD);
+      shutdown (in[1], SHUT_WR);
+    }
+  self->stdin_fd = in[0];
+  launcher = make_launcher (self, cwd, env, sv[1], in[1]);
   self->proc = g_subprocess_launcher_spawnv (launcher, argv, &local);
   /* The launcher owns the child's end; dropping it closes that end here,
    * so the executor's death is an end of stream on ours. */
@@ -1323,7 +1365,13 @@ fh_executor_connection_close (FhExecutorConnection *self, int exit_code, double 
           send_message (self, bye);
         }
       g_clear_pointer (&self->stdin_writer, fh_fd_writer_free);
-      g_output_stream_close (self->stdin_stream, NULL, NULL);
+      if (self->stdin_stream != NULL)
+        g_output_stream_close (self->stdin_stream, NULL, NULL);
+      if (self->stdin_fd >= 0)
+        {
+          close (self->stdin_fd);
+          self->stdin_fd = -1;
+        }
       w.deadline = timeout_s > 0 ? g_get_monotonic_time () + (gint64) (timeout_s * G_USEC_PER_SEC) : 0;
       stop = wait_until (self, &w);
       if (stop == STOP_DEADLINE)
