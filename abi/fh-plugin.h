@@ -58,11 +58,12 @@
  * job_cancel() before job_run() or after its end.  Each says what was
  * wrong (an error, or a refused run with the reason in its summary).
  *
- * Signals.  The plugin changes no process-wide state: it writes to its
- * executors' pipes with SIGPIPE blocked in the writing thread for the
- * write, and takes back the SIGPIPE a write to a dead executor raised, so
- * that is an error of the run, never a signal to the host (ABI 1.0 and
- * 1.1 set SIGPIPE to SIG_IGN for the whole process instead).
+ * Signals.  The plugin changes no process-wide state: it writes to a
+ * local executor's stdin socket with MSG_NOSIGNAL, and to a transport's
+ * pipe with SIGPIPE blocked in the writing thread for the write, taking
+ * back the SIGPIPE a write to a dead executor raised, so that is an error
+ * of the run, never a signal to the host (ABI 1.0 and 1.1 set SIGPIPE to
+ * SIG_IGN for the whole process instead).
  */
 #pragma once
 
