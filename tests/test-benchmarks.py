@@ -53,6 +53,12 @@ with tempfile.TemporaryDirectory() as tmp:
             check("roundtrip_us.%s.%s" % (placement, key),
                   all(number(q.get(f)) for f in ("median", "p99", "x_limit")) and
                   all(isinstance(q.get(f), (int, float)) for f in ("cs_per_cmd", "cpu_us_per_cmd")), q)
+    ins = r.get("instructions") or {}
+    check("instructions", "skipped" in ins or all(
+        isinstance(ins.get(k, {}).get("instr_per_cmd"), int) for k in
+        ("limit_pipe_socketpair", "farmhand_shell_connection", "farmhand_shell", "farmhand_python",
+         "farmhand_shell_python_host", "farmhand_session_run")), ins)
+    check("instructions_printed", "user-space instructions per command" in proc.stdout, proc.stdout[-500:])
     check("items_per_s", number(r.get("items_per_s", {}).get("farmhand_shell")), r.get("items_per_s"))
     ls = r.get("log_scan_MBps", {})
     check("log_scan_MBps", all(number(ls.get(k)) for k in ("farmhand", "farmhand_preset", "grep_E", "grep_E_C_locale", "pipe_limit")), ls)
@@ -84,6 +90,26 @@ with tempfile.TemporaryDirectory() as tmp:
     check("machine_and_date", r.get("machine", {}).get("cores") and r.get("date"), r.get("machine"))
     check("targets", len(r.get("targets", [])) >= 6, r.get("targets"))
     check("table_printed", "round trip of a no-op command" in proc.stdout, proc.stdout[-500:])
+    # --baseline's side-by-side table, from these figures as both builds'
+    # (measuring a second build would double this test's time).
+    if r:
+        import contextlib
+        import copy
+        import io
+        from importlib.machinery import SourceFileLoader
+        bench = SourceFileLoader("bench_run", os.path.join(SRC, "benchmarks", "run")).load_module()
+        both = copy.deepcopy(r)
+        both["before"] = dict(copy.deepcopy(r), build=BUILD)
+        for q in both["roundtrip_us"].values():
+            q.update({k + bench.BEFORE: v for k, v in list(q.items()) if k.startswith("farmhand_")})
+        text = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(text):
+                bench.print_table(both)
+            ok = "before (--baseline %s) and now, side by side" % BUILD in text.getvalue() and "(1.00×)" in text.getvalue()
+        except Exception as e:  # reported as the check's detail
+            ok, text = False, io.StringIO(repr(e))
+        check("baseline_table", ok, text.getvalue()[-1500:])
 
 print("1..%d" % len(checks))
 for i, (name, ok, detail) in enumerate(checks, 1):
