@@ -7,6 +7,7 @@
 
 #include "fh-error.h"
 #include "fh-job-error.h"
+#include "fh-json-writer.h"
 
 struct _FhFrameList
 {
@@ -232,15 +233,18 @@ fh_frame_list_format (const gint64 *frames, guint n)
       /* Two frames read better as "1,4" than as "1-4x3". */
       if (run < 3 && !(run == 2 && step == 1))
         run = 1;
-      if (run == 1)
-        g_string_append_printf (out, "%" G_GINT64_FORMAT, frames[i]);
-      else if (step == 1)
-        g_string_append_printf (out, "%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT,
-                                frames[i], frames[i + run - 1]);
-      else
-        g_string_append_printf (out, "%" G_GINT64_FORMAT "-%" G_GINT64_FORMAT
-                                "x%" G_GINT64_FORMAT,
-                                frames[i], frames[i + run - 1], step);
+      /* (Digits without printf: an item's name is made for every item.) */
+      fh_json_writer_append_int (out, frames[i]);
+      if (run > 1)
+        {
+          g_string_append_c (out, '-');
+          fh_json_writer_append_int (out, frames[i + run - 1]);
+        }
+      if (run > 1 && step != 1)
+        {
+          g_string_append_c (out, 'x');
+          fh_json_writer_append_int (out, step);
+        }
       i += run;
     }
   return g_string_free (out, FALSE);
