@@ -104,7 +104,9 @@ random_node (guint depth)
         JsonArray *a = json_array_new ();
         for (gint i = g_test_rand_int_range (0, 4); i > 0; i--)
           json_array_add_element (a, random_node (depth + 1));
-        return json_node_init_array (node, a);
+        json_node_init_array (node, a);
+        json_array_unref (a);  /* the node took its own reference */
+        return node;
       }
     default:
       {
@@ -114,7 +116,9 @@ random_node (guint depth)
             g_autofree char *name = g_strdup_printf ("k%d", g_test_rand_int_range (0, 100));
             json_object_set_member (o, name, random_node (depth + 1));
           }
-        return json_node_init_object (node, o);
+        json_node_init_object (node, o);
+        json_object_unref (o);
+        return node;
       }
     }
 }
