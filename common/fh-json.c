@@ -96,3 +96,23 @@ fh_json_set_strv (JsonObject *o, const char *member, const char *const *v)
     json_array_add_string_element (a, v[i]);
   json_object_set_array_member (o, member, a);
 }
+
+gboolean
+fh_json_is_value_of (JsonNode *node, GType type)
+{
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+gboolean
+fh_json_is_array_of (JsonNode *node, GType type)
+{
+  JsonArray *a;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return FALSE;
+  a = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    if (!fh_json_is_value_of (json_array_get_element (a, i), type))
+      return FALSE;
+  return TRUE;
+}

@@ -9,6 +9,11 @@ G_BEGIN_DECLS
  * or "nothing" for NULL — for error messages. */
 const char *fh_json_kind (JsonNode *node);
 
+/* Whether @node (nullable) is a value of @type (G_TYPE_INT64, G_TYPE_STRING,
+ * ...), and an array of such values. */
+gboolean fh_json_is_value_of (JsonNode *node, GType type);
+gboolean fh_json_is_array_of (JsonNode *node, GType type);
+
 /* Parses @data as one JSON object.  Errors are json-glib's
  * (JSON_PARSER_ERROR; JSON_PARSER_ERROR_INVALID_DATA for JSON that is not
  * an object), for the caller to put in its own terms.  (transfer full) */

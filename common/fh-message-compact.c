@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fh-error.h"
+#include "fh-json.h"
 #include "fh-wire.h"
 
 #define MAX_STDERR_LINES 1000
@@ -50,26 +51,6 @@ put_string (GByteArray *out, const char *s)
   g_byte_array_append (out, (const guint8 *) s, (guint) len);
 }
 
-static gboolean
-is_int (JsonNode *node)
-{
-  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64;
-}
-
-static gboolean
-is_int_array (JsonNode *node)
-{
-  JsonArray *a;
-
-  if (!JSON_NODE_HOLDS_ARRAY (node))
-    return FALSE;
-  a = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (a); i++)
-    if (!is_int (json_array_get_element (a, i)))
-      return FALSE;
-  return TRUE;
-}
-
 /* An item has a compact form when it holds nothing but these three. */
 static gboolean
 item_is_compact (JsonObject *item)
@@ -80,10 +61,10 @@ item_is_compact (JsonObject *item)
 
   json_object_iter_init (&iter, item);
   while (json_object_iter_next (&iter, &name, &node))
-    if (!(strcmp (name, "index") == 0 && is_int (node) && json_node_get_int (node) >= 0) &&
-        !(strcmp (name, "name") == 0 && JSON_NODE_HOLDS_VALUE (node) &&
-          json_node_get_value_type (node) == G_TYPE_STRING) &&
-        !(strcmp (name, "frames") == 0 && is_int_array (node)))
+    if (!(strcmp (name, "index") == 0 && fh_json_is_value_of (node, G_TYPE_INT64) &&
+          json_node_get_int (node) >= 0) &&
+        !(strcmp (name, "name") == 0 && fh_json_is_value_of (node, G_TYPE_STRING)) &&
+        !(strcmp (name, "frames") == 0 && fh_json_is_array_of (node, G_TYPE_INT64)))
       return FALSE;
   return TRUE;
 }

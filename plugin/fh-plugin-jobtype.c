@@ -124,23 +124,6 @@ typedef struct
   OptionType type;
 } OptionField;
 
-static gboolean
-is_string_array (JsonNode *v)
-{
-  JsonArray *a;
-
-  if (!JSON_NODE_HOLDS_ARRAY (v))
-    return FALSE;
-  a = json_node_get_array (v);
-  for (guint i = 0; i < json_array_get_length (a); i++)
-    {
-      JsonNode *e = json_array_get_element (a, i);
-      if (!JSON_NODE_HOLDS_VALUE (e) || json_node_get_value_type (e) != G_TYPE_STRING)
-        return FALSE;
-    }
-  return TRUE;
-}
-
 /* @options_json (NULL: no options) as an object of @fields (NULL-ended)
  * only: an unknown field is refused, so a typo is not silently ignored.
  * (transfer full) */
@@ -173,7 +156,7 @@ parse_options (const char *options_json, const OptionField *fields, GError **err
         return fh_throw_null (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT,
                               "options_json: unknown field '%s' (known: %s)", (const char *) l->data,
                               known->str);
-      if (f->type == OPT_STRINGS ? !is_string_array (v)
+      if (f->type == OPT_STRINGS ? !fh_json_is_array_of (v, G_TYPE_STRING)
           : !JSON_NODE_HOLDS_VALUE (v) ||
             json_node_get_value_type (v) != (f->type == OPT_STRING ? G_TYPE_STRING : G_TYPE_BOOLEAN))
         return fh_throw_null (error, FH_PLUGIN_ERROR, FH_PLUGIN_ERROR_INPUT, "options_json: %s must be %s",

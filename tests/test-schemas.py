@@ -209,15 +209,21 @@ def protocol_messages_validate():
         assert list(v.iter_errors(m)), m
 
 
+def wire_header_and_python_executor(pattern):
+    """The #defines of common/fh-wire.h that @pattern matches (name ->
+    value), and the Python executor's source, which cannot include it."""
+    import re
+    with open(os.path.join(SRC, "common", "fh-wire.h")) as f:
+        header = dict(re.findall(pattern, f.read()))
+    with open(os.path.join(SRC, "executor", "farmhand_executor.py")) as f:
+        return header, f.read()
+
+
 @test
 def the_python_executor_spells_the_wires_names_as_the_header():
     """common/fh-wire.h holds every name of the wire besides its frames;
-    the Python executor, which cannot include it, must spell the same."""
-    import re
-    with open(os.path.join(SRC, "common", "fh-wire.h")) as f:
-        header = dict(re.findall(r'#define (FH_(?:ENV_\w+|CHANNEL_SENTINEL)) "([^"]+)"', f.read()))
-    with open(os.path.join(SRC, "executor", "farmhand_executor.py")) as f:
-        py = f.read()
+    the Python executor must spell the same."""
+    header, py = wire_header_and_python_executor(r'#define (FH_(?:ENV_\w+|CHANNEL_SENTINEL)) "([^"]+)"')
     assert len(header) == 4, header
     for name, value in header.items():
         py_name = name[3:] if name.startswith("FH_ENV_") else "SENTINEL"
@@ -227,13 +233,9 @@ def the_python_executor_spells_the_wires_names_as_the_header():
 
 @test
 def the_python_executor_spells_the_compact_frames_as_the_header():
-    """The tags, flags and version of compact frames (fh-wire.h) are the
-    Python executor's too."""
-    import re
-    with open(os.path.join(SRC, "common", "fh-wire.h")) as f:
-        header = dict(re.findall(r'#define FH_WIRE_((?:COMPACT|RESULT|ITEM)_\w+) (0x[0-9a-f]+|\d+)\n', f.read()))
-    with open(os.path.join(SRC, "executor", "farmhand_executor.py")) as f:
-        py = f.read()
+    """The tags, flags and version of compact frames are the Python
+    executor's too."""
+    header, py = wire_header_and_python_executor(r'#define FH_WIRE_((?:COMPACT|RESULT|ITEM)_\w+) (0x[0-9a-f]+|\d+)\n')
     assert len(header) == 10, header
     for name, value in header.items():
         assert "\n%s = %s\n" % (name, value) in py, (name, value)
