@@ -58,7 +58,7 @@ with tempfile.TemporaryDirectory() as tmp:
         isinstance(ins.get(k, {}).get("instr_per_cmd"), int) for k in
         ("limit_pipe_socketpair", "farmhand_shell_connection", "farmhand_shell", "farmhand_python",
          "farmhand_shell_python_host", "farmhand_session_run")), ins)
-    check("instructions_printed", "user-space instructions per command" in proc.stdout, proc.stdout[-500:])
+    check("instructions_printed", "instructions per command" in proc.stdout, proc.stdout[-500:])
     check("items_per_s", number(r.get("items_per_s", {}).get("farmhand_shell")), r.get("items_per_s"))
     ls = r.get("log_scan_MBps", {})
     check("log_scan_MBps", all(number(ls.get(k)) for k in ("farmhand", "farmhand_preset", "grep_E", "grep_E_C_locale", "pipe_limit")), ls)
