@@ -1,4 +1,5 @@
-/* fh-message.h — typed protocol messages (the JSON inside a wire frame).
+/* fh-message.h — typed protocol messages (the JSON, or for command and
+ * result the compact frame, inside a wire frame).
  *
  * Dispatcher → executor: "command", and at the end "exit" when the host
  * asked for an exit code.  Executor → dispatcher: "hello" once, then per

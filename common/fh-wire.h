@@ -1,8 +1,9 @@
 /* fh-wire.h — length-prefixed framing shared by dispatcher and executors.
  *
  * Every frame, both directions: a 4-byte big-endian unsigned payload length,
- * then that many bytes of UTF-8 JSON.  Frames of length 0 and frames longer
- * than the enforced maximum are protocol errors.
+ * then that many bytes of UTF-8 JSON, or of a compact frame (command and
+ * result, when the executor asks: see below).  Frames of length 0 and frames
+ * longer than the enforced maximum are protocol errors.
  */
 #pragma once
 

@@ -877,13 +877,14 @@ take_json_item (FhJobRunner *self, Work *w, GError **error)
 
   if (json == NULL)
     return FALSE;
+  /* Parsed once, for the end and the work: json-glib's parse is most of
+   * what an item given as JSON costs here. */
   o = fh_json_parse_object (json, -1, NULL);
   if (parse_end (self, o))
     {
       self->host->free_item (self->host->host_data, json);
       return FALSE;
     }
-  /* (Parsed once: json-glib's parse is most of what an item costs here.) */
   parse_work (self, o, json, w, error);
   self->host->free_item (self->host->host_data, json);
   return TRUE;
