@@ -4,7 +4,8 @@ namespace inside whatever interpreter starts it (python3, mayapy, hython,
 ``blender -b --python farmhand_executor.py``).
 
 Wire protocol (docs/protocol.md): every frame is a 4-byte big-endian length
-and that many bytes of UTF-8 JSON.  Commands arrive on stdin; the hello and
+and that many bytes of UTF-8 JSON, or of a compact command or result (binary
+fields, once the hello asked for them).  Commands arrive on stdin; the hello and
 one result per command leave on a private backchannel, the socket whose fd
 is in FARMHAND_BACKCHANNEL_FD.  stdout and stderr are the job log.
 
@@ -145,21 +146,28 @@ class Backchannel(object):
                              "size of %d" % (len(data), MAX_FRAME))
         self._send_frame(len(data).to_bytes(4, "big") + data)
 
-    def send_result(self, result, compact):
-        """A result, as a compact frame when its command came as one."""
+    def send_result(self, seq, outcome, compact):
+        """The result of command @seq, as a compact frame when the command
+        came as one.  @outcome: its status, traceback, code and final when
+        they are not a plain success's."""
         if not compact:
+            result = {"type": "result", "seq": seq, "status": 0}
+            result.update(outcome)
             return self.send(result)
-        tb = result.get("traceback", "").encode("utf-8", "surrogatepass")
+        if not outcome:
+            return self._send_frame(RESULT_FRAME.pack(RESULT_FRAME.size - 4, COMPACT_RESULT, 0,
+                                                      seq, 0, 0, 0))
+        tb = outcome.get("traceback", "").encode("utf-8", "surrogatepass")
         if RESULT_FRAME.size - 4 + len(tb) > MAX_FRAME:
             tb = tb[:MAX_FRAME - RESULT_FRAME.size].decode("utf-8", "ignore").encode("utf-8")
-        code = result.get("code")
+        code = outcome.get("code")
         if code is not None and not -2**31 <= code < 2**31:
             code = 1
-        flags = ((RESULT_FAILED if result["status"] else 0) |
+        flags = ((RESULT_FAILED if outcome.get("status") else 0) |
                  (RESULT_HAS_CODE if code is not None else 0) |
-                 (RESULT_FINAL if result.get("final") else 0))
+                 (RESULT_FINAL if outcome.get("final") else 0))
         self._send_frame(RESULT_FRAME.pack(RESULT_FRAME.size - 4 + len(tb), COMPACT_RESULT, flags,
-                                           result["seq"], code or 0, 0, len(tb)) + tb)
+                                           seq, code or 0, 0, len(tb)) + tb)
 
     def _send_frame(self, frame):
         # An interrupt must not land in the middle of a frame.
@@ -382,7 +390,10 @@ class FrameReader(object):
         buf = self._buf
         if len(buf) < 4:
             return None
-        end = 4 + self._length()
+        length = U32.unpack_from(buf)[0]
+        if not 0 < length <= MAX_FRAME:
+            self._length()      # (says which)
+        end = 4 + length
         if len(buf) < end:
             return None
         payload = bytes(buf[4:end])
@@ -423,15 +434,13 @@ class FrameReader(object):
         return message
 
 
-def compact_text(payload, at, field):
-    """A length-prefixed UTF-8 string at @at: (text, where it ends)."""
-    end = at + 4 + U32.unpack_from(payload, at)[0]
-    raw = payload[at + 4:end]
-    if len(raw) != end - at - 4:
-        raise struct.error(field)
-    if b"\0" in raw:
+def compact_text(raw, size):
+    """The UTF-8 text of a field that should be @size bytes long."""
+    if len(raw) != size:
+        raise struct.error()
+    if 0 in raw:        # (b"\0" in raw would raise and clear a TypeError first)
         raise UnicodeDecodeError("utf-8", raw, 0, 1, "a NUL byte")
-    return raw.decode("utf-8"), end
+    return raw.decode("utf-8")
 
 
 def decode_compact_command(payload, count):
@@ -439,8 +448,9 @@ def decode_compact_command(payload, count):
     field checked as the C decoder (common/fh-message-compact.c) does."""
     field = "command"
     try:
-        _, phase, seq, _ = COMMAND_HEAD.unpack_from(payload)
-        command, at = compact_text(payload, COMMAND_HEAD.size - 4, field)
+        _, phase, seq, size = COMMAND_HEAD.unpack_from(payload)
+        at = COMMAND_HEAD.size + size
+        command = compact_text(payload[COMMAND_HEAD.size:at], size)
         field = "item"
         flags = payload[at]
         at += 1
@@ -457,13 +467,16 @@ def decode_compact_command(payload, count):
                     raise ValueError("a negative item.index")
             if flags & ITEM_HAS_NAME:
                 field = "item.name"
-                item["name"], at = compact_text(payload, at, field)
+                size = U32.unpack_from(payload, at)[0]
+                at += 4 + size
+                item["name"] = compact_text(payload[at - size:at], size)
             if flags & ITEM_HAS_FRAMES:
                 field = "item.frames"
                 n = U32.unpack_from(payload, at)[0]
                 if len(payload) - at - 4 < 8 * n:
                     raise struct.error(field)
-                item["frames"] = list(struct.unpack_from(">%dq" % n, payload, at + 4))
+                item["frames"] = ([I64.unpack_from(payload, at + 4)[0]] if n == 1 else
+                                  list(struct.unpack_from(">%dq" % n, payload, at + 4)))
                 at += 4 + 8 * n
         if phase >= len(PHASES) or seq < 1:
             raise ValueError("phase %d or seq %d out of range" % (phase, seq))
@@ -493,13 +506,9 @@ def check_command(message, count):
         raise ProtocolError("frame %d is not a command message" % count)
 
 
+# How many command texts a session keeps compiled (Session._compile).
+COMPILED_KEPT = 64
 ANONYMOUS = {"<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<lambda>"}
-
-
-def defines_code(code):
-    """Whether a command defines a function or a class that later
-    commands may call (whose tracebacks will then quote this source)."""
-    return any(isinstance(c, types.CodeType) and c.co_name not in ANONYMOUS for c in code.co_consts)
 
 
 def flush_output():
@@ -533,6 +542,28 @@ class Session(object):
         self.farmhand = Farmhand(channel)
         self.namespace = {"__name__": "__main__", "__builtins__": __builtins__,
                           "farmhand": self.farmhand}
+        self._compiled = {}     # command text -> its code, see _compile()
+
+    def _compile(self, command, filename):
+        """The command's code, named @filename.  A job whose items all run
+        the same text (``render(farmhand.item)``) compiles it once: that
+        costs a short command half of its time here.  Only code without
+        code inside it is kept (a renamed copy names every frame it can
+        run), and only the last COMPILED_KEPT texts, so memory stays
+        bounded however many different commands a job sends.
+        Returns (code, whether it defines a function or a class that later
+        commands may call — whose tracebacks will then quote this source)."""
+        code = self._compiled.get(command)
+        if code is not None:
+            return code.replace(co_filename=filename), False
+        code = compile(command, filename, "exec")
+        inner = [c for c in code.co_consts if isinstance(c, types.CodeType)]
+        # (code.replace() is Python 3.8's: 3.7 compiles every time.)
+        if not inner and hasattr(code, "replace"):
+            if len(self._compiled) >= COMPILED_KEPT:
+                del self._compiled[next(iter(self._compiled))]
+            self._compiled[command] = code
+        return code, any(c.co_name not in ANONYMOUS for c in inner)
 
     @staticmethod
     def _remember_source(filename, command):
@@ -568,14 +599,14 @@ class Session(object):
         transient = phase == "agenda"
         if not transient:
             self._remember_source(filename, command)
-        result = {"type": "result", "seq": seq, "status": 0}
+        outcome = {}    # the result's fields besides its seq, when not a plain success
         exit_code = None
         if self.pump is not None:
             self.pump.begin()
         try:
             try:
-                code = compile(command, filename, "exec")
-                if transient and defines_code(code):
+                code, defines = self._compile(command, filename)
+                if transient and defines:
                     transient = False
                     self._remember_source(filename, command)
                 # (Output of earlier commands went out with their results.)
@@ -587,17 +618,17 @@ class Session(object):
                 Interrupts.hold()
                 exit_code = exit_code_of(e)
                 if exit_code != 0:
-                    result.update(status=1, traceback="SystemExit: %d" % exit_code)
-                result["code"] = exit_code
+                    outcome.update(status=1, traceback="SystemExit: %d" % exit_code)
+                outcome["code"] = exit_code
                 # The session ends with this command: the dispatcher must
                 # send the next one to a new executor.
-                result["final"] = True
+                outcome["final"] = True
             except BaseException:
                 Interrupts.hold()
                 if transient:
                     self._remember_source(filename, command)
                 tb = self._traceback()
-                result.update(status=1, traceback=tb)
+                outcome.update(status=1, traceback=tb)
                 try:
                     sys.stderr.write(tb)
                 except Exception:
@@ -605,8 +636,8 @@ class Session(object):
         except KeyboardInterrupt:
             # A second interrupt while the first was being handled.
             Interrupts.hold()
-            result.update(status=1, traceback="KeyboardInterrupt (interrupted while "
-                                              "reporting an earlier failure)\n")
+            outcome.update(status=1, traceback="KeyboardInterrupt (interrupted while "
+                                               "reporting an earlier failure)\n")
         if transient:
             linecache.cache.pop(filename, None)
         flush_output()
@@ -614,7 +645,7 @@ class Session(object):
             # Everything the command printed goes out before its result.
             self.pump.end()
         try:
-            self.channel.send_result(result, message.get("compact", False))
+            self.channel.send_result(seq, outcome, message.get("compact", False))
         finally:
             Interrupts.release()
         return exit_code

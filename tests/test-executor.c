@@ -496,6 +496,51 @@ static const Case cases[] = {
   { "set-e-ends-session", test_set_e_ends_session },
 };
 
+/* ---- Python only ---------------------------------------------------------- */
+
+static FhCommandResult *
+run_item (Fixture *fx, const char *command, gint64 index, const char *name)
+{
+  const FhItemFields item = { index, name, &index, 1 };
+  g_autoptr (GError) err = NULL;
+  FhCommandResult *r = fh_executor_connection_run (fx->conn, FH_PHASE_AGENDA, command, &item, NULL, &err);
+
+  g_assert_no_error (err);
+  return r;
+}
+
+static void
+test_python_same_text_each_item (Fixture *fx, gconstpointer data)
+{
+  /* The executor compiles a text once and reuses it for the next items
+   * (Session._compile): a failure must still name the item it failed in
+   * and quote its line, also in code inside the command (a lambda). */
+  static const char *const commands[] = {
+    "seen = farmhand.item['name']\nassert seen != 'two', 'refused ' + seen",
+    "check = lambda name: 1 / (name != 'two')\ncheck(farmhand.item['name'])",
+  };
+  static const char *const names[] = { "one", "two", "three" };
+
+  for (guint c = 0; c < G_N_ELEMENTS (commands); c++)
+    for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+      {
+        g_autoptr (FhCommandResult) r = run_item (fx, commands[c], i, names[i]);
+        g_autofree char *where = g_strdup_printf ("File \"<farmhand item %s>\", line 2", names[i]);
+
+        if (i != 1)
+          {
+            g_assert_cmpint (r->status, ==, FH_STATUS_OK);
+            continue;
+          }
+        g_assert_cmpint (r->status, ==, FH_STATUS_FAILED);
+        g_assert_nonnull (strstr (r->traceback, where));
+        g_assert_null (strstr (r->traceback, "<farmhand item one>"));
+        g_assert_nonnull (strstr (r->traceback, c == 0 ? "assert seen != 'two'" : "check(farmhand.item['name'])"));
+        if (c == 1)
+          g_assert_nonnull (strstr (r->traceback, "File \"<farmhand item two>\", line 1, in <lambda>"));
+      }
+}
+
 /* ---- direct mode (bash + builtin) only ---------------------------------- */
 
 static void
@@ -623,6 +668,8 @@ main (int argc, char **argv)
   ADD_BASH ("bash-fds-3-to-9-are-the-jobs", test_bash_fds_are_the_jobs);
   ADD_BASH ("exit-0-ends-session-ok", test_exit_zero_is_final);
 #undef ADD_BASH
+  g_test_add ("/executor/python/same-text-each-item", Fixture, GINT_TO_POINTER (KIND_PYTHON), fixture_set_up,
+              test_python_same_text_each_item, fixture_tear_down);
   /* Starts its own executor, in a directory of its own. */
   g_test_add ("/executor/shell/builtin-fallback", Fixture, GINT_TO_POINTER (KIND_SHELL), fixture_init,
               test_builtin_fallback, fixture_tear_down);
