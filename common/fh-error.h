@@ -52,6 +52,9 @@ typedef enum {
  * @FH_EXECUTOR_ERROR_CANCELLED: the job was cancelled.
  * @FH_EXECUTOR_ERROR_IO: reading from or writing to the executor failed.
  * @FH_EXECUTOR_ERROR_STALLED: the command went silent for stall_s.
+ * @FH_EXECUTOR_ERROR_GONE: the executor had closed its input before a
+ *   command was sent: not a byte of the command reached it, so the
+ *   command did not run.
  */
 typedef enum {
   FH_EXECUTOR_ERROR_SPAWN,
@@ -60,6 +63,7 @@ typedef enum {
   FH_EXECUTOR_ERROR_CANCELLED,
   FH_EXECUTOR_ERROR_IO,
   FH_EXECUTOR_ERROR_STALLED,
+  FH_EXECUTOR_ERROR_GONE,
 } FhExecutorError;
 
 #define FH_PROTOCOL_ERROR (fh_protocol_error_quark ())

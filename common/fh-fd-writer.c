@@ -133,6 +133,7 @@ void
 fh_fd_writer_flush (FhFdWriter *self)
 {
   gsize done = 0;
+  int failed_errno = 0;
 
   while (done < self->buf->len && !self->failed)
     {
@@ -144,16 +145,23 @@ fh_fd_writer_flush (FhFdWriter *self)
         break;
       if (n < 0)
         {
-          self->failed = TRUE;
-          stop_watching (self);
-          if (self->on_error != NULL)
-            self->on_error (errno, self->user_data);
-          return;
+          failed_errno = errno;
+          break;
         }
       done += (gsize) n;
     }
+  /* What went out leaves the buffer even when a later write failed: what
+   * is pending then is exactly what the reader never got. */
   if (done > 0)
     g_byte_array_remove_range (self->buf, 0, (guint) done);
+  if (failed_errno != 0)
+    {
+      self->failed = TRUE;
+      stop_watching (self);
+      if (self->on_error != NULL)
+        self->on_error (failed_errno, self->user_data);
+      return;
+    }
   if (self->buf->len > 0 && !self->failed)
     wait_writable (self);
   else

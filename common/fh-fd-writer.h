@@ -35,7 +35,8 @@ void fh_fd_writer_write (FhFdWriter *self, const void *data, gsize len);
 GByteArray *fh_fd_writer_get_buffer (FhFdWriter *self);
 void fh_fd_writer_flush (FhFdWriter *self);
 
-/* Bytes not yet written. */
+/* Bytes not yet written (after a write error: the bytes the reader never
+ * got). */
 gsize fh_fd_writer_get_pending (FhFdWriter *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FhFdWriter, fh_fd_writer_free)

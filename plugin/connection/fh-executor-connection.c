@@ -102,6 +102,8 @@ struct _FhExecutorConnection
   gint term_sig;                   /* the signal that killed it, or 0 */
   gboolean killed_by_us;
   GError *fatal;
+  gboolean sending_command;        /* a stdin error is the sender's to handle */
+  int stdin_errno;                 /* the first write error on stdin, or 0 */
 
   FhExecutorConnectionLogFunc log_func;
   FhExecutorConnectionBlockFunc block_func;
@@ -728,6 +730,9 @@ on_stdin_error (int saved_errno, gpointer user_data)
 {
   FhExecutorConnection *self = user_data;
 
+  self->stdin_errno = saved_errno;
+  if (self->sending_command)
+    return;
   /* A transport that failed (ssh to a closed port, sudo with no rule)
    * closes its stdin as it exits: its exit status and stderr say why. */
   if (self->stdio && self->hello == NULL && saved_errno == EPIPE)
@@ -1287,6 +1292,46 @@ stop_command (FhExecutorConnection *self, Stop stop, const FhRunLimits *limits,
                                   "executor's process group was ended");
 }
 
+/* Writes a command frame.  An executor that died while it had nothing to
+ * do (between two items, or a session's tasks) has closed its stdin: the
+ * write fails before a byte of the frame is out, and the caller learns
+ * the command did not run (FH_EXECUTOR_ERROR_GONE, with how the executor
+ * ended) — so the host does not have to look for a death before every
+ * command.  A frame cut short is the executor lost under it. */
+static gboolean
+send_command (FhExecutorConnection *self, const FhMessage *msg, GError **error)
+{
+  gsize before = fh_fd_writer_get_pending (self->stdin_writer);
+  gsize frame_len;
+
+  if (!fh_message_append_frame (msg, fh_fd_writer_get_buffer (self->stdin_writer), error))
+    return FALSE;
+  frame_len = fh_fd_writer_get_pending (self->stdin_writer) - before;
+  if (G_UNLIKELY (debug_protocol))
+    {
+      g_autofree char *json = fh_message_to_json (msg, NULL);
+      debug_frame ("->", json, strlen (json));
+    }
+  self->sending_command = TRUE;
+  fh_fd_writer_flush (self->stdin_writer);
+  self->sending_command = FALSE;
+  if (self->stdin_errno == 0)
+    return TRUE;
+  if ((self->stdin_errno == EPIPE || self->stdin_errno == ECONNRESET) &&
+      fh_fd_writer_get_pending (self->stdin_writer) >= frame_len)
+    {
+      g_autoptr (GError) lost = NULL;
+      g_autofree char *what = g_strdup_printf ("closed its stdin (writing a command to it: %s)",
+                                               g_strerror (self->stdin_errno));
+
+      await_exit (self, what);
+      throw_no_answer (self, "before this command was sent", &lost);
+      return fh_throw (error, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_GONE, "%s", lost->message);
+    }
+  on_stdin_error (self->stdin_errno, self);
+  return throw_no_answer (self, "while this command was sent", error);
+}
+
 FhCommandResult *
 fh_executor_connection_run (FhExecutorConnection *self, FhPhase phase, const char *command,
                    const FhItemFields *item, const FhRunLimits *limits, GError **error)
@@ -1309,18 +1354,12 @@ fh_executor_connection_run (FhExecutorConnection *self, FhPhase phase, const cha
   msg = fh_message_new_command_with_fields (self->next_seq + 1, phase, command, item);
   /* An executor that reads compact frames gets one (docs/protocol.md). */
   msg->compact = self->hello->compact;
-  if (!fh_message_append_frame (msg, fh_fd_writer_get_buffer (self->stdin_writer), error))
+  if (!send_command (self, msg, error))
     return NULL;
-  if (G_UNLIKELY (debug_protocol))
-    {
-      g_autofree char *json = fh_message_to_json (msg, NULL);
-      debug_frame ("->", json, strlen (json));
-    }
   self->pending_seq = ++self->next_seq;
   fh_executor_log_begin_command (self->log, command, self->hello->echo,
                                  g_strcmp0 (self->hello->kind, "shell") == 0 ? "farmhand$ " : "farmhand> ");
   started = self->last_message = g_get_monotonic_time ();
-  fh_fd_writer_flush (self->stdin_writer);
   w.deadline = limits->timeout_s > 0 ? started + (gint64) (limits->timeout_s * G_USEC_PER_SEC) : 0;
   w.stall_us = (gint64) (limits->stall_s * G_USEC_PER_SEC);
   w.on_cancel = limits->cancellable;

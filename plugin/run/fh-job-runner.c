@@ -375,6 +375,7 @@ typedef enum {
   OUTCOME_FAILED,    /* it failed: its traceback, or what its log says */
   OUTCOME_STOPPED,   /* farmhand stopped it: timeout, stall, cancel */
   OUTCOME_LOST,      /* the executor died or broke the protocol under it */
+  OUTCOME_NOT_SENT,  /* the executor was gone before it: it did not run */
 } OutcomeKind;
 
 typedef struct
@@ -451,7 +452,7 @@ classify (FhJobRunner *self, Outcome *out, const GError *err)
     out->failure = g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT) ? FH_FAILURE_TIMEOUT
                    : g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_STALLED) ? FH_FAILURE_STALL
                                                                                          : FH_FAILURE_CANCELLED;
-  else if (out->kind == OUTCOME_LOST)
+  else if (out->kind == OUTCOME_LOST || out->kind == OUTCOME_NOT_SENT)
     out->failure = FH_FAILURE_EXECUTOR_LOST;
   else if ((out->failure = fh_item_report_failure (self->report, &out->reason)) == FH_FAILURE_NONE)
     out->failure = command_failure (self, out->result, &out->reason);
@@ -483,7 +484,9 @@ run_command (FhJobRunner *self, FhPhase phase, const char *command, const FhItem
   out->kind = g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT) ||
               g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_STALLED) ||
               g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_CANCELLED)
-                  ? OUTCOME_STOPPED : OUTCOME_LOST;
+                  ? OUTCOME_STOPPED
+              : g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_GONE) ? OUTCOME_NOT_SENT
+                                                                                 : OUTCOME_LOST;
   classify (self, out, err);
   /* After a timeout or a stall the session cannot be trusted: end it. */
   if (g_error_matches (err, FH_EXECUTOR_ERROR, FH_EXECUTOR_ERROR_TIMEOUT) ||
@@ -510,7 +513,7 @@ run_setup (FhJobRunner *self)
       host_note (self, "farmhand: setup[%u] failed: %s", i, out.why);
       /* A failing (or hanging) setup command will fail again; a crash
        * may not. */
-      if (out.kind != OUTCOME_LOST || cancelled (self))
+      if ((out.kind != OUTCOME_LOST && out.kind != OUTCOME_NOT_SENT) || cancelled (self))
         {
           self->setup_failed = TRUE;
           set_error (self, out.failure, out.reason, "setup[%u] failed: %s", i, out.why);
@@ -684,10 +687,12 @@ item_result (FhJobRunner *self, const Work *w, const FhCommandResult *r, const c
   fh_json_writer_end (json, '}');
 }
 
-/* One attempt at @w: its result (and its failure) into @result. */
-static void
+/* One attempt at @w: its result (and its failure) into @result.  FALSE
+ * when the command never reached the executor (*@lost: why, transfer
+ * full): then it did not run. */
+static gboolean
 attempt_item (FhJobRunner *self, const Work *w, guint attempt, gboolean *ok, FhFailureClass *failure,
-              ItemResult *result)
+              ItemResult *result, char **lost)
 {
   g_auto (Outcome) out = { 0 };
   g_autoptr (GCancellable) stop = begin_item_stop (self);
@@ -707,6 +712,28 @@ attempt_item (FhJobRunner *self, const Work *w, guint attempt, gboolean *ok, FhF
   *failure = out.failure;
   item_result (self, w, out.result, out.why, out.failure, out.reason,
                g_get_monotonic_time () - started, attempt, result);
+  if (out.kind != OUTCOME_NOT_SENT)
+    return TRUE;
+  *lost = g_steal_pointer (&out.why);
+  return FALSE;
+}
+
+/* The executor is gone (@lost says how): a new one, with setup.  FALSE,
+ * with @w reported as not run, when none comes up. */
+static gboolean
+replace_lost (FhJobRunner *self, const Work *w, const char *lost, ItemResult *result)
+{
+  g_autofree char *why = NULL;
+
+  host_note (self, "farmhand: %s", lost);
+  if (bring_up (self, FALSE))
+    return TRUE;
+  why = g_strdup_printf ("not run: %s; %s", lost, self->error);
+  item_result_clear (result);
+  item_result (self, w, NULL, why, FH_FAILURE_EXECUTOR_LOST, lost, 0, 0, result);
+  self->n_failed++;
+  report (self, result);
+  return FALSE;
 }
 
 /* Runs @w, re-running it after a failure up to `retries` times and
@@ -716,35 +743,37 @@ static gboolean
 run_item (FhJobRunner *self, const Work *w)
 {
   g_auto (ItemResult) result = { 0 };
-  gboolean ok = FALSE;
+  gboolean ok = FALSE, resent = FALSE;
   guint attempt;
 
-  /* The executor may have died while the host had no work for it (a
-   * session idle between tasks): what happened meanwhile is in the
-   * context's queue.  Start a new one first, with setup. */
-  while (g_main_context_iteration (g_main_context_get_thread_default (), FALSE))
-    ;
+  /* An executor known to be gone is replaced first.  One that died while
+   * the host had no work for it (a session idle between tasks) and is
+   * not known to be yet has closed its stdin: the command does not reach
+   * it and is sent again, to a new one — once, so an executor that dies
+   * as it starts cannot loop.  (No look for events before each item: a
+   * poll per item is a tenth of a short command's time.) */
   if (!fh_executor_connection_is_alive (self->connection) && !cancelled (self))
     {
       g_autofree char *lost = fh_executor_connection_describe_loss (self->connection);
 
-      host_note (self, "farmhand: %s", lost);
-      if (!bring_up (self, FALSE))
-        {
-          g_autofree char *why = g_strdup_printf ("not run: %s; %s", lost, self->error);
-          item_result (self, w, NULL, why, FH_FAILURE_EXECUTOR_LOST, lost, 0, 0, &result);
-          self->n_failed++;
-          report (self, &result);
-          return FALSE;
-        }
+      if (!replace_lost (self, w, lost, &result))
+        return FALSE;
     }
   for (attempt = 1;; attempt++)
     {
       FhFailureClass failure = FH_FAILURE_NONE;
+      g_autofree char *lost = NULL;
       guint retries;
 
       item_result_clear (&result);
-      attempt_item (self, w, attempt, &ok, &failure, &result);
+      if (!attempt_item (self, w, attempt, &ok, &failure, &result, &lost) && !resent && !cancelled (self))
+        {
+          resent = TRUE;
+          attempt--;
+          if (!replace_lost (self, w, lost, &result))
+            return FALSE;
+          continue;
+        }
       /* What retrying cannot fix (a licence, say) may be set not to retry. */
       retries = fh_job_retries_for (self->job, failure);
       if (ok || cancelled (self) || attempt > retries)

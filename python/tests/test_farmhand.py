@@ -333,6 +333,46 @@ def test_indexes_and_other_items_mixed(tmp_path):
     assert ("3", "stdout", "mixed 3") in log and ("own", "stdout", "mixed-own") in log, log
 
 
+def gone(pid):
+    """Whether @pid has exited and closed its files: reaped, or a zombie
+    whose other threads have gone (a zombie leader waits for them)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z" and len(os.listdir("/proc/%d/task" % pid)) == 1
+    except OSError:
+        return True
+
+
+@pytest.mark.parametrize("executor", ["python", "shell"])
+def test_an_executor_that_died_idle_costs_no_attempt(executor, tmp_path):
+    """Killed while the host had no work for it: the next item does not reach
+    it (its stdin is closed), goes to a new executor after setup, and counts
+    one attempt; the log says how the old one ended."""
+    pid_file = tmp_path / "executor.pid"
+    # The Python executor runs commands itself; the shell executor's bash
+    # is a child of it, which it follows when bash dies.
+    tell = ("import os\nopen(%r, 'w').write(str(os.getpid()))" % str(pid_file) if executor == "python"
+            else "echo $$ $PPID > '%s'" % pid_file)
+    setup = "up = 'idle-death'" if executor == "python" else "up=idle-death"
+    show = "print('after', up)" if executor == "python" else "echo after $up"
+
+    def work():
+        yield {"command": tell, "name": "tell"}
+        pids = [int(p) for p in pid_file.read_text().split()]
+        os.kill(pids[0], signal.SIGKILL)
+        # Gone before the next item (nothing of the plugin's event loop ran
+        # meanwhile: the death is not known to it yet).
+        assert await_true(lambda: gone(pids[-1]))
+        yield {"command": show, "name": "after"}
+
+    summary, log = run({"name": "idle", "executor": executor, "setup": setup}, tmp_path, items=work())
+    got = [(r["name"], r["status"], r["attempts"]) for r in summary.results]
+    assert got == [("tell", "complete", 1), ("after", "complete", 1)], (got, summary.results, log)
+    assert ("after", "stdout", "after idle-death") in log, log
+    notes = [line for _, _, line in log if "before this command was sent" in line]
+    assert len(notes) == 1 and "killed by signal 9" in notes[0], log
+
+
 @pytest.mark.parametrize("executor", ["python", "shell", "translated-shell"])
 def test_an_end_item_sets_the_executors_exit_code(executor, tmp_path, monkeypatch):
     """End(code): no more work, and the executor exits with code once it has
