@@ -149,14 +149,14 @@ class Backchannel(object):
     def send_result(self, seq, outcome, compact):
         """The result of command @seq, as a compact frame when the command
         came as one.  @outcome: its status, traceback, code and final when
-        they are not a plain success's."""
+        they are not a plain success's.  The caller holds interrupts."""
         if not compact:
             result = {"type": "result", "seq": seq, "status": 0}
             result.update(outcome)
             return self.send(result)
         if not outcome:
             return self._send_frame(RESULT_FRAME.pack(RESULT_FRAME.size - 4, COMPACT_RESULT, 0,
-                                                      seq, 0, 0, 0))
+                                                      seq, 0, 0, 0), held=True)
         tb = outcome.get("traceback", "").encode("utf-8", "surrogatepass")
         if RESULT_FRAME.size - 4 + len(tb) > MAX_FRAME:
             tb = tb[:MAX_FRAME - RESULT_FRAME.size].decode("utf-8", "ignore").encode("utf-8")
@@ -167,9 +167,13 @@ class Backchannel(object):
                  (RESULT_HAS_CODE if code is not None else 0) |
                  (RESULT_FINAL if outcome.get("final") else 0))
         self._send_frame(RESULT_FRAME.pack(RESULT_FRAME.size - 4 + len(tb), COMPACT_RESULT, flags,
-                                           seq, code or 0, 0, len(tb)) + tb)
+                                           seq, code or 0, 0, len(tb)) + tb, held=True)
 
-    def _send_frame(self, frame):
+    def _send_frame(self, frame, held=False):
+        if held:    # (by the caller: Session.run holds them until its result is out)
+            with self._lock:
+                self._write(frame)
+            return
         # An interrupt must not land in the middle of a frame.
         was = Interrupts.hold()
         try:
@@ -600,7 +604,7 @@ class Session(object):
         if not transient:
             self._remember_source(filename, command)
         outcome = {}    # the result's fields besides its seq, when not a plain success
-        exit_code = None
+        exit_code = remembered = None
         if self.pump is not None:
             self.pump.begin()
         try:
@@ -627,6 +631,7 @@ class Session(object):
                 Interrupts.hold()
                 if transient:
                     self._remember_source(filename, command)
+                    remembered = filename
                 tb = self._traceback()
                 outcome.update(status=1, traceback=tb)
                 try:
@@ -638,8 +643,8 @@ class Session(object):
             Interrupts.hold()
             outcome.update(status=1, traceback="KeyboardInterrupt (interrupted while "
                                                "reporting an earlier failure)\n")
-        if transient:
-            linecache.cache.pop(filename, None)
+        if remembered is not None:      # for its traceback only
+            linecache.cache.pop(remembered, None)
         flush_output()
         if self.pump is not None:
             # Everything the command printed goes out before its result.

@@ -60,6 +60,8 @@ struct _FhExecutorConnection
   GCancellable *kill;              /* immediate stop requested */
   gulong cancel_handler;           /* wake the loop when they fire */
   gulong kill_handler;
+  GCancellable *interrupt;         /* the last command's FhRunLimits.interrupt, */
+  gulong interrupt_handler;        /* watched until another comes (a job passes one) */
   gint64 grace_us;
   gboolean socket_mode;
   FhBackchannelListener *listener;
@@ -157,6 +159,20 @@ watch_cancellable (FhExecutorConnection *self, GCancellable *c)
                                 (GDestroyNotify) g_main_context_unref);
 }
 
+/* A command's own interrupt: watched from its first command on, not
+ * connected and disconnected per command (a job passes the same one to
+ * every item; a wake-up between commands costs one loop iteration). */
+static void
+watch_interrupt (FhExecutorConnection *self, GCancellable *c)
+{
+  if (c == self->interrupt)
+    return;
+  if (self->interrupt != NULL)
+    g_cancellable_disconnect (self->interrupt, self->interrupt_handler);
+  g_set_object (&self->interrupt, c);
+  self->interrupt_handler = watch_cancellable (self, c);
+}
+
 FhExecutorConnection *
 fh_executor_connection_new (GCancellable *cancel, GCancellable *kill)
 {
@@ -211,6 +227,9 @@ fh_executor_connection_free (FhExecutorConnection *self)
     g_cancellable_disconnect (self->cancel, self->cancel_handler);
   if (self->kill != NULL)
     g_cancellable_disconnect (self->kill, self->kill_handler);
+  if (self->interrupt != NULL)
+    g_cancellable_disconnect (self->interrupt, self->interrupt_handler);
+  g_clear_object (&self->interrupt);
   g_clear_pointer (&self->listener, fh_backchannel_listener_free);
   fh_source_clear (&self->heartbeat);
   g_clear_pointer (&self->channel, fh_stdio_channel_free);
@@ -1339,7 +1358,6 @@ fh_executor_connection_run (FhExecutorConnection *self, FhPhase phase, const cha
   static const FhRunLimits no_limits = { .cancellable = TRUE };
   g_autoptr (FhMessage) msg = NULL;
   Wait w = { .done = has_result, .on_eof = TRUE, .on_cancel = TRUE, .on_kill = TRUE };
-  gulong interrupt_handler;
   gint64 started;
   Stop stop;
 
@@ -1364,10 +1382,8 @@ fh_executor_connection_run (FhExecutorConnection *self, FhPhase phase, const cha
   w.stall_us = (gint64) (limits->stall_s * G_USEC_PER_SEC);
   w.on_cancel = limits->cancellable;
   w.interrupt = limits->interrupt;
-  interrupt_handler = watch_cancellable (self, limits->interrupt);
+  watch_interrupt (self, limits->interrupt);
   stop = wait_until (self, &w);
-  if (limits->interrupt != NULL)
-    g_cancellable_disconnect (limits->interrupt, interrupt_handler);
   if (stop == STOP_EOF)
     await_exit (self, "closed its backchannel");
   /* A command that ended the session (`exit` in a shell): the next one
