@@ -41,7 +41,9 @@ SINCE = {"job_scan_log": 1, "job_create": 2, "job_open": 3, "check_file": 3}
 NextItemFunc = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p)
 FreeItemFunc = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
 ReportItemFunc = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
-LogLineFunc = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int,
+# (The item's name as an address: made bytes only when the host follows
+# the log.)
+LogLineFunc = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int,
                                ctypes.c_void_p, ctypes.c_size_t)
 ProgressFunc = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_double)
 NextIndexFunc = ctypes.CFUNCTYPE(ctypes.c_int64, ctypes.c_void_p)

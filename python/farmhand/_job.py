@@ -170,12 +170,10 @@ class _Run:
         except BaseException as e:
             self.fail(e)
 
-    def log_line(self, data: Any, item: Optional[bytes], stream: int, line: int, length: int) -> None:
-        if self.on_log is None:
-            return
+    def log_line(self, data: Any, item: Optional[int], stream: int, line: int, length: int) -> None:
         try:
-            self.on_log(item.decode("utf-8") if item else None, _abi.STREAMS.get(stream, "stdout"),
-                        ctypes.string_at(line, length).decode("utf-8"))
+            self.on_log(ctypes.string_at(item).decode("utf-8") if item else None,
+                        _abi.STREAMS.get(stream, "stdout"), ctypes.string_at(line, length).decode("utf-8"))
         except BaseException as e:
             self.fail(e)
 
@@ -284,9 +282,16 @@ class Job:
                 run = self._run
                 return getattr(run, name)(*args) if run is not None else idle
             return call
+
+        def log_line(*args: Any) -> None:
+            # A line per item at least (its command): a host that does not
+            # follow the log pays only this.
+            run = self._run
+            if run is not None and run.on_log is not None:
+                run.log_line(*args)
         self._callbacks = (
             _abi.NextItemFunc(relay("next_item")), _abi.FreeItemFunc(relay("free_item")),
-            _abi.ReportItemFunc(relay("report_item")), _abi.LogLineFunc(relay("log_line")),
+            _abi.ReportItemFunc(relay("report_item")), _abi.LogLineFunc(log_line),
             _abi.ProgressFunc(relay("progress")), _abi.NextIndexFunc(relay("next_index")))
         self._api = _abi.host_api(self._callbacks)
 
