@@ -516,3 +516,13 @@ def test_inside_blender(marker):
                           text=True, timeout=120)
     assert "BLENDER-FARMHAND complete" in proc.stdout, proc.stdout[-2000:]
     assert "LOG from-blender-%s" % marker in proc.stdout, proc.stdout[-2000:]
+
+
+def test_a_result_must_be_one_json_object():
+    """The plugin's result is read without json.loads()'s checks around
+    it: anything but exactly one object is the plugin's error."""
+    from farmhand._job import _parse_result
+    assert _parse_result('{"name": "1", "status": "complete"}') == {"name": "1", "status": "complete"}
+    for bad in ('{"name": "1"} {}', '{"name": "1"}\n', '[1]', ' {"a": 1}'):
+        with pytest.raises(farmhand.PluginError):
+            _parse_result(bad)
