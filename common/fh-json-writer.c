@@ -238,13 +238,6 @@ fh_json_writer_micros (GString *out, gint64 us)
 }
 
 void
-fh_json_writer_double (GString *out, double d)
-{
-  separate (out);
-  append_double (out, d);
-}
-
-void
 fh_json_writer_boolean (GString *out, gboolean b)
 {
   separate (out);

@@ -46,7 +46,6 @@ void fh_json_writer_end (GString *out, char bracket);
 void fh_json_writer_key (GString *out, const char *key);
 void fh_json_writer_string (GString *out, const char *s);
 void fh_json_writer_int (GString *out, gint64 v);
-void fh_json_writer_double (GString *out, double d);
 void fh_json_writer_micros (GString *out, gint64 us);
 void fh_json_writer_boolean (GString *out, gboolean b);
 /* Any json-glib value (a member of another tree, say). */

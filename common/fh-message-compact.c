@@ -81,6 +81,26 @@ fh_message_can_be_compact (const FhMessage *msg)
   return msg->type == FH_MESSAGE_COMMAND && (msg->item == NULL || item_is_compact (msg->item));
 }
 
+/* An item's fields: @index (< 0: none), @name and @frames (of gint64)
+ * nullable. */
+static void
+put_item (GByteArray *out, gint64 index, const char *name, const GArray *frames)
+{
+  put_u8 (out, FH_WIRE_ITEM_PRESENT | (index >= 0 ? FH_WIRE_ITEM_HAS_INDEX : 0) |
+               (name ? FH_WIRE_ITEM_HAS_NAME : 0) | (frames ? FH_WIRE_ITEM_HAS_FRAMES : 0));
+  if (index >= 0)
+    put_i64 (out, index);
+  if (name != NULL)
+    put_string (out, name);
+  if (frames != NULL)
+    {
+      put_u32 (out, frames->len);
+      for (guint i = 0; i < frames->len; i++)
+        put_i64 (out, g_array_index (frames, gint64, i));
+    }
+}
+
+/* A JSON item (checked by item_is_compact: an index is never negative). */
 static void
 put_json_item (GByteArray *out, JsonObject *item)
 {
@@ -89,41 +109,16 @@ put_json_item (GByteArray *out, JsonObject *item)
   JsonNode *frames = json_object_get_member (item, "frames");
   JsonArray *list = frames ? json_node_get_array (frames) : NULL;
   guint n = list ? json_array_get_length (list) : 0;
+  g_autoptr (GArray) values = g_array_sized_new (FALSE, FALSE, sizeof (gint64), n);
 
-  put_u8 (out, FH_WIRE_ITEM_PRESENT | (index ? FH_WIRE_ITEM_HAS_INDEX : 0) |
-               (name ? FH_WIRE_ITEM_HAS_NAME : 0) | (frames ? FH_WIRE_ITEM_HAS_FRAMES : 0));
-  if (index != NULL)
-    put_i64 (out, json_node_get_int (index));
-  if (name != NULL)
-    put_string (out, json_node_get_string (name));
-  if (frames != NULL)
+  for (guint i = 0; i < n; i++)
     {
-      put_u32 (out, n);
-      for (guint i = 0; i < n; i++)
-        put_i64 (out, json_array_get_int_element (list, i));
-    }
-}
+      gint64 v = json_array_get_int_element (list, i);
 
-/* The same item, from the fields of a compact command (a relay passing
- * one on). */
-static void
-put_item_fields (GByteArray *out, const FhMessage *msg)
-{
-  guint n = msg->item_frames ? msg->item_frames->len : 0;
-
-  put_u8 (out, FH_WIRE_ITEM_PRESENT | (msg->item_index >= 0 ? FH_WIRE_ITEM_HAS_INDEX : 0) |
-               (msg->item_name ? FH_WIRE_ITEM_HAS_NAME : 0) |
-               (msg->item_frames ? FH_WIRE_ITEM_HAS_FRAMES : 0));
-  if (msg->item_index >= 0)
-    put_i64 (out, msg->item_index);
-  if (msg->item_name != NULL)
-    put_string (out, msg->item_name);
-  if (msg->item_frames != NULL)
-    {
-      put_u32 (out, n);
-      for (guint i = 0; i < n; i++)
-        put_i64 (out, g_array_index (msg->item_frames, gint64, i));
+      g_array_append_val (values, v);
     }
+  put_item (out, index ? json_node_get_int (index) : -1, name ? json_node_get_string (name) : NULL,
+            frames ? values : NULL);
 }
 
 static void
@@ -135,8 +130,8 @@ put_command (GByteArray *out, const FhMessage *msg)
   put_string (out, msg->command);
   if (msg->item != NULL)
     put_json_item (out, msg->item);
-  else if (msg->has_item)
-    put_item_fields (out, msg);
+  else if (msg->has_item)   /* (the fields of a compact command a relay passes on) */
+    put_item (out, msg->item_index, msg->item_name, msg->item_frames);
   else
     put_u8 (out, 0);
 }
