@@ -113,20 +113,35 @@ class End:
 
 
 class _Run:
-    """The host's side of one job_run: serves items, collects results,
-    forwards log lines and progress to the caller's functions.  A callback
-    that raises cancels the job; the exception is raised again by run()."""
+    """The host's side of a Job's one job_run: serves items, collects
+    results, forwards log lines and progress to the caller's functions.  A
+    callback that raises cancels the job; the exception is raised again by
+    run().  Made with the Job, idle until begin() (the plugin's callbacks
+    are its methods: no layer between them and ctypes)."""
 
-    def __init__(self, job: "Job", items: Optional[Iterable[Any]], on_result: Optional[OnResult],
-                 on_log: Optional[OnLog], on_progress: Optional[OnProgress]) -> None:
+    def __init__(self, job: "Job") -> None:
         self.job = job
-        self.items: Iterator[Any] = iter(items) if items is not None else iter(range(job.n_items))
-        self.by_index = items is None
-        self.on_result, self.on_log, self.on_progress = on_result, on_log, on_progress
+        self.active = False
+        self.items: Iterator[Any] = iter(())
+        self.by_index = False
+        self.on_result: Optional[OnResult] = None
+        self.on_log: Optional[OnLog] = None
+        self.on_progress: Optional[OnProgress] = None
         self.results: List[Dict[str, Any]] = []
         self.error: Optional[BaseException] = None
         self.served: Dict[int, Any] = {}     # address -> buffer, until free_item
         self.pending: Any = None             # what next_index left to next_item
+
+    def begin(self, items: Optional[Iterable[Any]], on_result: Optional[OnResult],
+              on_log: Optional[OnLog], on_progress: Optional[OnProgress]) -> None:
+        self.items = iter(items) if items is not None else iter(range(self.job.n_items))
+        self.by_index = items is None
+        self.on_result, self.on_log, self.on_progress = on_result, on_log, on_progress
+        self.active = True
+
+    def end(self) -> None:
+        self.active = False
+        self.on_result = self.on_log = self.on_progress = None
 
     def fail(self, exc: BaseException) -> None:
         if self.error is None:
@@ -138,6 +153,8 @@ class _Run:
     def next_index(self, data: Any) -> int:
         """An item that is an index goes as one (ABI 1.4): no JSON to make
         here and parse in the plugin.  Any other is next_item's."""
+        if not self.active:
+            return _abi.NEXT_ITEM_NONE
         try:
             item = next(self.items, None)
             if item is None:
@@ -151,6 +168,8 @@ class _Run:
             return _abi.NEXT_ITEM_NONE
 
     def next_item(self, data: Any) -> Optional[int]:
+        if not self.active:
+            return None
         try:
             item, self.pending = self.pending, None
             if item is None:
@@ -177,6 +196,8 @@ class _Run:
         self.served.pop(address, None)
 
     def report_item(self, data: Any, result_json: bytes) -> None:
+        if not self.active:
+            return
         try:
             result = _parse_result(result_json.decode("utf-8"))
             self.results.append(result)
@@ -186,6 +207,10 @@ class _Run:
             self.fail(e)
 
     def log_line(self, data: Any, item: Optional[int], stream: int, line: int, length: int) -> None:
+        # A line per item at least (its command): a host that does not
+        # follow the log pays only this.
+        if self.on_log is None:
+            return
         try:
             self.on_log(ctypes.string_at(item).decode("utf-8") if item else None,
                         _abi.STREAMS.get(stream, "stdout"), ctypes.string_at(line, length).decode("utf-8"))
@@ -268,7 +293,7 @@ class Job:
         self._plugin = load_plugin(plugin)
         self._desc = self._plugin.desc
         self._job = None
-        self._run = None
+        self._run = _Run(self)
         self._ran = False
         self._lock = threading.Lock()
         if isinstance(job, dict):
@@ -288,27 +313,13 @@ class Job:
             self._plugin.take_string(self._desc.job_describe(self._job)), "job_describe")
 
     def _make_host(self) -> None:
-        # The callbacks dispatch to the run in progress; they (and the
-        # struct) live as long as the job: the plugin keeps pointers.
-        def relay(name: str) -> Callable[..., Any]:
-            idle = _abi.NEXT_ITEM_NONE if name == "next_index" else None
-            method = getattr(_Run, name)
-
-            def call(*args: Any) -> Any:
-                run = self._run
-                return method(run, *args) if run is not None else idle
-            return call
-
-        def log_line(*args: Any) -> None:
-            # A line per item at least (its command): a host that does not
-            # follow the log pays only this.
-            run = self._run
-            if run is not None and run.on_log is not None:
-                run.log_line(*args)
+        # The callbacks are the run's methods; they (and the struct) live
+        # as long as the job: the plugin keeps pointers.
+        run = self._run
         self._callbacks = (
-            _abi.NextItemFunc(relay("next_item")), _abi.FreeItemFunc(relay("free_item")),
-            _abi.ReportItemFunc(relay("report_item")), _abi.LogLineFunc(log_line),
-            _abi.ProgressFunc(relay("progress")), _abi.NextIndexFunc(relay("next_index")))
+            _abi.NextItemFunc(run.next_item), _abi.FreeItemFunc(run.free_item),
+            _abi.ReportItemFunc(run.report_item), _abi.LogLineFunc(run.log_line),
+            _abi.ProgressFunc(run.progress), _abi.NextIndexFunc(run.next_index))
         self._api = _abi.host_api(self._callbacks)
 
     @property
@@ -367,13 +378,14 @@ class Job:
                 raise StateError("a farmhand.Job runs once: make another for another run")
             self._ran = True
             job = self._check_open()
-            self._run = run = _Run(self, items, on_result, on_log, on_progress)
+            run = self._run
+            run.begin(items, on_result, on_log, on_progress)
         watch = _SignalWatch(self)
         summary = ctypes.c_void_p()
         try:
             code = self._desc.job_run(job, ctypes.byref(summary))
         finally:
-            self._run = None
+            run.end()
             text = self._plugin.take_string(summary.value)
             watch.close()
         if run.error is not None:
