@@ -100,7 +100,9 @@ gboolean fh_executor_connection_start (FhExecutorConnection *self, const char *c
  * was no (trustworthy) result: the executor died (FH_EXECUTOR_ERROR_EXITED,
  * with its exit status and last log lines), broke the protocol, the
  * command ran out of time or stalled (_TIMEOUT) or was cancelled
- * (_CANCELLED).  After a timeout or cancel the command has been
+ * (_CANCELLED); or the executor had closed its stdin before, so not a
+ * byte of the command reached it and it did not run (_GONE, with how the
+ * executor ended: send it to a new one).  After a timeout or cancel the command has been
  * interrupted; fh_executor_connection_is_alive() says whether the session survived.
  * (transfer full) */
 FhCommandResult *fh_executor_connection_run (FhExecutorConnection *self, FhPhase phase,
