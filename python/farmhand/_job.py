@@ -8,26 +8,12 @@ import os
 import signal
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Union
 
 from . import _abi
 from ._errors import ItemsError, PluginError, StateError
 from ._paths import plugin_path
-
-# A result is one JSON object with nothing around it (the plugin writes
-# it): raw_decode() reads it without json.loads()'s two whitespace
-# matches and layers, half of the time of a short item's result here.
-_RESULT = json.JSONDecoder()
-
-
-def _parse_result(text: str) -> Dict[str, Any]:
-    try:
-        result, end = _RESULT.raw_decode(text)
-    except ValueError:
-        end = -1
-    if end != len(text) or not isinstance(result, dict):
-        raise PluginError("the plugin reported a result that is not one JSON object: %r" % text[:200])
-    return result
+from ._results import Results, parse_result
 
 OnResult = Callable[[Dict[str, Any]], None]
 OnLog = Callable[[Optional[str], str, str], None]
@@ -75,13 +61,14 @@ _RUN_STATUS = {_abi.RUN_OK: Status.COMPLETE, _abi.RUN_ITEMS_FAILED: Status.FAILE
 @dataclass
 class Summary:
     """What a run did: .status (a Status), .results (one dict per item
-    served, as schemas/result.schema.json), .items_complete,
+    served, as schemas/result.schema.json, in a read-only sequence that
+    keeps them compact), .items_complete,
     .items_failed, .error (why the job stopped early, or None), .executor
     (argv, kind, pid, restarts, exit_code) and .raw, the plugin's summary
     as it came."""
 
     status: Status
-    results: List[Dict[str, Any]]
+    results: Sequence[Dict[str, Any]]
     items_complete: int = 0
     items_failed: int = 0
     error: Optional[str] = None
@@ -89,7 +76,7 @@ class Summary:
     raw: Dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_run(cls, code: int, raw: Dict[str, Any], results: List[Dict[str, Any]]) -> "Summary":
+    def from_run(cls, code: int, raw: Dict[str, Any], results: Sequence[Dict[str, Any]]) -> "Summary":
         """From job_run's return and its summary, which must agree."""
         status = _RUN_STATUS.get(code)
         if status is None or raw.get("status") != status.value:
@@ -127,7 +114,7 @@ class _Run:
         self.on_result: Optional[OnResult] = None
         self.on_log: Optional[OnLog] = None
         self.on_progress: Optional[OnProgress] = None
-        self.results: List[Dict[str, Any]] = []
+        self.results = Results()
         self.error: Optional[BaseException] = None
         self.served: Dict[int, Any] = {}     # address -> buffer, until free_item
         self.pending: Any = None             # what next_index left to next_item
@@ -199,8 +186,10 @@ class _Run:
         if not self.active:
             return
         try:
-            result = _parse_result(result_json.decode("utf-8"))
-            self.results.append(result)
+            # Checked here, kept as text: a dict per item kept would cost
+            # the command path a fresh allocation each (~2 µs).
+            result = parse_result(result_json.decode("utf-8"))
+            self.results.append_text(result_json)
             if self.on_result is not None:
                 self.on_result(result)
         except BaseException as e:

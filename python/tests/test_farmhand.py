@@ -320,6 +320,26 @@ def test_host_serves_its_own_items(tmp_path):
     assert ("3", "stdout", "frame 3") in log, log
 
 
+def test_summary_results_are_a_compact_sequence(tmp_path):
+    """Summary.results keeps the plugin's text, not a dict per item (a
+    million-item run), and reads like the list of what on_result got."""
+    got = []
+    summary, _ = run({"name": "results-seq", "agenda": {"frames": "1-5", "command": "test {frame} != 4"}},
+                     tmp_path, on_result=got.append)
+    results = summary.results
+    assert len(results) == 5 and results == got and got == list(results), (results, got)
+    assert results[-1] == got[4] and results[1:3] == got[1:3] and results[::-1] == got[::-1]
+    assert [r["status"] for r in results] == ["complete"] * 3 + ["failed", "complete"], results
+    with pytest.raises(IndexError):
+        results[5]
+    with pytest.raises(IndexError):
+        results[-6]
+    # Each access reads the text again: a caller's change stays its own.
+    results[0]["status"] = "changed-by-the-test"
+    assert results[0]["status"] == "complete" and results != got[:4] and repr(results) == repr(got)
+    assert not isinstance(results, list) and sum(len(repr(r)) for r in got) > len(results._text) > 0
+
+
 def test_indexes_and_other_items_mixed(tmp_path):
     """Indexes go by next_index (ABI 1.4), names and commands by next_item,
     in the order served; an index the job has not is a failed result."""
@@ -521,7 +541,7 @@ def test_inside_blender(marker):
 def test_a_result_must_be_one_json_object():
     """The plugin's result is read without json.loads()'s checks around
     it: anything but exactly one object is the plugin's error."""
-    from farmhand._job import _parse_result
+    from farmhand._results import parse_result as _parse_result
     assert _parse_result('{"name": "1", "status": "complete"}') == {"name": "1", "status": "complete"}
     for bad in ('{"name": "1"} {}', '{"name": "1"}\n', '[1]', ' {"a": 1}'):
         with pytest.raises(farmhand.PluginError):
