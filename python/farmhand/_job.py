@@ -115,15 +115,17 @@ class _Run:
         self.on_log: Optional[OnLog] = None
         self.on_progress: Optional[OnProgress] = None
         self.results = Results()
+        self.keep_results = True
         self.error: Optional[BaseException] = None
         self.served: Dict[int, Any] = {}     # address -> buffer, until free_item
         self.pending: Any = None             # what next_index left to next_item
 
     def begin(self, items: Optional[Iterable[Any]], on_result: Optional[OnResult],
-              on_log: Optional[OnLog], on_progress: Optional[OnProgress]) -> None:
+              on_log: Optional[OnLog], on_progress: Optional[OnProgress], keep_results: bool) -> None:
         self.items = iter(items) if items is not None else iter(range(self.job.n_items))
         self.by_index = items is None
         self.on_result, self.on_log, self.on_progress = on_result, on_log, on_progress
+        self.keep_results = keep_results
         self.active = True
 
     def end(self) -> None:
@@ -189,7 +191,8 @@ class _Run:
             # Checked here, kept as text: a dict per item kept would cost
             # the command path a fresh allocation each (~2 µs).
             result = parse_result(result_json.decode("utf-8"))
-            self.results.append_text(result_json)
+            if self.keep_results:
+                self.results.append_text(result_json)
             if self.on_result is not None:
                 self.on_result(result)
         except BaseException as e:
@@ -349,7 +352,8 @@ class Job:
         return self._plugin.scan_log(self._check_open(), log, preset, per_line)
 
     def run(self, items: Optional[Iterable[Any]] = None, on_result: Optional[OnResult] = None,
-            on_log: Optional[OnLog] = None, on_progress: Optional[OnProgress] = None) -> Summary:
+            on_log: Optional[OnLog] = None, on_progress: Optional[OnProgress] = None,
+            keep_results: bool = True) -> Summary:
         """Runs the job to the end: one executor, setup once, the items,
         teardown.  @items is an iterable of the items to serve, in order
         (default: the whole agenda) — a Python farm host hands out its own
@@ -359,7 +363,10 @@ class Job:
         executor to exit with code after teardown.  on_result(result) is called as
         each item ends, on_log(item, stream, line) for every line of the job
         log, on_progress(item, fraction) as an item reports progress; all on
-        this thread.  Ctrl-C (SIGINT) while it runs in the main thread
+        this thread.  The Summary keeps every result (~100 bytes an
+        item); a host that takes them from on_result and serves items
+        without end passes keep_results=False to keep none (memory stays
+        flat).  Ctrl-C (SIGINT) while it runs in the main thread
         cancels the job (a second one: at once), and KeyboardInterrupt is
         raised once it has stopped.  Returns a Summary."""
         with self._lock:
@@ -368,7 +375,7 @@ class Job:
             self._ran = True
             job = self._check_open()
             run = self._run
-            run.begin(items, on_result, on_log, on_progress)
+            run.begin(items, on_result, on_log, on_progress, keep_results)
         watch = _SignalWatch(self)
         summary = ctypes.c_void_p()
         try:

@@ -338,6 +338,11 @@ def test_summary_results_are_a_compact_sequence(tmp_path):
     results[0]["status"] = "changed-by-the-test"
     assert results[0]["status"] == "complete" and results != got[:4] and repr(results) == repr(got)
     assert not isinstance(results, list) and sum(len(repr(r)) for r in got) > len(results._text) > 0
+    # A host that takes them as they come keeps none.
+    got.clear()
+    summary, _ = run({"name": "results-none", "agenda": {"frames": "1-3", "command": ":"}},
+                     tmp_path, on_result=got.append, keep_results=False)
+    assert summary.ok and len(got) == 3 and len(summary.results) == 0 and summary.results == [], summary
 
 
 def test_indexes_and_other_items_mixed(tmp_path):

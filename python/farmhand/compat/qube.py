@@ -85,8 +85,10 @@ class PyCmdDispatcher:
 
     def _serve(self) -> None:
         try:
+            # Results go to execute() as they come; a dispatcher serves
+            # without end, so the summary keeps none.
             self._summary = self._job.run(items=self._items(), on_result=self._results.put,
-                                          on_log=self._log)
+                                          on_log=self._log, keep_results=False)
         except BaseException as e:  # noqa: B902 — reported by execute/close
             self._failure = e
         finally:
