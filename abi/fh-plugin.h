@@ -1,4 +1,4 @@
-/* fh-plugin.h — farmhand's job-type plugin ABI, version 1.4 (installed;
+/* fh-plugin.h — farmhand's job-type plugin ABI, version 1.5 (installed;
  * pkg-config "farmhand-plugin").  docs/abi.md has the rules in one place
  * and a minimal host to copy.
  *
@@ -75,7 +75,7 @@ extern "C" {
 #endif
 
 #define FH_PLUGIN_ABI_MAJOR 1
-#define FH_PLUGIN_ABI_MINOR 4
+#define FH_PLUGIN_ABI_MINOR 5
 
 /* The one symbol a plugin exports: const FhPluginDesc *fh_plugin_get_desc (void). */
 #define FH_PLUGIN_SYMBOL "fh_plugin_get_desc"
@@ -130,7 +130,10 @@ typedef enum {
 /**
  * FhHostApi:
  * What the host offers the plugin.  Allocated and owned by the host; must
- * stay valid until job_free() returns.
+ * stay valid until job_free() returns.  (ABI 1.5:) a plugin of minor 5
+ * reads @log_line and @progress of a host of minor 5 again when job_run()
+ * starts, so a host may set or clear them until then (one job made to be
+ * described, then run with or without following its log).
  *
  * @next_item: the next work item as a JSON object naming an item of the
  *   job's agenda, by "name" (as job_agenda() gives it, e.g. "1-4") or by
@@ -147,8 +150,11 @@ typedef enum {
  *   can act without knowing the classes.  Borrowed for the call.
  * @log_line: one line of the job log (no line terminator, valid UTF-8,
  *   @len bytes, not NUL-terminated).  @item_name is NULL outside agenda
- *   items (setup, teardown, executor start).
- * @progress: progress of the running item, 0.0 to 1.0.
+ *   items (setup, teardown, executor start).  (ABI 1.5, a host and a
+ *   plugin of minor 5 or more:) may be NULL: the host does not follow the
+ *   log (the plugin still scans it for the job's log rules).
+ * @progress: progress of the running item, 0.0 to 1.0.  (ABI 1.5:) may be
+ *   NULL, as @log_line (each result still says the item's last progress).
  * @next_index: (ABI 1.4; may be NULL) the next work item as the index of
  *   an agenda item (from 0), without the JSON round trip @next_item costs
  *   both sides — or FH_NEXT_ITEM_JSON: this one is not an index (a name, a
@@ -301,6 +307,9 @@ typedef struct FhPluginDesc
 #define FH_HOST_SINCE_log_line 0
 #define FH_HOST_SINCE_progress 0
 #define FH_HOST_SINCE_next_index 4
+/* A plugin that takes a host's NULL log_line and progress (ABI 1.5):
+ * desc->abi_minor >= FH_PLUGIN_SINCE_optional_log. */
+#define FH_PLUGIN_SINCE_optional_log 5
 
 /* Whether the plugin descriptor @desc has the entry point @member: its
  * minor is new enough and the pointer is set. */
@@ -315,7 +324,7 @@ typedef const FhPluginDesc *(*FhPluginGetDescFunc) (void);
 /* Defines the descriptor and the exported entry point of a plugin of the
  * minor the macro names — its abi_minor stamped to that, the later entry
  * points NULL — e.g.
- *   FH_PLUGIN_DEFINE_1_4 ("farmhand-jobtype", "0.1.0", "MIT", "Persistent executor",
+ *   FH_PLUGIN_DEFINE_1_5 ("farmhand-jobtype", "0.1.0", "MIT", "Persistent executor",
  *                         my_job_new, my_job_run, my_job_cancel, my_job_free, free,
  *                         my_job_describe, my_job_agenda, my_job_scan_log, my_job_create,
  *                         my_job_open, my_check_file);
@@ -333,6 +342,15 @@ typedef const FhPluginDesc *(*FhPluginGetDescFunc) (void);
   };                                                                                            \
   FH_PLUGIN_EXPORT const FhPluginDesc *fh_plugin_get_desc (void);                               \
   const FhPluginDesc *fh_plugin_get_desc (void) { return &fh_plugin_desc_; }
+
+/* 1.5 added no member: a plugin of 1.5 is one that takes a NULL log_line
+ * and progress from a host of 1.5, and reads them again at job_run(). */
+#define FH_PLUGIN_DEFINE_1_5(name_, version_, license_, description_, job_new_, job_run_,       \
+                             job_cancel_, job_free_, free_string_, job_describe_, job_agenda_,  \
+                             job_scan_log_, job_create_, job_open_, check_file_)                \
+  FH_PLUGIN_DEFINE_WITH_MINOR_ (5, name_, version_, license_, description_, job_new_, job_run_, \
+                                job_cancel_, job_free_, free_string_, job_describe_,            \
+                                job_agenda_, job_scan_log_, job_create_, job_open_, check_file_)
 
 /* 1.4 added a host callback (next_index), no entry point: a plugin of 1.4
  * is one that asks it. */

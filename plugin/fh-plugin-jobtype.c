@@ -39,6 +39,7 @@ struct FhPluginJob
   gboolean cancelled;        /* before the run: run nothing */
   gboolean runnable;         /* made with a host */
   FhHostApi host;            /* the host's, copied up to its size */
+  const FhHostApi *host_own; /* the host's own: a 1.5 host's log callbacks are read at job_run */
   FhJob *job;                /* an OpenJD job's: its log rules and retries */
   FhJobRunner *runner;
   FhOjJob *oj;               /* an OpenJD job (job_open), or NULL */
@@ -53,6 +54,13 @@ struct FhPluginJob
 
 /* The host fields this plugin calls, all present since ABI 1.0. */
 #define HOST_API_MIN_SIZE (offsetof (FhHostApi, progress) + sizeof (void *))
+
+/* Whether @host may leave log_line and progress NULL (ABI 1.5). */
+static gboolean
+host_log_optional (const FhHostApi *host)
+{
+  return host->abi_minor >= FH_PLUGIN_SINCE_optional_log;
+}
 
 /* A copy of @host, zeroed where the host's struct ends. */
 static gboolean
@@ -71,8 +79,9 @@ copy_host (const FhHostApi *host, FhHostApi *out, GError **error)
   {
     const struct { const char *name; gboolean present; } callbacks[] = {
       { "next_item", out->next_item != NULL }, { "free_item", out->free_item != NULL },
-      { "report_item", out->report_item != NULL }, { "log_line", out->log_line != NULL },
-      { "progress", out->progress != NULL },
+      { "report_item", out->report_item != NULL },
+      { "log_line", out->log_line != NULL || host_log_optional (out) },
+      { "progress", out->progress != NULL || host_log_optional (out) },
     };
     for (guint i = 0; i < G_N_ELEMENTS (callbacks); i++)
       if (!callbacks[i].present)
@@ -218,6 +227,7 @@ make_job (const FhHostApi *host, const char *job_json, const char *options_json,
   if (pj->runnable)
     {
       pj->host = copy;
+      pj->host_own = host;
       pj->runner = fh_job_runner_new (job, &pj->host, opts.output_dir);
     }
   return pj;
@@ -311,6 +321,13 @@ jobtype_job_run (FhPluginJob *job, char **summary_json)
       if (summary_json != NULL)
         *summary_json = refusal (job == NULL ? "job_run: the job is NULL" : why);
       return FH_RUN_REFUSED;
+    }
+  /* A 1.5 host decides per run whether it follows the log; the runners
+   * read these through &job->host. */
+  if (host_log_optional (&job->host))
+    {
+      job->host.log_line = job->host_own->log_line;
+      job->host.progress = job->host_own->progress;
     }
   status = job->oj_runner != NULL ? fh_oj_runner_run (job->oj_runner, &summary)
                                   : fh_job_runner_run (job->runner, &summary);
@@ -623,6 +640,7 @@ open_openjd (const FhHostApi *host, const FhHostApi *copy, const char *path, Jso
     {
       FhOjRunnerOptions ro = { job, pj->oj_preserve, NULL };
       pj->host = *copy;
+      pj->host_own = host;
       pj->oj_runner = fh_oj_runner_new (oj, &pj->host, &ro);
     }
   return pj;
@@ -805,7 +823,7 @@ jobtype_check_file (const char *path, const char *options_json, char **error_jso
   return fh_json_object_to_string (out);
 }
 
-FH_PLUGIN_DEFINE_1_4 ("farmhand-jobtype", FH_VERSION, "MIT",
+FH_PLUGIN_DEFINE_1_5 ("farmhand-jobtype", FH_VERSION, "MIT",
                       "Persistent-executor job type: one executor per job, "
                       "commands streamed in, results over a private backchannel",
                       jobtype_job_new, jobtype_job_run, jobtype_job_cancel,

@@ -219,13 +219,54 @@ test_bad_host (Fixture *fx, gconstpointer data)
   api = fx->api;
   api.abi_major = FH_PLUGIN_ABI_MAJOR + 1;
   assert_refused (fx, &api, job, NULL, "the host speaks plugin ABI 2.*, this plugin ABI 1.*");
+  /* Each is required of a host of 1.4; log_line and progress may be NULL
+   * from 1.5 (test_log_optional). */
   for (guint i = 0; i < G_N_ELEMENTS (callbacks); i++)
     {
       g_autofree char *want = g_strdup_printf ("the host API has no %s callback", callbacks[i].name);
       api = fx->api;
+      api.abi_minor = 4;
       *(void **) ((char *) &api + callbacks[i].offset) = NULL;
       assert_refused (fx, &api, job, NULL, want);
     }
+}
+
+/* ABI 1.5: a host that does not follow the log or progress leaves them
+ * NULL; the log rules still read the log (the result's progress), and the
+ * callbacks are read again when job_run starts. */
+static void
+test_log_optional (Fixture *fx, gconstpointer data)
+{
+  const char *json = "{\"name\": \"abi\", \"log\": {\"progress\": \"progress (?<done>\\\\d+)/(?<total>\\\\d+)\"},"
+                     " \"agenda\": {\"frames\": \"1-2\", \"command\": \"echo progress 1/4; echo optional-log-{frame}\"}}";
+  FhHostApi api = fx->api;
+  char *summary = NULL;
+  FhPluginJob *job;
+
+  api.log_line = NULL;
+  api.progress = NULL;
+  fx->host.n = 2;
+  job = fx->d->job_new (&api, json, fx->options, NULL);
+  g_assert_nonnull (job);
+  g_assert_cmpint (fx->d->job_run (job, &summary), ==, FH_RUN_OK);
+  g_assert_cmpuint (fx->host.results->len, ==, 2);
+  g_assert_nonnull (strstr (g_ptr_array_index (fx->host.results, 1), "\"progress\":0.25"));
+  g_assert_cmpuint (fx->host.log->len, ==, 0);
+  g_assert_cmpuint (fx->host.n_progress, ==, 0);
+  fx->d->free_string (summary);
+  fx->d->job_free (job);
+
+  /* Made without a log_line, given one before the run: it follows. */
+  g_ptr_array_set_size (fx->host.results, 0);
+  fx->host.next = 0;
+  job = fx->d->job_new (&api, json, fx->options, NULL);
+  api.log_line = h_log;
+  g_assert_cmpint (fx->d->job_run (job, &summary), ==, FH_RUN_OK);
+  g_assert_cmpuint (fx->host.results->len, ==, 2);
+  g_assert_true (g_ptr_array_find_with_equal_func (fx->host.log, "2|optional-log-2", g_str_equal, NULL));
+  g_assert_cmpuint (fx->host.n_progress, ==, 0);
+  fx->d->free_string (summary);
+  fx->d->job_free (job);
 }
 
 /* A host struct as large as it claims: a future host's bigger struct is
@@ -877,6 +918,7 @@ main (int argc, char **argv)
   ADD ("run/adhoc-command", test_adhoc_command);
   ADD ("run/next-index", test_next_index);
   ADD ("run/next-index-needs-1.4", test_next_index_needs_1_4);
+  ADD ("run/log-optional", test_log_optional);
   ADD ("cancel/before-run", test_cancel_before_run);
   ADD ("cancel/in-callback", test_cancel_in_callback);
   ADD ("cancel/running", test_cancel_running);

@@ -175,8 +175,11 @@ redact (FhJobRunner *self, const char *text)
 static void
 to_host_log (FhJobRunner *self, FhLogStream stream, const char *line, gsize len)
 {
-  g_autofree char *masked = fh_redactor_apply (self->redactor, line, len);
+  g_autofree char *masked = NULL;
 
+  if (self->host->log_line == NULL)   /* the host does not follow the log (ABI 1.5) */
+    return;
+  masked = fh_redactor_apply (self->redactor, line, len);
   if (masked != NULL)
     self->host->log_line (self->host->host_data, self->current_item, stream, masked, strlen (masked));
   else
@@ -227,7 +230,7 @@ set_progress (FhJobRunner *self, double fraction)
 {
   gint64 now;
 
-  if (fraction < 0 || self->current_item == NULL)
+  if (fraction < 0 || self->current_item == NULL || self->host->progress == NULL)
     return;
   now = coarse_now_us ();
   if (fraction >= 1.0 || now - self->progress_sent_at >= PROGRESS_INTERVAL_US)
@@ -243,20 +246,28 @@ flush_progress (FhJobRunner *self)
     send_progress (self, self->progress_unsent, coarse_now_us ());
 }
 
-/* Every line goes to the host; output lines (not echo, not farmhand's own)
- * are also scanned against the job's log patterns. */
+/* Every line goes to the host (one that follows the log); output lines
+ * (not echo, not farmhand's own) are also scanned against the job's log
+ * patterns. */
 static void
 on_log (FhLogStream stream, const char *raw, gsize raw_len, gboolean echo, gpointer user_data)
 {
   FhJobRunner *self = user_data;
-  /* Masked once, before anything keeps a copy (results keep error lines). */
-  g_autofree char *masked = fh_redactor_apply (self->redactor, raw, raw_len);
-  const char *line = masked ? masked : raw;
-  gsize len = masked ? strlen (masked) : raw_len;
+  gboolean scanned = !echo && stream != FH_LOG_FARMHAND;
+  g_autofree char *masked = NULL;
+  const char *line;
+  gsize len;
   FhLogHit hit;
 
-  self->host->log_line (self->host->host_data, self->current_item, stream, line, len);
-  if (echo || stream == FH_LOG_FARMHAND)
+  if (!scanned && self->host->log_line == NULL)
+    return;
+  /* Masked once, before anything keeps a copy (results keep error lines). */
+  masked = fh_redactor_apply (self->redactor, raw, raw_len);
+  line = masked ? masked : raw;
+  len = masked ? strlen (masked) : raw_len;
+  if (self->host->log_line != NULL)
+    self->host->log_line (self->host->host_data, self->current_item, stream, line, len);
+  if (!scanned)
     return;
   if (fh_log_rules_scan (self->job->log, line, len, &hit))
     set_progress (self, fh_item_report_line (self->report, line, len, &hit));

@@ -222,6 +222,8 @@ note (FhOjRunner *self, const char *fmt, ...)
   va_list args;
   g_autofree char *text = NULL, *masked = NULL;
 
+  if (self->host->log_line == NULL)   /* the host does not follow the log (ABI 1.5) */
+    return;
   va_start (args, fmt);
   text = g_strdup_vprintf (fmt, args);
   va_end (args);
@@ -515,11 +517,12 @@ on_action_line (const char *raw, gsize len, gpointer user_data)
   if (fh_oj_directive_parse (raw, len, &d) != FH_OJ_LINE_OUTPUT)
     on_directive (self, &d);
   line = redact (self, raw, len);
-  self->host->log_line (self->host->host_data, self->item, FH_LOG_STDOUT, line, strlen (line));
+  if (self->host->log_line != NULL)
+    self->host->log_line (self->host->host_data, self->item, FH_LOG_STDOUT, line, strlen (line));
   if (self->item != NULL && fh_log_rules_scan (self->options.farm->log, line, strlen (line), &hit))
     {
       double fraction = fh_item_report_line (self->report, line, strlen (line), &hit);
-      if (fraction >= 0)
+      if (fraction >= 0 && self->host->progress != NULL)
         self->host->progress (self->host->host_data, self->item, fraction);
     }
 }

@@ -23,7 +23,7 @@ from typing import Any, Dict, Optional, Union
 from ._errors import JobError, LogScanError, PluginError, Problem
 
 ABI_MAJOR = 1
-ABI_MINOR = 4
+ABI_MINOR = 5
 SYMBOL = "fh_plugin_get_desc"
 MODULE = "libfarmhand-jobtype.so"
 
@@ -35,6 +35,9 @@ CANCEL_GRACEFUL, CANCEL_NOW = 0, 1
 AGENDA_COMMANDS = 1
 # The minor that added each member after 1.0 (FH_PLUGIN_SINCE_*).
 SINCE = {"job_scan_log": 1, "job_create": 2, "job_open": 3, "check_file": 3}
+# The minor from which a plugin takes a host's NULL log_line and progress,
+# read again at job_run (FH_PLUGIN_SINCE_optional_log).
+SINCE_OPTIONAL_LOG = 5
 
 # Strings the plugin returns are pointers (c_void_p) until read, so that
 # they can be handed back to free_string.

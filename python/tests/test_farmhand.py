@@ -68,7 +68,7 @@ def test_a_library_that_is_no_plugin():
 def test_the_plugin_by_the_headers_rules():
     plugin = farmhand.load_plugin()
     assert plugin.has("job_scan_log") and plugin.has("job_create") and plugin.has("job_open")
-    assert plugin.desc.abi_minor == 4 and plugin.license == "MIT"
+    assert plugin.desc.abi_minor == 5 and plugin.license == "MIT"
 
 
 def test_installed_package_imports(tmp_path):
@@ -343,6 +343,23 @@ def test_summary_results_are_a_compact_sequence(tmp_path):
     summary, _ = run({"name": "results-none", "agenda": {"frames": "1-3", "command": ":"}},
                      tmp_path, on_result=got.append, keep_results=False)
     assert summary.ok and len(got) == 3 and len(summary.results) == 0 and summary.results == [], summary
+
+
+def test_a_run_that_does_not_follow_the_log_is_not_called_for_it(tmp_path):
+    """ABI 1.5: without on_log (on_progress) the plugin gets NULL for
+    log_line (progress), read at job_run; the log rules still read the
+    log (the result's progress)."""
+    seen = []
+    desc = {"name": "no-log", "log": {"progress": r"progress (?<done>\d+)/(?<total>\d+)"},
+            "agenda": {"frames": "1-2", "command": "echo progress 1/4"}}
+    with farmhand.Job(desc, job_dir=str(tmp_path), output_dir=str(tmp_path / "out")) as j:
+        summary = j.run(on_result=lambda r: seen.append((bool(j._api.log_line), bool(j._api.progress), r)))
+    assert summary.ok and [s[:2] for s in seen] == [(False, False)] * 2, seen
+    assert seen[1][2]["progress"] == 0.25, seen
+    log, progress = [], []
+    with farmhand.Job(desc, job_dir=str(tmp_path), output_dir=str(tmp_path / "out")) as j:
+        summary = j.run(on_log=lambda *line: log.append(line), on_progress=lambda *p: progress.append(p))
+    assert summary.ok and ("2", "stdout", "progress 1/4") in log and progress, (log, progress)
 
 
 def test_indexes_and_other_items_mixed(tmp_path):
