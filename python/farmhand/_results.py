@@ -27,10 +27,10 @@ class Results(Sequence):  # type: ignore[type-arg]
     ended, as schemas/result.schema.json describes them.
 
     A million-item run keeps a million results, so they are kept as the
-    plugin's JSON text, back to back (~100 bytes an item, where a dict of
-    them costs ~700 and a fresh allocation per item on the command path),
-    and read on access: each access makes a new dict.  Read-only; compares
-    equal to a list of the same dicts."""
+    plugin's JSON text, back to back (~100 bytes an item, where a dict
+    each costs ~1 KB, and a fresh allocation per item on the command
+    path), and read on access: each access makes a new dict.  Read-only;
+    compares equal to a list of the same dicts."""
 
     def __init__(self) -> None:
         self._text = bytearray()
