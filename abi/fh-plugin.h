@@ -343,30 +343,14 @@ typedef const FhPluginDesc *(*FhPluginGetDescFunc) (void);
   FH_PLUGIN_EXPORT const FhPluginDesc *fh_plugin_get_desc (void);                               \
   const FhPluginDesc *fh_plugin_get_desc (void) { return &fh_plugin_desc_; }
 
-/* 1.5 added no member: a plugin of 1.5 is one that takes a NULL log_line
- * and progress from a host of 1.5, and reads them again at job_run(). */
-#define FH_PLUGIN_DEFINE_1_5(name_, version_, license_, description_, job_new_, job_run_,       \
-                             job_cancel_, job_free_, free_string_, job_describe_, job_agenda_,  \
-                             job_scan_log_, job_create_, job_open_, check_file_)                \
-  FH_PLUGIN_DEFINE_WITH_MINOR_ (5, name_, version_, license_, description_, job_new_, job_run_, \
-                                job_cancel_, job_free_, free_string_, job_describe_,            \
-                                job_agenda_, job_scan_log_, job_create_, job_open_, check_file_)
-
-/* 1.4 added a host callback (next_index), no entry point: a plugin of 1.4
- * is one that asks it. */
-#define FH_PLUGIN_DEFINE_1_4(name_, version_, license_, description_, job_new_, job_run_,       \
-                             job_cancel_, job_free_, free_string_, job_describe_, job_agenda_,  \
-                             job_scan_log_, job_create_, job_open_, check_file_)                \
-  FH_PLUGIN_DEFINE_WITH_MINOR_ (4, name_, version_, license_, description_, job_new_, job_run_, \
-                                job_cancel_, job_free_, free_string_, job_describe_,            \
-                                job_agenda_, job_scan_log_, job_create_, job_open_, check_file_)
-
-#define FH_PLUGIN_DEFINE_1_3(name_, version_, license_, description_, job_new_, job_run_,       \
-                             job_cancel_, job_free_, free_string_, job_describe_, job_agenda_,  \
-                             job_scan_log_, job_create_, job_open_, check_file_)                \
-  FH_PLUGIN_DEFINE_WITH_MINOR_ (3, name_, version_, license_, description_, job_new_, job_run_, \
-                                job_cancel_, job_free_, free_string_, job_describe_,            \
-                                job_agenda_, job_scan_log_, job_create_, job_open_, check_file_)
+/* 1.3, 1.4 and 1.5 take the same entry points (name_ … check_file_, as in
+ * the example above); each stamps its minor.  1.4 added a host callback
+ * (next_index), no entry point: a plugin of 1.4 is one that asks it.  1.5
+ * added no member: a plugin of 1.5 is one that takes a NULL log_line and
+ * progress from a host of 1.5, and reads them again at job_run(). */
+#define FH_PLUGIN_DEFINE_1_5(...) FH_PLUGIN_DEFINE_WITH_MINOR_ (5, __VA_ARGS__)
+#define FH_PLUGIN_DEFINE_1_4(...) FH_PLUGIN_DEFINE_WITH_MINOR_ (4, __VA_ARGS__)
+#define FH_PLUGIN_DEFINE_1_3(...) FH_PLUGIN_DEFINE_WITH_MINOR_ (3, __VA_ARGS__)
 
 #define FH_PLUGIN_DEFINE_1_2(name_, version_, license_, description_, job_new_, job_run_,       \
                              job_cancel_, job_free_, free_string_, job_describe_, job_agenda_,  \
